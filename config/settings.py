@@ -1,0 +1,199 @@
+"""PS Desk settings: everything comes from the environment with safe development defaults.
+
+Environment variables:
+  PSDESK_ENV          "development" (default) or "production"
+  SECRET_KEY          required in production; generated into var/secret_key in development
+  DEBUG               "1" to enable (off unless set)
+  DATABASE_URL        e.g. postgres://app:app@127.0.0.1:15432/app (default: SQLite under var/)
+  ALLOWED_HOSTS       comma separated (default: 127.0.0.1,localhost)
+  PSDESK_SITE_URL     absolute base URL used in emails and review links
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PSDESK_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+PSDESK_ENV = os.environ.get("PSDESK_ENV", "development")
+PRODUCTION = PSDESK_ENV == "production"
+DEBUG = os.environ.get("DEBUG", "") in {"1", "true", "True", "yes"}
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if PRODUCTION:
+        raise RuntimeError("SECRET_KEY must be set when PSDESK_ENV=production")
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000").split(",") if o
+]
+SITE_URL = os.environ.get("PSDESK_SITE_URL", "http://127.0.0.1:8000")
+
+# Apps, lowest layer first (the import-linter contract in pyproject.toml enforces this order).
+PSDESK_APPS = [
+    "core",
+    "audit",
+    "accounts",
+    "integrations",
+    "notifications",
+    "sla",
+    "catalog",
+    "crm",
+    "quotes",
+    "engagements",
+    "scoping",
+    "estimates",
+    "sows",
+    "approvals",
+    "board",
+    "projects",
+    "scheduling",
+    "training",
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    *[f"psdesk.{app}" for app in PSDESK_APPS],
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "psdesk.core.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "psdesk.core.middleware.RequestIdMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "board:index"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "psdesk.core.context_processors.psdesk",
+            ],
+        },
+    },
+]
+
+_default_sqlite = f"sqlite:///{VAR_DIR / 'psdesk.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock at BEGIN, so two racing transactions serialise instead of
+    # both reading the old state; WAL lets readers proceed meanwhile.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("PSDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "outbox", "forecast", "sla"],
+    }
+}
+
+_email_backend = os.environ.get("PSDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": _email_backend,
+        "OPTIONS": (
+            {
+                "host": os.environ.get("SMTP_HOST", "127.0.0.1"),
+                "port": int(os.environ.get("SMTP_PORT", "25")),
+                "username": os.environ.get("SMTP_USER", ""),
+                "password": os.environ.get("SMTP_PASSWORD", ""),
+                "use_tls": os.environ.get("SMTP_TLS", "") == "1",
+            }
+            if _email_backend.endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ps-desk@example.com")
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# Integration adapters per capability (see psdesk/integrations). Defaults run on one machine.
+PSDESK_ADAPTERS = {
+    "chat": os.environ.get("PSDESK_CHAT_ADAPTER", "log"),
+    "email": os.environ.get("PSDESK_EMAIL_ADAPTER", "django"),
+    "crm": os.environ.get("PSDESK_CRM_ADAPTER", "builtin"),
+    "psa": os.environ.get("PSDESK_PSA_ADAPTER", "builtin"),
+    "work_tracking": os.environ.get("PSDESK_WORK_TRACKING_ADAPTER", "builtin"),
+    "quotes": os.environ.get("PSDESK_QUOTES_ADAPTER", "builtin"),
+}
+
+# Paths that authenticate differently (API tokens, signed customer links, webhooks) are exempt
+# from the login redirect; everything else requires a session.
+PSDESK_PUBLIC_PATH_PREFIXES = ["/api/", "/review/", "/static/", "/r/", "/accounts/login/"]

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import importlib
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
+
+# Each app with a urls.py is mounted at /<app>/ (the board at /).
+_MOUNTS = {"board": ""}
+for _app in settings.PSDESK_APPS:
+    try:
+        importlib.import_module(f"psdesk.{_app}.urls")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"psdesk.{_app}.urls":
+            raise
+        continue
+    urlpatterns.append(path(_MOUNTS.get(_app, f"{_app}/"), include(f"psdesk.{_app}.urls")))

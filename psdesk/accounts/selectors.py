@@ -1,0 +1,29 @@
+"""Reads about people and what they may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psdesk.accounts.roles import Role
+
+
+def user_roles(user: Any) -> set[str]:
+    """The role (group) names of a user, cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_psdesk_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._psdesk_roles = cached
+    return cached
+
+
+def user_has_role(user: Any, role: str) -> bool:
+    return role in user_roles(user)
+
+
+def user_is_pubsec(user: Any) -> bool:
+    """May this user see US Public Sector accounts and everything under them?"""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser) or user_has_role(user, Role.US_PUBLIC_SECTOR)

@@ -1,0 +1,64 @@
+"""Writes about people: tokens, personas, PubSec membership."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from psdesk.accounts.models import ApiToken, Profile, hash_token
+from psdesk.accounts.personas import Persona
+from psdesk.audit.services import audit_record
+from psdesk.core import clock
+
+
+def token_create(*, user: User, name: str = "default") -> str:
+    """Create an API token and return the raw key (shown once)."""
+    raw = "psd_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, prefix=raw[:8], key_hash=hash_token(raw), created_at=clock.now())
+    return raw
+
+
+def token_user(raw: str) -> User | None:
+    tok = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked=False).first()
+    if tok is None or not tok.user.is_active:
+        return None
+    return tok.user
+
+
+@transaction.atomic
+def persona_ensure(p: Persona, *, password: str | None) -> User:
+    """Create or update the user of a persona with exactly its roles."""
+    first, _, last = p.full_name.partition(" ")
+    user, created = User.objects.get_or_create(
+        username=p.username, defaults={"email": p.email, "first_name": first, "last_name": last}
+    )
+    if password and (created or not user.has_usable_password()):
+        user.set_password(password)
+        user.save()
+    user.groups.set([Group.objects.get_or_create(name=r)[0] for r in p.roles])
+    Profile.objects.get_or_create(user=user)
+    return user
+
+
+@transaction.atomic
+def pubsec_membership_set(*, user: User, member: bool, actor: Any, reason: str = "") -> None:
+    """Grant or revoke US PubSec membership (audited)."""
+    from psdesk.accounts.roles import Role
+
+    group, _ = Group.objects.get_or_create(name=Role.US_PUBLIC_SECTOR)
+    before = user.groups.filter(pk=group.pk).exists()
+    if member:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    audit_record(
+        verb="accounts.pubsec_membership_set",
+        actor=actor,
+        target=user,
+        before={"member": before},
+        after={"member": member},
+        reason=reason,
+    )

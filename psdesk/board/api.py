@@ -1,0 +1,167 @@
+"""REST endpoints for engagements and board moves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from psdesk.board.selectors import BoardFilters, available_moves, engagement_get, engagement_list
+from psdesk.board.services import engagement_transition
+from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
+from psdesk.core.api import MAX_LIMIT, errors
+from psdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psdesk.crm.models import Account, Opportunity
+from psdesk.engagements.services import engagement_create
+
+router = Router(tags=["engagements"])
+
+
+class AccountRef(Schema):
+    id: int
+    name: str
+    segment: str
+    us_public_sector: bool
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+
+
+class EngagementOut(Schema):
+    id: int
+    title: str
+    account: AccountRef
+    opportunity_id: int | None
+    em: UserRef | None
+    state: str
+    state_label: str
+    version: int
+    created_at: datetime
+    state_changed_at: datetime
+
+    @staticmethod
+    def resolve_state_label(obj: Any) -> str:
+        return ENGAGEMENT_WORKFLOW.states[obj.state]
+
+
+class EngagementPage(Schema):
+    count: int
+    items: list[EngagementOut]
+
+
+class ListParams(Schema):
+    state: str | None = None
+    em: int | None = None
+    segment: str | None = None
+    mine: bool = False
+    q: str | None = Field(None, max_length=100)
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class EngagementIn(Schema):
+    account_id: int
+    title: str = Field("", max_length=255)
+    opportunity_id: int | None = None
+    em_id: int | None = None
+    description: str = Field("", max_length=20_000)
+
+
+class MoveOption(Schema):
+    action: str
+    label: str
+    needs_reason: bool
+    refusal: str | None
+
+
+class EngagementDetail(EngagementOut):
+    moves: list[MoveOption]
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., max_length=64)
+    reason: str = Field("", max_length=5000)
+    expected_version: int | None = None
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("Your role may not do this.")
+
+
+@router.get("/engagements", response={200: EngagementPage, **errors(400, 401, 403, 422)})
+def list_engagements(request: HttpRequest, params: Query[ListParams]) -> Any:
+    """Engagements you may see (PubSec ones only for PubSec members), oldest in column first."""
+    _require(request, "engagements.view_engagement")
+    if params.state and params.state not in ENGAGEMENT_WORKFLOW.states:
+        raise ValidationFailed(f"Unknown state '{params.state}'.", details={"field": "state"})
+    qs = engagement_list(
+        user=request.user,
+        filters=BoardFilters(em=params.em, segment=params.segment or "", mine=params.mine, q=params.q or ""),
+    )
+    if params.state:
+        qs = qs.filter(state=params.state)
+    total = qs.count()
+    items = list(qs.for_board().order_by("state_changed_at", "id")[params.offset : params.offset + params.limit])
+    return {"count": total, "items": items}
+
+
+@router.get("/engagements/{engagement_id}", response={200: EngagementDetail, **errors(401, 403, 404)})
+def get_engagement(request: HttpRequest, engagement_id: int) -> Any:
+    _require(request, "engagements.view_engagement")
+    eng = engagement_get(user=request.user, engagement_id=engagement_id)
+    eng.moves = available_moves(eng, request.user)  # type: ignore[attr-defined]
+    return eng
+
+
+@router.post("/engagements", response={201: EngagementOut, **errors(400, 401, 403, 404, 422)})
+def create_engagement(request: HttpRequest, payload: EngagementIn) -> Any:
+    """Create an engagement in `open` (normally the Services Calculator does this)."""
+    _require(request, "engagements.add_engagement")
+    account = Account.objects.visible_to(request.user).filter(pk=payload.account_id).first()
+    if account is None:
+        raise NotFound(f"account {payload.account_id} not found")
+    opp = None
+    if payload.opportunity_id is not None:
+        opp = Opportunity.objects.visible_to(request.user).filter(pk=payload.opportunity_id).first()
+        if opp is None:
+            raise NotFound(f"opportunity {payload.opportunity_id} not found")
+    em = None
+    if payload.em_id is not None:
+        from django.contrib.auth.models import User
+
+        em = User.objects.filter(pk=payload.em_id, groups__name="engagement_manager").first()
+        if em is None:
+            raise ValidationFailed(f"user {payload.em_id} is not an engagement manager", details={"field": "em_id"})
+    eng = engagement_create(
+        account=account,
+        actor=request.user,
+        title=payload.title,
+        opportunity=opp,
+        em=em,
+        description=payload.description,
+    )
+    return 201, engagement_get(user=request.user, engagement_id=eng.pk)
+
+
+@router.post(
+    "/engagements/{engagement_id}/transitions",
+    response={200: EngagementOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def transition_engagement(request: HttpRequest, engagement_id: int, payload: TransitionIn) -> Any:
+    """Apply a board move. 400 unknown action; 404 not visible; 409 refused (reason in `message`)
+    or stale `expected_version`."""
+    _require(request, "engagements.view_engagement")
+    engagement_transition(
+        engagement_id=engagement_id,
+        action=payload.action,
+        actor=request.user,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+    return engagement_get(user=request.user, engagement_id=engagement_id)

@@ -1,0 +1,117 @@
+"""Read models of the board: columns with counts and the oldest cards of each, in constant queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+
+from psdesk.board.workflow import BOARD_COLUMNS, ENGAGEMENT_WORKFLOW
+from psdesk.core import clock
+from psdesk.engagements.choices import CLOSED_STATES
+from psdesk.engagements.models import Engagement
+from psdesk.engagements.querysets import EngagementQuerySet
+
+
+@dataclass
+class BoardFilters:
+    em: int | None = None
+    segment: str = ""
+    mine: bool = False
+    q: str = ""
+
+
+@dataclass
+class Column:
+    state: str
+    label: str
+    count: int
+    cards: list[Any] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> int:
+        return max(0, self.count - len(self.cards))
+
+
+def engagement_list(*, user: Any, filters: BoardFilters | None = None) -> EngagementQuerySet:
+    """Engagements the user may see, filtered."""
+    qs: EngagementQuerySet = Engagement.objects.visible_to(user)
+    f = filters or BoardFilters()
+    if f.em:
+        qs = qs.filter(em_id=f.em)
+    if f.segment:
+        qs = qs.filter(account__segment=f.segment)
+    if f.mine:
+        qs = qs.filter(Q(em=user) | Q(created_by=user) | Q(opportunity__owner=user))
+    if f.q:
+        qs = qs.filter(Q(title__icontains=f.q) | Q(account__name__icontains=f.q))
+    return qs
+
+
+def board_columns(*, user: Any, filters: BoardFilters | None = None, per_column: int = 25) -> list[Column]:
+    """Every column with its count and up to `per_column` cards (oldest in the column first for open
+    columns — they need attention — newest first for closed ones). Two queries whatever N is."""
+    base = engagement_list(user=user, filters=filters)
+    counts = dict(base.order_by().values_list("state").annotate(n=Count("id")))
+    ranked = (
+        base.for_board()
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("state")],
+                order_by=[F("state_changed_at").asc(), F("id").asc()],
+            ),
+            rank_desc=Window(
+                RowNumber(),
+                partition_by=[F("state")],
+                order_by=[F("state_changed_at").desc(), F("id").desc()],
+            ),
+        )
+        .filter(
+            (Q(rank__lte=per_column) & ~Q(state__in=CLOSED_STATES))
+            | (Q(rank_desc__lte=per_column) & Q(state__in=CLOSED_STATES))
+        )
+        .order_by("state", "state_changed_at", "id")
+    )
+    by_state: dict[str, list[Any]] = {s: [] for s in BOARD_COLUMNS}
+    now = clock.now()
+    for eng in ranked:
+        eng.age_days = _age_days(eng.state_changed_at, now)
+        by_state[eng.state].append(eng)
+    for s in CLOSED_STATES:
+        by_state[s].reverse()
+    return [
+        Column(state=s, label=ENGAGEMENT_WORKFLOW.states[s], count=counts.get(s, 0), cards=by_state[s])
+        for s in BOARD_COLUMNS
+    ]
+
+
+def _age_days(since: datetime, now: datetime) -> int:
+    return max(0, (now - since).days)
+
+
+def engagement_get(*, user: Any, engagement_id: int) -> Engagement:
+    """One engagement the user may see, or NotFound (also for PubSec to non-members)."""
+    from psdesk.core.errors import NotFound
+
+    eng = Engagement.objects.visible_to(user).for_board().filter(pk=engagement_id).first()
+    if eng is None:
+        raise NotFound(f"engagement {engagement_id} not found")
+    return eng
+
+
+def available_moves(eng: Any, user: Any) -> list[dict[str, Any]]:
+    """Moves from the card's column with the reason each would be refused (None = allowed)."""
+    from psdesk.core.workflow import MoveContext
+
+    result = []
+    for m in ENGAGEMENT_WORKFLOW.actions_from(eng.state):
+        if m.system_only:
+            continue
+        # Judge everything but the missing reason: the form asks for it.
+        reason = ENGAGEMENT_WORKFLOW.refusal(eng, m.action, MoveContext(actor=user, reason="(reason)"))
+        result.append({"action": m.action, "label": m.label, "needs_reason": m.needs_reason, "refusal": reason})
+    return result

@@ -1,0 +1,89 @@
+"""Board pages. Thin: parse input, call selectors/services, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from psdesk.audit.models import AuditEvent
+from psdesk.board.selectors import BoardFilters, available_moves, board_columns, engagement_get
+from psdesk.board.services import engagement_move_to_column, engagement_transition
+from psdesk.core.errors import DomainError
+from psdesk.crm.choices import Segment
+
+
+def _filters(request: HttpRequest) -> BoardFilters:
+    em = request.GET.get("em", "")
+    return BoardFilters(
+        em=int(em) if em.isdigit() else None,
+        segment=request.GET.get("segment", "") if request.GET.get("segment", "") in Segment.values else "",
+        mine=request.GET.get("mine") == "1",
+        q=request.GET.get("q", "")[:100],
+    )
+
+
+@permission_required("engagements.view_engagement", raise_exception=True)
+def index(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    columns = board_columns(user=request.user, filters=filters)
+    ctx: dict[str, Any] = {
+        "columns": columns,
+        "filters": filters,
+        "segments": Segment.choices,
+        "ems": User.objects.filter(groups__name="engagement_manager").order_by("username").only("id", "username"),
+        "can_move": request.user.has_perm("engagements.move_engagement"),
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "board-columns":
+        return render(request, "board/_columns.html", ctx)
+    return render(request, "board/index.html", ctx)
+
+
+@permission_required("engagements.view_engagement", raise_exception=True)
+def detail(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    try:
+        eng = engagement_get(user=request.user, engagement_id=engagement_id)
+    except DomainError:
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    timeline = AuditEvent.objects.for_target(eng).select_related("actor").order_by("-seq")[:100]
+    ctx = {"eng": eng, "moves": available_moves(eng, request.user), "timeline": timeline}
+    template = "board/_drawer.html" if request.headers.get("HX-Request") else "board/detail.html"
+    return render(request, template, ctx)
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def move(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    """One endpoint for drag-and-drop, keyboard and the move menu. JSON in, JSON out:
+    200 {ok, state, card_html}; 4xx {ok: false, code, message} shown inline on the card."""
+    version_raw = request.POST.get("version", "")
+    version = int(version_raw) if version_raw.isdigit() else None
+    reason = request.POST.get("reason", "")[:5000]
+    try:
+        if request.POST.get("action"):
+            applied = engagement_transition(
+                engagement_id=engagement_id,
+                action=request.POST["action"],
+                actor=request.user,
+                reason=reason,
+                expected_version=version,
+            )
+        else:
+            applied = engagement_move_to_column(
+                engagement_id=engagement_id,
+                target_state=request.POST.get("to", ""),
+                actor=request.user,
+                reason=reason,
+                expected_version=version,
+            )
+    except DomainError as exc:
+        return JsonResponse({"ok": False, "code": exc.code, "message": exc.message}, status=exc.status)
+    eng = engagement_get(user=request.user, engagement_id=engagement_id)
+    eng.age_days = 0  # type: ignore[attr-defined]
+    html = render_to_string("board/_card.html", {"eng": eng, "can_move": True}, request=request)
+    return JsonResponse({"ok": True, "state": applied.target, "source": applied.source, "card_html": html})

@@ -1,0 +1,108 @@
+"""The engagement lifecycle (PRODUCT C7): the single definition of who may move a card where.
+
+Guards that need later features are named extension points: the feature adds its guard with
+`ENGAGEMENT_WORKFLOW.add_guard(action, guard)` from its own AppConfig.ready(), e.g. the scoping app
+adds "required SSOT rows answered" to `start_strawman`. See ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psdesk.core.workflow import Move, MoveContext, Workflow
+from psdesk.crm.choices import OpportunityStage
+from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
+
+S = EngagementStatus
+MOVE = "engagements.move_engagement"
+
+
+def em_assigned(eng: Any, ctx: MoveContext) -> str | None:
+    """Open → Awaiting Discovery needs an engagement manager."""
+    if not eng.em_id:
+        return "Assign an engagement manager before starting discovery."
+    return None
+
+
+def opportunity_closed_won(eng: Any, ctx: MoveContext) -> str | None:
+    """Closed Won follows the opportunity."""
+    opp = eng.opportunity
+    if opp is None:
+        return "Link the opportunity first: Closed Won follows the opportunity's stage."
+    if opp.stage != OpportunityStage.CLOSED_WON:
+        return f"The opportunity is at {opp.get_stage_display()}; the card closes won when the opportunity does."
+    return None
+
+
+def _resume_target(eng: Any) -> str:
+    return str(eng.state_before_hold or S.OPEN)
+
+
+ENGAGEMENT_WORKFLOW = Workflow(
+    "board",
+    field="state",
+    states=S.choices,
+    moves=[
+        Move("triage", frozenset({S.OPEN}), S.AWAITING_DISCOVERY, "Start discovery", MOVE, guards=[em_assigned]),
+        # extension point: scoping adds "required SSOT rows answered"
+        Move("start_strawman", frozenset({S.AWAITING_DISCOVERY}), S.STRAWMAN_WIP, "Start strawman", MOVE),
+        # extension point: estimates add "a shared version with lines exists"
+        Move("request_feedback", frozenset({S.STRAWMAN_WIP}), S.ESTIMATE_FEEDBACK, "Share estimate for feedback", MOVE),
+        Move("iterate", frozenset({S.ESTIMATE_FEEDBACK}), S.STRAWMAN_WIP, "Back to strawman", MOVE),
+        # extension point: estimates add "customer agreed" and "TA approved over threshold"
+        Move("start_sow", frozenset({S.ESTIMATE_FEEDBACK}), S.SOW_WIP, "Start SOW", MOVE),
+        # extension point: sows/approvals add SOW draft, terms, cost estimate, RDM approval, reviews
+        Move("submit_for_approval", frozenset({S.SOW_WIP}), S.READY_FOR_APPROVAL, "Submit for approval", MOVE),
+        Move(
+            "send_back",
+            frozenset({S.READY_FOR_APPROVAL}),
+            S.SOW_WIP,
+            "Send back to SOW WIP",
+            "engagements.send_back_engagement",
+            needs_reason=True,
+        ),
+        # extension point: approvals add "PS Leadership and Revenue approved the current hash"
+        Move("approve", frozenset({S.READY_FOR_APPROVAL}), S.APPROVED, "Approve", None, system_only=True),
+        Move("hold", frozenset(OPEN_STATES), S.ON_HOLD, "Put on hold", MOVE, needs_reason=True),
+        Move(
+            "resume",
+            frozenset({S.ON_HOLD}),
+            None,
+            "Resume",
+            MOVE,
+            needs_reason=True,
+            target_of=_resume_target,
+            target_label="the column it left",
+        ),
+        Move(
+            "close_won",
+            frozenset({*OPEN_STATES, S.ON_HOLD}),
+            S.CLOSED_WON,
+            "Close won",
+            "engagements.close_engagement",
+            guards=[opportunity_closed_won],
+        ),
+        Move(
+            "close_lost",
+            frozenset({*OPEN_STATES, S.ON_HOLD}),
+            S.CLOSED_LOST,
+            "Close lost",
+            "engagements.close_engagement",
+            needs_reason=True,
+        ),
+    ],
+)
+
+# The columns shown on the board, left to right.
+BOARD_COLUMNS: tuple[str, ...] = (
+    S.OPEN,
+    S.AWAITING_DISCOVERY,
+    S.STRAWMAN_WIP,
+    S.ESTIMATE_FEEDBACK,
+    S.SOW_WIP,
+    S.READY_FOR_APPROVAL,
+    S.APPROVED,
+    S.ON_HOLD,
+    S.CLOSED_WON,
+    S.CLOSED_LOST,
+)

@@ -1,0 +1,132 @@
+// Board interactions: drag-and-drop, keyboard moves and the move menu all POST to one endpoint,
+// which calls the same transition service as the API. Refusals are shown inline on the card.
+(function () {
+  "use strict";
+
+  function board() { return document.querySelector(".board"); }
+  function moveUrl(id) { return board().dataset.moveUrlTemplate.replace("/0/", "/" + id + "/"); }
+  function csrf() {
+    const b = board();
+    if (b && b.dataset.csrf) return b.dataset.csrf;
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function column(state) { return document.querySelector('.column[data-state="' + state + '"]'); }
+
+  function showRefusal(el, message) {
+    const p = el.querySelector(".refusal");
+    if (!p) return;
+    p.textContent = message;
+    p.hidden = false;
+  }
+
+  function bumpCount(state, delta) {
+    const c = column(state);
+    if (!c) return;
+    const n = c.querySelector("[data-count]");
+    n.textContent = String(parseInt(n.textContent, 10) + delta);
+  }
+
+  async function post(url, body) {
+    const resp = await fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf(), "X-Requested-With": "fetch" },
+      body: body,
+      credentials: "same-origin",
+    });
+    let data;
+    try { data = await resp.json(); } catch (e) { data = { ok: false, message: "Unexpected server response (" + resp.status + ")." }; }
+    return data;
+  }
+
+  async function moveCard(card, body) {
+    body.append("version", card.dataset.version);
+    const data = await post(moveUrl(card.dataset.id), body);
+    if (!data.ok) { showRefusal(card, data.message); card.focus(); return; }
+    placeCard(card, data);
+  }
+
+  function placeCard(card, data) {
+    const tmp = document.createElement("ol");
+    tmp.innerHTML = data.card_html.trim();
+    const fresh = tmp.firstElementChild;
+    const target = column(data.state);
+    if (card) card.remove();
+    if (target) target.querySelector(".cards").appendChild(fresh);
+    bumpCount(data.source, -1);
+    bumpCount(data.state, +1);
+    fresh.focus();
+  }
+
+  function reasonFor(target) {
+    if (target === "on_hold" || target === "closed_lost") {
+      return window.prompt("Reason for moving to " + target.replace("_", " ") + ":") || "";
+    }
+    return "";
+  }
+
+  document.addEventListener("dragstart", function (e) {
+    const card = e.target.closest && e.target.closest(".card");
+    if (!card) return;
+    e.dataTransfer.setData("text/plain", card.dataset.id);
+    e.dataTransfer.effectAllowed = "move";
+    card.classList.add("dragging");
+  });
+  document.addEventListener("dragend", function (e) {
+    const card = e.target.closest && e.target.closest(".card");
+    if (card) card.classList.remove("dragging");
+  });
+  document.addEventListener("dragover", function (e) {
+    const col = e.target.closest && e.target.closest(".column");
+    if (col) { e.preventDefault(); e.dataTransfer.dropEffect = "move"; col.classList.add("over"); }
+  });
+  document.addEventListener("dragleave", function (e) {
+    const col = e.target.closest && e.target.closest(".column");
+    if (col) col.classList.remove("over");
+  });
+  document.addEventListener("drop", function (e) {
+    const col = e.target.closest && e.target.closest(".column");
+    if (!col) return;
+    e.preventDefault();
+    col.classList.remove("over");
+    const id = e.dataTransfer.getData("text/plain");
+    const card = document.getElementById("card-" + id);
+    if (!card || card.closest(".column") === col) return;
+    const body = new FormData();
+    body.append("to", col.dataset.state);
+    body.append("reason", reasonFor(col.dataset.state));
+    moveCard(card, body);
+  });
+
+  document.addEventListener("keydown", function (e) {
+    const card = e.target.closest && e.target.closest(".card");
+    if (!card) return;
+    if (e.key === "Enter") { const a = card.querySelector("a.title"); if (a) a.click(); return; }
+    if (!e.shiftKey || (e.key !== "ArrowRight" && e.key !== "ArrowLeft")) return;
+    e.preventDefault();
+    const cols = Array.from(document.querySelectorAll(".column"));
+    const i = cols.indexOf(card.closest(".column"));
+    const next = cols[i + (e.key === "ArrowRight" ? 1 : -1)];
+    if (!next) return;
+    const body = new FormData();
+    body.append("to", next.dataset.state);
+    body.append("reason", reasonFor(next.dataset.state));
+    moveCard(card, body);
+  });
+
+  // The move menu in the card drawer.
+  document.addEventListener("submit", async function (e) {
+    const form = e.target.closest && e.target.closest(".move-form");
+    if (!form) return;
+    e.preventDefault();
+    const data = await post(form.action, new FormData(form));
+    const drawer = form.closest(".drawer-body") || document;
+    if (!data.ok) { showRefusal(drawer, data.message); return; }
+    if (board()) {
+      placeCard(document.getElementById("card-" + form.dataset.id), data);
+      if (window.htmx) htmx.ajax("GET", "/engagements/" + form.dataset.id + "/", { target: "#drawer" });
+    } else {
+      window.location.reload();
+    }
+  });
+})();

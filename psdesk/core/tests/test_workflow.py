@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from psdesk.core.errors import BadRequest, TransitionNotAllowed
+from psdesk.core.workflow import Move, MoveContext, Workflow
+
+WF = Workflow(
+    "door",
+    field="state",
+    states=[("shut", "Shut"), ("open", "Open")],
+    moves=[
+        Move("open", frozenset({"shut"}), "open", "Open the door"),
+        Move("shut", frozenset({"open"}), "shut", "Shut the door", needs_reason=True),
+    ],
+)
+
+
+def test_a_move_from_the_wrong_state_is_refused_with_the_states_named() -> None:
+    with pytest.raises(TransitionNotAllowed, match="not possible from Open"):
+        WF.check(SimpleNamespace(state="open"), "open", MoveContext())
+
+
+def test_unknown_action_is_a_bad_request_listing_known_actions() -> None:
+    with pytest.raises(BadRequest, match="Known actions: open, shut"):
+        WF.check(SimpleNamespace(state="open"), "slam", MoveContext())
+
+
+def test_reason_required_and_guard_extension_point() -> None:
+    door = SimpleNamespace(state="open", locked=True)
+    assert WF.refusal(door, "shut", MoveContext()) == "'Shut the door' needs a reason."
+    assert WF.refusal(door, "shut", MoveContext(reason="draft")) is None
+
+    def not_locked(obj: object, ctx: MoveContext) -> str | None:
+        return "It is locked." if getattr(obj, "locked", False) else None
+
+    WF.add_guard("shut", not_locked)
+    WF.add_guard("shut", not_locked)  # idempotent
+    assert WF.move("shut").guards == [not_locked]
+    assert WF.refusal(door, "shut", MoveContext(reason="draft")) == "It is locked."
+
+
+def test_invalid_definition_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown states"):
+        Workflow("x", field="s", states=[("a", "A")], moves=[Move("go", frozenset({"a"}), "b", "Go")])

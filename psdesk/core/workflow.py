@@ -1,0 +1,140 @@
+"""The workflow primitive: one definition per workflow, checked by one transition service.
+
+A `Workflow` is a table of `Move`s. A move names its source states, its target (or a function that
+picks the target, e.g. "back to the column it left"), the permission a user needs, whether a reason
+is required, and guards. A guard is a function `(obj, ctx) -> str | None` returning a human reason
+when the move must be refused. Later features add guards to an existing move with `add_guard()` —
+the named extension points of a workflow — instead of scattering `if state == ...` checks.
+
+This module is pure (no ORM). The service that applies a move (row lock, guard, state change, audit
+row) is `psdesk.audit.transitions.transition_apply`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from psdesk.core.errors import BadRequest, TransitionNotAllowed
+
+Guard = Callable[[Any, "MoveContext"], "str | None"]
+
+
+@dataclass
+class MoveContext:
+    """What a guard may look at besides the object: who moves it, why, and extra request data."""
+
+    actor: Any = None
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    system: bool = False  # a move made by the system (sweeps, follow-ups), not a person
+
+
+@dataclass
+class Move:
+    action: str
+    sources: frozenset[str]
+    target: str | None
+    label: str
+    permission: str | None = None
+    needs_reason: bool = False
+    guards: list[Guard] = field(default_factory=list)
+    target_of: Callable[[Any], str] | None = None  # dynamic target (e.g. resume from hold)
+    system_only: bool = False
+    target_label: str | None = None  # for diagrams when target is dynamic
+
+    def resolve_target(self, obj: Any) -> str:
+        if self.target_of is not None:
+            return self.target_of(obj)
+        assert self.target is not None
+        return self.target
+
+
+class Workflow:
+    """A named set of moves over a state field."""
+
+    def __init__(self, name: str, *, field: str, states: Iterable[tuple[str, str]], moves: Iterable[Move]) -> None:
+        self.name = name
+        self.field = field
+        self.states: dict[str, str] = dict(states)
+        self.moves: dict[str, Move] = {}
+        for m in moves:
+            if m.action in self.moves:
+                raise ValueError(f"duplicate action {m.action} in workflow {name}")
+            unknown = {s for s in m.sources if s not in self.states}
+            if unknown or (m.target is not None and m.target not in self.states):
+                raise ValueError(f"move {m.action} names unknown states {unknown or m.target}")
+            self.moves[m.action] = m
+
+    def move(self, action: str) -> Move:
+        try:
+            return self.moves[action]
+        except KeyError:
+            known = ", ".join(sorted(self.moves))
+            raise BadRequest(f"Unknown action '{action}'. Known actions: {known}.", code="unknown_action") from None
+
+    def add_guard(self, action: str, guard: Guard) -> None:
+        """Extension point: add a guard to an existing move (idempotent)."""
+        guards = self.move(action).guards
+        if guard not in guards:
+            guards.append(guard)
+
+    def state_of(self, obj: Any) -> str:
+        return str(getattr(obj, self.field))
+
+    def refusal(self, obj: Any, action: str, ctx: MoveContext) -> str | None:
+        """The human reason this move is refused now, or None when it is allowed."""
+        m = self.move(action)
+        state = self.state_of(obj)
+        if state not in m.sources:
+            return (
+                f"'{m.label}' is not possible from {self.states.get(state, state)}; "
+                f"it starts from {', '.join(self.states[s] for s in sorted(m.sources))}."
+            )
+        if m.system_only and not ctx.system:
+            return f"'{m.label}' is made by the system, not by hand."
+        if m.permission and not ctx.system:
+            actor = ctx.actor
+            if actor is None or not actor.has_perm(m.permission):
+                return f"You do not have permission to '{m.label}'."
+        if m.needs_reason and not ctx.reason.strip():
+            return f"'{m.label}' needs a reason."
+        for g in m.guards:
+            reason = g(obj, ctx)
+            if reason:
+                return reason
+        return None
+
+    def check(self, obj: Any, action: str, ctx: MoveContext) -> Move:
+        reason = self.refusal(obj, action, ctx)
+        if reason:
+            raise TransitionNotAllowed(reason, details={"action": action, "state": self.state_of(obj)})
+        return self.move(action)
+
+    def actions_from(self, state: str) -> list[Move]:
+        return [m for m in self.moves.values() if state in m.sources]
+
+    def move_to(self, state: str, target: str) -> Move | None:
+        """The move that takes `state` to `target` (used by drag-and-drop)."""
+        for m in self.actions_from(state):
+            if m.target == target:
+                return m
+        return None
+
+    def mermaid(self) -> str:
+        """A Mermaid state diagram generated from the definition."""
+        lines = ["stateDiagram-v2"]
+        for key, label in self.states.items():
+            lines.append(f"    {key}: {label}")
+        for m in self.moves.values():
+            for s in sorted(m.sources):
+                target = m.target or (m.target_label or "previous")
+                extra = []
+                if m.needs_reason:
+                    extra.append("reason")
+                if m.guards:
+                    extra.append("guards: " + ", ".join(g.__name__ for g in m.guards))
+                suffix = f" [{'; '.join(extra)}]" if extra else ""
+                lines.append(f"    {s} --> {target}: {m.action}{suffix}")
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "psdesk.integrations"
+    label = "integrations"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SlaConfig(AppConfig):
+    name = "psdesk.sla"
+    label = "sla"
+    default_auto_field = "django.db.models.BigAutoField"
