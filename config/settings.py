@@ -107,7 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "psdesk.core.context_processors.psdesk",
+                "psdesk.accounts.context_processors.psdesk",
             ],
         },
     },

@@ -10,7 +10,7 @@ from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import ValidationFailed
 from psdesk.crm.models import Account, Opportunity
-from psdesk.engagements.models import Engagement
+from psdesk.engagements.models import Engagement, EngagementLabel, label_scope
 
 
 def engagement_title_for(account: Account) -> str:
@@ -72,3 +72,44 @@ def engagement_assign_em(*, engagement_id: int, em: Any, actor: Any, expected_ve
         after={"em": getattr(em, "pk", None)},
     )
     return eng
+
+
+@transaction.atomic
+def engagement_label_set(*, engagement: Engagement, label: str, actor: Any, reason: str = "") -> EngagementLabel:
+    """Put `label` on the engagement; a scoped label replaces the other label of its scope (audited).
+    Idempotent: setting a label already present changes nothing and records nothing."""
+    label = label.strip()
+    if not label or len(label) > 100:
+        raise ValidationFailed("A label needs 1 to 100 characters.", details={"field": "label"})
+    scope = label_scope(label)
+    existing = EngagementLabel.objects.filter(engagement=engagement, name=label).first()
+    if existing is not None:
+        return existing
+    replaced = None
+    if scope:
+        old = EngagementLabel.objects.filter(engagement=engagement, scope=scope).first()
+        if old is not None:
+            replaced = old.name
+            old.delete()
+    created = EngagementLabel.objects.create(engagement=engagement, name=label, scope=scope, created_at=clock.now())
+    Engagement.objects.filter(pk=engagement.pk).update(last_activity_at=clock.now())
+    audit_record(
+        verb="engagements.label_set",
+        actor=actor,
+        target=engagement,
+        before={"label": replaced},
+        after={"label": label},
+        reason=reason,
+    )
+    return created
+
+
+@transaction.atomic
+def engagement_label_remove(*, engagement: Engagement, label: str, actor: Any, reason: str = "") -> bool:
+    """Remove `label` (audited). Returns False when it was not there (nothing recorded)."""
+    deleted, _ = EngagementLabel.objects.filter(engagement=engagement, name=label).delete()
+    if deleted:
+        audit_record(
+            verb="engagements.label_removed", actor=actor, target=engagement, before={"label": label}, reason=reason
+        )
+    return bool(deleted)
