@@ -11,6 +11,7 @@ from psdesk.core import clock
 from psdesk.core.errors import ValidationFailed
 from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.models import Engagement, EngagementLabel, label_scope
+from psdesk.notifications.services import notify
 
 
 def engagement_title_for(account: Account) -> str:
@@ -48,6 +49,7 @@ def engagement_create(
         target=eng,
         after={"title": eng.title, "account": account.pk, "em": getattr(em, "pk", None), "state": eng.state},
     )
+    notify(event="engagement.created", target=eng, actor=actor, account=account)
     return eng
 
 

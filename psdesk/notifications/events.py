@@ -1,0 +1,99 @@
+"""The registry of notification event types, with their audience and default templates.
+
+To add an event, add one `EventType(...)` to `EVENTS` below (one line is enough: name, label,
+audience) and ask the notifications owner to review. `notify()` refuses any name not listed here
+(ValueError), so a typo fails loudly in tests instead of silently sending nothing.
+
+Audience decides the chat destination (see `CHAT_DESTINATIONS`):
+  ps          general PS channel (#professional-services)
+  scheduling  the PC group (@ps-scheduling)
+  ta          TA help (@ps-ta)
+  managers    EMs / RDMs (#ps-engagement-mgrs)
+  none        no chat message (in-app and email only)
+PubSec targets ignore the audience and go only to the private PubSec channel.
+
+Templates are Django template strings rendered with: event, label, target, actor, account,
+url, and every key of the caller's `context`. Admins override them per event and channel in
+the admin (NotificationTemplate); these are the defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PUBSEC_CHANNEL = "#professional-services-us-pubsec"
+CHAT_DESTINATIONS: dict[str, str] = {
+    "ps": "#professional-services",
+    "scheduling": "@ps-scheduling",
+    "ta": "@ps-ta",
+    "managers": "#ps-engagement-mgrs",
+}
+CHANNELS = ("in_app", "email", "chat")
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    label: str
+    audience: str = "ps"
+    channels: tuple[str, ...] = CHANNELS
+    subject: str = ""
+    body: str = ""
+    chat: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def default_template(self, channel: str) -> tuple[str, str]:
+        """(subject, body) used when no admin-edited template exists for `channel`."""
+        subject = self.subject or "[PS Desk] {{ label }}: {{ target }}"
+        body = (
+            self.body
+            or "{{ label }}: {{ target }}{% if actor %} (by {{ actor }}){% endif %}.{% if url %}\n{{ url }}{% endif %}"
+        )
+        if channel == "chat":
+            return "", self.chat or ":bell: *{{ label }}*: {{ target }}{% if actor %} by {{ actor }}{% endif %}"
+        return subject, body
+
+
+def _e(name: str, label: str, audience: str = "ps", channels: tuple[str, ...] = CHANNELS, **kw: str) -> EventType:
+    return EventType(name=name, label=label, audience=audience, channels=channels, **kw)  # type: ignore[arg-type]
+
+
+EVENTS: dict[str, EventType] = {
+    e.name: e
+    for e in (
+        _e("engagement.created", "New engagement"),
+        _e("approval.requested", "Approval requested", "managers"),
+        _e("approval.decided", "Approval decided", "managers"),
+        _e("estimate.ready_for_review", "Estimate ready for review"),
+        _e("customer.agreed", "Customer agreed"),
+        _e("sow.released", "SOW released"),
+        _e("sow.signed", "SOW signed"),
+        _e("sow.executed", "SOW executed"),
+        _e("opportunity.closed_won", "Closed won", "scheduling"),
+        _e("project.queued", "Project queued", "scheduling"),
+        _e("forecast.slipped", "Forecast slipped", "scheduling"),
+        _e("sla.at_risk", "SLA at risk", "managers"),
+        _e("sla.breached", "SLA breached", "managers"),
+        _e("training.scheduled", "Training scheduled", "scheduling"),
+        _e("training.registration_link", "Training registration link", "none", ("in_app", "email")),
+        _e("ask_ps.question", "Question for PS", "ta"),
+        _e(
+            "board.moved",
+            "Card moved",
+            "none",
+            ("in_app",),
+            body="{{ target }} moved from {{ source }} to {{ state }}{% if actor %} by {{ actor }}{% endif %}.",
+        ),
+        _e("notify.test", "Test notification"),
+    )
+}
+
+
+def event_get(name: str) -> EventType:
+    """The registered event `name`. Raises ValueError for an unknown name."""
+    try:
+        return EVENTS[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown notification event {name!r}; register it in psdesk/notifications/events.py"
+        ) from None

@@ -1,0 +1,208 @@
+"""Writes: `notify()` (the one call other apps make), the outbox, in-app read state, preferences.
+
+    from psdesk.notifications.services import notify
+    notify(event="sow.released", target=sow, actor=user, context={"version": 3})
+
+Call it inside the transaction of the change; it writes in-app rows and outbox rows in that same
+transaction, and the worker delivers the outbox after commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.template import Context, Engine
+
+from psdesk.core import clock
+from psdesk.notifications.choices import Channel, OutboxStatus
+from psdesk.notifications.events import EventType, event_get
+from psdesk.notifications.models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
+from psdesk.notifications.routing import route
+
+_ENGINE = Engine(autoescape=False)
+
+
+def _template_for(event: EventType, channel: str) -> tuple[str, str]:
+    row = NotificationTemplate.objects.filter(event=event.name, channel=channel).first()
+    if row is not None:
+        return row.subject, row.body
+    return event.default_template(channel)
+
+
+def _render(source: str, ctx: dict[str, Any]) -> str:
+    return _ENGINE.from_string(source).render(Context(ctx)).strip() if source else ""
+
+
+def _url_of(target: Any) -> str:
+    getter = getattr(target, "get_absolute_url", None)
+    path = ""
+    if callable(getter):
+        try:
+            path = str(getter())
+        except Exception:
+            path = ""
+    return f"{settings.SITE_URL.rstrip('/')}{path}" if path else ""
+
+
+def _enabled(user: Any, event: str, channel: str) -> bool:
+    prefs = {
+        (p.event, p.channel): p.enabled
+        for p in NotificationPreference.objects.filter(user=user, channel=channel, event__in=[event, ""])
+    }
+    if (event, channel) in prefs:
+        return prefs[(event, channel)]
+    return prefs.get(("", channel), True)
+
+
+def notify(
+    *,
+    event: str,
+    target: models.Model | None,
+    actor: Any = None,
+    context: dict[str, Any] | None = None,
+    recipients: Iterable[Any] = (),
+    account: Any = None,
+) -> None:
+    """Notify about `event` on `target`: in-app rows for the routed users and outbox rows for email
+    and chat, all in the caller's transaction (delivery runs after commit).
+
+    Routing: the owning EM and account owner plus `recipients` (minus the actor for the implicit
+    ones), chat to the event's audience channel. PubSec targets reach only PubSec members and the
+    private PubSec channel. Per-user preferences can switch channels off.
+    Raises ValueError for an event not registered in psdesk/notifications/events.py.
+    """
+    ev = event_get(event)
+    with transaction.atomic():
+        r = route(event=ev, target=target, actor=actor, recipients=recipients, account=account)
+        ctx: dict[str, Any] = {
+            "event": ev.name,
+            "label": ev.label,
+            "target": str(target) if target is not None else "",
+            "actor": (actor.get_full_name() or actor.get_username()) if getattr(actor, "pk", None) else "",
+            "account": str(account) if account is not None else "",
+            "url": _url_of(target),
+            **(context or {}),
+        }
+        ct = ContentType.objects.get_for_model(type(target)) if target is not None else None
+        target_id = str(target.pk) if target is not None else ""
+        now = clock.now()
+        if "in_app" in ev.channels:
+            subject, body = _template_for(ev, Channel.IN_APP)
+            title = _render(subject, ctx)[:255] or ev.label
+            text = _render(body, ctx)
+            Notification.objects.bulk_create(
+                Notification(
+                    recipient=u,
+                    event=ev.name,
+                    title=title,
+                    body=text,
+                    url=ctx["url"][:500],
+                    target_type=ct,
+                    target_id=target_id,
+                    created_at=now,
+                )
+                for u in r.users
+                if _enabled(u, ev.name, Channel.IN_APP)
+            )
+        if "email" in ev.channels:
+            subject, body = _template_for(ev, Channel.EMAIL)
+            subj, text = _render(subject, ctx), _render(body, ctx)
+            for u in r.users:
+                if u.email and _enabled(u, ev.name, Channel.EMAIL):
+                    outbox_enqueue(
+                        target="email",
+                        operation="send",
+                        destination=u.email,
+                        event=ev.name,
+                        payload={"to": [u.email], "subject": subj, "body": text},
+                        source=target,
+                        pubsec=r.pubsec,
+                    )
+        if r.chat_destination:
+            _, body = _template_for(ev, Channel.CHAT)
+            text = _render(body, ctx)
+            outbox_enqueue(
+                target="chat",
+                operation="send",
+                destination=r.chat_destination,
+                event=ev.name,
+                payload={
+                    "channel": r.chat_destination,
+                    "text": text,
+                    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+                },
+                source=target,
+                pubsec=r.pubsec,
+            )
+
+
+def outbox_enqueue(
+    *,
+    target: str,
+    operation: str,
+    payload: dict[str, Any],
+    destination: str = "",
+    event: str = "",
+    source: models.Model | None = None,
+    pubsec: bool = False,
+    idempotency_key: str | None = None,
+) -> OutboxMessage:
+    """Write one outbox row in the caller's transaction and wake the worker after commit.
+    `idempotency_key` defaults to a fresh UUID; pass a stable key to make the enqueue itself
+    idempotent (a second enqueue with the same key returns the existing row)."""
+    key = idempotency_key or f"{target}:{uuid.uuid4().hex}"
+    with transaction.atomic():
+        existing = OutboxMessage.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        msg = OutboxMessage.objects.create(
+            target=target,
+            operation=operation,
+            destination=destination[:255],
+            event=event,
+            payload=payload,
+            idempotency_key=key,
+            pubsec=pubsec,
+            status=OutboxStatus.QUEUED,
+            next_attempt_at=clock.now(),
+            source_type=ContentType.objects.get_for_model(type(source)) if source is not None else None,
+            source_id=str(source.pk) if source is not None else "",
+        )
+        transaction.on_commit(lambda: _after_commit(msg.pk))
+    return msg
+
+
+def _after_commit(message_id: int) -> None:
+    """Stamp the commit time (for latency figures) and wake the worker."""
+    OutboxMessage.objects.filter(pk=message_id, committed_at__isnull=True).update(committed_at=clock.now())
+    if getattr(settings, "PSDESK_OUTBOX_ENQUEUE_TASKS", True):
+        from psdesk.notifications.tasks import outbox_deliver_task
+
+        outbox_deliver_task.enqueue(message_ids=[message_id])
+
+
+def notification_mark_read(*, user: Any, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications (all unread ones when `notification_ids` is None) read.
+    Returns how many changed."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=clock.now())
+
+
+def preference_set(*, user: Any, channel: str, enabled: bool, event: str = "") -> NotificationPreference:
+    """Switch one channel on/off for one event (or all events when `event` is blank).
+    Raises ValueError for an unknown event or channel."""
+    if event:
+        event_get(event)
+    if channel not in Channel.values:
+        raise ValueError(f"Unknown channel {channel!r}")
+    pref, _ = NotificationPreference.objects.update_or_create(
+        user=user, event=event, channel=channel, defaults={"enabled": enabled}
+    )
+    return pref
