@@ -1,0 +1,433 @@
+"""The lead-time forecast: a pure, vectorised simulation of the delivery queue (no Django imports).
+
+The model
+---------
+* A **capacity grid** ``free[c, w]``: forecastable hours of consultant ``c`` in week ``w`` (week 0 is
+  the Monday of the run's week). Built by `capacity_grid` from weekly capacity x utilisation target x
+  the share of working days left after public holidays (``holidays`` package) and time off; hard
+  allocations are subtracted before the queue runs.
+* A **demand** is one queued project: lines of (role, weekly hours, weeks, required skills with a
+  minimum level), plus project-wide hard constraints (cleared consultants only, allowed regions) and
+  an earliest start week (its desired start window).
+* **Queue rule (FIFO with conservative backfill).** Demands are placed one after the other in queue
+  order (committed in closed-won order, ties by time then id; then pipeline). Each takes the earliest
+  start week ``s ≥ earliest`` at which every line ``l`` can be given its own consultant that satisfies
+  the hard constraints and has ``free[c, s + i] ≥ hours_l`` for every ``i < weeks_l``, in the capacity
+  *left by the demands ahead of it*. A later, smaller project may therefore start before one ahead of
+  it (backfill) — but only in capacity nobody ahead uses, so it can never delay anyone ahead: the
+  placement of the first ``k`` demands does not depend on anything behind them.
+* **Assignment rule** (makes the result unique, and the reference implementation identical): at a
+  candidate week the lines are served in their given order, each by the lowest-index eligible
+  consultant not already serving this demand whose free hours fit for the line's whole duration. The
+  start is the first candidate week at which every line is served.
+
+`forecast_reference.py` states the same rules as plain loops; tests and the bench check both agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+EPS = 1e-9
+FloatGrid = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One role's share of a project: `weekly_hours` every week for `weeks` weeks."""
+
+    role: str
+    weekly_hours: float
+    weeks: int
+    skills: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Demand:
+    """A project in the queue (or a what-if). `probability` < 1 marks tentative pipeline demand."""
+
+    key: int
+    lines: tuple[Line, ...]
+    earliest_week: int = 0
+    cleared_only: bool = False
+    regions: tuple[str, ...] = ()
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Staff:
+    key: int
+    role: str
+    region: str
+    cleared: bool
+    skills: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass
+class StaffArrays:
+    """Consultants compiled to arrays so eligibility is one vectorised comparison."""
+
+    keys: npt.NDArray[np.int64]
+    roles: npt.NDArray[np.int16]
+    regions: npt.NDArray[np.int16]
+    cleared: npt.NDArray[np.bool_]
+    levels: npt.NDArray[np.int8]  # consultants x skills, 0 = no skill
+    role_names: list[str]
+    region_names: list[str]
+    skill_names: list[str]
+
+    @property
+    def size(self) -> int:
+        return int(self.keys.shape[0])
+
+
+def staff_compile(staff: Sequence[Staff], *, extra_skills: Iterable[str] = ()) -> StaffArrays:
+    role_names = sorted({s.role for s in staff})
+    region_names = sorted({s.region for s in staff})
+    skill_names = sorted({k for s in staff for k, _ in s.skills} | set(extra_skills))
+    ri = {n: i for i, n in enumerate(role_names)}
+    gi = {n: i for i, n in enumerate(region_names)}
+    ki = {n: i for i, n in enumerate(skill_names)}
+    levels = np.zeros((len(staff), len(skill_names)), dtype=np.int8)
+    for c, s in enumerate(staff):
+        for k, lvl in s.skills:
+            levels[c, ki[k]] = lvl
+    return StaffArrays(
+        keys=np.array([s.key for s in staff], dtype=np.int64),
+        roles=np.array([ri[s.role] for s in staff], dtype=np.int16),
+        regions=np.array([gi[s.region] for s in staff], dtype=np.int16),
+        cleared=np.array([s.cleared for s in staff], dtype=np.bool_),
+        levels=levels,
+        role_names=role_names,
+        region_names=region_names,
+        skill_names=skill_names,
+    )
+
+
+def eligible(staff: StaffArrays, demand: Demand, line: Line) -> npt.NDArray[np.bool_]:
+    """Hard constraints: role, every skill at ≥ level, clearance, region."""
+    if line.role not in staff.role_names:
+        return np.zeros(staff.size, dtype=np.bool_)
+    mask = staff.roles == staff.role_names.index(line.role)
+    for skill, level in line.skills:
+        if skill not in staff.skill_names:
+            return np.zeros(staff.size, dtype=np.bool_)
+        mask &= staff.levels[:, staff.skill_names.index(skill)] >= level
+    if demand.cleared_only:
+        mask &= staff.cleared
+    if demand.regions:
+        codes = [staff.region_names.index(r) for r in demand.regions if r in staff.region_names]
+        mask &= np.isin(staff.regions, codes)
+    return mask
+
+
+@dataclass
+class Placement:
+    """Where one demand landed. `start` is None when it does not fit inside the horizon."""
+
+    key: int
+    start: int | None
+    consultants: tuple[int, ...]  # consultant *indices*, one per line (empty when unplaced)
+    binding: str
+    binding_line: int | None = None
+
+
+def describe_line(line: Line, demand: Demand, count: int = 1) -> str:
+    parts = [f"{count} {line.role}" + ("s" if count > 1 else "")]
+    if line.skills:
+        parts.append("with " + ", ".join(f"skill {k} ≥ {v}" for k, v in line.skills))
+    if demand.cleared_only:
+        parts.append("cleared (US citizen)")
+    if demand.regions:
+        parts.append("in " + "/".join(demand.regions))
+    parts.append(f"for {line.weekly_hours:g} h/week x {line.weeks} weeks")
+    return " ".join(parts)
+
+
+def _line_fits(free: FloatGrid, idx: npt.NDArray[np.int64], line: Line, earliest: int) -> npt.NDArray[np.bool_]:
+    """fits[i, s]: consultant idx[i] has the line's hours free in every week s .. s+weeks-1."""
+    weeks_total = free.shape[1]
+    nstarts = weeks_total - line.weeks + 1
+    if nstarts <= 0 or idx.size == 0:
+        return np.zeros((idx.size, max(nstarts, 0)), dtype=np.bool_)
+    bad = free[idx] < line.weekly_hours - EPS
+    cum = np.zeros((idx.size, weeks_total + 1), dtype=np.int32)
+    np.cumsum(bad, axis=1, out=cum[:, 1:])
+    fits: npt.NDArray[np.bool_] = (cum[:, line.weeks : line.weeks + nstarts] - cum[:, :nstarts]) == 0
+    fits[:, : min(earliest, nstarts)] = False
+    return fits
+
+
+def place(free: FloatGrid, staff: StaffArrays, demand: Demand, *, week_label: Callable[[int], str] = str) -> Placement:
+    """Place one demand in `free` (mutated: its hours are reserved). See the module rules."""
+    if not demand.lines:
+        return Placement(demand.key, None, (), "forecast needs role-hours: the project has no demand lines")
+    cands: list[npt.NDArray[np.int64]] = []
+    fits: list[npt.NDArray[np.bool_]] = []
+    first_fit: list[int | None] = []
+    for line in demand.lines:
+        idx = np.flatnonzero(eligible(staff, demand, line)).astype(np.int64)
+        if idx.size == 0:
+            return Placement(
+                demand.key, None, (), f"no consultant exists who is {describe_line(line, demand)}", len(cands)
+            )
+        f = _line_fits(free, idx, line, demand.earliest_week)
+        cands.append(idx)
+        fits.append(f)
+        any_s = np.flatnonzero(f.any(axis=0)) if f.size else np.array([], dtype=np.int64)
+        first_fit.append(int(any_s[0]) if any_s.size else None)
+    if any(x is None for x in first_fit):
+        worst = next(i for i, x in enumerate(first_fit) if x is None)
+        return Placement(
+            demand.key,
+            None,
+            (),
+            f"waits for {describe_line(demand.lines[worst], demand)}, not free within the horizon",
+            worst,
+        )
+    n = min(f.shape[1] for f in fits)
+    common = np.ones(n, dtype=np.bool_)
+    for f in fits:
+        common &= f[:, :n].any(axis=0)
+    for s in np.flatnonzero(common):
+        chosen: list[int] = []
+        for idx, f in zip(cands, fits, strict=True):
+            pick = next((int(c) for c in idx[f[:, s]] if int(c) not in chosen), None)
+            if pick is None:
+                break
+            chosen.append(pick)
+        else:
+            start = int(s)
+            for c, line in zip(chosen, demand.lines, strict=True):
+                free[c, start : start + line.weeks] -= line.weekly_hours
+            return Placement(demand.key, start, tuple(chosen), *_binding(demand, first_fit, start, week_label))
+    return Placement(demand.key, None, (), "its roles are not free together within the horizon", None)
+
+
+def _binding(
+    demand: Demand, first_fit: list[int | None], start: int, week_label: Callable[[int], str]
+) -> tuple[str, int | None]:
+    if start <= demand.earliest_week:
+        if demand.earliest_week > 0:
+            return f"starts at the desired start window ({week_label(start)})", None
+        return "no wait: the capacity it needs is free now", None
+    latest = max(x for x in first_fit if x is not None)
+    i = first_fit.index(latest)
+    line = demand.lines[i]
+    if latest == start:
+        return f"waits for {describe_line(line, demand)}, free from {week_label(start)}", i
+    same = sum(1 for ln in demand.lines if ln.role == line.role)
+    return f"waits for {describe_line(line, demand, same)} free together, from {week_label(start)}", i
+
+
+def schedule(
+    free: FloatGrid,
+    staff: StaffArrays,
+    demands: Sequence[Demand],
+    *,
+    week_label: Callable[[int], str] = str,
+    progress: Callable[[int], None] | None = None,
+) -> list[Placement]:
+    """Place `demands` in queue order into `free` (mutated). Deterministic."""
+    out = []
+    for d in demands:
+        out.append(place(free, staff, d, week_label=week_label))
+        if progress is not None:
+            progress(1)
+    return out
+
+
+# --- capacity ------------------------------------------------------------------------------------
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+_HOLIDAY_CACHE: dict[tuple[str, str, int, int], frozenset[date]] = {}
+
+
+def holiday_dates(country: str, subdivision: str, first_year: int, last_year: int) -> frozenset[date]:
+    """Public holidays from the `holidays` package (cached per calendar); unknown calendars → none."""
+    key = (country, subdivision, first_year, last_year)
+    if key not in _HOLIDAY_CACHE:
+        import holidays
+
+        try:
+            cal = holidays.country_holidays(country, subdiv=subdivision or None, years=range(first_year, last_year + 1))
+            _HOLIDAY_CACHE[key] = frozenset(cal.keys())
+        except (NotImplementedError, KeyError):
+            _HOLIDAY_CACHE[key] = frozenset()
+    return _HOLIDAY_CACHE[key]
+
+
+def working_share(
+    week0: date, weeks: int, *, country: str, subdivision: str, time_off: Iterable[tuple[date, date]] = ()
+) -> FloatGrid:
+    """Per week, the share of the five weekdays that are working days (not a holiday, not time off)."""
+    days = np.arange(weeks * 7)
+    base = np.datetime64(week0.isoformat(), "D")
+    dates = base + days
+    weekday = days % 7 < 5
+    hol = holiday_dates(country, subdivision, week0.year, (week0 + timedelta(days=weeks * 7)).year)
+    off = np.zeros(weeks * 7, dtype=np.bool_)
+    if hol:
+        off |= np.isin(dates, np.array(sorted(hol), dtype="datetime64[D]"))
+    for a, b in time_off:
+        lo = max((a - week0).days, 0)
+        hi = min((b - week0).days + 1, weeks * 7)
+        if hi > lo:
+            off[lo:hi] = True
+    working = (weekday & ~off).reshape(weeks, 7).sum(axis=1)
+    share: FloatGrid = working / 5.0
+    return share
+
+
+def capacity_grid(
+    weekly_hours: Sequence[float], utilisation: Sequence[float], shares: Sequence[FloatGrid]
+) -> FloatGrid:
+    """free[c, w] = weekly hours x utilisation target x working share of the week."""
+    h = np.asarray(weekly_hours, dtype=np.float64) * np.asarray(utilisation, dtype=np.float64)
+    grid: FloatGrid = h[:, None] * np.vstack(shares)
+    return grid
+
+
+def weeks_for(hours: float, weekly_hours: float) -> int:
+    """Weeks a role needs at its weekly intensity (the last week may be partial but is reserved whole)."""
+    if hours <= 0 or weekly_hours <= 0:
+        raise ValueError("hours and weekly hours must be positive")
+    return max(1, math.ceil(hours / weekly_hours - EPS))
+
+
+# --- sampling ------------------------------------------------------------------------------------
+
+
+def nearest_rank(values: Sequence[int], q: float) -> int:
+    """The nearest-rank percentile (an observed value; P50 ≤ P80 always)."""
+    s = sorted(values)
+    return s[max(0, math.ceil(q * len(s)) - 1)]
+
+
+@dataclass
+class Sampled:
+    """A whole forecast run: committed placements, then tentative starts over samples.
+
+    `tent_start[k, j]`: week tentative demand j started in sample k; -1 when it did not close in that
+    sample, `weeks` (the horizon) when it closed but did not fit. `allocs` rows are
+    (sample, tentative index, consultant, start, weeks, weekly_hours) for the what-if replay.
+    """
+
+    committed: list[Placement]
+    base_free: FloatGrid
+    tent_start: npt.NDArray[np.int32]
+    tent_binding: list[str]
+    tent_consultants: list[tuple[int, ...]]
+    allocs: npt.NDArray[np.float64]
+    samples: int
+    seed: int
+    weeks: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def tentative_percentiles(self, j: int) -> tuple[int | None, int | None, int]:
+        col = self.tent_start[:, j]
+        closed = [int(x) for x in col if x >= 0]
+        if not closed:
+            return None, None, 0
+        return nearest_rank(closed, 0.5), nearest_rank(closed, 0.8), len(closed)
+
+
+def forecast_sampled(
+    capacity: FloatGrid,
+    staff: StaffArrays,
+    committed: Sequence[Demand],
+    tentative: Sequence[Demand],
+    *,
+    samples: int,
+    seed: int,
+    week_label: Callable[[int], str] = str,
+    progress: Callable[[int], None] | None = None,
+) -> Sampled:
+    """Committed work is deterministic and ahead of all pipeline, so it is placed once; each sample
+    then draws which tentative deals close (independent Bernoulli with their probability, fixed seed)
+    and places the closing ones, in their order, into a copy of the capacity the committed work left."""
+    free = capacity.copy()
+    placed = schedule(free, staff, committed, week_label=week_label, progress=progress)
+    weeks = capacity.shape[1]
+    probs = np.array([d.probability for d in tentative], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    draws = rng.random((samples, len(tentative))) < probs[None, :]
+    starts = np.full((samples, len(tentative)), -1, dtype=np.int32)
+    binding = [""] * len(tentative)
+    consultants: list[tuple[int, ...]] = [()] * len(tentative)
+    rows: list[tuple[float, float, float, float, float, float]] = []
+    for k in range(samples):
+        g = free.copy()
+        for j in np.flatnonzero(draws[k]):
+            p = place(g, staff, tentative[j], week_label=week_label)
+            starts[k, j] = weeks if p.start is None else p.start
+            if not binding[j] or k == 0:
+                binding[j] = p.binding
+                consultants[j] = p.consultants
+            if p.start is not None:
+                for c, line in zip(p.consultants, tentative[j].lines, strict=True):
+                    rows.append((k, j, c, p.start, line.weeks, line.weekly_hours))
+        if progress is not None:
+            progress(1)
+    allocs = np.array(rows, dtype=np.float64).reshape(-1, 6)
+    return Sampled(placed, free, starts, binding, consultants, allocs, samples, seed, weeks)
+
+
+def whatif_from_samples(
+    sampled: Sampled,
+    staff: StaffArrays,
+    demand: Demand,
+    *,
+    ahead: int,
+    week_label: Callable[[int], str] = str,
+) -> tuple[int | None, int | None, list[int], str]:
+    """Place a hypothetical demand behind the committed work and the first `ahead` tentative deals
+    (those expected to close before it), in every cached sample; nothing is saved.
+
+    Only the rows of consultants eligible for one of its lines are rebuilt, so this stays cheap.
+    Returns (P50, P80, starts per sample — `weeks` when beyond the horizon, binding constraint)."""
+    rows = np.zeros(staff.size, dtype=np.bool_)
+    for line in demand.lines:
+        rows |= eligible(staff, demand, line)
+    idx = np.flatnonzero(rows)
+    weeks = sampled.base_free.shape[1]
+    if not demand.lines or idx.size == 0:
+        p = place(sampled.base_free.copy(), staff, demand, week_label=week_label)
+        return None, None, [], p.binding
+    local = {int(c): i for i, c in enumerate(idx)}
+    grids = np.repeat(sampled.base_free[idx][None, :, :], sampled.samples, axis=0)
+    a = sampled.allocs
+    if a.size:
+        keep = (a[:, 1] < ahead) & rows[a[:, 2].astype(np.int64)]
+        for k, _j, c, s, w, h in a[keep]:
+            grids[int(k), local[int(c)], int(s) : int(s) + int(w)] -= h
+    sub = StaffArrays(
+        keys=staff.keys[idx],
+        roles=staff.roles[idx],
+        regions=staff.regions[idx],
+        cleared=staff.cleared[idx],
+        levels=staff.levels[idx],
+        role_names=staff.role_names,
+        region_names=staff.region_names,
+        skill_names=staff.skill_names,
+    )
+    starts: list[int] = []
+    bindings: list[str] = []
+    for k in range(sampled.samples):
+        p = place(grids[k], sub, demand, week_label=week_label)
+        starts.append(weeks if p.start is None else p.start)
+        bindings.append(p.binding)
+    p50, p80 = nearest_rank(starts, 0.5), nearest_rank(starts, 0.8)
+    # name the constraint of a sample that lands on the median, so the words match the P50 date
+    return p50, p80, starts, bindings[starts.index(p50)]
