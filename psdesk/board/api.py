@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 from pydantic import Field
 
 from psdesk.board.selectors import BoardFilters, available_moves, engagement_get, engagement_list
@@ -146,7 +147,7 @@ def create_engagement(request: HttpRequest, payload: EngagementIn) -> Any:
         em=em,
         description=payload.description,
     )
-    return 201, engagement_get(user=request.user, engagement_id=eng.pk)
+    return Status(201, engagement_get(user=request.user, engagement_id=eng.pk))
 
 
 @router.post(

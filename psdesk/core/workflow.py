@@ -51,11 +51,26 @@ class Move:
         return self.target
 
 
-class Workflow:
-    """A named set of moves over a state field."""
+REGISTRY: dict[str, Workflow] = {}
 
-    def __init__(self, name: str, *, field: str, states: Iterable[tuple[str, str]], moves: Iterable[Move]) -> None:
+
+class Workflow:
+    """A named set of moves over a state field. Every workflow registers itself so its diagram
+    can be generated (`manage.py workflow_diagrams` writes docs/workflows/<doc>.md)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        field: str,
+        states: Iterable[tuple[str, str]],
+        moves: Iterable[Move],
+        doc: str = "",
+        title: str = "",
+    ) -> None:
         self.name = name
+        self.doc = doc or name
+        self.title = title or name
         self.field = field
         self.states: dict[str, str] = dict(states)
         self.moves: dict[str, Move] = {}
@@ -66,6 +81,7 @@ class Workflow:
             if unknown or (m.target is not None and m.target not in self.states):
                 raise ValueError(f"move {m.action} names unknown states {unknown or m.target}")
             self.moves[m.action] = m
+        REGISTRY[self.name] = self
 
     def move(self, action: str) -> Move:
         try:
@@ -138,3 +154,38 @@ class Workflow:
                 suffix = f" [{'; '.join(extra)}]" if extra else ""
                 lines.append(f"    {s} --> {target}: {m.action}{suffix}")
         return "\n".join(lines) + "\n"
+
+
+def diagram_markdown(wf: Workflow) -> str:
+    """The generated docs/workflows/<doc>.md for a workflow: a Mermaid diagram plus the move table."""
+    rows = []
+    for m in wf.moves.values():
+        sources = ", ".join(f"`{s}`" for s in sorted(m.sources))
+        target = f"`{m.target}`" if m.target else (m.target_label or "previous")
+        guards = ", ".join(g.__name__ for g in m.guards) or "—"
+        who = "system" if m.system_only else (m.permission or "anyone who may see it")
+        reason = "yes" if m.needs_reason else "no"
+        rows.append(f"| `{m.action}` | {m.label} | {sources} | {target} | {who} | {reason} | {guards} |")
+    return (
+        f"# Workflow: {wf.title}\n\n"
+        f"<!-- Generated from the workflow definition by `manage.py workflow_diagrams`; do not edit. -->\n\n"
+        f"```mermaid\n{wf.mermaid()}```\n\n"
+        "| action | label | from | to | who | reason | guards |\n|---|---|---|---|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+
+
+def load_all_workflows() -> dict[str, str]:
+    """Import every app's workflow module and return {doc name: generated markdown}."""
+    import importlib
+
+    from django.conf import settings
+
+    for app in settings.PSDESK_APPS:
+        try:
+            importlib.import_module(f"psdesk.{app}.workflow")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"psdesk.{app}.workflow":
+                raise
+    return {wf.doc: diagram_markdown(wf) for wf in REGISTRY.values() if not wf.name.startswith("test")}

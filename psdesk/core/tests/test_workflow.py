@@ -8,7 +8,7 @@ from psdesk.core.errors import BadRequest, TransitionNotAllowed
 from psdesk.core.workflow import Move, MoveContext, Workflow
 
 WF = Workflow(
-    "door",
+    "test_door",
     field="state",
     states=[("shut", "Shut"), ("open", "Open")],
     moves=[
@@ -45,3 +45,18 @@ def test_reason_required_and_guard_extension_point() -> None:
 def test_invalid_definition_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown states"):
         Workflow("x", field="s", states=[("a", "A")], moves=[Move("go", frozenset({"a"}), "b", "Go")])
+
+
+def test_workflow_diagrams_in_docs_are_current() -> None:
+    """Fails when a workflow changed and `make diagrams` was not run."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from psdesk.core.workflow import load_all_workflows
+
+    generated = load_all_workflows()
+    assert "engagement" in generated
+    for doc, text in generated.items():
+        path = Path(settings.BASE_DIR) / "docs" / "workflows" / f"{doc}.md"
+        assert path.exists() and path.read_text() == text, f"docs/workflows/{doc}.md is stale: run `make diagrams`"

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from psdesk.audit.models import AuditEvent
+from psdesk.engagements.choices import EngagementStatus as S
+from psdesk.engagements.models import Engagement
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_pages_require_login() -> None:
+    r = Client().get("/")
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+
+
+def test_board_shows_every_column_with_counts_and_hides_pubsec_from_non_members(
+    people: Any, make_account: Any, make_engagement: Any
+) -> None:
+    make_engagement(make_account("Acme"))
+    make_engagement(make_account("Initech"), path=("triage",))
+    make_engagement(make_account("Agency Z", pubsec=True), em="pat")
+    html = client_for(people.erin).get("/").content.decode()
+    for label in ["Open", "proposal::Awaiting_Discovery", "proposal::Ready For Approval", "proposal::Closed_Lost"]:
+        assert label in html
+    assert "Acme - Scope Issue" in html and "Initech - Scope Issue" in html
+    assert "Agency Z" not in html
+    assert "Agency Z" in client_for(people.pat).get("/").content.decode()
+
+
+def test_board_filters_by_em_segment_and_mine(people: Any, make_account: Any, make_engagement: Any) -> None:
+    make_engagement(make_account("Acme", segment="SMB"))
+    make_engagement(make_account("Globex", segment="Ent_EMEA"), em="emil")
+    c = client_for(people.erin)
+    html = c.get("/", {"em": people.emil.pk}).content.decode()
+    assert "Globex" in html and "Acme - Scope" not in html
+    html = c.get("/", {"segment": "SMB"}).content.decode()
+    assert "Acme - Scope" in html and "Globex" not in html
+    html = c.get("/", {"mine": "1"}).content.decode()
+    assert "Acme - Scope" in html and "Globex" not in html
+
+
+def test_outsider_gets_403_on_the_board(people: Any) -> None:
+    assert client_for(people.olga).get("/").status_code == 403
+
+
+def test_board_query_count_is_constant_in_the_number_of_engagements(
+    people: Any, make_account: Any, make_engagement: Any
+) -> None:
+    c = client_for(people.erin)
+    make_engagement(make_account("First"))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get("/").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = queries()
+    acc = make_account("Many")
+    for i in range(30):
+        make_engagement(acc, path=("triage",) if i % 2 else ())
+    assert queries() == few
+
+
+def test_move_endpoint_returns_json_and_the_refusal_reason(people: Any, make_engagement: Any) -> None:
+    eng = make_engagement()
+    blocked = make_engagement(em=None)
+    c = client_for(people.erin)
+    r = c.post(f"/engagements/{eng.pk}/move", {"to": S.AWAITING_DISCOVERY, "version": "0"})
+    body = json.loads(r.content)
+    assert r.status_code == 200 and body["ok"] and body["state"] == S.AWAITING_DISCOVERY
+    assert f'id="card-{eng.pk}"' in body["card_html"]
+    n = AuditEvent.objects.count()
+    r = c.post(f"/engagements/{blocked.pk}/move", {"to": S.AWAITING_DISCOVERY})
+    assert r.status_code == 409
+    assert json.loads(r.content) == {
+        "ok": False,
+        "code": "transition_not_allowed",
+        "message": "Assign an engagement manager before starting discovery.",
+    }
+    assert AuditEvent.objects.count() == n and Engagement.objects.get(pk=blocked.pk).state == S.OPEN
+
+
+def test_detail_drawer_shows_moves_and_timeline(people: Any, make_engagement: Any) -> None:
+    eng = make_engagement(path=("triage",))
+    html = client_for(people.erin).get(f"/engagements/{eng.pk}/").content.decode()
+    assert "Start strawman" in html and "board.triage" in html
