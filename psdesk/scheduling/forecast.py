@@ -409,9 +409,14 @@ def whatif_from_samples(
     grids = np.repeat(sampled.base_free[idx][None, :, :], sampled.samples, axis=0)
     a = sampled.allocs
     if a.size:
-        keep = (a[:, 1] < ahead) & rows[a[:, 2].astype(np.int64)]
-        for k, _j, c, s, w, h in a[keep]:
-            grids[int(k), local[int(c)], int(s) : int(s) + int(w)] -= h
+        a = a[(a[:, 1] < ahead) & rows[a[:, 2].astype(np.int64)]]
+        span = a[:, 4].astype(np.int64)
+        # expand each allocation to one row per week it covers, then subtract them all at once
+        rep = np.repeat(np.arange(a.shape[0]), span)
+        offset = np.arange(rep.size) - np.repeat(np.cumsum(span) - span, span)
+        week = a[rep, 3].astype(np.int64) + offset
+        row = np.array([local[int(c)] for c in a[:, 2]], dtype=np.int64)[rep] if a.size else rep
+        np.subtract.at(grids, (a[rep, 0].astype(np.int64), row, week), a[rep, 5])
     sub = StaffArrays(
         keys=staff.keys[idx],
         roles=staff.roles[idx],
