@@ -2,8 +2,21 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+_VIEW = ["view_estimateversion"]
+_COST = ["view_estimateversion", "view_estimate_cost"]
+
 
 class EstimatesConfig(AppConfig):
     name = "psdesk.estimates"
     label = "estimates"
+    verbose_name = "Estimates"
     default_auto_field = "django.db.models.BigAutoField"
+    role_permissions = {
+        "engagement_manager": [*_COST, "edit_estimate"],
+        "technical_architect": [*_COST, "review_estimate"],
+        "regional_delivery_manager": _COST,
+        "ps_leadership": _COST,
+        "deal_desk": _COST,
+        "account_executive": _VIEW,
+        "solutions_architect": _VIEW,
+    }

@@ -1,0 +1,143 @@
+"""Estimate documents: the estimate workbook (XLSX, live formulas) and the customer PDF.
+
+The workbook has the shape of the engagement estimate sheet: one row per activity (role, delivery,
+hours, rate, line total), a grand total, an Assumptions sheet, and — only in the internal variant —
+a Cost & margin sheet. Line totals are `=ROUND(hours*rate,2)` and totals are `=SUM(...)`, the same
+rounding as pricing.py, so the formulas evaluate to the stored totals.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from psdesk.estimates.models import EstimateLine, EstimateVersion
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADER_ROW = 5
+FIRST_ROW = HEADER_ROW + 1
+MONEY = "#,##0.00"
+BOLD = Font(bold=True)
+HEAD_FILL = PatternFill("solid", fgColor="DDE4F0")
+
+
+def _filename(version: EstimateVersion, ext: str, internal: bool = False) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in version.engagement.account.name)[:60]
+    return f"{safe}-estimate-v{version.number}{'-internal' if internal else ''}.{ext}"
+
+
+def xlsx_filename(version: EstimateVersion, *, internal: bool) -> str:
+    return _filename(version, "xlsx", internal)
+
+
+def pdf_filename(version: EstimateVersion) -> str:
+    return _filename(version, "pdf")
+
+
+def estimate_xlsx(version: EstimateVersion, lines: list[EstimateLine], *, internal: bool) -> bytes:
+    """The workbook as bytes. `internal` adds the Cost & margin sheet (never sent to the customer)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Estimate"
+    eng = version.engagement
+    ws["A1"] = f"{eng.account.name} — Engagement Estimate"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = f"Version {version.number} · {version.get_pricing_model_display()} · {version.currency}"
+    ws["A3"] = eng.title
+    headers = ["#", "Activity", "Description", "Role", "Delivery", "Hours", "Rate", "Line total", "Provenance"]
+    for col, h in enumerate(headers, start=1):
+        c = ws.cell(row=HEADER_ROW, column=col, value=h)
+        c.font = BOLD
+        c.fill = HEAD_FILL
+    row = FIRST_ROW
+    for i, ln in enumerate(lines, start=1):
+        ws.cell(row=row, column=1, value=i)
+        ws.cell(row=row, column=2, value=ln.activity)
+        ws.cell(row=row, column=3, value=ln.description).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row=row, column=4, value=ln.role)
+        ws.cell(row=row, column=5, value=ln.get_delivery_display())
+        ws.cell(row=row, column=6, value=ln.hours).number_format = "0.00"
+        ws.cell(row=row, column=7, value=ln.rate).number_format = MONEY
+        ws.cell(row=row, column=8, value=f"=ROUND(F{row}*G{row},2)").number_format = MONEY
+        ws.cell(row=row, column=9, value=", ".join(ln.provenance))
+        row += 1
+    last = row - 1
+    total_row = row + 1
+    ws.cell(row=total_row, column=2, value="Total").font = BOLD
+    ws.cell(row=total_row, column=6, value=f"=SUM(F{FIRST_ROW}:F{max(last, FIRST_ROW)})").font = BOLD
+    grand = ws.cell(row=total_row, column=8, value=f"=SUM(H{FIRST_ROW}:H{max(last, FIRST_ROW)})")
+    grand.font = BOLD
+    grand.number_format = MONEY
+    for col, width in zip(range(1, 10), (5, 32, 48, 10, 10, 10, 12, 14, 28), strict=True):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
+
+    notes = wb.create_sheet("Assumptions")
+    notes["A1"] = "Assumptions"
+    notes["A1"].font = BOLD
+    r = 2
+    for text in [t for t in version.assumptions.splitlines() if t.strip()] or ["(none)"]:
+        notes.cell(row=r, column=1, value=text.strip())
+        r += 1
+    r += 1
+    notes.cell(row=r, column=1, value="Out of scope").font = BOLD
+    r += 1
+    for text in [t for t in version.out_of_scope.splitlines() if t.strip()] or ["(none)"]:
+        notes.cell(row=r, column=1, value=text.strip())
+        r += 1
+    notes.column_dimensions["A"].width = 100
+
+    if internal:
+        cs = wb.create_sheet("Cost & margin")
+        for col, h in enumerate(["#", "Activity", "Role", "Hours", "Cost rate", "Line cost"], start=1):
+            c = cs.cell(row=1, column=col, value=h)
+            c.font = BOLD
+            c.fill = HEAD_FILL
+        cr = 2
+        for i, ln in enumerate(lines, start=1):
+            est_row = FIRST_ROW + i - 1
+            cs.cell(row=cr, column=1, value=i)
+            cs.cell(row=cr, column=2, value=ln.activity)
+            cs.cell(row=cr, column=3, value=ln.role)
+            cs.cell(row=cr, column=4, value=f"=Estimate!F{est_row}")
+            cs.cell(row=cr, column=5, value=ln.cost_rate).number_format = MONEY
+            cs.cell(row=cr, column=6, value=f"=ROUND(D{cr}*E{cr},2)").number_format = MONEY
+            cr += 1
+        end = max(cr - 1, 2)
+        cs.cell(row=cr + 1, column=2, value="Total cost").font = BOLD
+        cs.cell(row=cr + 1, column=6, value=f"=SUM(F2:F{end})").number_format = MONEY
+        cs.cell(row=cr + 2, column=2, value="Price").font = BOLD
+        cs.cell(row=cr + 2, column=6, value=f"=Estimate!H{total_row}").number_format = MONEY
+        cs.cell(row=cr + 3, column=2, value="Margin").font = BOLD
+        margin = cs.cell(row=cr + 3, column=6, value=f"=IF(F{cr + 2}=0,0,ROUND((F{cr + 2}-F{cr + 1})/F{cr + 2},4))")
+        margin.number_format = "0.00%"
+        for col, width in zip(range(1, 7), (5, 32, 10, 10, 12, 14), strict=True):
+            cs.column_dimensions[get_column_letter(col)].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def estimate_pdf(version: EstimateVersion, lines: list[EstimateLine], *, base_url: str = "") -> bytes:
+    """The customer PDF: activities, hours, price, assumptions, out of scope — never cost or margin."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string("estimates/customer_pdf.html", _customer_context(version, lines))
+    pdf: Any = HTML(string=html, base_url=base_url or None).write_pdf()
+    return bytes(pdf)
+
+
+def _customer_context(version: EstimateVersion, lines: list[EstimateLine]) -> dict[str, Any]:
+    return {
+        "version": version,
+        "eng": version.engagement,
+        "lines": lines,
+        "assumptions": [t.strip() for t in version.assumptions.splitlines() if t.strip()],
+        "out_of_scope": [t.strip() for t in version.out_of_scope.splitlines() if t.strip()],
+    }

@@ -1,0 +1,234 @@
+"""Reads: versions a user may see, the policy, the margin flag, agreement and TA approval, version
+diffs, review-link resolution, and the board guards that the engagement workflow uses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core import signing
+
+from psdesk.core import clock
+from psdesk.core.errors import NotFound
+from psdesk.core.workflow import MoveContext
+from psdesk.estimates.choices import FeedbackKind, ReviewDecision, VersionStatus
+from psdesk.estimates.models import (
+    CustomerFeedback,
+    EstimateLine,
+    EstimatePolicy,
+    EstimateReview,
+    EstimateVersion,
+    ReviewLink,
+)
+from psdesk.estimates.pricing import below_target, exceeds_threshold
+
+TOKEN_SALT = "psdesk.estimates.review-link"
+
+
+def policy_get() -> EstimatePolicy:
+    """The single policy row (created with the defaults if an admin deleted it)."""
+    policy = EstimatePolicy.objects.order_by("id").first()
+    if policy is None:
+        policy = EstimatePolicy.objects.create()
+    return policy
+
+
+def version_list(*, user: Any, engagement_id: int) -> list[EstimateVersion]:
+    return list(
+        EstimateVersion.objects.visible_to(user)
+        .filter(engagement_id=engagement_id)
+        .select_related("created_by")
+        .order_by("number")
+    )
+
+
+def version_get(*, user: Any, version_id: int) -> EstimateVersion:
+    """One version the user may see, with its engagement, or NotFound (also PubSec to non-members)."""
+    v = (
+        EstimateVersion.objects.visible_to(user)
+        .select_related("engagement", "engagement__account", "engagement__em")
+        .filter(pk=version_id)
+        .first()
+    )
+    if v is None:
+        raise NotFound(f"estimate version {version_id} not found")
+    return v
+
+
+def version_lines(version: EstimateVersion) -> list[EstimateLine]:
+    return list(version.lines.order_by("position"))
+
+
+def latest_version(engagement: Any) -> EstimateVersion | None:
+    return EstimateVersion.objects.filter(engagement=engagement).order_by("-number").first()
+
+
+def needs_ta_review(version: EstimateVersion, policy: EstimatePolicy | None = None) -> bool:
+    policy = policy or policy_get()
+    return exceeds_threshold(version.price, policy.ta_threshold)
+
+
+def ta_approved(version: EstimateVersion) -> bool:
+    """Is the latest TA decision on this very version an approval?"""
+    last = EstimateReview.objects.filter(version=version).order_by("-created_at", "-id").first()
+    return last is not None and last.decision == ReviewDecision.APPROVED
+
+
+def agreement_get(version: EstimateVersion) -> CustomerFeedback | None:
+    return CustomerFeedback.objects.filter(version=version, kind=FeedbackKind.AGREEMENT).first()
+
+
+def agreed_version(engagement: Any) -> EstimateVersion | None:
+    """The most recent version the customer agreed to (the one a SOW is written from)."""
+    return (
+        EstimateVersion.objects.filter(engagement=engagement, feedback__kind=FeedbackKind.AGREEMENT)
+        .order_by("-number")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MarginFlag:
+    """Shown on the estimate and the board card: the latest version's margin is below target."""
+
+    version_number: int
+    margin: Decimal
+    target: Decimal
+
+    def __str__(self) -> str:
+        return f"Margin {self.margin:.1%} below target {self.target:.0%} (v{self.version_number})"
+
+
+def estimate_margin_flag(engagement: Any) -> MarginFlag | None:
+    """The margin flag of the engagement's latest estimate version, or None. Never blocks anything."""
+    v = latest_version(engagement)
+    if v is None:
+        return None
+    target = policy_get().target_margin
+    if not below_target(v.margin, target):
+        return None
+    assert v.margin is not None
+    return MarginFlag(version_number=v.number, margin=v.margin, target=target)
+
+
+# --- board guards (added to the engagement workflow in psdesk/board/workflow.py) ----------------
+
+
+def estimate_shared_with_lines(eng: Any, ctx: MoveContext) -> str | None:
+    """Strawman WIP → Estimate Feedback: a version with at least one line was shared with the customer."""
+    if EstimateVersion.objects.filter(engagement=eng, status=VersionStatus.SHARED, lines__isnull=False).exists():
+        return None
+    return "Share an estimate version with at least one line with the customer first."
+
+
+def estimate_agreed_and_ta_approved(eng: Any, ctx: MoveContext) -> str | None:
+    """Estimate Feedback → SOW WIP: the customer agreed to a version and, when that version's total is
+    strictly above the TA threshold, a TA approved that same version."""
+    v = agreed_version(eng)
+    if v is None:
+        return "Record the customer's agreement to the price and scope of an estimate version first."
+    policy = policy_get()
+    if needs_ta_review(v, policy) and not ta_approved(v):
+        return (
+            f"Estimate v{v.number} totals {v.currency} {v.price:,.2f}, above the TA threshold of "
+            f"{policy.ta_threshold_currency} {policy.ta_threshold:,.2f}: "
+            f"a Technical Architect must approve v{v.number}."
+        )
+    return None
+
+
+# --- customer review links --------------------------------------------------------------------
+
+
+def review_token_for(link: ReviewLink) -> str:
+    return signing.dumps({"l": link.pk, "n": link.nonce}, salt=TOKEN_SALT, compress=False)
+
+
+def review_link_resolve(token: str) -> ReviewLink:
+    """The live link a token names. Tampered, unknown, expired or revoked → NotFound with no detail."""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT)
+        link_id, nonce = int(data["l"]), str(data["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise NotFound("Not found.") from None
+    link = (
+        ReviewLink.objects.select_related("version", "version__engagement", "version__engagement__account")
+        .filter(pk=link_id, nonce=nonce)
+        .first()
+    )
+    if link is None or link.revoked_at is not None or link.expires_at <= clock.now():
+        raise NotFound("Not found.")
+    return link
+
+
+# --- version comparison -----------------------------------------------------------------------
+
+
+@dataclass
+class LineChange:
+    kind: str  # "added" | "removed" | "changed" | "same"
+    activity: str
+    role: str
+    before: EstimateLine | None
+    after: EstimateLine | None
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def hours_delta(self) -> Decimal:
+        return (self.after.hours if self.after else Decimal(0)) - (self.before.hours if self.before else Decimal(0))
+
+    @property
+    def price_delta(self) -> Decimal:
+        return (self.after.price if self.after else Decimal(0)) - (self.before.price if self.before else Decimal(0))
+
+
+@dataclass
+class VersionDiff:
+    a: EstimateVersion
+    b: EstimateVersion
+    changes: list[LineChange]
+
+    @property
+    def price_delta(self) -> Decimal:
+        return self.b.price - self.a.price
+
+    @property
+    def cost_delta(self) -> Decimal:
+        return self.b.cost - self.a.cost
+
+    @property
+    def margin_delta(self) -> Decimal | None:
+        if self.a.margin is None or self.b.margin is None:
+            return None
+        return self.b.margin - self.a.margin
+
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.changes if c.kind == kind)
+
+
+COMPARED = ("hours", "rate", "price", "description", "delivery")
+
+
+def version_diff(a: EstimateVersion, b: EstimateVersion) -> VersionDiff:
+    """Line-by-line comparison of two versions of one engagement. Lines are matched by (activity, role),
+    the n-th occurrence in `a` with the n-th in `b`; unmatched lines are added or removed."""
+    if a.engagement_id != b.engagement_id:
+        raise NotFound("Both versions must belong to the same engagement.")
+    left: dict[tuple[str, str], list[EstimateLine]] = defaultdict(list)
+    for line in version_lines(a):
+        left[(line.activity, line.role)].append(line)
+    changes: list[LineChange] = []
+    for line in version_lines(b):
+        key = (line.activity, line.role)
+        if left.get(key):
+            old = left[key].pop(0)
+            changed = [f for f in COMPARED if getattr(old, f) != getattr(line, f)]
+            changes.append(LineChange("changed" if changed else "same", key[0], key[1], old, line, changed))
+        else:
+            changes.append(LineChange("added", key[0], key[1], None, line))
+    for key, rest in left.items():
+        for old in rest:
+            changes.append(LineChange("removed", key[0], key[1], old, None))
+    return VersionDiff(a=a, b=b, changes=changes)

@@ -1,0 +1,633 @@
+"""Writes on estimates: versions and their lines, sharing and review links, TA reviews, customer
+feedback and agreement, TA assistance. Every write is audited in the same transaction; notifications
+are queued through psdesk.notifications (its outbox sends them after commit)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+
+from psdesk.audit.services import audit_record
+from psdesk.core import clock
+from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.money import MoneyError, to_decimal
+from psdesk.engagements.models import Engagement
+from psdesk.engagements.services import engagement_label_set
+from psdesk.estimates.choices import (
+    MANUAL,
+    SCOPING_NEEDS_TA,
+    SCOPING_TA_ASSISTED,
+    TA_APPROVED,
+    TA_NEEDS_REVIEW,
+    Delivery,
+    FeedbackKind,
+    PricingModel,
+    ReviewDecision,
+    VersionStatus,
+)
+from psdesk.estimates.models import CustomerFeedback, EstimateLine, EstimateReview, EstimateVersion, ReviewLink
+from psdesk.estimates.pricing import LineInput, PricingError, Totals, price_lines
+from psdesk.estimates.rates import RateBook
+from psdesk.estimates.selectors import (
+    agreement_get,
+    needs_ta_review,
+    policy_get,
+    review_link_resolve,
+    review_token_for,
+    ta_approved,
+)
+
+log = logging.getLogger(__name__)
+
+EDIT = "estimates.edit_estimate"
+REVIEW = "estimates.review_estimate"
+MAX_LINES = 2000
+TA_ROLE = "technical_architect"
+
+
+@dataclass(frozen=True)
+class LineData:
+    """One line as the EM enters it. Empty provenance means the EM wrote it by hand ("manual")."""
+
+    activity: str
+    role: str
+    hours: Any
+    description: str = ""
+    delivery: str = Delivery.REMOTE
+    provenance: tuple[str, ...] = ()
+    service_type: str = ""
+
+
+@dataclass
+class Shared:
+    version: EstimateVersion
+    link: ReviewLink
+    token: str
+
+
+@dataclass
+class _Priced:
+    lines: list[EstimateLine] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
+
+
+def _notify(
+    *,
+    event: str,
+    target: Any,
+    actor: Any = None,
+    context: dict[str, Any] | None = None,
+    recipients: Iterable[Any] = (),
+    account: Any = None,
+) -> None:
+    """Queue a notification (psdesk.notifications.services.notify). Runs inside the caller's transaction."""
+    try:
+        from psdesk.notifications.services import notify
+    except ImportError:  # the notifications app is built in parallel; until it lands, nothing is sent
+        log.warning("notifications unavailable; %s not sent", event)
+        return
+    notify(
+        event=event, target=target, actor=actor, context=context or {}, recipients=tuple(recipients), account=account
+    )
+
+
+def _require(actor: Any, perm: str) -> None:
+    if actor is None or not actor.has_perm(perm):
+        raise PermissionDenied("Your role may not do this.")
+
+
+def _tas() -> list[User]:
+    return list(User.objects.filter(groups__name=TA_ROLE, is_active=True).order_by("username"))
+
+
+def _clean_lines(raw: Sequence[LineData]) -> list[LineData]:
+    if len(raw) > MAX_LINES:
+        raise ValidationFailed(f"An estimate holds at most {MAX_LINES} lines.", details={"field": "lines"})
+    cleaned = []
+    for i, ld in enumerate(raw):
+        activity = (ld.activity or "").strip()
+        role = (ld.role or "").strip()
+        if not activity:
+            raise ValidationFailed(f"Line {i + 1}: an activity is required.", details={"line": i, "field": "activity"})
+        if not role:
+            raise ValidationFailed(f"Line {i + 1}: a role is required.", details={"line": i, "field": "role"})
+        if ld.delivery not in Delivery.values:
+            raise ValidationFailed(
+                f"Line {i + 1}: delivery must be remote or onsite.", details={"line": i, "field": "delivery"}
+            )
+        try:
+            hours = to_decimal(ld.hours, field="hours")
+        except MoneyError as exc:
+            raise ValidationFailed(f"Line {i + 1}: {exc}", details={"line": i, "field": "hours"}) from None
+        provenance = tuple(p.strip() for p in ld.provenance if p and p.strip()) or (MANUAL,)
+        cleaned.append(
+            LineData(
+                activity=activity[:200],
+                role=role[:32],
+                hours=hours,
+                description=(ld.description or "").strip(),
+                delivery=ld.delivery,
+                provenance=provenance,
+                service_type=(ld.service_type or "")[:64],
+            )
+        )
+    return cleaned
+
+
+def _price(lines: Sequence[LineData], *, pricing_model: str, currency: str, on: Any) -> _Priced:
+    """Validate and price lines with the rates in force (list or bill rate; cost rate of `on`'s quarter)."""
+    if pricing_model not in PricingModel.values:
+        raise ValidationFailed("Pricing model must be fixed_fee or tm.", details={"field": "pricing_model"})
+    book = RateBook(fixed_fee=pricing_model == PricingModel.FIXED_FEE, on=on, currency=currency)
+    inputs = [
+        LineInput(
+            activity=ld.activity,
+            role=ld.role,
+            hours=ld.hours,
+            rate=book.rate(ld.role),
+            cost_rate=book.cost_rate(ld.role),
+        )
+        for ld in lines
+    ]
+    try:
+        totals = price_lines(inputs)
+    except PricingError as exc:
+        where = f"Line {exc.index + 1}: " if exc.index is not None else ""
+        raise ValidationFailed(f"{where}{exc}", details={"line": exc.index, "field": exc.field}) from None
+    rows = [
+        EstimateLine(
+            position=i,
+            activity=ld.activity,
+            description=ld.description,
+            role=ld.role,
+            hours=pl.hours,
+            delivery=ld.delivery,
+            provenance=list(ld.provenance),
+            service_type=ld.service_type,
+            rate=pl.rate,
+            cost_rate=pl.cost_rate,
+            price=pl.price,
+            cost=pl.cost,
+        )
+        for i, (ld, pl) in enumerate(zip(lines, totals.lines, strict=True))
+    ]
+    return _Priced(lines=rows, totals=totals)
+
+
+def _summary(v: EstimateVersion) -> dict[str, Any]:
+    return {
+        "number": v.number,
+        "status": v.status,
+        "pricing_model": v.pricing_model,
+        "lines": v.lines.count(),
+        "hours": v.hours,
+        "price": v.price,
+        "cost": v.cost,
+        "margin": v.margin,
+        "revision": v.revision,
+    }
+
+
+def draft_lines_for(engagement: Engagement) -> list[LineData]:
+    """The calculator's draft lines (psdesk.scoping), provenance kept."""
+    from psdesk.scoping.selectors import draft_estimate_lines
+
+    return [
+        LineData(
+            activity=d.activity,
+            role=d.role,
+            hours=Decimal(d.hours),
+            description=d.description,
+            delivery=d.delivery,
+            provenance=tuple(d.provenance),
+            service_type=str(getattr(d, "service_type", "") or ""),
+        )
+        for d in draft_estimate_lines(engagement=engagement)
+    ]
+
+
+def estimate_version_create(
+    *,
+    engagement_id: int,
+    actor: Any,
+    lines: Sequence[LineData] | None = None,
+    based_on_id: int | None = None,
+    from_draft: bool = False,
+    pricing_model: str | None = None,
+    assumptions: str | None = None,
+    out_of_scope: str | None = None,
+    expected_latest: int | None = None,
+) -> EstimateVersion:
+    """Create the next version of an engagement's estimate, from the calculator's draft (`from_draft`), from
+    a copy of `based_on_id` (lines/notes overridable), or from `lines`. Version 1 defaults to the draft.
+
+    Invariants: numbers are consecutive; `expected_latest` (the latest number the editor saw, 0 for none)
+    refuses a stale edit with Conflict (409). Audited `estimates.version_created`.
+    Raises PermissionDenied, NotFound, Conflict, ValidationFailed (bad lines, missing rates).
+    """
+    _require(actor, EDIT)
+    with transaction.atomic():
+        eng = Engagement.objects.visible_to(actor).select_for_update().filter(pk=engagement_id).first()
+        if eng is None:
+            raise NotFound(f"engagement {engagement_id} not found")
+        latest = EstimateVersion.objects.filter(engagement=eng).order_by("-number").first()
+        latest_number = latest.number if latest else 0
+        if expected_latest is not None and expected_latest != latest_number:
+            raise Conflict(
+                f"Estimate v{latest_number} was saved since you loaded v{expected_latest}; reload and try again.",
+                code="stale",
+                details={"expected_latest": expected_latest, "current_latest": latest_number},
+            )
+        base = None
+        if based_on_id is not None:
+            base = EstimateVersion.objects.filter(engagement=eng, pk=based_on_id).first()
+            if base is None:
+                raise NotFound(f"estimate version {based_on_id} not found on this engagement")
+        if lines is None:
+            if base is not None and not from_draft:
+                lines = [
+                    LineData(
+                        activity=ln.activity,
+                        role=ln.role,
+                        hours=ln.hours,
+                        description=ln.description,
+                        delivery=ln.delivery,
+                        provenance=tuple(ln.provenance),
+                        service_type=ln.service_type,
+                    )
+                    for ln in base.lines.order_by("position")
+                ]
+            elif from_draft or latest is None:
+                lines = draft_lines_for(eng)
+            else:
+                lines = []
+        cleaned = _clean_lines(lines)
+        model = pricing_model or (base.pricing_model if base else PricingModel.FIXED_FEE)
+        today = clock.today()
+        priced = _price(cleaned, pricing_model=model, currency="USD", on=today)
+        now = clock.now()
+        v = EstimateVersion(
+            engagement=eng,
+            number=latest_number + 1,
+            pricing_model=model,
+            currency="USD",
+            assumptions=(assumptions if assumptions is not None else (base.assumptions if base else "")).strip(),
+            out_of_scope=(out_of_scope if out_of_scope is not None else (base.out_of_scope if base else "")).strip(),
+            based_on=base,
+            priced_on=today,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        _store_new(v, priced)
+        audit_record(verb="estimates.version_created", actor=actor, target=v, after=_summary(v))
+        Engagement.objects.filter(pk=eng.pk).update(last_activity_at=now)
+        return v
+
+
+def _store_new(v: EstimateVersion, priced: _Priced) -> None:
+    v.hours, v.price, v.cost, v.margin = (
+        priced.totals.hours,
+        priced.totals.price,
+        priced.totals.cost,
+        priced.totals.margin,
+    )
+    v.save()
+    for row in priced.lines:
+        row.version = v
+    EstimateLine.objects.bulk_create(priced.lines, batch_size=500)
+
+
+def estimate_version_update(
+    *,
+    version_id: int,
+    actor: Any,
+    revision: int,
+    lines: Sequence[LineData] | None = None,
+    pricing_model: str | None = None,
+    assumptions: str | None = None,
+    out_of_scope: str | None = None,
+) -> EstimateVersion:
+    """Edit a draft version in place (lines replaced and repriced with today's rates).
+
+    Refuses a shared version (Conflict "create a new version") and a stale `revision` (Conflict "stale").
+    Audited `estimates.version_edited` with before/after totals.
+    """
+    _require(actor, EDIT)
+    with transaction.atomic():
+        v = (
+            EstimateVersion.objects.visible_to(actor)
+            .select_for_update()
+            .select_related("engagement")
+            .filter(pk=version_id)
+            .first()
+        )
+        if v is None:
+            raise NotFound(f"estimate version {version_id} not found")
+        if v.is_shared:
+            raise Conflict(
+                f"v{v.number} was shared with the customer and cannot change; create a new version instead.",
+                code="version_shared",
+            )
+        if revision != v.revision:
+            raise Conflict(
+                "This estimate changed since you loaded it; reload and try again.",
+                code="stale",
+                details={"expected_revision": revision, "current_revision": v.revision},
+            )
+        before = _summary(v)
+        if lines is None:
+            lines = [
+                LineData(
+                    activity=ln.activity,
+                    role=ln.role,
+                    hours=ln.hours,
+                    description=ln.description,
+                    delivery=ln.delivery,
+                    provenance=tuple(ln.provenance),
+                    service_type=ln.service_type,
+                )
+                for ln in v.lines.order_by("position")
+            ]
+        cleaned = _clean_lines(lines)
+        model = pricing_model or v.pricing_model
+        today = clock.today()
+        priced = _price(cleaned, pricing_model=model, currency=v.currency, on=today)
+        v.lines.all().delete()
+        v.pricing_model = model
+        if assumptions is not None:
+            v.assumptions = assumptions.strip()
+        if out_of_scope is not None:
+            v.out_of_scope = out_of_scope.strip()
+        v.priced_on = today
+        v.revision += 1
+        v.updated_at = clock.now()
+        _store_new(v, priced)
+        audit_record(verb="estimates.version_edited", actor=actor, target=v, before=before, after=_summary(v))
+        return v
+
+
+def _ta_label_for(version: EstimateVersion, actor: Any) -> None:
+    """Over the threshold the engagement needs TA review of this version (unless already approved)."""
+    if needs_ta_review(version) and not ta_approved(version):
+        engagement_label_set(
+            engagement=version.engagement,
+            label=TA_NEEDS_REVIEW,
+            actor=actor,
+            reason=f"estimate v{version.number} is above the TA threshold",
+        )
+        _notify(
+            event="estimate.ready_for_review",
+            target=version.engagement,
+            actor=actor,
+            context={"version": version.number, "price": str(version.price), "review": "ta"},
+            recipients=_tas(),
+            account=version.engagement.account,
+        )
+
+
+def review_link_create(*, version: EstimateVersion, actor: Any) -> Shared:
+    """A signed link to `version` valid for the policy's days (audited `estimates.link_created`)."""
+    with transaction.atomic():
+        now = clock.now()
+        link = ReviewLink.objects.create(
+            version=version,
+            nonce=secrets.token_hex(16),
+            created_by=actor,
+            created_at=now,
+            expires_at=now + timedelta(days=policy_get().review_link_days),
+        )
+        audit_record(
+            verb="estimates.link_created",
+            actor=actor,
+            target=version,
+            after={"link": link.pk, "expires_at": link.expires_at},
+        )
+        return Shared(version=version, link=link, token=review_token_for(link))
+
+
+def estimate_version_share(*, version_id: int, actor: Any) -> Shared:
+    """Share a version with the customer: freeze it (no more edits), create a review link, and when its
+    total is strictly above the TA threshold set `TA::Needs-Review` and notify the TAs.
+
+    Sharing an already shared version only creates a fresh link. Raises ValidationFailed for a version
+    without lines. Audited `estimates.version_shared`.
+    """
+    _require(actor, EDIT)
+    with transaction.atomic():
+        v = (
+            EstimateVersion.objects.visible_to(actor)
+            .select_for_update()
+            .select_related("engagement", "engagement__account")
+            .filter(pk=version_id)
+            .first()
+        )
+        if v is None:
+            raise NotFound(f"estimate version {version_id} not found")
+        if not v.lines.exists():
+            raise ValidationFailed("An estimate without lines cannot be shared.", details={"field": "lines"})
+        if not v.is_shared:
+            v.status = VersionStatus.SHARED
+            v.shared_at = clock.now()
+            v.save(update_fields=["status", "shared_at"])
+            audit_record(
+                verb="estimates.version_shared",
+                actor=actor,
+                target=v,
+                before={"status": VersionStatus.DRAFT},
+                after={"status": VersionStatus.SHARED, "price": v.price},
+            )
+            _ta_label_for(v, actor)
+        return review_link_create(version=v, actor=actor)
+
+
+def review_link_revoke(*, link_id: int, actor: Any) -> ReviewLink:
+    """Revoke a link at once (audited). Revoking twice changes nothing."""
+    _require(actor, EDIT)
+    with transaction.atomic():
+        link = (
+            ReviewLink.objects.select_for_update()
+            .filter(pk=link_id, version__in=EstimateVersion.objects.visible_to(actor))
+            .select_related("version")
+            .first()
+        )
+        if link is None:
+            raise NotFound(f"review link {link_id} not found")
+        if link.revoked_at is None:
+            link.revoked_at = clock.now()
+            link.save(update_fields=["revoked_at"])
+            audit_record(verb="estimates.link_revoked", actor=actor, target=link.version, after={"link": link.pk})
+        return link
+
+
+def estimate_review_record(*, version_id: int, actor: Any, decision: str, comment: str = "") -> EstimateReview:
+    """A TA approves a version or requests changes (comment required). Approval belongs to that version:
+    the engagement gets `TA::Approved`; a request for changes puts `TA::Needs-Review` back.
+    Audited `estimates.ta_reviewed`; the EM is notified."""
+    _require(actor, REVIEW)
+    if decision not in ReviewDecision.values:
+        raise ValidationFailed("Decision must be approved or changes_requested.", details={"field": "decision"})
+    comment = (comment or "").strip()
+    if decision == ReviewDecision.CHANGES_REQUESTED and not comment:
+        raise ValidationFailed("Say what should change.", details={"field": "comment"})
+    with transaction.atomic():
+        v = (
+            EstimateVersion.objects.visible_to(actor)
+            .select_related("engagement", "engagement__account", "engagement__em")
+            .filter(pk=version_id)
+            .first()
+        )
+        if v is None:
+            raise NotFound(f"estimate version {version_id} not found")
+        review = EstimateReview.objects.create(
+            version=v, reviewer=actor, decision=decision, comment=comment, created_at=clock.now()
+        )
+        audit_record(
+            verb="estimates.ta_reviewed",
+            actor=actor,
+            target=v,
+            after={"version": v.number, "decision": decision, "comment": comment},
+        )
+        label = TA_APPROVED if decision == ReviewDecision.APPROVED else TA_NEEDS_REVIEW
+        engagement_label_set(engagement=v.engagement, label=label, actor=actor, reason=f"TA review of v{v.number}")
+        _notify(
+            event="approval.decided",
+            target=v.engagement,
+            actor=actor,
+            context={"version": v.number, "decision": decision, "comment": comment},
+            recipients=[v.engagement.em] if v.engagement.em else [],
+            account=v.engagement.account,
+        )
+        return review
+
+
+def _customer_label(name: str, email: str) -> str:
+    return f"customer {name} <{email}>"
+
+
+def _clean_person(name: str, email: str) -> tuple[str, str]:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    name = (name or "").strip()[:200]
+    email = (email or "").strip()[:254]
+    if not name:
+        raise ValidationFailed("Please give your name.", details={"field": "name"})
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationFailed("Please give a valid email address.", details={"field": "email"}) from None
+    return name, email
+
+
+def customer_feedback_record(*, token: str, name: str, email: str, message: str) -> CustomerFeedback:
+    """Feedback from the customer through a live review link (audited, EM notified)."""
+    link = review_link_resolve(token)
+    name, email = _clean_person(name, email)
+    message = (message or "").strip()[:10_000]
+    if not message:
+        raise ValidationFailed("Please write your feedback.", details={"field": "message"})
+    v = link.version
+    with transaction.atomic():
+        fb = CustomerFeedback.objects.create(
+            version=v,
+            link=link,
+            kind=FeedbackKind.COMMENT,
+            name=name,
+            email=email,
+            message=message,
+            created_at=clock.now(),
+        )
+        audit_record(
+            verb="estimates.customer_feedback",
+            actor=_customer_label(name, email),
+            target=v.engagement,
+            after={"version": v.number, "message": message, "email": email},
+        )
+        _notify(
+            event="estimate.ready_for_review",
+            target=v.engagement,
+            actor=None,
+            context={"version": v.number, "feedback": message, "customer": name, "review": "customer_feedback"},
+            recipients=[v.engagement.em] if v.engagement.em_id else [],
+            account=v.engagement.account,
+        )
+        return fb
+
+
+def customer_agreement_record(*, token: str, name: str, email: str) -> tuple[CustomerFeedback, bool]:
+    """ "We agree to this price and scope" on the link's version. Idempotent: a second agreement on the
+    same version returns the first (created=False) and records nothing. Audited, EM notified."""
+    link = review_link_resolve(token)
+    name, email = _clean_person(name, email)
+    v = link.version
+    existing = agreement_get(v)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            fb = CustomerFeedback.objects.create(
+                version=v,
+                link=link,
+                kind=FeedbackKind.AGREEMENT,
+                name=name,
+                email=email,
+                message="We agree to this price and scope.",
+                created_at=clock.now(),
+            )
+            audit_record(
+                verb="estimates.customer_agreed",
+                actor=_customer_label(name, email),
+                target=v.engagement,
+                after={"version": v.number, "price": v.price, "currency": v.currency, "name": name, "email": email},
+            )
+            _notify(
+                event="customer.agreed",
+                target=v.engagement,
+                actor=None,
+                context={"version": v.number, "price": str(v.price), "customer": name},
+                recipients=[v.engagement.em] if v.engagement.em_id else [],
+                account=v.engagement.account,
+            )
+            return fb, True
+    except IntegrityError:  # a concurrent double click: the other request recorded it
+        existing = agreement_get(v)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def ta_assistance_request(*, engagement_id: int, actor: Any, note: str = "") -> None:
+    """`Scoping::Needs_TA_Assistance` — may be asked at any time; notifies the TAs."""
+    _require(actor, EDIT)
+    with transaction.atomic():
+        eng = Engagement.objects.visible_to(actor).select_related("account").filter(pk=engagement_id).first()
+        if eng is None:
+            raise NotFound(f"engagement {engagement_id} not found")
+        engagement_label_set(engagement=eng, label=SCOPING_NEEDS_TA, actor=actor, reason=note)
+        _notify(
+            event="approval.requested",
+            target=eng,
+            actor=actor,
+            context={"ask": "ta_assistance", "note": note},
+            recipients=_tas(),
+            account=eng.account,
+        )
+
+
+def ta_assistance_complete(*, engagement_id: int, actor: Any) -> None:
+    """`Scoping::Needs_TA_Assistance → Scoping::TA_Assisted`, by a TA."""
+    _require(actor, REVIEW)
+    with transaction.atomic():
+        eng = Engagement.objects.visible_to(actor).filter(pk=engagement_id).first()
+        if eng is None:
+            raise NotFound(f"engagement {engagement_id} not found")
+        engagement_label_set(engagement=eng, label=SCOPING_TA_ASSISTED, actor=actor)
