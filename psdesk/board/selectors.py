@@ -52,37 +52,30 @@ def engagement_list(*, user: Any, filters: BoardFilters | None = None) -> Engage
 
 
 def board_columns(*, user: Any, filters: BoardFilters | None = None, per_column: int = 25) -> list[Column]:
-    """Every column with its count and up to `per_column` cards (oldest in the column first for open
-    columns — they need attention — newest first for closed ones). Two queries whatever N is."""
+    """Every column with its count and up to `per_column` cards: the oldest in the column first for
+    open columns (they need attention), the most recent for the closed ones. A constant number of
+    queries whatever N is: one count per state, one windowed query over the open columns only, and
+    one index-ordered query per closed column."""
     base = engagement_list(user=user, filters=filters)
     counts = dict(base.order_by().values_list("state").annotate(n=Count("id")))
-    ranked = (
-        base.for_board()
+    open_cards = (
+        base.exclude(state__in=CLOSED_STATES)
+        .for_board()
         .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("state")],
-                order_by=[F("state_changed_at").asc(), F("id").asc()],
-            ),
-            rank_desc=Window(
-                RowNumber(),
-                partition_by=[F("state")],
-                order_by=[F("state_changed_at").desc(), F("id").desc()],
-            ),
+            rank=Window(RowNumber(), partition_by=[F("state")], order_by=[F("state_changed_at").asc(), F("id").asc()])
         )
-        .filter(
-            (Q(rank__lte=per_column) & ~Q(state__in=CLOSED_STATES))
-            | (Q(rank_desc__lte=per_column) & Q(state__in=CLOSED_STATES))
-        )
+        .filter(rank__lte=per_column)
         .order_by("state", "state_changed_at", "id")
     )
     by_state: dict[str, list[Any]] = {s: [] for s in BOARD_COLUMNS}
     now = clock.now()
-    for eng in ranked:
+    rows: list[Any] = list(open_cards)
+    for s in CLOSED_STATES:
+        if counts.get(s):
+            rows.extend(base.filter(state=s).for_board().order_by("-state_changed_at", "-id")[:per_column])
+    for eng in rows:
         eng.age_days = _age_days(eng.state_changed_at, now)
         by_state[eng.state].append(eng)
-    for s in CLOSED_STATES:
-        by_state[s].reverse()
     return [
         Column(state=s, label=ENGAGEMENT_WORKFLOW.states[s], count=counts.get(s, 0), cards=by_state[s])
         for s in BOARD_COLUMNS

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from psdesk.audit.models import AuditEvent
@@ -28,6 +29,11 @@ def _filters(request: HttpRequest) -> BoardFilters:
     )
 
 
+def _detail_prefix() -> str:
+    # Reversed once per page instead of once per card (hundreds of cards on a busy board).
+    return reverse("board:detail", args=[0])[: -len("0/")]
+
+
 @permission_required("engagements.view_engagement", raise_exception=True)
 def index(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
@@ -38,6 +44,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "segments": Segment.choices,
         "ems": User.objects.filter(groups__name="engagement_manager").order_by("username").only("id", "username"),
         "can_move": request.user.has_perm("engagements.move_engagement"),
+        "detail_prefix": _detail_prefix(),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "board-columns":
         return render(request, "board/_columns.html", ctx)
@@ -85,5 +92,7 @@ def move(request: HttpRequest, engagement_id: int) -> HttpResponse:
         return JsonResponse({"ok": False, "code": exc.code, "message": exc.message}, status=exc.status)
     eng = engagement_get(user=request.user, engagement_id=engagement_id)
     eng.age_days = 0  # type: ignore[attr-defined]
-    html = render_to_string("board/_card.html", {"eng": eng, "can_move": True}, request=request)
+    html = render_to_string(
+        "board/_card.html", {"eng": eng, "can_move": True, "detail_prefix": _detail_prefix()}, request=request
+    )
     return JsonResponse({"ok": True, "state": applied.target, "source": applied.source, "card_html": html})
