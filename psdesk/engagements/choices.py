@@ -28,3 +28,16 @@ OPEN_STATES: tuple[str, ...] = (
     EngagementStatus.APPROVED,
 )
 CLOSED_STATES: tuple[str, ...] = (EngagementStatus.CLOSED_WON, EngagementStatus.CLOSED_LOST)
+
+
+class DeliveryMode(models.TextChoices):
+    REMOTE = "remote", "Remote"
+    ONSITE = "onsite", "Onsite"
+    HYBRID = "hybrid", "Remote and onsite"
+    UNKNOWN = "unknown", "Not known yet"
+
+
+class PricingModel(models.TextChoices):
+    FIXED_FEE = "fixed_fee", "Fixed fee"
+    TIME_AND_MATERIALS = "time_and_materials", "Time and materials"
+    UNKNOWN = "unknown", "Not decided yet"

@@ -11,7 +11,7 @@ from django.db import models
 
 from psdesk.core import clock
 from psdesk.crm.models import Account, Opportunity
-from psdesk.engagements.choices import EngagementStatus
+from psdesk.engagements.choices import DeliveryMode, EngagementStatus, PricingModel
 from psdesk.engagements.querysets import EngagementQuerySet
 
 
@@ -101,3 +101,53 @@ class EngagementLabel(models.Model):
 def label_scope(name: str) -> str:
     """`TA::Needs-Review` → `TA`; `Services Calculator` → ``."""
     return name.split("::", 1)[0] if "::" in name else ""
+
+
+def _default_em_checklist() -> list[dict[str, object]]:
+    return [
+        {"item": "Customer contacts confirmed (technical, executive, signer)", "done": False},
+        {"item": "Required skills and security requirements confirmed", "done": False},
+        {"item": "Start window agreed with the account team", "done": False},
+        {"item": "Pricing model (fixed fee or T&M) decided", "done": False},
+        {"item": "Partner staffing decision recorded", "done": False},
+    ]
+
+
+class SchedulingIntake(models.Model):
+    """The Project Scheduling Intake record (ps-process §2.6, §9 item 20): what the Project
+    Coordinator needs to staff the engagement. Created with the engagement by the Services
+    Calculator; the account team and the EM complete it during discovery. `version` guards
+    concurrent edits (compare-and-set)."""
+
+    engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, related_name="scheduling_intake")
+    # [{"role": "technical" | "executive" | "signer" | ..., "name": str, "email": str}]
+    contacts = models.JSONField(default=list, blank=True)
+    skills_needed = models.JSONField(default=list, blank=True, help_text="list of skill names")
+    start_window_from = models.DateField(null=True, blank=True)
+    start_window_to = models.DateField(null=True, blank=True)
+    delivery_mode = models.CharField(max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.UNKNOWN)
+    timezone = models.CharField(max_length=64, blank=True)
+    security_requirements = models.TextField(blank=True, help_text="VPN, accounts, background checks ...")
+    us_citizenship_required = models.BooleanField(default=False)
+    clearance_required = models.CharField(max_length=100, blank=True, help_text="e.g. Secret, Top Secret")
+    pricing_model = models.CharField(max_length=24, choices=PricingModel.choices, default=PricingModel.UNKNOWN)
+    partner_staffing_allowed = models.BooleanField(null=True, blank=True, help_text="empty = not decided")
+    sow_po_number = models.CharField(max_length=64, blank=True)
+    customer_readiness = models.TextField(blank=True)
+    em_checklist = models.JSONField(default=_default_em_checklist, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_window_from__isnull=True)
+                | models.Q(start_window_to__isnull=True)
+                | models.Q(start_window_to__gte=models.F("start_window_from")),
+                name="intake_start_window_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Scheduling intake: {self.engagement}"

@@ -1,0 +1,92 @@
+"""Answers to scoping questions: normalising what people type and typing it for the effort model.
+
+Pure: no Django. An answer is stored as text in the SSOT table (what the customer said, normalised);
+"to-do" means not answered yet. "unknown", "?" and an empty answer are the same as "to-do".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+TODO = "to-do"
+UNANSWERED = frozenset({"", "to-do", "todo", "unknown", "?", "n/a?", "tbd"})
+YES = frozenset({"yes", "y", "true", "1"})
+NO = frozenset({"no", "n", "false", "0"})
+
+
+class AnswerError(ValueError):
+    """An answer that does not fit its question (wrong type, negative count, not a listed choice)."""
+
+
+def answer_normalise(*, answer_type: str, raw: Any, choices: Sequence[str] = (), multiple: bool = False) -> str:
+    """The stored text of an answer, or raise AnswerError with a human reason."""
+    if raw is None:
+        return TODO
+    if isinstance(raw, bool):
+        if answer_type != "yes_no":
+            raise AnswerError(f"expects {_kind(answer_type)}, got {str(raw).lower()}")
+        return "yes" if raw else "no"
+    text = str(raw).strip()
+    if text.lower() in UNANSWERED:
+        return TODO
+    if answer_type == "number":
+        try:
+            value = Decimal(text.replace(",", "").replace("_", "")) if isinstance(raw, str) else Decimal(str(raw))
+        except InvalidOperation:
+            raise AnswerError(f"expects a number, got '{text[:40]}'") from None
+        if not value.is_finite():
+            raise AnswerError(f"expects a number, got '{text[:40]}'")
+        if value < 0:
+            raise AnswerError(f"must not be negative, got {text}")
+        return _fmt(value)
+    if answer_type == "yes_no":
+        low = text.lower()
+        if low in YES:
+            return "yes"
+        if low in NO:
+            return "no"
+        raise AnswerError(f"expects yes or no, got '{text[:40]}'")
+    if answer_type == "choice":
+        by_lower = {c.lower(): c for c in choices}
+        parts = [p.strip() for p in text.split(",")] if multiple else [text]
+        out = []
+        for p in parts:
+            if p.lower() not in by_lower:
+                raise AnswerError(f"'{p[:40]}' is not one of: {', '.join(choices)}")
+            out.append(by_lower[p.lower()])
+        return ", ".join(dict.fromkeys(out))
+    if answer_type == "text":
+        if len(text) > 2000:
+            raise AnswerError("is longer than 2000 characters")
+        return text
+    raise AnswerError(f"unknown answer type '{answer_type}'")
+
+
+def answer_typed(*, answer_type: str, stored: str) -> Any:
+    """The value the effort model sees: Decimal for numbers, the text otherwise; None if unanswered."""
+    if stored.strip().lower() in UNANSWERED:
+        return None
+    if answer_type == "number":
+        try:
+            return Decimal(stored)
+        except InvalidOperation:
+            return None
+    return stored
+
+
+def is_answered(stored: str) -> bool:
+    return stored.strip().lower() not in UNANSWERED
+
+
+def _kind(answer_type: str) -> str:
+    return {"number": "a number", "yes_no": "yes or no", "choice": "one of the listed choices", "text": "text"}.get(
+        answer_type, answer_type
+    )
+
+
+def _fmt(value: Decimal) -> str:
+    if value == value.to_integral():
+        return str(value.quantize(Decimal(1)))
+    return f"{value.normalize():f}"
