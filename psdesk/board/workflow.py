@@ -12,6 +12,7 @@ from typing import Any
 from psdesk.core.workflow import Move, MoveContext, Workflow
 from psdesk.crm.choices import OpportunityStage
 from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
+from psdesk.scoping.guards import ssot_required_answered
 
 S = EngagementStatus
 MOVE = "engagements.move_engagement"
@@ -45,7 +46,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
     moves=[
         Move("triage", frozenset({S.OPEN}), S.AWAITING_DISCOVERY, "Start discovery", MOVE, guards=[em_assigned]),
         # extension point: scoping adds "required SSOT rows answered"
-        Move("start_strawman", frozenset({S.AWAITING_DISCOVERY}), S.STRAWMAN_WIP, "Start strawman", MOVE),
+        Move("start_strawman", frozenset({S.AWAITING_DISCOVERY}), S.STRAWMAN_WIP, "Start strawman", MOVE, guards=[ssot_required_answered]),  # noqa: E501
         # extension point: estimates add "a shared version with lines exists"
         Move("request_feedback", frozenset({S.STRAWMAN_WIP}), S.ESTIMATE_FEEDBACK, "Share estimate for feedback", MOVE),
         Move("iterate", frozenset({S.ESTIMATE_FEEDBACK}), S.STRAWMAN_WIP, "Back to strawman", MOVE),
