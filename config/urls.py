@@ -14,10 +14,11 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("review/", include("psdesk.estimates.review_urls")),
 ]
 
 # Each app with a urls.py is mounted at /<app>/ (the board at /).
-_MOUNTS = {"board": ""}
+_MOUNTS = {"board": "", "accounts": "accounts/"}
 for _app in settings.PSDESK_APPS:
     try:
         importlib.import_module(f"psdesk.{_app}.urls")

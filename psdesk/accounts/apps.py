@@ -22,6 +22,7 @@ class AccountsConfig(AppConfig):
     name = "psdesk.accounts"
     label = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+    nav = [("Profile", "accounts:profile", None)]
     role_permissions = {
         "ps_ops_manager": ["grant_pubsec"],
     }

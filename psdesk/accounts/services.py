@@ -22,10 +22,27 @@ def token_create(*, user: User, name: str = "default") -> str:
 
 
 def token_user(raw: str) -> User | None:
+    """The active user a raw token belongs to, or None. Records when the token was last used
+    (at most once a minute, so a busy client does not write on every request)."""
     tok = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked=False).first()
     if tok is None or not tok.user.is_active:
         return None
+    now = clock.now()
+    if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=tok.pk).update(last_used_at=now)
     return tok.user
+
+
+def token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of the user's own tokens (audited). False when there was none to revoke."""
+    with transaction.atomic():
+        tok = ApiToken.objects.filter(pk=token_id, user=user, revoked=False).first()
+        if tok is None:
+            return False
+        tok.revoked = True
+        tok.save(update_fields=["revoked"])
+        audit_record(verb="accounts.token_revoked", actor=user, target=tok, after={"prefix": tok.prefix})
+        return True
 
 
 @transaction.atomic
