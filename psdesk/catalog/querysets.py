@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 
+if TYPE_CHECKING:
+    from psdesk.catalog.models import Sku
 
-class SkuQuerySet(models.QuerySet[Any]):
+
+class SkuQuerySet(models.QuerySet["Sku"]):
     def active(self) -> SkuQuerySet:
         return self.filter(active=True)
 

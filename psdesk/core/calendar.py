@@ -94,14 +94,15 @@ class BusinessCalendar:
     ) -> BusinessCalendar:
         """Raises CalendarError for an unknown country/subdivision/timezone or an empty working window."""
         tz = validate_timezone(timezone)
+        country, subdivision = country.strip().upper(), subdivision.strip().upper()
         if country:
             validate_region(country, subdivision)
         if not work_start < work_end:
             raise CalendarError("Working hours must start before they end (e.g. 09:00-17:00).")
         return cls(
             tz=tz,
-            country=country.upper(),
-            subdivision=subdivision.upper(),
+            country=country,
+            subdivision=subdivision,
             closures=frozenset(closures),
             work_start=work_start,
             work_end=work_end,

@@ -33,3 +33,36 @@ class OpportunityStage(models.TextChoices):
 class RecordType(models.TextChoices):
     LICENSE = "license", "License"
     PS_ONLY = "professional_services_only", "Professional Services Only"
+
+
+class ForecastCategory(models.TextChoices):
+    PIPELINE = "pipeline", "Pipeline"
+    BEST_CASE = "best_case", "Best Case"
+    COMMIT = "commit", "Commit"
+    CLOSED = "closed", "Closed"
+    OMITTED = "omitted", "Omitted"
+
+
+class EmConfidence(models.TextChoices):
+    GREY = "grey", "Grey (no visibility)"
+    RED = "red", "Red (won't close in the stated timeframe)"
+    AMBER = "amber", "Amber (will close, maybe not in the timeframe)"
+    GREEN = "green", "Green (will close in the timeframe)"
+
+
+# Open stages in their forward order; the last four stages end the opportunity.
+OPEN_STAGES: tuple[str, ...] = (
+    OpportunityStage.PENDING_ACCEPTANCE,
+    OpportunityStage.DISCOVERY,
+    OpportunityStage.SCOPING,
+    OpportunityStage.TECHNICAL_EVALUATION,
+    OpportunityStage.PROPOSAL,
+    OpportunityStage.NEGOTIATING,
+    OpportunityStage.AWAITING_SIGNATURE,
+)
+TERMINAL_STAGES: tuple[str, ...] = (
+    OpportunityStage.CLOSED_WON,
+    OpportunityStage.CLOSED_LOST,
+    OpportunityStage.UNQUALIFIED,
+    OpportunityStage.DUPLICATE,
+)

@@ -1,0 +1,140 @@
+"""Opportunity stages (PRODUCT C3, ps-process §3.6): the single definition of who may move an
+opportunity's stage where.
+
+- Forward moves (`forward_to_<stage>`): the owner or an account-team member with
+  `crm.move_opportunity`; people with `crm.manage_opportunity` (sales managers, Deal Desk) may move
+  anyone's opportunity.
+- Backward moves (`back_to_<stage>`): only with `crm.revert_opportunity` (sales manager) and a reason.
+- Closed Won / Closed Lost / Unqualified / Duplicate are terminal: no move leaves them.
+
+Closed Won extension point: `CLOSE_WON_PATHS`. A booking path (registered from the AppConfig.ready
+of an app above crm — crm may not import them) looks at an opportunity and answers None ("does not
+apply here") or a `BookingVerdict` (applies; `refusal` None when its paperwork is complete). Closed
+Won is allowed when any applicable path is complete. A PS-only opportunity to which no path applies
+is a custom engagement, refused until the SOW feature registers its path:
+  - quotes registers "standard order form": applies when the opportunity has a live quote; complete
+    when its primary quote is signed.
+  - sows will register "custom SOW": executed SOW + cost estimate + PO or "no PO required".
+Plain AND-guards can still be added with `CRM_WORKFLOW.add_guard("close_won", guard)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from psdesk.core.workflow import Move, MoveContext, Workflow
+from psdesk.crm.choices import OPEN_STAGES, OpportunityStage, RecordType
+
+St = OpportunityStage
+MOVE = "crm.move_opportunity"
+REVERT = "crm.revert_opportunity"
+CUSTOM_ENGAGEMENT_REFUSAL = "custom engagements close won with an executed SOW (not available yet)"
+
+
+@dataclass(frozen=True)
+class BookingVerdict:
+    path: str
+    refusal: str | None = None
+
+
+BookingPath = Callable[[Any, MoveContext], BookingVerdict | None]
+CLOSE_WON_PATHS: list[BookingPath] = []
+
+
+def register_close_won_path(path: BookingPath) -> None:
+    """Extension point: add a way an opportunity's paperwork can be complete (idempotent)."""
+    if path not in CLOSE_WON_PATHS:
+        CLOSE_WON_PATHS.append(path)
+
+
+def owner_or_team_or_manager(opp: Any, ctx: MoveContext) -> str | None:
+    """Owners (and their account team) move their own opportunities; managers move any."""
+    actor = ctx.actor
+    if ctx.system or actor is None:
+        return None
+    if actor.has_perm("crm.manage_opportunity") or opp.owner_id == actor.pk:
+        return None
+    if opp.account_team.filter(pk=actor.pk).exists():
+        return None
+    return "Only the opportunity owner, its account team or a manager may move this opportunity."
+
+
+def booking_paperwork_complete(opp: Any, ctx: MoveContext) -> str | None:
+    """Closed Won needs complete booking paperwork (ps-process §4.7)."""
+    verdicts = [v for path in CLOSE_WON_PATHS if (v := path(opp, ctx)) is not None]
+    if any(v.refusal is None for v in verdicts):
+        return None
+    if verdicts:
+        return verdicts[0].refusal
+    if opp.record_type == RecordType.PS_ONLY:
+        return CUSTOM_ENGAGEMENT_REFUSAL
+    return None
+
+
+def _label(stage: str) -> str:
+    return dict(St.choices)[stage]
+
+
+def _moves() -> list[Move]:
+    moves: list[Move] = []
+    for i, stage in enumerate(OPEN_STAGES):
+        earlier, later = OPEN_STAGES[:i], OPEN_STAGES[i + 1 :]
+        if earlier:
+            moves.append(
+                Move(
+                    f"forward_to_{stage}",
+                    frozenset(earlier),
+                    stage,
+                    f"Move to {_label(stage)}",
+                    MOVE,
+                    guards=[owner_or_team_or_manager],
+                )
+            )
+        if later:
+            moves.append(
+                Move(f"back_to_{stage}", frozenset(later), stage, f"Back to {_label(stage)}", REVERT, needs_reason=True)
+            )
+    opened = frozenset(OPEN_STAGES)
+    moves += [
+        Move(
+            "close_won",
+            opened,
+            St.CLOSED_WON,
+            "Close won",
+            MOVE,
+            guards=[owner_or_team_or_manager, booking_paperwork_complete],
+        ),
+        Move(
+            "close_lost",
+            opened,
+            St.CLOSED_LOST,
+            "Close lost",
+            MOVE,
+            needs_reason=True,
+            guards=[owner_or_team_or_manager],
+        ),
+        Move(
+            "unqualify",
+            opened,
+            St.UNQUALIFIED,
+            "Unqualified",
+            MOVE,
+            needs_reason=True,
+            guards=[owner_or_team_or_manager],
+        ),
+        Move(
+            "mark_duplicate",
+            opened,
+            St.DUPLICATE,
+            "Duplicate",
+            MOVE,
+            needs_reason=True,
+            guards=[owner_or_team_or_manager],
+        ),
+    ]
+    return moves
+
+
+CRM_WORKFLOW = Workflow("crm_opportunity", field="stage", states=St.choices, moves=_moves())

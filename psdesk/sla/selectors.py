@@ -1,0 +1,77 @@
+"""Reads on SLA timers: what runs on a target and how much business time is left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import models
+
+from psdesk.core import clock
+from psdesk.core.calendar import BusinessCalendar
+from psdesk.sla.choices import TimerState
+from psdesk.sla.models import SlaTimer
+from psdesk.sla.services import business_calendar_of
+
+
+@dataclass(frozen=True)
+class TimerView:
+    """A timer as shown on a card: `time_left` is business time in the policy's unit, negative
+    when overdue; `business_days_left` counts 8-hour working days for working-hour policies."""
+
+    id: int
+    policy_key: str
+    policy_name: str
+    unit: str
+    state: str
+    status: str
+    outcome: str
+    started_at: datetime
+    due_at: datetime | None
+    time_left: timedelta
+
+    @property
+    def hours_left(self) -> float:
+        return round(self.time_left.total_seconds() / 3600, 2)
+
+
+def timer_time_left(timer: SlaTimer, *, now: datetime | None = None, cal: BusinessCalendar | None = None) -> timedelta:
+    """Business time from `now` to the deadline (negative when overdue); frozen while paused;
+    zero once stopped."""
+    if timer.state == TimerState.STOPPED:
+        return timedelta(0)
+    if timer.state == TimerState.PAUSED:
+        return timedelta(seconds=timer.remaining_seconds or 0)
+    cal = cal or business_calendar_of(timer.policy)
+    return cal.between(now or clock.now(), timer.due_at, unit=timer.policy.unit)
+
+
+def timers_for_target(
+    target: models.Model, *, now: datetime | None = None, include_stopped: bool = False
+) -> list[TimerView]:
+    """The timers on `target`, soonest deadline first. The caller checked the user may see it."""
+    now = now or clock.now()
+    qs = SlaTimer.objects.for_target(target).select_related("policy__calendar").order_by("due_at", "id")
+    if not include_stopped:
+        qs = qs.active()
+    calendars: dict[int | None, BusinessCalendar] = {}
+    views = []
+    for t in qs:
+        cal = calendars.get(t.policy.calendar_id)
+        if cal is None:
+            cal = calendars[t.policy.calendar_id] = business_calendar_of(t.policy)
+        views.append(
+            TimerView(
+                id=t.pk,
+                policy_key=t.policy.key,
+                policy_name=t.policy.name,
+                unit=t.policy.unit,
+                state=t.state,
+                status=t.status,
+                outcome=t.outcome,
+                started_at=t.started_at,
+                due_at=t.due_at if t.state == TimerState.RUNNING else None,
+                time_left=timer_time_left(t, now=now, cal=cal),
+            )
+        )
+    return views

@@ -1,0 +1,357 @@
+"""Writes on SLA policies, calendars and timers. Timers warn and report; they never block.
+
+Public API for other apps (call inside your own transaction; every function is idempotent):
+
+    sla_event(event="board.enter:strawman_wip", target=eng)    # starts/stops the matching policies
+    timer_start(policy_key="estimate_shared", target=eng)
+    timer_stop(policy_key="estimate_shared", target=eng)
+    timer_pause(target=eng) / timer_resume(target=eng)          # On hold
+    sla_sweep()                                                 # at-risk / breached + notifications
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from psdesk.audit.services import audit_record
+from psdesk.core import clock
+from psdesk.core.calendar import UTC_CALENDAR, BusinessCalendar, CalendarError
+from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.sla.choices import DurationUnit, TimerOutcome, TimerState, TimerStatus
+from psdesk.sla.models import Calendar, Closure, SlaPolicy, SlaTimer
+
+# --- calendars ---------------------------------------------------------------------------------
+
+
+def calendar_create(
+    *,
+    key: str,
+    name: str,
+    country: str,
+    subdivision: str = "",
+    timezone: str = "UTC",
+    work_start: time = time(9, 0),
+    work_end: time = time(17, 0),
+    actor: Any = None,
+) -> Calendar:
+    """Create a business calendar (audited). Raises ValidationFailed (422) with the reason for an
+    unknown country/subdivision/timezone or an empty working window; nothing is written then."""
+    try:
+        BusinessCalendar.build(
+            country=country, subdivision=subdivision, timezone=timezone, work_start=work_start, work_end=work_end
+        )
+    except CalendarError as exc:
+        raise ValidationFailed(str(exc), details={"field": "country"}) from None
+    if Calendar.objects.filter(key=key).exists():
+        raise ValidationFailed(f"A calendar with key '{key}' exists.", details={"field": "key"})
+    with transaction.atomic():
+        cal = Calendar.objects.create(
+            key=key,
+            name=name,
+            country=country.upper(),
+            subdivision=subdivision.upper(),
+            timezone=timezone,
+            work_start=work_start,
+            work_end=work_end,
+        )
+        audit_record(
+            verb="sla.calendar_created",
+            actor=actor,
+            target=cal,
+            after={"country": cal.country, "subdivision": cal.subdivision, "timezone": cal.timezone},
+        )
+    return cal
+
+
+def closure_add(*, calendar: Calendar, day: Any, name: str = "", actor: Any = None) -> Closure:
+    """Add a company closure day (idempotent, audited when new). Running timers keep the deadline
+    they were given; new and resumed timers see the closure."""
+    with transaction.atomic():
+        closure, created = Closure.objects.get_or_create(calendar=calendar, day=day, defaults={"name": name})
+        if created:
+            Calendar.objects.filter(pk=calendar.pk).update(updated_at=clock.now())
+            audit_record(verb="sla.closure_added", actor=actor, target=calendar, after={"day": day, "name": name})
+    return closure
+
+
+def business_calendar_of(policy: SlaPolicy) -> BusinessCalendar:
+    return policy.calendar.business_calendar() if policy.calendar is not None else UTC_CALENDAR
+
+
+# --- policies ----------------------------------------------------------------------------------
+
+
+def policy_create(
+    *,
+    key: str,
+    name: str,
+    start_event: str,
+    stop_event: str,
+    duration: Decimal | int | str,
+    unit: str = DurationUnit.BUSINESS_DAYS,
+    calendar: Calendar | None = None,
+    warn_at_percent: int = 75,
+    actor: Any = None,
+) -> SlaPolicy:
+    """Create a policy (audited). Raises ValidationFailed for a non-positive duration, an unknown
+    unit, a warn-at outside 1-100 or a duplicate key; nothing is written then."""
+    amount = Decimal(str(duration))
+    if not amount.is_finite() or amount <= 0:
+        raise ValidationFailed("The duration must be positive.", details={"field": "duration"})
+    if unit not in DurationUnit.values:
+        raise ValidationFailed(f"Unknown unit '{unit}'.", details={"field": "unit"})
+    if not 1 <= warn_at_percent <= 100:
+        raise ValidationFailed("Warn at a percentage between 1 and 100.", details={"field": "warn_at_percent"})
+    if not start_event or not stop_event.split() or start_event in stop_event.split():
+        raise ValidationFailed("Start and stop events must be given and differ.", details={"field": "stop_event"})
+    if SlaPolicy.objects.filter(key=key).exists():
+        raise ValidationFailed(f"A policy with key '{key}' exists.", details={"field": "key"})
+    with transaction.atomic():
+        policy = SlaPolicy.objects.create(
+            key=key,
+            name=name,
+            start_event=start_event,
+            stop_event=stop_event,
+            duration=amount,
+            unit=unit,
+            calendar=calendar,
+            warn_at_percent=warn_at_percent,
+        )
+        audit_record(
+            verb="sla.policy_created",
+            actor=actor,
+            target=policy,
+            after={"duration": str(amount), "unit": unit, "start": start_event, "stop": stop_event},
+        )
+    return policy
+
+
+# --- timers ------------------------------------------------------------------------------------
+
+
+def _policy(policy_key: str) -> SlaPolicy:
+    policy = SlaPolicy.objects.select_related("calendar").filter(key=policy_key).first()
+    if policy is None:
+        raise NotFound(f"SLA policy '{policy_key}' not found")
+    return policy
+
+
+def _deadlines(policy: SlaPolicy, cal: BusinessCalendar, start: datetime, span: timedelta) -> tuple[datetime, datetime]:
+    """(warn_at, due_at) for `span` of business time left from `start`."""
+    full = policy.span()
+    due = cal.add(start, span, unit=policy.unit)
+    # warn when warn_at_percent of the *whole* duration has elapsed; if that point already passed
+    # (resumed late), warn now.
+    warn_left = span - full * (100 - policy.warn_at_percent) / 100
+    warn = cal.add(start, warn_left, unit=policy.unit) if warn_left > timedelta(0) else start
+    return warn, due
+
+
+def _target_key(target: models.Model) -> tuple[ContentType, int]:
+    return ContentType.objects.get_for_model(type(target)), int(target.pk)
+
+
+def timer_start(*, policy_key: str, target: models.Model, started_at: datetime | None = None) -> SlaTimer | None:
+    """Start the policy's timer on `target`. Idempotent: returns the active timer if one runs
+    already. Returns None when the policy is inactive. Raises NotFound for an unknown policy."""
+    policy = _policy(policy_key)
+    return _start(policy, target, started_at or clock.now())
+
+
+def _start(policy: SlaPolicy, target: models.Model, at: datetime) -> SlaTimer | None:
+    if not policy.active:
+        return None
+    ct, tid = _target_key(target)
+    with transaction.atomic():
+        existing = SlaTimer.objects.active().filter(policy=policy, target_type=ct, target_id=tid).first()
+        if existing is not None:
+            return existing
+        cal = business_calendar_of(policy)
+        warn, due = _deadlines(policy, cal, at, policy.span())
+        return SlaTimer.objects.create(
+            policy=policy, target_type=ct, target_id=tid, started_at=at, due_at=due, warn_at=warn
+        )
+
+
+def timer_stop(*, policy_key: str, target: models.Model, stopped_at: datetime | None = None) -> SlaTimer | None:
+    """Stop the policy's active timer on `target`: outcome `met` when stopped before its deadline,
+    else `missed`. Returns None when no timer runs (idempotent)."""
+    policy = _policy(policy_key)
+    return _stop(policy, target, stopped_at or clock.now())
+
+
+def _stop(policy: SlaPolicy, target: models.Model, at: datetime, outcome: str | None = None) -> SlaTimer | None:
+    ct, tid = _target_key(target)
+    with transaction.atomic():
+        timer = (
+            SlaTimer.objects.select_for_update().active().filter(policy=policy, target_type=ct, target_id=tid).first()
+        )
+        if timer is None:
+            return None
+        if outcome is None:
+            if timer.state == TimerState.PAUSED:
+                late = (timer.remaining_seconds or 0) <= 0
+            else:
+                late = at > timer.due_at
+            outcome = TimerOutcome.MISSED if late or timer.status == TimerStatus.BREACHED else TimerOutcome.MET
+        timer.state = TimerState.STOPPED
+        timer.stopped_at = at
+        timer.outcome = outcome
+        timer.save(update_fields=["state", "stopped_at", "outcome"])
+        return timer
+
+
+def timers_cancel(*, target: models.Model, at: datetime | None = None) -> int:
+    """Stop every active timer on `target` with outcome `cancelled` (the engagement closed)."""
+    ct, tid = _target_key(target)
+    return (
+        SlaTimer.objects.active()
+        .filter(target_type=ct, target_id=tid)
+        .update(state=TimerState.STOPPED, stopped_at=at or clock.now(), outcome=TimerOutcome.CANCELLED)
+    )
+
+
+def timer_pause(*, target: models.Model, policy_key: str | None = None, at: datetime | None = None) -> int:
+    """Pause the running timers on `target` (all, or one policy's), keeping the business time left.
+    Returns how many were paused."""
+    at = at or clock.now()
+    ct, tid = _target_key(target)
+    qs = (
+        SlaTimer.objects.select_for_update()
+        .filter(target_type=ct, target_id=tid, state=TimerState.RUNNING)
+        .select_related("policy__calendar")
+    )
+    if policy_key:
+        qs = qs.filter(policy__key=policy_key)
+    n = 0
+    with transaction.atomic():
+        for timer in qs:
+            cal = business_calendar_of(timer.policy)
+            left = cal.between(at, timer.due_at, unit=timer.policy.unit)
+            timer.state = TimerState.PAUSED
+            timer.paused_at = at
+            timer.remaining_seconds = int(left.total_seconds())
+            timer.save(update_fields=["state", "paused_at", "remaining_seconds"])
+            n += 1
+    return n
+
+
+def timer_resume(*, target: models.Model, policy_key: str | None = None, at: datetime | None = None) -> int:
+    """Resume paused timers on `target`: the deadline moves out by the time spent paused (the
+    business time left when paused is counted again from `at`). Returns how many resumed."""
+    at = at or clock.now()
+    ct, tid = _target_key(target)
+    qs = (
+        SlaTimer.objects.select_for_update()
+        .filter(target_type=ct, target_id=tid, state=TimerState.PAUSED)
+        .select_related("policy__calendar")
+    )
+    if policy_key:
+        qs = qs.filter(policy__key=policy_key)
+    n = 0
+    with transaction.atomic():
+        for timer in qs:
+            cal = business_calendar_of(timer.policy)
+            left = timedelta(seconds=timer.remaining_seconds or 0)
+            if left > timedelta(0):
+                timer.warn_at, timer.due_at = _deadlines(timer.policy, cal, at, left)
+            else:
+                timer.warn_at = timer.due_at = at
+            timer.state = TimerState.RUNNING
+            timer.paused_at = None
+            timer.remaining_seconds = None
+            timer.save(update_fields=["state", "paused_at", "remaining_seconds", "warn_at", "due_at"])
+            n += 1
+    return n
+
+
+def sla_event(*, event: str, target: models.Model, at: datetime | None = None) -> list[SlaTimer]:
+    """React to a domain event on `target`: stop the active timers whose policy stops on `event`,
+    then start the timers of the active policies that start on it. Returns the timers touched."""
+    at = at or clock.now()
+    touched: list[SlaTimer] = []
+    # few policies exist: match stop events (a space-separated list) in Python
+    policies = [
+        p
+        for p in SlaPolicy.objects.select_related("calendar").filter(active=True)
+        if p.start_event == event or p.stops_on(event)
+    ]
+    for policy in policies:
+        if policy.stops_on(event):
+            stopped = _stop(policy, target, at)
+            if stopped is not None:
+                touched.append(stopped)
+    for policy in policies:
+        if policy.start_event == event:
+            started = _start(policy, target, at)
+            if started is not None:
+                touched.append(started)
+    return touched
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    at_risk: int
+    breached: int
+    notified: int
+
+
+def sla_sweep(*, now: datetime | None = None, notify: bool = True, batch: int = 500) -> SweepResult:
+    """Mark running timers past their deadline `breached` and past their warn point `at_risk`,
+    with two set-based UPDATEs, then notify once per newly marked timer (`sla.breached` /
+    `sla.at_risk`). Idempotent: a timer is marked and notified once per status."""
+    now = now or clock.now()
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        breached = SlaTimer.objects.filter(
+            state=TimerState.RUNNING, status__in=[TimerStatus.OK, TimerStatus.AT_RISK], due_at__lte=now
+        ).update(status=TimerStatus.BREACHED, breached_at=now, sweep_token="b" + token[1:])
+        at_risk = SlaTimer.objects.filter(state=TimerState.RUNNING, status=TimerStatus.OK, warn_at__lte=now).update(
+            status=TimerStatus.AT_RISK, at_risk_at=now, sweep_token="r" + token[1:]
+        )
+        notified = 0
+        if notify and (breached or at_risk):
+            notified = _notify_swept(
+                tokens={"b" + token[1:]: "sla.breached", "r" + token[1:]: "sla.at_risk"}, batch=batch
+            )
+    return SweepResult(at_risk=at_risk, breached=breached, notified=notified)
+
+
+def _notify_swept(*, tokens: dict[str, str], batch: int) -> int:
+    try:
+        from psdesk.notifications.services import notify
+    except ImportError:  # notifications not installed yet: the sweep still marks timers
+        return 0
+    sent = 0
+    timers = SlaTimer.objects.filter(sweep_token__in=list(tokens)).select_related("policy", "target_type")
+    by_type: dict[int, list[SlaTimer]] = {}
+    for t in timers.iterator(chunk_size=batch):
+        by_type.setdefault(t.target_type_id, []).append(t)
+    for items in by_type.values():
+        ct = items[0].target_type
+        targets = ct.get_all_objects_for_this_type(pk__in=[t.target_id for t in items]).in_bulk()
+        for t in items:
+            target = targets.get(t.target_id)
+            if target is None:
+                continue
+            notify(
+                event=tokens[t.sweep_token],
+                target=target,
+                context={
+                    "policy": t.policy.name,
+                    "due_at": t.due_at.isoformat(),
+                    "detail": f"{t.policy.name} due {t.due_at:%Y-%m-%d %H:%M} UTC",
+                },
+            )
+            sent += 1
+    return sent
