@@ -127,6 +127,7 @@ class TargetBudget(models.Model):
     refill_per_second = models.FloatField(default=50)
     tokens = models.FloatField(default=50)
     refreshed_at = models.DateTimeField(default=clock.now)
+    paused_until = models.DateTimeField(null=True, blank=True, help_text="Set from a 429 Retry-After")
     max_attempts = models.PositiveIntegerField(default=8)
     backoff_base_seconds = models.FloatField(default=2)
     backoff_cap_seconds = models.FloatField(default=3600)

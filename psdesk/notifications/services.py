@@ -206,3 +206,29 @@ def preference_set(*, user: Any, channel: str, enabled: bool, event: str = "") -
         user=user, event=event, channel=channel, defaults={"enabled": enabled}
     )
     return pref
+
+
+def outbox_replay(*, message_id: int, actor: Any) -> OutboxMessage:
+    """Put a parked (or retrying) message back in the queue with a fresh attempt count (audited).
+    Raises NotFound (absent) or Conflict (already sent or being delivered)."""
+    from psdesk.audit.services import audit_record
+    from psdesk.core.errors import Conflict, NotFound
+
+    with transaction.atomic():
+        msg = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if msg is None:
+            raise NotFound(f"outbox message {message_id} not found")
+        if msg.status not in (OutboxStatus.PARKED, OutboxStatus.RETRYING):
+            raise Conflict(
+                f"Only parked or retrying messages can be replayed; this one is {msg.status}.",
+                code="not_replayable",
+                details={"status": msg.status},
+            )
+        before = {"status": msg.status, "last_error": msg.last_error}
+        msg.status, msg.attempts, msg.next_attempt_at, msg.lease_until = OutboxStatus.QUEUED, 0, clock.now(), None
+        msg.save(update_fields=["status", "attempts", "next_attempt_at", "lease_until"])
+        audit_record(
+            verb="notifications.outbox_replayed", actor=actor, target=msg, before=before, after={"status": msg.status}
+        )
+        transaction.on_commit(lambda: _after_commit(msg.pk))
+    return msg

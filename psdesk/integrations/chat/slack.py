@@ -1,0 +1,85 @@
+"""Slack through slack_sdk: a bot token (chat.postMessage) or an incoming webhook URL.
+
+Channel names map to Slack ids/names through `channels` (e.g. {"@ps-scheduling": "#ps-scheduling"}).
+Slack has no idempotency key; the outbox lease makes a redelivery rare, and the key is sent as
+`metadata` so a duplicate is recognisable in Slack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient, WebhookClient
+from slack_sdk.errors import SlackApiError
+
+from psdesk.integrations.errors import IntegrationError, error_from_status
+from psdesk.integrations.ports import Receipt
+
+_PERMANENT_SLACK_ERRORS = {
+    "channel_not_found",
+    "not_in_channel",
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "is_archived",
+    "msg_too_long",
+    "no_text",
+    "invalid_blocks",
+    "missing_scope",
+    "not_authed",
+}
+
+
+class SlackChat:
+    def __init__(
+        self,
+        *,
+        token: str = "",
+        webhook_url: str = "",
+        base_url: str = "https://slack.com/api/",
+        channels: dict[str, str] | None = None,
+        timeout: int = 10,
+    ) -> None:
+        self.channels = channels or {}
+        self.webhook = WebhookClient(webhook_url, timeout=timeout, retry_handlers=[]) if webhook_url else None
+        self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+
+    def send(
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, idempotency_key: str
+    ) -> Receipt:
+        target = self.channels.get(channel, channel)
+        try:
+            if self.webhook is not None:
+                resp = self.webhook.send(text=text, blocks=blocks)
+                if resp.status_code >= 400:
+                    raise error_from_status(
+                        resp.status_code, resp.body, _header(resp.headers, "Retry-After"), vendor="Slack"
+                    )
+                return Receipt(external_id=idempotency_key)
+            api = self.client.chat_postMessage(
+                channel=target,
+                text=text,
+                blocks=blocks,
+                metadata={"event_type": "psdesk_outbox", "event_payload": {"key": idempotency_key}},
+            )
+            return Receipt(external_id=str(api.get("ts", "")))
+        except SlackApiError as exc:
+            resp = exc.response
+            status = int(getattr(resp, "status_code", 0) or 0)
+            error = str(resp.get("error", "")) if hasattr(resp, "get") else ""
+            if status >= 400:
+                retry = _header(resp.headers, "Retry-After")
+                raise error_from_status(status, error or str(exc), retry, vendor="Slack") from exc
+            raise IntegrationError(f"Slack refused: {error}", permanent=error in _PERMANENT_SLACK_ERRORS) from exc
+        except IntegrationError:
+            raise
+        except OSError as exc:  # urllib URLError, connection refused, timeouts
+            raise IntegrationError(f"Slack unreachable: {exc}", permanent=False) from exc
+
+
+def _header(headers: Any, name: str) -> str | None:
+    """A header value from slack_sdk's dicts (values may be lists, names any case)."""
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return str(value[0] if isinstance(value, list) and value else value)
+    return None

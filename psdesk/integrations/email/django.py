@@ -1,0 +1,40 @@
+"""The default email adapter: Django's mailer (`settings.MAILERS`): console in development, SMTP in
+production. The idempotency key becomes the Message-ID so receiving systems can drop a duplicate."""
+
+from __future__ import annotations
+
+import smtplib
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from psdesk.integrations.errors import IntegrationError
+from psdesk.integrations.ports import Receipt
+
+
+class DjangoMailer:
+    def __init__(self, *, using: str = "default", from_email: str = "", **_: Any) -> None:
+        self.using = using
+        self.from_email = from_email
+
+    def send(self, *, to: list[str], subject: str, body: str, idempotency_key: str) -> Receipt:
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "psdesk.local"
+        message_id = f"<{idempotency_key.replace(':', '.')}@{domain}>"
+        msg = EmailMessage(
+            subject=subject.replace("\n", " ")[:255],
+            body=body,
+            from_email=self.from_email or settings.DEFAULT_FROM_EMAIL,
+            to=to,
+            headers={"Message-ID": message_id, "X-PSDesk-Idempotency-Key": idempotency_key},
+        )
+        try:
+            msg.send(using=self.using)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise IntegrationError(f"SMTP refused recipients: {exc.recipients}", permanent=True) from exc
+        except smtplib.SMTPResponseException as exc:
+            text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+            raise IntegrationError(f"SMTP {exc.smtp_code}: {text}", permanent=500 <= exc.smtp_code < 600) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise IntegrationError(f"SMTP unreachable: {exc}", permanent=False) from exc
+        return Receipt(external_id=message_id)

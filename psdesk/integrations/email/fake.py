@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from psdesk.integrations.fakes import FakeTarget
+from psdesk.integrations.ports import Receipt
+
+
+class FakeMailer(FakeTarget):
+    def send(self, *, to: list[str], subject: str, body: str, idempotency_key: str) -> Receipt:
+        return self._take("send", idempotency_key, to=to, subject=subject, body=body)

@@ -1,0 +1,13 @@
+"""Email capability: one plain-text message to a list of addresses."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from psdesk.integrations.ports import Receipt
+
+
+class EmailPort(Protocol):
+    def send(self, *, to: list[str], subject: str, body: str, idempotency_key: str) -> Receipt:
+        """Send one message. Raises IntegrationError."""
+        ...

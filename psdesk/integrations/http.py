@@ -1,0 +1,28 @@
+"""A small requests wrapper for the REST adapters (Kantata, Zuora) mapping failures to IntegrationError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from psdesk.integrations.errors import IntegrationError, error_from_status
+
+
+def call(
+    session: requests.Session, method: str, url: str, *, vendor: str, timeout: float = 10, **kw: Any
+) -> dict[str, Any]:
+    """One HTTP call; returns the JSON body (or {}) and raises IntegrationError on any failure."""
+    try:
+        resp = session.request(method, url, timeout=timeout, **kw)
+    except requests.RequestException as exc:
+        raise IntegrationError(f"{vendor} unreachable: {exc.__class__.__name__}: {exc}", permanent=False) from exc
+    if resp.status_code >= 400:
+        raise error_from_status(resp.status_code, resp.text, resp.headers.get("Retry-After"), vendor=vendor)
+    if not resp.content:
+        return {}
+    try:
+        body = resp.json()
+    except ValueError as exc:
+        raise IntegrationError(f"{vendor} sent a non-JSON answer: {resp.text[:200]}", permanent=True) from exc
+    return body if isinstance(body, dict) else {"items": body}

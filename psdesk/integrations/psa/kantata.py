@@ -1,0 +1,74 @@
+"""Kantata (Mavenlink) REST API v1: workspaces are projects.
+
+Create: POST /api/v1/workspaces.json; status: PUT /api/v1/workspaces/<id>.json {status_key}.
+The idempotency key is sent as `Idempotency-Key` and stored as the workspace's external reference;
+a create first looks the reference up so a redelivery finds the existing workspace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from psdesk.integrations.http import call
+from psdesk.integrations.ports import Receipt
+
+
+class KantataPsa:
+    def __init__(
+        self,
+        *,
+        base_url: str = "https://api.mavenlink.com",
+        token: str = "",
+        timeout: float = 10,
+        verify: bool | str = True,
+    ) -> None:
+        self.base = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.verify = verify
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def _call(self, method: str, path: str, key: str, **kw: Any) -> dict[str, Any]:
+        return call(
+            self.session,
+            method,
+            f"{self.base}{path}",
+            vendor="Kantata",
+            timeout=self.timeout,
+            headers={"Idempotency-Key": key},
+            **kw,
+        )
+
+    def project_create(self, *, ref: str, name: str, account: str, idempotency_key: str) -> Receipt:
+        found = self._call(
+            "GET", "/api/v1/workspaces.json", idempotency_key, params={"matching_external_reference": idempotency_key}
+        )
+        if found.get("results"):
+            return Receipt(external_id=str(found["results"][0]["id"]), duplicate=True)
+        body = self._call(
+            "POST",
+            "/api/v1/workspaces.json",
+            idempotency_key,
+            json={
+                "workspace": {
+                    "title": name,
+                    "description": f"{account} ({ref})",
+                    "creator_role": "maven",
+                    "external_reference": {
+                        "service_name": "psdesk",
+                        "service_model": "engagement",
+                        "service_model_ref": idempotency_key,
+                    },
+                }
+            },
+        )
+        results = body.get("results") or [{}]
+        return Receipt(external_id=str(results[0].get("id", "")))
+
+    def project_status_set(self, *, project_id: str, status: str, idempotency_key: str) -> Receipt:
+        self._call(
+            "PUT", f"/api/v1/workspaces/{project_id}.json", idempotency_key, json={"workspace": {"status_key": status}}
+        )
+        return Receipt(external_id=project_id)

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from psdesk.integrations.chat.fake import FakeChat
+from psdesk.integrations.errors import IntegrationError
+from psdesk.integrations.registry import adapter_override
+from psdesk.notifications.delivery import _claim, backoff_seconds, outbox_deliver_due, outbox_deliver_one
+from psdesk.notifications.models import OutboxMessage, TargetBudget
+from psdesk.notifications.services import outbox_enqueue, outbox_replay
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chat() -> Iterator[FakeChat]:
+    with adapter_override("chat", FakeChat()) as fake:
+        yield fake
+
+
+def _msg(text: str = "hello", key: str | None = None) -> OutboxMessage:
+    return outbox_enqueue(
+        target="chat",
+        operation="send",
+        destination="#professional-services",
+        payload={"channel": "#professional-services", "text": text},
+        idempotency_key=key,
+    )
+
+
+def test_a_due_message_is_delivered_once_and_marked_sent(frozen_clock: Any, chat: FakeChat) -> None:
+    m = _msg()
+    assert outbox_deliver_due() == 1
+    assert outbox_deliver_due() == 0
+    m.refresh_from_db()
+    assert (m.status, m.attempts, m.sent_at, m.last_error) == ("sent", 1, frozen_clock.at, "")
+    assert chat.effects == [("send", {"channel": "#professional-services", "text": "hello", "blocks": None})]
+    assert list(m.attempt_log.values_list("outcome", flat=True)) == ["sent"]
+
+
+def test_a_target_that_is_down_is_retried_with_backoff_then_delivered_exactly_once(
+    frozen_clock: Any, chat: FakeChat
+) -> None:
+    down = IntegrationError("Slack unreachable: Connection refused", permanent=False)
+    chat.fail_next(down, down)
+    m = _msg()
+    assert outbox_deliver_one(message_id=m.pk).result == "retrying"
+    m.refresh_from_db()
+    assert m.status == "retrying" and m.attempts == 1
+    assert m.last_error == "Slack unreachable: Connection refused"
+    first_wait = (m.next_attempt_at - frozen_clock.at).total_seconds()
+    assert 1.0 <= first_wait <= 2.0  # base 2 s x jitter in [0.5, 1]
+    assert outbox_deliver_one(message_id=m.pk).result == "skipped"  # not due yet
+    frozen_clock.advance(seconds=first_wait)
+    assert outbox_deliver_one(message_id=m.pk).result == "retrying"
+    m.refresh_from_db()
+    second_wait = (m.next_attempt_at - frozen_clock.at).total_seconds()
+    assert 2.0 <= second_wait <= 4.0
+    frozen_clock.advance(seconds=second_wait)
+    assert outbox_deliver_due() == 1
+    m.refresh_from_db()
+    assert (m.status, m.attempts) == ("sent", 3)
+    assert len(chat.effects) == 1 and len(chat.calls) == 3
+    assert list(m.attempt_log.values_list("outcome", flat=True)) == ["retrying", "retrying", "sent"]
+
+
+def test_a_429_with_retry_after_waits_exactly_that_long_for_the_whole_target(frozen_clock: Any, chat: FakeChat) -> None:
+    chat.fail_next(IntegrationError("Slack HTTP 429: ratelimited", permanent=False, retry_after=30))
+    m1, m2 = _msg("one"), _msg("two")
+    assert outbox_deliver_one(message_id=m1.pk).result == "retrying"
+    m1.refresh_from_db()
+    assert m1.next_attempt_at == frozen_clock.at + timedelta(seconds=30)
+    assert outbox_deliver_one(message_id=m2.pk).result == "throttled"
+    m2.refresh_from_db()
+    assert m2.next_attempt_at == frozen_clock.at + timedelta(seconds=30) and m2.attempts == 0
+    frozen_clock.advance(seconds=29)
+    assert outbox_deliver_due() == 0
+    frozen_clock.advance(seconds=1)
+    assert outbox_deliver_due() == 2
+    assert [d["text"] for _, d in chat.effects] == ["one", "two"]
+
+
+def test_a_permanent_4xx_is_parked_with_its_reason_and_not_retried(frozen_clock: Any, chat: FakeChat) -> None:
+    chat.fail_next(IntegrationError("Slack refused: channel_not_found", permanent=True))
+    m = _msg()
+    assert outbox_deliver_one(message_id=m.pk).result == "parked"
+    frozen_clock.advance(days=1)
+    assert outbox_deliver_due() == 0
+    m.refresh_from_db()
+    assert (m.status, m.last_error, m.attempts) == ("parked", "Slack refused: channel_not_found", 1)
+    assert chat.effects == []
+
+
+def test_attempts_exhausted_park_the_message(frozen_clock: Any, chat: FakeChat) -> None:
+    m = _msg()
+    TargetBudget.objects.filter(target="chat").delete()
+    from psdesk.notifications.delivery import budget_for
+
+    b = budget_for("chat")
+    b.max_attempts = 2
+    b.save()
+    chat.fail_next(*[IntegrationError("HTTP 503: busy", permanent=False)] * 2)
+    outbox_deliver_one(message_id=m.pk)
+    frozen_clock.advance(hours=1)
+    assert outbox_deliver_one(message_id=m.pk).result == "parked"
+    m.refresh_from_db()
+    assert m.last_error == "gave up after 2 attempts: HTTP 503: busy"
+
+
+def test_replay_requeues_a_parked_message_and_it_is_delivered(frozen_clock: Any, chat: FakeChat, people: Any) -> None:
+    from psdesk.audit.models import AuditEvent
+
+    chat.fail_next(IntegrationError("Slack refused: not_in_channel", permanent=True))
+    m = _msg()
+    outbox_deliver_one(message_id=m.pk)
+    outbox_replay(message_id=m.pk, actor=people.oscar)
+    m.refresh_from_db()
+    assert (m.status, m.attempts) == ("queued", 0)
+    ev = AuditEvent.objects.filter(verb="notifications.outbox_replayed").get()
+    assert ev.actor == people.oscar and ev.before == {"status": "parked", "last_error": "Slack refused: not_in_channel"}
+    assert outbox_deliver_due() == 1
+    assert len(chat.effects) == 1
+
+
+def test_replaying_a_sent_message_is_refused_and_changes_nothing(
+    frozen_clock: Any, chat: FakeChat, people: Any
+) -> None:
+    from psdesk.audit.models import AuditEvent
+    from psdesk.core.errors import Conflict
+
+    m = _msg()
+    outbox_deliver_due()
+    with pytest.raises(Conflict):
+        outbox_replay(message_id=m.pk, actor=people.oscar)
+    m.refresh_from_db()
+    assert m.status == "sent"
+    assert not AuditEvent.objects.filter(verb="notifications.outbox_replayed").exists()
+
+
+def test_a_worker_killed_mid_delivery_is_redelivered_once_without_a_duplicate(
+    frozen_clock: Any, chat: FakeChat
+) -> None:
+    m = _msg("only once")
+    claimed, state = _claim(m.pk)  # worker A claims ...
+    assert state == "claimed" and claimed is not None
+    chat.send(channel="#professional-services", text="only once", idempotency_key=m.idempotency_key)
+    # ... the target got it, and worker A dies before recording "sent".
+    assert outbox_deliver_due() == 0  # lease still held: nobody else touches it
+    frozen_clock.advance(seconds=121)
+    assert outbox_deliver_due() == 1  # lease expired: worker B redelivers with the same key
+    m.refresh_from_db()
+    assert (m.status, m.attempts) == ("sent", 2)
+    assert len(chat.calls) == 2 and len(chat.effects) == 1
+
+
+def test_the_token_bucket_holds_back_messages_beyond_the_budget(
+    frozen_clock: Any, chat: FakeChat, settings: Any
+) -> None:
+    settings.PSDESK_OUTBOX_BUDGETS = {"chat": {"capacity": 2, "refill_per_second": 0.5}}
+    ms = [_msg(str(i)) for i in range(3)]
+    assert outbox_deliver_due() == 2
+    third = OutboxMessage.objects.get(pk=ms[2].pk)
+    assert third.status == "queued" and third.next_attempt_at == frozen_clock.at + timedelta(seconds=2)
+    assert TargetBudget.objects.get(target="chat").tokens == 0
+    frozen_clock.advance(seconds=2)
+    assert outbox_deliver_due() == 1
+
+
+def test_enqueue_with_the_same_idempotency_key_is_a_no_op() -> None:
+    a = _msg(key="crm:opp-1:v1")
+    b = _msg(key="crm:opp-1:v1")
+    assert a.pk == b.pk and OutboxMessage.objects.count() == 1
+
+
+def test_backoff_grows_exponentially_and_is_capped() -> None:
+    for attempt, ceiling in [(1, 2), (2, 4), (3, 8), (10, 60)]:
+        d = backoff_seconds(attempt, base=2, cap=60)
+        assert ceiling / 2 <= d <= ceiling
+
+
+def test_an_unknown_operation_is_parked_not_called(frozen_clock: Any, chat: FakeChat) -> None:
+    m = outbox_enqueue(target="chat", operation="delete_everything", payload={})
+    assert outbox_deliver_one(message_id=m.pk).result == "parked"
+    m.refresh_from_db()
+    assert m.last_error == "Unknown operation chat.delete_everything"
+    assert chat.calls == []
