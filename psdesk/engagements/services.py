@@ -10,7 +10,7 @@ from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import ValidationFailed
 from psdesk.crm.models import Account, Opportunity
-from psdesk.engagements.models import Engagement, EngagementLabel, label_scope
+from psdesk.engagements.models import CustomerEpic, Engagement, EngagementLabel, SchedulingIntake, label_scope
 from psdesk.notifications.services import notify
 
 
@@ -27,14 +27,19 @@ def engagement_create(
     opportunity: Opportunity | None = None,
     em: Any = None,
     description: str = "",
+    epic: CustomerEpic | None = None,
 ) -> Engagement:
-    """Create an engagement in `open` (audited). The caller has checked the actor may see `account`."""
+    """Create an engagement in `open` (audited; notifies "engagement.created"). The caller has
+    checked the actor may see `account`. `epic` must belong to `account`."""
     if opportunity is not None and opportunity.account_id != account.pk:
         raise ValidationFailed("The opportunity belongs to another account.", details={"field": "opportunity"})
+    if epic is not None and epic.account_id != account.pk:
+        raise ValidationFailed("The epic belongs to another account.", details={"field": "epic"})
     now = clock.now()
     eng = Engagement.objects.create(
         title=(title.strip() or engagement_title_for(account))[:255],
         account=account,
+        epic=epic,
         opportunity=opportunity,
         em=em,
         description=description,
@@ -115,3 +120,144 @@ def engagement_label_remove(*, engagement: Engagement, label: str, actor: Any, r
             verb="engagements.label_removed", actor=actor, target=engagement, before={"label": label}, reason=reason
         )
     return bool(deleted)
+
+
+@transaction.atomic
+def customer_epic_ensure(*, account: Account, actor: Any) -> CustomerEpic:
+    """The account's engagement group (epic), created (audited) on first use."""
+    epic = CustomerEpic.objects.select_for_update().filter(account=account).first()
+    if epic is not None:
+        return epic
+    epic = CustomerEpic.objects.create(account=account, title=account.name[:255], created_at=clock.now())
+    audit_record(verb="engagements.epic_created", actor=actor, target=epic, after={"account": account.pk})
+    return epic
+
+
+INTAKE_FIELDS: tuple[str, ...] = (
+    "contacts",
+    "skills_needed",
+    "start_window_from",
+    "start_window_to",
+    "delivery_mode",
+    "timezone",
+    "security_requirements",
+    "us_citizenship_required",
+    "clearance_required",
+    "pricing_model",
+    "partner_staffing_allowed",
+    "sow_po_number",
+    "customer_readiness",
+    "em_checklist",
+)
+
+
+def intake_clean(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate scheduling-intake input (API, form, calculator) and return model values.
+    Raises ValidationFailed naming the field."""
+    import datetime as dt
+    import zoneinfo
+
+    from psdesk.engagements.choices import DeliveryMode, PricingModel
+
+    out: dict[str, Any] = {}
+    unknown = sorted(set(data) - set(INTAKE_FIELDS))
+    if unknown:
+        raise ValidationFailed(f"Unknown intake field(s): {', '.join(unknown)}.", details={"field": unknown[0]})
+
+    def fail(field: str, message: str) -> ValidationFailed:
+        return ValidationFailed(f"{field}: {message}", details={"field": f"intake.{field}"})
+
+    for key, value in data.items():
+        if key == "contacts":
+            if not isinstance(value, list) or len(value) > 50:
+                raise fail(key, "must be a list of contacts")
+            contacts = []
+            for c in value:
+                if not isinstance(c, dict) or not str(c.get("name", "")).strip():
+                    raise fail(key, "each contact needs a name")
+                contacts.append({k: str(c.get(k, "") or "")[:200] for k in ("role", "name", "email", "phone")})
+            out[key] = contacts
+        elif key == "skills_needed":
+            if isinstance(value, str):
+                value = [s for s in (p.strip() for p in value.split(",")) if s]
+            if not isinstance(value, list) or not all(isinstance(s, str) for s in value) or len(value) > 50:
+                raise fail(key, "must be a list of skill names")
+            out[key] = [s.strip()[:100] for s in value if s.strip()]
+        elif key in ("start_window_from", "start_window_to"):
+            if value in (None, ""):
+                out[key] = None
+            elif isinstance(value, dt.date):
+                out[key] = value
+            else:
+                try:
+                    out[key] = dt.date.fromisoformat(str(value))
+                except ValueError:
+                    raise fail(key, f"expects a date (YYYY-MM-DD), got '{str(value)[:40]}'") from None
+        elif key == "delivery_mode":
+            if value not in DeliveryMode.values:
+                raise fail(key, f"must be one of {', '.join(DeliveryMode.values)}")
+            out[key] = value
+        elif key == "pricing_model":
+            if value not in PricingModel.values:
+                raise fail(key, f"must be one of {', '.join(PricingModel.values)}")
+            out[key] = value
+        elif key == "timezone":
+            tz = str(value or "").strip()
+            if tz:
+                try:
+                    zoneinfo.ZoneInfo(tz)
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    raise fail(key, f"unknown timezone '{tz[:64]}'") from None
+            out[key] = tz
+        elif key == "us_citizenship_required":
+            if not isinstance(value, bool):
+                raise fail(key, "expects true or false")
+            out[key] = value
+        elif key == "partner_staffing_allowed":
+            if value is not None and not isinstance(value, bool):
+                raise fail(key, "expects true, false or null")
+            out[key] = value
+        elif key == "em_checklist":
+            if not isinstance(value, list) or not all(
+                isinstance(i, dict) and str(i.get("item", "")).strip() for i in value
+            ):
+                raise fail(key, "must be a list of {item, done}")
+            out[key] = [{"item": str(i["item"])[:200], "done": bool(i.get("done", False))} for i in value]
+        else:
+            if value is not None and not isinstance(value, str):
+                raise fail(key, "expects text")
+            out[key] = (value or "").strip()[:5000]
+    start, end = out.get("start_window_from"), out.get("start_window_to")
+    if start and end and end < start:
+        raise fail("start_window_to", "the start window ends before it begins")
+    return out
+
+
+@transaction.atomic
+def scheduling_intake_update(
+    *, engagement: Engagement, data: dict[str, Any], actor: Any, expected_version: int | None = None
+) -> SchedulingIntake:
+    """Change fields of the engagement's scheduling intake (audited with old and new values,
+    compare-and-set on `version`; creates the record if missing). Raises ValidationFailed or
+    Conflict (stale)."""
+    from psdesk.core.errors import Conflict
+
+    values = intake_clean(data)
+    intake, _ = SchedulingIntake.objects.select_for_update().get_or_create(engagement=engagement)
+    if expected_version is not None and intake.version != expected_version:
+        raise Conflict(
+            "The scheduling intake changed since you loaded it; reload and try again.",
+            code="stale",
+            details={"expected_version": expected_version, "current_version": intake.version},
+        )
+    before = {k: getattr(intake, k) for k in values if getattr(intake, k) != values[k]}
+    after = {k: values[k] for k in before}
+    if not before:
+        return intake
+    for k, v in after.items():
+        setattr(intake, k, v)
+    intake.version += 1
+    intake.updated_at = clock.now()
+    intake.save()
+    audit_record(verb="engagements.intake_updated", actor=actor, target=engagement, before=before, after=after)
+    return intake

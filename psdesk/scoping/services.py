@@ -1,0 +1,514 @@
+"""Writes for scoping: the Services Calculator submission, SSOT answers, Ask PS, PubSec access."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from psdesk.accounts.roles import Role
+from psdesk.accounts.selectors import user_has_role, user_is_pubsec
+from psdesk.accounts.services import pubsec_membership_set
+from psdesk.audit.services import audit_record
+from psdesk.core import clock
+from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.crm.choices import Segment
+from psdesk.crm.models import Account, Opportunity, Territory
+from psdesk.engagements.models import Engagement, SchedulingIntake
+from psdesk.engagements.services import customer_epic_ensure, engagement_create, engagement_label_set, intake_clean
+from psdesk.notifications.services import notify
+from psdesk.scoping.answers import TODO, AnswerError, answer_normalise
+from psdesk.scoping.choices import AccessRequestStatus, AskPsKind, AskPsRoute
+from psdesk.scoping.effort import EffortDiff, effort_diff
+from psdesk.scoping.models import (
+    AskPsRequest,
+    PubSecAccessRequest,
+    Question,
+    ScopingPolicy,
+    ScopingRequest,
+    ServiceType,
+    SsotRow,
+)
+from psdesk.scoping.selectors import draft_estimate_for_rows, em_candidate, ssot_can_edit, ssot_rows
+
+LABEL_CALCULATOR = "Services Calculator"
+LABEL_PUBSEC = "Public Sector US"
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    name: str
+    territory_id: int | None = None
+    segment: str = ""
+    country: str = "US"
+    timezone: str = ""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    engagement: Engagement
+    created: bool  # False: an identical submission within the duplicate window was returned
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation shared by the form, the API and the CLI
+
+
+def _service_types(keys: list[str]) -> list[ServiceType]:
+    if not keys:
+        raise ValidationFailed("Choose at least one service type.", details={"field": "service_types"})
+    keys = list(dict.fromkeys(keys))
+    found = {st.key: st for st in ServiceType.objects.filter(key__in=keys, active=True)}
+    for k in keys:
+        if k not in found:
+            known = ", ".join(ServiceType.objects.filter(active=True).values_list("key", flat=True))
+            raise ValidationFailed(
+                f"Unknown service type '{str(k)[:50]}'. Known service types: {known}.",
+                details={"field": "service_types", "value": str(k)[:50]},
+            )
+    return [found[k] for k in keys]
+
+
+def answers_clean(*, service_types: list[str], answers: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """Normalise every answer against its question. Returns {(service type, key): stored text}.
+    Raises ValidationFailed listing every bad answer (field → reason)."""
+    if not isinstance(answers, dict):
+        raise ValidationFailed("answers must map service type → {question: answer}.", details={"field": "answers"})
+    questions = {
+        (q.service_type.key, q.key): q
+        for q in Question.objects.select_related("service_type").filter(service_type__key__in=service_types)
+    }
+    errors: dict[str, str] = {}
+    out: dict[tuple[str, str], str] = {}
+    for st, given in answers.items():
+        if st not in service_types:
+            errors[f"answers.{st}"] = "answers for a service type that is not chosen"
+            continue
+        if not isinstance(given, dict):
+            errors[f"answers.{st}"] = "must map question → answer"
+            continue
+        for key, raw in given.items():
+            q = questions.get((st, str(key)))
+            if q is None:
+                errors[f"answers.{st}.{key}"] = "unknown question"
+                continue
+            try:
+                out[(st, q.key)] = answer_normalise(
+                    answer_type=q.answer_type, raw=raw, choices=q.choices, multiple=q.multiple
+                )
+            except AnswerError as exc:
+                errors[f"answers.{st}.{key}"] = f"{q.text}: {exc}"
+    if errors:
+        field, reason = next(iter(errors.items()))
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ValidationFailed(f"{field}: {reason}{more}", details={"field": field, "errors": errors})
+    return out
+
+
+def _fingerprint(
+    *,
+    requester: Any,
+    customer: str,
+    opportunity_id: int | None,
+    pubsec: bool,
+    types: list[str],
+    answers: dict[tuple[str, str], str],
+) -> str:
+    payload = {
+        "requester": requester.pk,
+        "customer": customer,
+        "opportunity": opportunity_id,
+        "pubsec": pubsec,
+        "types": sorted(types),
+        "answers": sorted(f"{st}.{k}={v}" for (st, k), v in answers.items() if v != TODO),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# The calculator
+
+
+def scoping_request_submit(
+    *,
+    requester: Any,
+    service_types: list[str],
+    answers: dict[str, Any] | None = None,
+    account_id: int | None = None,
+    new_customer: NewCustomer | None = None,
+    opportunity_id: int | None = None,
+    us_public_sector: bool = False,
+    intake: dict[str, Any] | None = None,
+) -> SubmitResult:
+    """Submit a Services Calculator request. In ONE transaction: the account (new customer) and its
+    PubSec flag, the customer epic, the engagement `<Customer> - Scope Issue and Write SOW` in
+    `open` with the `Services Calculator` (and `Public Sector US`) labels and the territory's EM,
+    the SSOT table, the scheduling intake and the submission record; audited; "engagement.created"
+    notified (after commit delivery). An identical submission by the same requester within the
+    policy's duplicate window returns the existing engagement (`created=False`).
+
+    Raises ValidationFailed (unknown service type, bad answers, missing customer, bad intake),
+    NotFound (account or opportunity not visible), PermissionDenied (no calculator permission, or
+    PubSec without membership)."""
+    if not requester.has_perm("scoping.use_calculator"):
+        raise PermissionDenied("Your role may not submit Services Calculator requests.")
+    types = _service_types(list(service_types or []))
+    type_keys = [t.key for t in types]
+    cleaned = answers_clean(service_types=type_keys, answers=answers or {})
+    intake_values = intake_clean(intake or {})
+    if (account_id is None) == (new_customer is None or not new_customer.name.strip()):
+        raise ValidationFailed(
+            "Choose a customer account or name a new customer (one of the two).", details={"field": "customer"}
+        )
+    account: Account | None = None
+    if account_id is not None:
+        account = Account.objects.visible_to(requester).select_related("territory").filter(pk=account_id).first()
+        if account is None:
+            raise NotFound(f"account {account_id} not found")
+        customer_key = f"account:{account.pk}"
+    else:
+        assert new_customer is not None
+        name = " ".join(new_customer.name.split())[:200]
+        clash = Account.objects.visible_to(requester).filter(name__iexact=name).first()
+        if clash is not None:
+            raise ValidationFailed(
+                f"An account named '{clash.name}' exists; choose it instead of a new customer.",
+                details={"field": "customer", "account_id": clash.pk},
+            )
+        if new_customer.segment and new_customer.segment not in Segment.values:
+            raise ValidationFailed(f"Unknown segment '{new_customer.segment[:20]}'.", details={"field": "segment"})
+        customer_key = f"new:{name.lower()}"
+    opportunity = None
+    if opportunity_id is not None:
+        opportunity = Opportunity.objects.visible_to(requester).filter(pk=opportunity_id).first()
+        if opportunity is None:
+            raise NotFound(f"opportunity {opportunity_id} not found")
+        if account is None or opportunity.account_id != account.pk:
+            raise ValidationFailed("The opportunity belongs to another account.", details={"field": "opportunity"})
+    pubsec = bool(us_public_sector) or bool(account is not None and account.us_public_sector)
+    if pubsec and not user_is_pubsec(requester):
+        raise PermissionDenied(
+            "US Public Sector requests need PubSec membership; request access on the Ask PS page.",
+            code="pubsec_membership_required",
+        )
+    fingerprint = _fingerprint(
+        requester=requester,
+        customer=customer_key,
+        opportunity_id=opportunity_id,
+        pubsec=pubsec,
+        types=type_keys,
+        answers=cleaned,
+    )
+    window = timedelta(seconds=ScopingPolicy.current().duplicate_window_seconds)
+    questions = list(Question.objects.select_related("service_type").filter(service_type__key__in=type_keys))
+    order = {k: i for i, k in enumerate(type_keys)}
+    questions.sort(key=lambda q: (order[q.service_type.key], q.position, q.pk))
+
+    with transaction.atomic():
+        # Serialise submissions of one requester so a double click cannot create two engagements.
+        get_user_model().objects.select_for_update().filter(pk=requester.pk).first()
+        now = clock.now()
+        dup = (
+            ScopingRequest.objects.select_related("engagement")
+            .filter(fingerprint=fingerprint, requester=requester, created_at__gte=now - window)
+            .first()
+        )
+        if dup is not None:
+            return SubmitResult(engagement=dup.engagement, created=False)
+        if account is None:
+            assert new_customer is not None
+            account = _account_create(requester=requester, customer=new_customer, pubsec=pubsec)
+        elif pubsec and not account.us_public_sector:
+            Account.objects.filter(pk=account.pk).update(us_public_sector=True)
+            account.us_public_sector = True
+            audit_record(
+                verb="scoping.account_marked_pubsec",
+                actor=requester,
+                target=account,
+                before={"us_public_sector": False},
+                after={"us_public_sector": True},
+                reason="US Public Sector ticked in the Services Calculator",
+            )
+        epic = customer_epic_ensure(account=account, actor=requester)
+        em = em_candidate(account=account)
+        names = ", ".join(t.name for t in types)
+        eng = engagement_create(
+            account=account,
+            actor=requester,
+            opportunity=opportunity,
+            em=em,
+            epic=epic,
+            description=f"Created by the Services Calculator for {requester.get_username()}: {names}.",
+        )
+        engagement_label_set(engagement=eng, label=LABEL_CALCULATOR, actor=requester)
+        if pubsec:
+            engagement_label_set(engagement=eng, label=LABEL_PUBSEC, actor=requester)
+        SsotRow.objects.bulk_create(
+            SsotRow(
+                engagement=eng,
+                question=q,
+                service_type=q.service_type.key,
+                key=q.key,
+                text=q.text,
+                answer_type=q.answer_type,
+                choices=q.choices,
+                multiple=q.multiple,
+                example=q.example,
+                rationale=q.rationale,
+                required=q.required,
+                position=i + 1,
+                response=cleaned.get((q.service_type.key, q.key), TODO),
+                updated_at=now,
+                updated_by=requester,
+            )
+            for i, q in enumerate(questions)
+        )
+        SchedulingIntake.objects.create(
+            engagement=eng, timezone=account.timezone, created_at=now, updated_at=now, **intake_values
+        )
+        ScopingRequest.objects.create(
+            engagement=eng,
+            account=account,
+            opportunity=opportunity,
+            requester=requester,
+            service_types=type_keys,
+            us_public_sector=pubsec,
+            fingerprint=fingerprint,
+            created_at=now,
+        )
+        audit_record(
+            verb="scoping.request_submitted",
+            actor=requester,
+            target=eng,
+            after={
+                "service_types": type_keys,
+                "answered": sum(1 for v in cleaned.values() if v != TODO),
+                "questions": len(questions),
+                "us_public_sector": pubsec,
+                "em": getattr(em, "pk", None),
+            },
+        )
+        eng.refresh_from_db()
+        return SubmitResult(engagement=eng, created=True)
+
+
+def _account_create(*, requester: Any, customer: NewCustomer, pubsec: bool) -> Account:
+    territory = None
+    if customer.territory_id is not None:
+        territory = Territory.objects.filter(pk=customer.territory_id).first()
+        if territory is None:
+            raise ValidationFailed(f"Unknown territory {customer.territory_id}.", details={"field": "territory"})
+    fields: dict[str, Any] = {
+        "name": " ".join(customer.name.split())[:200],
+        "territory": territory,
+        "us_public_sector": pubsec,
+        "owner": requester if user_has_role(requester, Role.ACCOUNT_EXECUTIVE) else None,
+        "created_at": clock.now(),
+    }
+    if customer.segment:
+        fields["segment"] = Segment.PUBSEC if pubsec and not customer.segment else customer.segment
+    elif pubsec:
+        fields["segment"] = Segment.PUBSEC
+    if customer.country:
+        fields["country"] = customer.country.upper()[:2]
+    if customer.timezone:
+        fields["timezone"] = customer.timezone[:64]
+    account = Account.objects.create(**fields)
+    audit_record(
+        verb="scoping.account_created",
+        actor=requester,
+        target=account,
+        after={"name": account.name, "territory": getattr(territory, "pk", None), "us_public_sector": pubsec},
+    )
+    return account
+
+
+# ---------------------------------------------------------------------------------------------
+# The SSOT table
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    row: SsotRow
+    diff: EffortDiff
+
+
+def ssot_answer_set(*, row_id: int, response: Any, actor: Any, expected_version: int | None = None) -> AnswerResult:
+    """Record a customer response in the SSOT table (audited with old and new answer), re-run the
+    effort model and return the diff of lines and hours. Compare-and-set on the row's `version`.
+    Raises NotFound (absent or not visible), PermissionDenied (not account team / EM),
+    ValidationFailed (answer does not fit the question), Conflict (stale version)."""
+    with transaction.atomic():
+        row = (
+            SsotRow.objects.select_related("engagement", "engagement__account", "engagement__opportunity")
+            .select_for_update()
+            .filter(pk=row_id, engagement__in=Engagement.objects.visible_to(actor))
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"SSOT row {row_id} not found")
+        eng = row.engagement
+        if not ssot_can_edit(user=actor, engagement=eng):
+            raise PermissionDenied("Only the account team and the engagement manager may edit the SSOT table.")
+        if expected_version is not None and row.version != expected_version:
+            raise Conflict(
+                f"'{row.text}' changed since you loaded it (now: {row.response}); reload and try again.",
+                code="stale",
+                details={
+                    "expected_version": expected_version,
+                    "current_version": row.version,
+                    "response": row.response,
+                },
+            )
+        try:
+            value = answer_normalise(
+                answer_type=row.answer_type, raw=response, choices=row.choices, multiple=row.multiple
+            )
+        except AnswerError as exc:
+            raise ValidationFailed(f"{row.text}: {exc}", details={"field": "response", "row": row.pk}) from None
+        rows = ssot_rows(engagement=eng.pk)
+        before_lines = draft_estimate_for_rows(rows).lines
+        if value == row.response:
+            return AnswerResult(row=row, diff=effort_diff(before_lines, before_lines))
+        old = row.response
+        updated = SsotRow.objects.filter(pk=row.pk, version=row.version).update(
+            response=value, version=row.version + 1, updated_at=clock.now(), updated_by=actor
+        )
+        if updated != 1:
+            raise Conflict("Another edit won the race for this answer; reload and try again.", code="stale")
+        row.response, row.version = value, row.version + 1
+        Engagement.objects.filter(pk=eng.pk).update(last_activity_at=clock.now())
+        audit_record(
+            verb="scoping.ssot_answered",
+            actor=actor,
+            target=eng,
+            before={"question": f"{row.service_type}.{row.key}", "response": old},
+            after={"question": f"{row.service_type}.{row.key}", "response": value},
+        )
+        for r in rows:
+            if r.pk == row.pk:
+                r.response = value
+        after_lines = draft_estimate_for_rows(rows).lines
+        return AnswerResult(row=row, diff=effort_diff(before_lines, after_lines))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ask PS and PubSec access
+
+
+def ask_ps_submit(*, asker: Any, kind: str, subject: str, body: str, account_id: int | None = None) -> AskPsRequest:
+    """Route a question to PS (C1): about an account → the EM of its territory (PubSec accounts:
+    only via the private PubSec channel); general → the PS channel. Audited and notified
+    ("ask_ps.question"). Raises ValidationFailed or NotFound (account not visible)."""
+    if kind not in AskPsKind.values:
+        raise ValidationFailed(f"kind must be one of {', '.join(AskPsKind.values)}.", details={"field": "kind"})
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject or len(subject) > 200:
+        raise ValidationFailed("A subject needs 1 to 200 characters.", details={"field": "subject"})
+    if not body or len(body) > 10_000:
+        raise ValidationFailed("The question needs 1 to 10,000 characters.", details={"field": "body"})
+    account = None
+    em = None
+    if kind == AskPsKind.ACCOUNT:
+        if account_id is None:
+            raise ValidationFailed("Choose the account the request is about.", details={"field": "account"})
+        account = Account.objects.visible_to(asker).select_related("territory").filter(pk=account_id).first()
+        if account is None:
+            raise NotFound(f"account {account_id} not found")
+        em = em_candidate(account=account)
+        route = AskPsRoute.PUBSEC_CHANNEL if account.us_public_sector else AskPsRoute.EM
+    elif account_id is not None:
+        raise ValidationFailed("A general question is not about an account.", details={"field": "account"})
+    else:
+        route = AskPsRoute.PS_CHANNEL
+    with transaction.atomic():
+        req = AskPsRequest.objects.create(
+            kind=kind,
+            asker=asker,
+            account=account,
+            subject=subject,
+            body=body,
+            route=route,
+            routed_to=em,
+            created_at=clock.now(),
+        )
+        audit_record(
+            verb="scoping.ask_ps",
+            actor=asker,
+            target=req,
+            after={
+                "kind": kind,
+                "account": getattr(account, "pk", None),
+                "route": route,
+                "routed_to": getattr(em, "pk", None),
+            },
+        )
+        notify(
+            event="ask_ps.question",
+            target=req,
+            actor=asker,
+            context={"subject": subject, "body": body, "route": route},
+            recipients=[em] if em is not None else [],
+            account=account,
+        )
+    return req
+
+
+def pubsec_access_request(*, user: Any, justification: str) -> PubSecAccessRequest:
+    """Ask to join US Public Sector. One pending request per user (Conflict otherwise); a member
+    asking again gets ValidationFailed. Audited."""
+    justification = (justification or "").strip()
+    if not justification or len(justification) > 5000:
+        raise ValidationFailed(
+            "Say why you need PubSec access (1 to 5,000 characters).", details={"field": "justification"}
+        )
+    if user_is_pubsec(user):
+        raise ValidationFailed("You are already a US Public Sector member.", details={"field": "user"})
+    with transaction.atomic():
+        if (
+            PubSecAccessRequest.objects.select_for_update()
+            .filter(user=user, status=AccessRequestStatus.PENDING)
+            .exists()
+        ):
+            raise Conflict("You already have a pending PubSec access request.", code="pending")
+        req = PubSecAccessRequest.objects.create(user=user, justification=justification, created_at=clock.now())
+        audit_record(verb="scoping.pubsec_access_requested", actor=user, target=req, after={"status": req.status})
+    return req
+
+
+def pubsec_access_decide(*, request_id: int, grant: bool, actor: Any, reason: str = "") -> PubSecAccessRequest:
+    """A PS Ops Manager (accounts.grant_pubsec) grants or denies a pending request. Granting adds
+    the user to US Public Sector (audited by accounts); the decision is audited here. Raises
+    PermissionDenied, NotFound, Conflict (already decided), ValidationFailed (deny without reason)."""
+    if not actor.has_perm("accounts.grant_pubsec"):
+        raise PermissionDenied("Only a PS Ops Manager may grant or deny PubSec access.")
+    reason = (reason or "").strip()
+    if not grant and not reason:
+        raise ValidationFailed("Denying needs a reason.", details={"field": "reason"})
+    with transaction.atomic():
+        req = PubSecAccessRequest.objects.select_for_update().select_related("user").filter(pk=request_id).first()
+        if req is None:
+            raise NotFound(f"PubSec access request {request_id} not found")
+        if req.status != AccessRequestStatus.PENDING:
+            raise Conflict(f"This request was already {req.get_status_display().lower()}.", code="decided")
+        status = AccessRequestStatus.GRANTED if grant else AccessRequestStatus.DENIED
+        req.status, req.decided_by, req.decided_at, req.decision_reason = status, actor, clock.now(), reason[:5000]
+        req.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        if grant:
+            pubsec_membership_set(
+                user=req.user, member=True, actor=actor, reason=reason or "PubSec access request granted"
+            )
+        audit_record(
+            verb="scoping.pubsec_access_decided",
+            actor=actor,
+            target=req,
+            before={"status": AccessRequestStatus.PENDING},
+            after={"status": status, "user": req.user_id},
+            reason=reason,
+        )
+    return req
