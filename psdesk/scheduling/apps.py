@@ -7,3 +7,28 @@ class SchedulingConfig(AppConfig):
     name = "psdesk.scheduling"
     label = "scheduling"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Scheduling and lead-time forecast"
+    nav = [("Queue", "scheduling:queue", "scheduling.view_queueentry")]
+    _view = ["view_queueentry", "view_consultant", "view_forecastrun", "view_leadtime"]
+    role_permissions = {
+        "ps-scheduling": [
+            *_view,
+            "manage_queue",
+            "commit_start",
+            "add_allocation",
+            "add_consultant",
+            "change_consultant",
+            "add_timeoff",
+            "change_forecastpolicy",
+            "change_stageprobability",
+        ],
+        "ps_ops_manager": [*_view, "manage_queue", "change_forecastpolicy", "change_stageprobability"],
+        "regional_delivery_manager": [*_view, "manage_queue"],
+        "ps_leadership": _view,
+        "engagement_manager": _view,
+        "account_executive": _view,
+        "solutions_architect": _view,
+        "technical_architect": _view,
+        "sales_manager": _view,
+        "deal_desk": _view,
+    }

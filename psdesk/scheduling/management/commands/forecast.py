@@ -1,0 +1,139 @@
+"""`manage.py forecast` (also `psdesk forecast`): run the forecast and print the queue.
+
+forecast                      run (progress bar) and print the queue
+forecast --no-run             print the queue of the latest run
+forecast --whatif PSE:120:geo=3,PM:20 [--clearance]
+forecast --commit 12 --start 2027-01-11 --as paula --confirm
+forecast --enter --engagement 5 --closed-won 2026-11-27T10:00 --hours PSE:120,PM:20 --as paula
+forecast --import-consultants consultants.csv --as paula
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from psdesk.core.errors import DomainError
+from psdesk.engagements.models import Engagement
+from psdesk.scheduling import selectors, services
+from psdesk.scheduling.models import QueueEntry
+
+
+def parse_hours(text: str) -> list[services.LineIn]:
+    """`PSE:120:geo=3;ci=2,PM:20` → role-hours lines."""
+    out = []
+    for part in filter(None, text.split(",")):
+        bits = part.split(":")
+        if len(bits) < 2:
+            raise CommandError(f"Give role-hours as ROLE:HOURS[:skill=level;...], not '{part}'.")
+        skills = {}
+        if len(bits) > 2:
+            for s in filter(None, bits[2].split(";")):
+                k, _, v = s.partition("=")
+                skills[k] = int(v) if v.isdigit() else 0
+        out.append(services.LineIn(bits[0], bits[1], None, skills))
+    return out
+
+
+class Command(BaseCommand):
+    help = "Run the lead-time forecast and print the delivery queue (or commit a start, what-if, enter, import)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-run", action="store_true")
+        parser.add_argument("--as", dest="as_user", default="")
+        parser.add_argument("--whatif", default="")
+        parser.add_argument("--clearance", action="store_true")
+        parser.add_argument("--commit", type=int)
+        parser.add_argument("--start", type=date.fromisoformat)
+        parser.add_argument("--confirm", action="store_true")
+        parser.add_argument("--enter", action="store_true")
+        parser.add_argument("--engagement", type=int)
+        parser.add_argument("--closed-won", type=datetime.fromisoformat)
+        parser.add_argument("--hours", default="")
+        parser.add_argument("--service-type", default="other")
+        parser.add_argument("--import-consultants", default="")
+        parser.add_argument("--limit", type=int, default=50)
+
+    def _user(self, name: str) -> Any:
+        if not name:
+            return None
+        u = get_user_model().objects.filter(username=name).first()
+        if u is None:
+            raise CommandError(f"No user '{name}'.")
+        return u
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        user = self._user(o["as_user"])
+        try:
+            if o["import_consultants"]:
+                with open(o["import_consultants"], encoding="utf-8") as fh:
+                    n = services.consultants_import(text=fh.read(), actor=user)
+                self.stdout.write(f"Imported {n} consultants.")
+                return
+            if o["commit"] is not None:
+                if user is None:
+                    raise CommandError("Committing a start needs --as <coordinator>.")
+                e = services.start_commit(
+                    entry_id=o["commit"],
+                    start=o["start"],
+                    confirm=o["confirm"],
+                    actor=user,
+                    queryset=QueueEntry.objects.visible_to(user),
+                )
+                self.stdout.write(f"Start of '{e.title}' committed: {e.committed_start}")
+                return
+            if o["enter"]:
+                eng = Engagement.objects.visible_to(user).filter(pk=o["engagement"]).first() if user else None
+                if eng is None:
+                    raise CommandError("--enter needs --engagement <id> visible to --as <user>.")
+                if not user.has_perm("scheduling.manage_queue"):
+                    raise CommandError("Your role may not enter projects into the queue.")
+                e = services.queue_enter(
+                    role_hours=parse_hours(o["hours"]),
+                    actor=user,
+                    engagement=eng,
+                    closed_won_at=o["closed_won"],
+                    service_type=o["service_type"],
+                )
+                self.stdout.write(f"Queued '{e.title}' (entry {e.pk}).")
+                return
+            if o["whatif"]:
+                w = services.whatif(role_hours=parse_hours(o["whatif"]), requires_clearance=o["clearance"])
+                self.stdout.write(
+                    f"Forecast P50 {w.p50_date or 'beyond horizon'}  P80 {w.p80_date or 'beyond horizon'}"
+                    f"  ({w.samples} samples)\n{w.binding}"
+                )
+                return
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        if not o["no_run"]:
+            inputs_total = QueueEntry.objects.active().count()
+            policy = services.policy_get()
+            with tqdm(total=inputs_total + policy.samples, desc="forecast", unit="step", file=self.stderr) as bar:
+                run = services.forecast_run(progress=bar.update)
+            self.stdout.write(f"Forecast run {run.pk}: {run.samples} samples, {run.duration_ms} ms")
+        total, rows = selectors.queue_list(user=user or _Everyone(), limit=o["limit"])
+        self.stdout.write(f"{'#':>4}  {'project':<40} {'closed won':<10}  {'P50':<10}  {'P80':<10}  binding")
+        for r in rows:
+            res = r.result
+            self.stdout.write(
+                f"{(res.position if res else '-'):>4}  {r.entry.title[:40]:<40} "
+                f"{(r.entry.closed_won_at.date().isoformat() if r.entry.closed_won_at else 'pipeline'):<10}  "
+                f"{(str(res.p50_date) if res and res.p50_date else '-'):<10}  "
+                f"{(str(res.p80_date) if res and res.p80_date else '-'):<10}  {res.binding if res else ''}"
+            )
+        self.stdout.write(f"{total} projects in the queue.")
+
+
+class _Everyone:
+    """The operator at the console without --as sees every entry (PubSec included)."""
+
+    is_authenticated = True
+    is_superuser = True
+
+    def has_perm(self, perm: str) -> bool:
+        return True

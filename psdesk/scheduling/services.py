@@ -1,0 +1,835 @@
+"""Writes of the scheduling app: consultants import, queue entry, pipeline demand, start commitment,
+staffing allocations, and the forecast run (the worker's job). Reads live in selectors.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from psdesk.audit.services import audit_record
+from psdesk.audit.transitions import transition_apply
+from psdesk.core import clock
+from psdesk.core.errors import Conflict, NotFound, ValidationFailed
+from psdesk.crm.choices import OpportunityStage
+from psdesk.crm.models import Account, Opportunity
+from psdesk.engagements.models import Engagement
+from psdesk.scheduling import forecast as fc
+from psdesk.scheduling.choices import AllocationKind, ConsultantRole, DemandKind, QueueStatus, Region, ServiceType
+from psdesk.scheduling.models import (
+    Allocation,
+    Consultant,
+    ConsultantSkill,
+    DemandLine,
+    ForecastPolicy,
+    ForecastResult,
+    ForecastRun,
+    LeadTime,
+    QueueEntry,
+    Skill,
+    StageProbability,
+    TimeOff,
+)
+from psdesk.scheduling.workflow import QUEUE_WORKFLOW
+
+PIPELINE_STAGES = (OpportunityStage.NEGOTIATING, OpportunityStage.AWAITING_SIGNATURE)
+DEFAULT_PROBABILITIES = {
+    OpportunityStage.NEGOTIATING: Decimal("0.5"),
+    OpportunityStage.AWAITING_SIGNATURE: Decimal("0.8"),
+}
+
+
+def policy_get() -> ForecastPolicy:
+    """The forecast policy row, created with the defaults on first use."""
+    obj, _ = ForecastPolicy.objects.get_or_create(id=1)
+    return obj
+
+
+def stage_probabilities() -> dict[str, float]:
+    rows = {r.stage: float(r.probability) for r in StageProbability.objects.all()}
+    return {str(s): rows.get(s, float(p)) for s, p in DEFAULT_PROBABILITIES.items()}
+
+
+def _notify(*, event: str, target: Any, actor: Any = None, context: dict[str, Any]) -> None:
+    from psdesk.notifications.services import notify
+
+    coordinators = get_user_model().objects.filter(groups__name="ps-scheduling", is_active=True)
+    notify(event=event, target=target, actor=actor, context=context, recipients=list(coordinators))
+
+
+def _enqueue_forecast() -> None:
+    """Recompute the forecast after commit on the "forecast" queue (a no-op if enqueueing fails)."""
+    from psdesk.scheduling.tasks import forecast_recompute
+
+    transaction.on_commit(lambda: forecast_recompute.enqueue())
+
+
+# --- input validation ----------------------------------------------------------------------------
+
+
+@dataclass
+class LineIn:
+    """Role-hours for one role: `hours` in total, optionally `weekly_hours` (default from policy)."""
+
+    role: str
+    hours: Decimal | float | int | str
+    weekly_hours: Decimal | float | int | str | None = None
+    skills: dict[str, int] = field(default_factory=dict)
+
+
+def _dec(value: Any, name: str) -> Decimal:
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(f"{name} must be a number.", details={"field": name}) from None
+    if not d.is_finite():
+        raise ValidationFailed(f"{name} must be a number.", details={"field": name})
+    return d
+
+
+def lines_validate(lines: Sequence[LineIn], *, policy: ForecastPolicy | None = None) -> list[LineIn]:
+    """Role-hours normalised (weekly hours filled from policy). Raises ValidationFailed with a reason:
+    no lines (the forecast needs role-hours), unknown role or skill, hours not positive."""
+    if not lines:
+        raise ValidationFailed(
+            "The forecast needs role-hours: give hours by role (e.g. PSE 120, PM 20).", code="no_role_hours"
+        )
+    policy = policy or policy_get()
+    known = set(Skill.objects.values_list("name", flat=True))
+    out = []
+    for i, ln in enumerate(lines):
+        if ln.role not in ConsultantRole.values:
+            raise ValidationFailed(
+                f"Unknown role '{ln.role}'. Roles: {', '.join(ConsultantRole.values)}.", details={"line": i}
+            )
+        hours = _dec(ln.hours, "hours")
+        if hours <= 0:
+            raise ValidationFailed(f"{ln.role} hours must be above zero.", code="no_role_hours", details={"line": i})
+        weekly = _dec(ln.weekly_hours, "weekly_hours") if ln.weekly_hours not in (None, "") else None
+        weekly = weekly if weekly is not None else policy.weekly_hours_for(ln.role)
+        if weekly <= 0 or weekly > 80:
+            raise ValidationFailed("Weekly hours must be above 0 and at most 80.", details={"line": i})
+        for skill, level in (ln.skills or {}).items():
+            if skill not in known:
+                raise ValidationFailed(f"Unknown skill '{skill}'.", code="unknown_skill", details={"line": i})
+            if not isinstance(level, int) or not 1 <= level <= 5:
+                raise ValidationFailed(f"Skill level of '{skill}' must be 1 to 5.", details={"line": i})
+        out.append(LineIn(ln.role, hours, weekly, dict(ln.skills or {})))
+    return out
+
+
+def _regions_validate(regions: Iterable[str]) -> str:
+    regions = [r for r in regions if r]
+    bad = [r for r in regions if r not in Region.values]
+    if bad:
+        raise ValidationFailed(f"Unknown region '{bad[0]}'. Regions: {', '.join(Region.values)}.")
+    return ",".join(sorted(set(regions)))
+
+
+# --- consultants ---------------------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    "name",
+    "email",
+    "role",
+    "region",
+    "timezone",
+    "holiday_country",
+    "holiday_subdivision",
+    "weekly_capacity_hours",
+    "utilisation_target",
+    "us_citizen",
+    "cleared",
+    "skills",
+]
+
+
+def time_off_add(
+    *, consultant: Consultant, starts_on: date, ends_on: date, reason: str = "", actor: Any = None
+) -> TimeOff:
+    """Record time off. Raises ValidationFailed when it ends before it starts."""
+    if ends_on < starts_on:
+        raise ValidationFailed("Time off cannot end before it starts.", code="time_off_order")
+    with transaction.atomic():
+        t = TimeOff.objects.create(consultant=consultant, starts_on=starts_on, ends_on=ends_on, reason=reason)
+        audit_record(
+            verb="scheduling.time_off_added",
+            actor=actor,
+            target=consultant,
+            after={"starts_on": starts_on, "ends_on": ends_on, "reason": reason},
+        )
+    return t
+
+
+def consultants_import(*, text: str, actor: Any = None) -> int:
+    """Create or update consultants from CSV (columns CSV_COLUMNS; skills as `geo:3;ci:2`).
+    All rows or none: the first bad row raises ValidationFailed naming the line."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("name", "email", "role") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed(f"CSV lacks the column(s) {', '.join(missing)}.")
+    count = 0
+    with transaction.atomic():
+        for n, row in enumerate(reader, start=2):
+            try:
+                _import_row(row)
+            except ValidationFailed as exc:
+                raise ValidationFailed(f"line {n}: {exc.message}", details={"line": n}) from None
+            count += 1
+        audit_record(verb="scheduling.consultants_imported", actor=actor, after={"rows": count})
+    return count
+
+
+def _bool(v: str | None) -> bool:
+    return (v or "").strip().lower() in {"1", "yes", "true", "y"}
+
+
+def _import_row(row: dict[str, str]) -> None:
+    role = (row.get("role") or "").strip()
+    if role not in ConsultantRole.values:
+        raise ValidationFailed(f"unknown role '{role}'")
+    cap = _dec(row.get("weekly_capacity_hours") or "40", "weekly_capacity_hours")
+    if cap < 0:
+        raise ValidationFailed("capacity cannot be below zero")
+    util = _dec(row.get("utilisation_target") or "0.7", "utilisation_target")
+    if not 0 <= util <= 1:
+        raise ValidationFailed("utilisation target must be between 0 and 1")
+    region = (row.get("region") or "AMER").strip()
+    _regions_validate([region])
+    c, _ = Consultant.objects.update_or_create(
+        email=row["email"].strip(),
+        defaults={
+            "name": row["name"].strip(),
+            "role": role,
+            "region": region,
+            "timezone": (row.get("timezone") or "America/New_York").strip(),
+            "holiday_country": (row.get("holiday_country") or "US").strip(),
+            "holiday_subdivision": (row.get("holiday_subdivision") or "").strip(),
+            "weekly_capacity_hours": cap,
+            "utilisation_target": util,
+            "us_citizen": _bool(row.get("us_citizen")),
+            "cleared": _bool(row.get("cleared")),
+        },
+    )
+    ConsultantSkill.objects.filter(consultant=c).delete()
+    for part in filter(None, (row.get("skills") or "").split(";")):
+        name, _, level = part.partition(":")
+        skill, _ = Skill.objects.get_or_create(name=name.strip())
+        lvl = int(level) if level.strip().isdigit() else 0
+        if not 1 <= lvl <= 5:
+            raise ValidationFailed(f"skill level of '{name}' must be 1 to 5")
+        ConsultantSkill.objects.create(consultant=c, skill=skill, level=lvl)
+
+
+# --- the queue -----------------------------------------------------------------------------------
+
+
+def queue_enter(
+    *,
+    role_hours: Sequence[LineIn],
+    actor: Any = None,
+    engagement: Engagement | None = None,
+    opportunity: Opportunity | None = None,
+    account: Account | None = None,
+    closed_won_at: datetime | None = None,
+    kind: str = DemandKind.COMMITTED,
+    title: str = "",
+    service_type: str = ServiceType.OTHER,
+    desired_start: date | None = None,
+    desired_end: date | None = None,
+    regions: Iterable[str] = (),
+    requires_clearance: bool | None = None,
+    delivery_mode: str = "remote",
+) -> QueueEntry:
+    """Put a project in the delivery queue with its role-hours (until the estimates app provides the
+    agreed estimate, role-hours are given here). Committed entries need `closed_won_at`; tentative
+    ones need a stage 5+ opportunity. PubSec accounts require cleared consultants unless told.
+    Side effects: audit row `scheduling.queued`, `project.queued` to ps-scheduling, forecast
+    recomputed after commit. Raises ValidationFailed (no role-hours, unknown skill/role/region ...)."""
+    if engagement is not None:
+        opportunity = opportunity or engagement.opportunity
+        account = account or engagement.account
+    if opportunity is not None:
+        account = account or opportunity.account
+    if account is None:
+        raise ValidationFailed("Name the engagement, opportunity or account the project is for.")
+    if kind not in DemandKind.values:
+        raise ValidationFailed(f"Unknown kind '{kind}'.")
+    if kind == DemandKind.COMMITTED and closed_won_at is None:
+        raise ValidationFailed("A committed project needs its closed-won time.", details={"field": "closed_won_at"})
+    if kind == DemandKind.TENTATIVE and (opportunity is None or opportunity.stage not in PIPELINE_STAGES):
+        raise ValidationFailed("Tentative demand comes only from a stage 5+ opportunity.")
+    if service_type not in ServiceType.values:
+        raise ValidationFailed(f"Unknown service type '{service_type}'.")
+    if desired_start and desired_end and desired_end < desired_start:
+        raise ValidationFailed("The desired start window ends before it starts.")
+    lines = lines_validate(role_hours)
+    region_text = _regions_validate(regions)
+    with transaction.atomic():
+        entry = QueueEntry.objects.create(
+            title=title or (engagement.title if engagement else opportunity.name if opportunity else account.name),
+            account=account,
+            opportunity=opportunity,
+            engagement=engagement,
+            kind=kind,
+            service_type=service_type,
+            closed_won_at=closed_won_at if kind == DemandKind.COMMITTED else None,
+            expected_close=opportunity.close_date if opportunity else None,
+            desired_start=desired_start,
+            desired_end=desired_end,
+            requires_clearance=account.us_public_sector if requires_clearance is None else requires_clearance,
+            regions=region_text,
+            delivery_mode=delivery_mode,
+        )
+        DemandLine.objects.bulk_create(
+            DemandLine(entry=entry, role=ln.role, hours=ln.hours, weekly_hours=ln.weekly_hours, skills=ln.skills)
+            for ln in lines
+        )
+        audit_record(
+            verb="scheduling.queued",
+            actor=actor,
+            target=entry,
+            after={"kind": kind, "closed_won_at": entry.closed_won_at, "lines": [vars(ln) for ln in lines]},
+        )
+        _notify(event="project.queued", target=entry, actor=actor, context={"kind": kind, "title": entry.title})
+        _enqueue_forecast()
+    return entry
+
+
+def demand_from_pipeline(*, actor: Any = None) -> dict[str, list[int]]:
+    """Reconcile tentative demand with the CRM: a tentative entry whose opportunity is now Closed Won
+    becomes committed (closed won now, behind every earlier close); one whose opportunity left stage 5+
+    otherwise is removed; stage 5+ opportunities without an entry are listed as needing role-hours.
+    Returns {"promoted", "removed", "needs_role_hours"} (ids)."""
+    promoted: list[int] = []
+    removed: list[int] = []
+    with transaction.atomic():
+        for e in (
+            QueueEntry.objects.select_for_update()
+            .filter(kind=DemandKind.TENTATIVE)
+            .exclude(status=QueueStatus.REMOVED)
+            .select_related("opportunity")
+        ):
+            stage = e.opportunity.stage if e.opportunity else None
+            if stage == OpportunityStage.CLOSED_WON:
+                e.kind, e.closed_won_at, e.version = DemandKind.COMMITTED, clock.now(), e.version + 1
+                e.save(update_fields=["kind", "closed_won_at", "version"])
+                audit_record(
+                    verb="scheduling.promoted", actor=actor, target=e, after={"closed_won_at": e.closed_won_at}
+                )
+                _notify(event="project.queued", target=e, actor=actor, context={"kind": "committed", "title": e.title})
+                promoted.append(e.pk)
+            elif stage not in PIPELINE_STAGES:
+                e.status, e.version = QueueStatus.REMOVED, e.version + 1
+                e.save(update_fields=["status", "version"])
+                audit_record(verb="scheduling.removed", actor=actor, target=e, after={"stage": stage})
+                removed.append(e.pk)
+            elif e.expected_close != e.opportunity.close_date:
+                e.expected_close = e.opportunity.close_date
+                e.save(update_fields=["expected_close"])
+        queued = set(QueueEntry.objects.exclude(opportunity=None).values_list("opportunity_id", flat=True))
+        needs = list(
+            Opportunity.objects.filter(stage__in=PIPELINE_STAGES).exclude(id__in=queued).values_list("id", flat=True)
+        )
+        if promoted or removed:
+            _enqueue_forecast()
+    return {"promoted": promoted, "removed": removed, "needs_role_hours": needs}
+
+
+def start_commit(
+    *,
+    entry_id: int,
+    start: date | None,
+    confirm: bool,
+    actor: Any,
+    queryset: Any = None,
+    expected_version: int | None = None,
+) -> QueueEntry:
+    """Commit a start date: only for a Closed Won opportunity, by ps-scheduling, with explicit
+    confirmation (the guards of QUEUE_WORKFLOW). Audited; refusal raises TransitionNotAllowed."""
+    qs = queryset if queryset is not None else QueueEntry.objects.all()
+
+    def before_save(obj: Any, move: Any, source: str, target: str) -> dict[str, Any]:
+        return {"committed_start": start, "committed_by_id": getattr(actor, "pk", None)}
+
+    applied = transition_apply(
+        workflow=QUEUE_WORKFLOW,
+        queryset=qs.select_related("opportunity"),
+        pk=entry_id,
+        action="commit_start",
+        actor=actor,
+        expected_version=expected_version,
+        data={"confirm": confirm, "start": start},
+        before_save=before_save,
+    )
+    entry: QueueEntry = applied.obj
+    entry.refresh_from_db()
+    return entry
+
+
+# --- staffing ------------------------------------------------------------------------------------
+
+
+def allocation_conflicts(*, consultant: Consultant, starts_on: date, ends_on: date, weekly_hours: Decimal) -> list[str]:
+    """Human descriptions of what an allocation would clash with: time off, over-allocation."""
+    out = [
+        f"time off {t.starts_on} to {t.ends_on}" + (f" ({t.reason})" if t.reason else "")
+        for t in consultant.time_off.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+    ]
+    booked = sum(
+        (
+            a.weekly_hours
+            for a in consultant.allocations.filter(
+                kind=AllocationKind.HARD, starts_on__lte=ends_on, ends_on__gte=starts_on
+            )
+        ),
+        Decimal("0"),
+    )
+    cap = consultant.weekly_capacity_hours
+    if booked + weekly_hours > cap:
+        out.append(f"over-allocated: {booked + weekly_hours:g} h/week booked against {cap:g} h/week capacity")
+    return out
+
+
+def allocation_create(
+    *,
+    entry: QueueEntry,
+    consultant: Consultant,
+    kind: str,
+    starts_on: date,
+    ends_on: date,
+    weekly_hours: Decimal,
+    actor: Any,
+    override_reason: str = "",
+) -> Allocation:
+    """Staff a consultant on a queued project. Hard constraints (clearance for PubSec, region) are
+    never overridable; conflicts (time off, over-allocation) need `override_reason`.
+    Hard allocations reduce capacity in the next forecast (recomputed after commit)."""
+    if kind not in AllocationKind.values:
+        raise ValidationFailed(f"Unknown allocation kind '{kind}'.")
+    if ends_on < starts_on:
+        raise ValidationFailed("The allocation ends before it starts.")
+    if weekly_hours <= 0:
+        raise ValidationFailed("Weekly hours must be above zero.")
+    if entry.requires_clearance and not consultant.pubsec_eligible:
+        raise ValidationFailed(f"{consultant.name} is not cleared (US citizen with clearance) for this project.")
+    if entry.region_list and consultant.region not in entry.region_list:
+        raise ValidationFailed(f"{consultant.name} is in {consultant.region}; the project needs {entry.regions}.")
+    with transaction.atomic():
+        Consultant.objects.select_for_update().get(pk=consultant.pk)
+        conflicts = allocation_conflicts(
+            consultant=consultant, starts_on=starts_on, ends_on=ends_on, weekly_hours=weekly_hours
+        )
+        if conflicts and not override_reason.strip():
+            raise Conflict(
+                "This allocation conflicts: " + "; ".join(conflicts) + ". Give a reason to override.",
+                code="allocation_conflict",
+                details={"conflicts": conflicts},
+            )
+        a = Allocation.objects.create(
+            entry=entry,
+            consultant=consultant,
+            kind=kind,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            weekly_hours=weekly_hours,
+            override_reason=override_reason.strip() if conflicts else "",
+            created_by=actor,
+        )
+        audit_record(
+            verb="scheduling.allocated",
+            actor=actor,
+            target=entry,
+            after={
+                "consultant": consultant.pk,
+                "kind": kind,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "weekly_hours": weekly_hours,
+                "conflicts": conflicts,
+            },
+            reason=a.override_reason,
+        )
+        if kind == AllocationKind.HARD:
+            _enqueue_forecast()
+    return a
+
+
+# --- the forecast run ----------------------------------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    """Everything the pure forecast needs, read from the database in a handful of queries."""
+
+    week0: date
+    weeks: int
+    consultants: list[Consultant]
+    staff: fc.StaffArrays
+    capacity: np.ndarray
+    committed: list[QueueEntry]
+    tentative: list[QueueEntry]
+    committed_demands: list[fc.Demand]
+    tentative_demands: list[fc.Demand]
+
+    def label(self, week: int) -> str:
+        return (self.week0 + timedelta(weeks=week)).isoformat()
+
+
+def demand_of(
+    entry_lines: Sequence[Any],
+    *,
+    key: int,
+    week0: date,
+    desired_start: date | None,
+    cleared: bool,
+    regions: Sequence[str],
+    probability: float = 1.0,
+) -> fc.Demand:
+    lines = tuple(
+        fc.Line(
+            ln.role,
+            float(ln.weekly_hours),
+            fc.weeks_for(float(ln.hours), float(ln.weekly_hours)),
+            tuple(sorted((k, int(v)) for k, v in (ln.skills or {}).items())),
+        )
+        for ln in entry_lines
+    )
+    earliest = max(0, (desired_start - week0).days // 7) if desired_start else 0
+    return fc.Demand(key, lines, earliest, cleared, tuple(regions), probability)
+
+
+def forecast_inputs(*, policy: ForecastPolicy | None = None, today: date | None = None) -> Inputs:
+    policy = policy or policy_get()
+    week0 = fc.monday_of(today or clock.today())
+    weeks = int(policy.horizon_weeks)
+    consultants = list(
+        Consultant.objects.filter(active=True).prefetch_related("skills__skill", "time_off").order_by("id")
+    )
+    staff = fc.staff_compile(
+        [
+            fc.Staff(c.pk, c.role, c.region, c.pubsec_eligible, tuple((s.skill.name, s.level) for s in c.skills.all()))
+            for c in consultants
+        ],
+        extra_skills=Skill.objects.values_list("name", flat=True),
+    )
+    shares = [
+        fc.working_share(
+            week0,
+            weeks,
+            country=c.holiday_country,
+            subdivision=c.holiday_subdivision,
+            time_off=[(t.starts_on, t.ends_on) for t in c.time_off.all()],
+        )
+        for c in consultants
+    ]
+    capacity = (
+        fc.capacity_grid(
+            [float(c.weekly_capacity_hours) for c in consultants],
+            [float(c.utilisation_target) for c in consultants],
+            shares,
+        )
+        if consultants
+        else np.zeros((0, weeks))
+    )
+    index = {c.pk: i for i, c in enumerate(consultants)}
+    # hard allocations are booked work: take them out of capacity before the queue runs
+    for a in Allocation.objects.filter(kind=AllocationKind.HARD, consultant_id__in=index).exclude(
+        entry__status=QueueStatus.REMOVED
+    ):
+        lo = max(0, (a.starts_on - week0).days // 7)
+        hi = min(weeks, (a.ends_on - week0).days // 7 + 1)
+        if hi > lo:
+            capacity[index[a.consultant_id], lo:hi] -= float(a.weekly_hours)
+    hard_roles: dict[int, list[str]] = {}
+    for entry_id, role in Allocation.objects.filter(kind=AllocationKind.HARD).values_list(
+        "entry_id", "consultant__role"
+    ):
+        hard_roles.setdefault(entry_id, []).append(role)
+    entries = list(QueueEntry.objects.active().in_queue_order().prefetch_related("lines"))
+    probs = stage_probabilities()
+    committed = [e for e in entries if e.kind == DemandKind.COMMITTED]
+    tentative = [e for e in entries if e.kind == DemandKind.TENTATIVE]
+
+    def demand(e: QueueEntry, p: float) -> fc.Demand:
+        lines = list(e.lines.all())
+        for role in hard_roles.get(e.pk, []):  # a line staffed with a hard allocation is already booked
+            hit = next((ln for ln in lines if ln.role == role), None)
+            if hit is not None:
+                lines.remove(hit)
+        return demand_of(
+            lines,
+            key=e.pk,
+            week0=week0,
+            desired_start=e.desired_start,
+            cleared=e.requires_clearance,
+            regions=e.region_list,
+            probability=p,
+        )
+
+    return Inputs(
+        week0,
+        weeks,
+        consultants,
+        staff,
+        capacity,
+        committed,
+        tentative,
+        [demand(e, 1.0) for e in committed],
+        [demand(e, probs.get(e.opportunity.stage if e.opportunity else "", 0.0)) for e in tentative],
+    )
+
+
+def _pack(sampled: fc.Sampled, inputs: Inputs) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(
+        buf,
+        base_free=sampled.base_free,
+        capacity=inputs.capacity,
+        tent_start=sampled.tent_start,
+        allocs=sampled.allocs,
+        keys=inputs.staff.keys,
+        roles=inputs.staff.roles,
+        regions=inputs.staff.regions,
+        cleared=inputs.staff.cleared,
+        levels=inputs.staff.levels,
+    )
+    return buf.getvalue()
+
+
+def forecast_run(*, progress: Callable[[int], None] | None = None, today: date | None = None) -> ForecastRun:
+    """Run the whole forecast (committed deterministic, tentative sampled) and store it as the latest
+    run: results per entry, the lead-time table, and the samples for what-ifs. Notifies
+    `forecast.slipped` for entries whose P50 moved later than the policy's slip threshold."""
+    policy = policy_get()
+    t0 = time.perf_counter()
+    inputs = forecast_inputs(policy=policy, today=today)
+    sampled = fc.forecast_sampled(
+        inputs.capacity,
+        inputs.staff,
+        inputs.committed_demands,
+        inputs.tentative_demands,
+        samples=int(policy.samples),
+        seed=int(policy.seed),
+        week_label=inputs.label,
+        progress=progress,
+    )
+    previous = ForecastRun.objects.order_by("-created_at", "-id").first()
+    before = {r.entry_id: r.p50_date for r in previous.results.all()} if previous is not None else {}
+    meta = {
+        "role_names": inputs.staff.role_names,
+        "region_names": inputs.staff.region_names,
+        "skill_names": inputs.staff.skill_names,
+        "tentative_ids": [e.pk for e in inputs.tentative],
+        "tentative_close": [e.expected_close.isoformat() if e.expected_close else None for e in inputs.tentative],
+        "consultant_names": [c.name for c in inputs.consultants],
+    }
+    names = {i: (c.pk, c.name) for i, c in enumerate(inputs.consultants)}
+    with transaction.atomic():
+        run = ForecastRun.objects.create(
+            week0=inputs.week0,
+            horizon_weeks=inputs.weeks,
+            samples=sampled.samples,
+            seed=sampled.seed,
+            meta=meta,
+            blob=_pack(sampled, inputs),
+        )
+        rows = []
+        pos = 0
+        for e, p in zip(inputs.committed, sampled.committed, strict=True):
+            pos += 1
+            d = inputs.week0 + timedelta(weeks=p.start) if p.start is not None else None
+            rows.append(
+                ForecastResult(
+                    run=run,
+                    entry=e,
+                    position=pos,
+                    p50_week=p.start,
+                    p80_week=p.start,
+                    p50_date=d,
+                    p80_date=d,
+                    binding=p.binding,
+                    consultants=[list(names[c]) for c in p.consultants],
+                )
+            )
+        for j, e in enumerate(inputs.tentative):
+            pos += 1
+            p50, p80, _n = sampled.tentative_percentiles(j)
+            p50 = None if p50 is None or p50 >= inputs.weeks else p50
+            p80 = None if p80 is None or p80 >= inputs.weeks else p80
+            binding = sampled.tent_binding[j] or f"closed in none of the {sampled.samples} samples"
+            rows.append(
+                ForecastResult(
+                    run=run,
+                    entry=e,
+                    position=pos,
+                    p50_week=p50,
+                    p80_week=p80,
+                    p50_date=inputs.week0 + timedelta(weeks=p50) if p50 is not None else None,
+                    p80_date=inputs.week0 + timedelta(weeks=p80) if p80 is not None else None,
+                    binding=binding,
+                    consultants=[list(names[c]) for c in sampled.tent_consultants[j]],
+                )
+            )
+        ForecastResult.objects.bulk_create(rows)
+        LeadTime.objects.bulk_create(_lead_times(run, inputs, sampled))
+        run.duration_ms = int((time.perf_counter() - t0) * 1000)
+        run.save(update_fields=["duration_ms"])
+        for r in rows:
+            old = before.get(r.entry_id)
+            if old and r.p50_date and (r.p50_date - old).days > policy.slip_notify_days:
+                _notify(
+                    event="forecast.slipped",
+                    target=r.entry,
+                    context={
+                        "title": r.entry.title,
+                        "from": old.isoformat(),
+                        "to": r.p50_date.isoformat(),
+                        "days": (r.p50_date - old).days,
+                        "binding": r.binding,
+                    },
+                )
+        audit_record(verb="scheduling.forecast_run", target=run, after={"entries": len(rows), "ms": run.duration_ms})
+    _MEMO.clear()
+    return run
+
+
+def _lead_times(run: ForecastRun, inputs: Inputs, sampled: fc.Sampled) -> list[LeadTime]:
+    """Median and P80 weeks from closed won to forecast start, per service type (committed work)."""
+    by_type: dict[str, list[int]] = {}
+    for e, p in zip(inputs.committed, sampled.committed, strict=True):
+        if p.start is None or e.closed_won_at is None:
+            continue
+        won = fc.monday_of(e.closed_won_at.date())
+        start = inputs.week0 + timedelta(weeks=p.start)
+        by_type.setdefault(e.service_type, []).append(max(0, (start - won).days // 7))
+    out = []
+    for st in ServiceType.values:
+        vals = by_type.get(st, [])
+        out.append(
+            LeadTime(
+                run=run,
+                service_type=st,
+                projects=len(vals),
+                median_weeks=Decimal(str(float(np.median(vals)))).quantize(Decimal("0.1")) if vals else None,
+                p80_weeks=Decimal(fc.nearest_rank(vals, 0.8)) if vals else None,
+            )
+        )
+    return out
+
+
+# --- cached run for what-ifs ---------------------------------------------------------------------
+
+_MEMO: dict[int, tuple[fc.Sampled, fc.StaffArrays, dict[str, Any]]] = {}
+
+
+def run_load(run: ForecastRun) -> tuple[fc.Sampled, fc.StaffArrays, dict[str, Any]]:
+    """The run's samples and staff arrays (unpacked once per process)."""
+    if run.pk not in _MEMO:
+        data = np.load(io.BytesIO(bytes(run.blob)))
+        meta = run.meta if isinstance(run.meta, dict) else json.loads(run.meta)
+        staff = fc.StaffArrays(
+            data["keys"],
+            data["roles"],
+            data["regions"],
+            data["cleared"],
+            data["levels"],
+            meta["role_names"],
+            meta["region_names"],
+            meta["skill_names"],
+        )
+        sampled = fc.Sampled(
+            [],
+            data["base_free"],
+            data["tent_start"],
+            [],
+            [],
+            data["allocs"],
+            run.samples,
+            run.seed,
+            run.horizon_weeks,
+            {"capacity": data["capacity"]},
+        )
+        _MEMO.clear()
+        _MEMO[run.pk] = (sampled, staff, meta)
+    return _MEMO[run.pk]
+
+
+def latest_run() -> ForecastRun:
+    run = ForecastRun.objects.order_by("-created_at", "-id").first()
+    if run is None:
+        raise NotFound("No forecast has run yet: run `manage.py forecast` or wait for the worker.", code="no_forecast")
+    return run
+
+
+@dataclass
+class WhatIf:
+    p50_date: date | None
+    p80_date: date | None
+    p50_weeks: int | None
+    p80_weeks: int | None
+    binding: str
+    ahead_tentative: int
+    samples: int
+    run_at: datetime
+
+
+def whatif(
+    *,
+    role_hours: Sequence[LineIn],
+    requires_clearance: bool = False,
+    regions: Iterable[str] = (),
+    expected_close: date | None = None,
+    desired_start: date | None = None,
+) -> WhatIf:
+    """Lead time of a hypothetical project placed behind all committed work and the pipeline deals
+    expected to close before it, answered from the latest run's samples. Writes nothing."""
+    policy = policy_get()
+    lines = lines_validate(role_hours, policy=policy)
+    region_list = _regions_validate(regions)
+    run = latest_run()
+    sampled, staff, meta = run_load(run)
+    close = expected_close or (clock.today() + timedelta(days=policy.whatif_close_in_days))
+    ahead = sum(1 for c in meta["tentative_close"] if c is not None and c <= close.isoformat())
+    demand = demand_of(
+        lines_as_rows(lines),
+        key=-1,
+        week0=run.week0,
+        desired_start=desired_start,
+        cleared=requires_clearance,
+        regions=[r for r in region_list.split(",") if r],
+    )
+
+    def label(w: int) -> str:
+        return (run.week0 + timedelta(weeks=w)).isoformat()
+
+    p50, p80, _, binding = fc.whatif_from_samples(sampled, staff, demand, ahead=ahead, week_label=label)
+    weeks = run.horizon_weeks
+
+    def to_date(w: int | None) -> date | None:
+        return run.week0 + timedelta(weeks=w) if w is not None and w < weeks else None
+
+    return WhatIf(
+        to_date(p50),
+        to_date(p80),
+        p50 if p50 is not None and p50 < weeks else None,
+        p80 if p80 is not None and p80 < weeks else None,
+        binding,
+        ahead,
+        run.samples,
+        run.created_at,
+    )
+
+
+def lines_as_rows(lines: Sequence[LineIn]) -> list[Any]:
+    return [DemandLine(role=ln.role, hours=ln.hours, weekly_hours=ln.weekly_hours, skills=ln.skills) for ln in lines]

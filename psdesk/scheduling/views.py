@@ -1,0 +1,140 @@
+"""Scheduling pages. Thin: parse input, call selectors/services, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from psdesk.core.errors import DomainError
+from psdesk.scheduling import selectors, services
+from psdesk.scheduling.choices import ServiceType
+from psdesk.scheduling.models import QueueEntry
+
+
+@permission_required("scheduling.view_queueentry", raise_exception=True)
+def queue(request: HttpRequest) -> HttpResponse:
+    total, rows = selectors.queue_list(user=request.user, limit=200)
+    ctx = {
+        "rows": rows,
+        "total": total,
+        "run": selectors.latest_run_or_none(),
+        "lead_times": selectors.lead_time_table(),
+    }
+    return render(request, "scheduling/queue.html", ctx)
+
+
+@permission_required("scheduling.view_queueentry", raise_exception=True)
+def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
+    try:
+        e = selectors.entry_get(user=request.user, entry_id=entry_id)
+    except DomainError:
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    run = selectors.latest_run_or_none()
+    res = e.forecasts.filter(run=run).first() if run else None
+    ctx: dict[str, Any] = {
+        "e": e,
+        "row": selectors.QueueRow(e, res),
+        "lines": e.lines.all(),
+        "allocations": e.allocations.select_related("consultant"),
+        "can_commit": request.user.has_perm("scheduling.commit_start"),
+        "candidates": selectors.candidates_rank(entry=e)[:20]
+        if request.user.has_perm("scheduling.manage_queue")
+        else [],
+        "error": request.GET.get("error", ""),
+    }
+    return render(request, "scheduling/entry.html", ctx)
+
+
+@require_POST
+@permission_required("scheduling.view_queueentry", raise_exception=True)
+def commit_start(request: HttpRequest, entry_id: int) -> HttpResponse:
+    raw = request.POST.get("start", "")
+    try:
+        start = date.fromisoformat(raw) if raw else None
+        services.start_commit(
+            entry_id=entry_id,
+            start=start,
+            confirm=request.POST.get("confirm") == "1",
+            actor=request.user,
+            queryset=QueueEntry.objects.visible_to(request.user),
+        )
+    except (DomainError, ValueError) as exc:
+        msg = exc.message if isinstance(exc, DomainError) else "Give the start date as YYYY-MM-DD."
+        e = QueueEntry.objects.visible_to(request.user).filter(pk=entry_id).first()
+        if e is None:
+            return render(request, "core/error.html", {"message": "Not found."}, status=404)
+        run = selectors.latest_run_or_none()
+        res = e.forecasts.filter(run=run).first() if run else None
+        return render(
+            request,
+            "scheduling/entry.html",
+            {
+                "e": e,
+                "row": selectors.QueueRow(e, res),
+                "lines": e.lines.all(),
+                "allocations": e.allocations.all(),
+                "can_commit": request.user.has_perm("scheduling.commit_start"),
+                "candidates": [],
+                "error": msg,
+            },
+            status=409 if isinstance(exc, DomainError) else 422,
+        )
+    return redirect("scheduling:entry", entry_id=entry_id)
+
+
+@permission_required("scheduling.view_queueentry", raise_exception=True)
+def whatif(request: HttpRequest) -> HttpResponse:
+    """A what-if form; the answer comes from the cached samples and nothing is saved."""
+    from psdesk.scheduling.api import LineSchema, WhatIfIn, whatif_answer
+
+    answer, error = None, ""
+    data = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST":
+        lines = []
+        for role in ("PSE", "PM", "TA", "Trainer"):
+            hours = data.get(f"hours_{role}", "").strip()
+            skill = data.get(f"skill_{role}", "").strip()
+            level = data.get(f"level_{role}", "").strip()
+            if hours:
+                lines.append(LineSchema(role=role, hours=hours, skills={skill: int(level or 1)} if skill else {}))
+        try:
+            eng = data.get("engagement_id", "")
+            answer = whatif_answer(
+                request.user,
+                WhatIfIn(
+                    service_type=data.get("service_type", "other"),
+                    role_hours=lines,
+                    requires_clearance=data.get("clearance") == "1",
+                    engagement_id=int(eng) if eng.isdigit() else None,
+                ),
+            )
+        except DomainError as exc:
+            error = exc.message
+        except ValueError:
+            error = "Hours must be numbers."
+    ctx = {
+        "answer": answer,
+        "error": error,
+        "data": data,
+        "service_types": ServiceType.choices,
+        "roles": ["PSE", "PM", "TA", "Trainer"],
+        "engagement_id": data.get("engagement_id", ""),
+    }
+    return render(request, "scheduling/whatif.html", ctx)
+
+
+@permission_required("scheduling.view_queueentry", raise_exception=True)
+def capacity(request: HttpRequest) -> HttpResponse:
+    run = selectors.latest_run_or_none()
+    full = services.latest_run() if run else None
+    ctx = {
+        "run": run,
+        "heat": selectors.heatmap(run=full) if full else None,
+        "timeline": selectors.timeline(run=full) if full else None,
+    }
+    return render(request, "scheduling/capacity.html", ctx)

@@ -1,0 +1,53 @@
+"""The queue entry's one state change that matters to customers: committing a start date.
+
+No premature commitment (ps-process §4.4, §9 item 21): the move requires the `commit_start`
+permission (ps-scheduling), the opportunity Closed Won, and an explicit coordinator confirmation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psdesk.core.workflow import Move, MoveContext, Workflow
+from psdesk.crm.choices import OpportunityStage
+from psdesk.scheduling.choices import DemandKind, QueueStatus
+
+
+def opportunity_closed_won(entry: Any, ctx: MoveContext) -> str | None:
+    opp = entry.opportunity
+    if entry.kind != DemandKind.COMMITTED or opp is None or opp.stage != OpportunityStage.CLOSED_WON:
+        return "A start date can be committed only once the opportunity is Closed Won; until then it is a forecast."
+    return None
+
+
+def coordinator_confirmed(entry: Any, ctx: MoveContext) -> str | None:
+    if ctx.data.get("confirm") is not True:
+        return "A coordinator (ps-scheduling) must confirm the start date explicitly."
+    if not ctx.data.get("start"):
+        return "Give the start date to commit."
+    return None
+
+
+QUEUE_WORKFLOW = Workflow(
+    "queue_entry",
+    field="status",
+    states=QueueStatus.choices,
+    moves=[
+        Move(
+            "commit_start",
+            frozenset({QueueStatus.QUEUED, QueueStatus.START_COMMITTED}),
+            QueueStatus.START_COMMITTED,
+            "Commit the start date",
+            permission="scheduling.commit_start",
+            guards=[opportunity_closed_won, coordinator_confirmed],
+        ),
+        Move(
+            "remove",
+            frozenset({QueueStatus.QUEUED, QueueStatus.START_COMMITTED}),
+            QueueStatus.REMOVED,
+            "Remove from the queue",
+            permission="scheduling.manage_queue",
+            needs_reason=True,
+        ),
+    ],
+)
