@@ -12,6 +12,7 @@ from typing import Any
 from psdesk.core.workflow import Move, MoveContext, Workflow
 from psdesk.crm.choices import OpportunityStage
 from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
+from psdesk.estimates.selectors import estimate_agreed_and_ta_approved, estimate_shared_with_lines
 from psdesk.scoping.guards import ssot_required_answered
 
 S = EngagementStatus
@@ -48,10 +49,10 @@ ENGAGEMENT_WORKFLOW = Workflow(
         # extension point: scoping adds "required SSOT rows answered"
         Move("start_strawman", frozenset({S.AWAITING_DISCOVERY}), S.STRAWMAN_WIP, "Start strawman", MOVE, guards=[ssot_required_answered]),  # noqa: E501
         # extension point: estimates add "a shared version with lines exists"
-        Move("request_feedback", frozenset({S.STRAWMAN_WIP}), S.ESTIMATE_FEEDBACK, "Share estimate for feedback", MOVE),
+        Move("request_feedback", frozenset({S.STRAWMAN_WIP}), S.ESTIMATE_FEEDBACK, "Share estimate for feedback", MOVE, guards=[estimate_shared_with_lines]),  # noqa: E501
         Move("iterate", frozenset({S.ESTIMATE_FEEDBACK}), S.STRAWMAN_WIP, "Back to strawman", MOVE),
         # extension point: estimates add "customer agreed" and "TA approved over threshold"
-        Move("start_sow", frozenset({S.ESTIMATE_FEEDBACK}), S.SOW_WIP, "Start SOW", MOVE),
+        Move("start_sow", frozenset({S.ESTIMATE_FEEDBACK}), S.SOW_WIP, "Start SOW", MOVE, guards=[estimate_agreed_and_ta_approved]),  # noqa: E501
         # extension point: sows/approvals add SOW draft, terms, cost estimate, RDM approval, reviews
         Move("submit_for_approval", frozenset({S.SOW_WIP}), S.READY_FOR_APPROVAL, "Submit for approval", MOVE),
         Move(

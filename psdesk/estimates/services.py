@@ -4,7 +4,6 @@ are queued through psdesk.notifications (its outbox sends them after commit)."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,8 +43,7 @@ from psdesk.estimates.selectors import (
     review_token_for,
     ta_approved,
 )
-
-log = logging.getLogger(__name__)
+from psdesk.notifications.services import notify
 
 EDIT = "estimates.edit_estimate"
 REVIEW = "estimates.review_estimate"
@@ -88,14 +86,14 @@ def _notify(
     recipients: Iterable[Any] = (),
     account: Any = None,
 ) -> None:
-    """Queue a notification (psdesk.notifications.services.notify). Runs inside the caller's transaction."""
-    try:
-        from psdesk.notifications.services import notify
-    except ImportError:  # the notifications app is built in parallel; until it lands, nothing is sent
-        log.warning("notifications unavailable; %s not sent", event)
-        return
+    """Queue a notification inside the caller's transaction (delivery runs after commit)."""
     notify(
-        event=event, target=target, actor=actor, context=context or {}, recipients=tuple(recipients), account=account
+        event=event,
+        target=target,
+        actor=actor,
+        context=context or {},
+        recipients=tuple(r for r in recipients if r is not None),
+        account=account,
     )
 
 

@@ -74,9 +74,17 @@ class Notes(list[dict[str, Any]]):
         return [n["event"] for n in self]
 
 
+@pytest.fixture
+def real_rates() -> None:
+    """Ask for this to price with the catalog's seeded rate card instead of the fixed test rates."""
+
+
 @pytest.fixture(autouse=True)
-def rates(monkeypatch: pytest.MonkeyPatch) -> None:
+def rates(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     from psdesk.estimates import rates as r
+
+    if "real_rates" in request.fixturenames:
+        return
 
     monkeypatch.setattr(r, "bill_rate_get", fake_bill_rate)
     monkeypatch.setattr(r, "cost_rate_get", fake_cost_rate)
@@ -113,8 +121,11 @@ def notes(monkeypatch: pytest.MonkeyPatch) -> Notes:
 
     sent = Notes()
 
+    real = services._notify
+
     def record(**kw: Any) -> None:
         sent.append({**kw, "recipients": [getattr(u, "username", u) for u in kw.get("recipients", ())]})
+        real(**kw)  # and through the real outbox, so an unregistered event fails here
 
     monkeypatch.setattr(services, "_notify", record)
     return sent
@@ -122,8 +133,14 @@ def notes(monkeypatch: pytest.MonkeyPatch) -> Notes:
 
 @pytest.fixture
 def strawman(make_engagement: Any) -> Any:
-    """An engagement of erin's at Strawman WIP."""
-    return make_engagement(path=("triage", "start_strawman"))
+    """An engagement of erin's at Strawman WIP (placed there directly: the scoping guards are not under test)."""
+    from psdesk.engagements.choices import EngagementStatus
+    from psdesk.engagements.models import Engagement
+
+    eng = make_engagement()
+    Engagement.objects.filter(pk=eng.pk).update(state=EngagementStatus.STRAWMAN_WIP)
+    eng.refresh_from_db()
+    return eng
 
 
 def L(activity: str, role: str, hours: str, **kw: Any) -> Any:
