@@ -93,7 +93,8 @@ def run() -> None:
             median_ms(samples),
             floor_ms=median_ms(floor) * len(committed),
             target_ms=2000,
-            extra=f"placed {sum(p.start is not None for p in placed)}, beyond horizon {sum(p.start is None for p in placed)}",
+            extra=f"placed {sum(p.start is not None for p in placed)}, "
+            f"beyond horizon {sum(p.start is None for p in placed)}",
         )
 
     with section("sampled P50/P80: committed + 500 tentative, 200 samples (the worker's run)"):
@@ -110,7 +111,11 @@ def run() -> None:
     with section("what-if from the cached samples"):
         hypo = Demand(-1, (Line("PSE", 20.0, 6, (("geo", 3),)), Line("PM", 4.0, 6), Line("TA", 8.0, 2, (("ci", 3),))))
         for ahead in (0, 250, 500):
-            s = timed(lambda a=ahead: whatif_from_samples(sampled, arrays, hypo, ahead=a), repeat=5, warmup=1)
+
+            def ask(a: int = ahead) -> object:
+                return whatif_from_samples(sampled, arrays, hypo, ahead=a)
+
+            s = timed(ask, repeat=5, warmup=1)
             p50, p80, _, binding = whatif_from_samples(sampled, arrays, hypo, ahead=ahead)
             report(
                 f"what-if behind {ahead} tentative deals", median_ms(s), target_ms=200, extra=f"P50 w{p50} P80 w{p80}"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
@@ -137,7 +137,7 @@ def queue_enter(request: HttpRequest, payload: QueueIn) -> Any:
         regions=payload.regions,
         requires_clearance=payload.requires_clearance,
     )
-    return 201, _row(selectors.QueueRow(entry, None))
+    return Status(201, _row(selectors.QueueRow(entry, None)))
 
 
 @router.get("/scheduling/queue/{entry_id}", response={200: QueueRowOut, **errors(401, 403, 404)})
@@ -246,7 +246,7 @@ def allocate(request: HttpRequest, entry_id: int, payload: AllocationIn) -> Any:
         actor=request.user,
         override_reason=payload.override_reason,
     )
-    return 201, a
+    return Status(201, a)
 
 
 class WhatIfIn(Schema):

@@ -369,7 +369,7 @@ def forecast_sampled(
     rows: list[tuple[float, float, float, float, float, float]] = []
     for k in range(samples):
         g = free.copy()
-        for j in np.flatnonzero(draws[k]):
+        for j in (int(x) for x in np.flatnonzero(draws[k])):
             p = place(g, staff, tentative[j], week_label=week_label)
             starts[k, j] = weeks if p.start is None else p.start
             if not binding[j] or k == 0:
@@ -377,7 +377,7 @@ def forecast_sampled(
                 consultants[j] = p.consultants
             if p.start is not None:
                 for c, line in zip(p.consultants, tentative[j].lines, strict=True):
-                    rows.append((k, j, c, p.start, line.weeks, line.weekly_hours))
+                    rows.append((float(k), float(j), float(c), float(p.start), float(line.weeks), line.weekly_hours))
         if progress is not None:
             progress(1)
     allocs = np.array(rows, dtype=np.float64).reshape(-1, 6)

@@ -89,7 +89,7 @@ def candidates_rank(*, entry: QueueEntry, role: str | None = None) -> list[Candi
         window = (start, min(start + 4, run.horizon_weeks))
         for i, key in enumerate(staff.keys.tolist()):
             free_rows[int(key)] = sampled.base_free[i]
-    past = {}
+    past: dict[int, int] = {}
     for cid in (
         QueueEntry.objects.filter(account=entry.account)
         .exclude(pk=entry.pk)

@@ -292,7 +292,13 @@ def queue_enter(
             delivery_mode=delivery_mode,
         )
         DemandLine.objects.bulk_create(
-            DemandLine(entry=entry, role=ln.role, hours=ln.hours, weekly_hours=ln.weekly_hours, skills=ln.skills)
+            DemandLine(
+                entry=entry,
+                role=ln.role,
+                hours=Decimal(str(ln.hours)),
+                weekly_hours=Decimal(str(ln.weekly_hours)),
+                skills=ln.skills,
+            )
             for ln in lines
         )
         audit_record(
@@ -334,7 +340,7 @@ def demand_from_pipeline(*, actor: Any = None) -> dict[str, list[int]]:
                 e.save(update_fields=["status", "version"])
                 audit_record(verb="scheduling.removed", actor=actor, target=e, after={"stage": stage})
                 removed.append(e.pk)
-            elif e.expected_close != e.opportunity.close_date:
+            elif e.opportunity is not None and e.expected_close != e.opportunity.close_date:
                 e.expected_close = e.opportunity.close_date
                 e.save(update_fields=["expected_close"])
         queued = set(QueueEntry.objects.exclude(opportunity=None).values_list("opportunity_id", flat=True))
@@ -832,4 +838,9 @@ def whatif(
 
 
 def lines_as_rows(lines: Sequence[LineIn]) -> list[Any]:
-    return [DemandLine(role=ln.role, hours=ln.hours, weekly_hours=ln.weekly_hours, skills=ln.skills) for ln in lines]
+    return [
+        DemandLine(
+            role=ln.role, hours=Decimal(str(ln.hours)), weekly_hours=Decimal(str(ln.weekly_hours)), skills=ln.skills
+        )
+        for ln in lines
+    ]

@@ -101,16 +101,22 @@ def whatif(request: HttpRequest) -> HttpResponse:
             skill = data.get(f"skill_{role}", "").strip()
             level = data.get(f"level_{role}", "").strip()
             if hours:
-                lines.append(LineSchema(role=role, hours=hours, skills={skill: int(level or 1)} if skill else {}))
+                lines.append(
+                    LineSchema.model_validate(
+                        {"role": role, "hours": hours, "skills": {skill: int(level or 1)} if skill else {}}
+                    )
+                )
         try:
             eng = data.get("engagement_id", "")
             answer = whatif_answer(
                 request.user,
-                WhatIfIn(
-                    service_type=data.get("service_type", "other"),
-                    role_hours=lines,
-                    requires_clearance=data.get("clearance") == "1",
-                    engagement_id=int(eng) if eng.isdigit() else None,
+                WhatIfIn.model_validate(
+                    {
+                        "service_type": data.get("service_type", "other"),
+                        "role_hours": lines,
+                        "requires_clearance": data.get("clearance") == "1",
+                        "engagement_id": int(eng) if eng.isdigit() else None,
+                    }
                 ),
             )
         except DomainError as exc:

@@ -55,7 +55,7 @@ def test_bad_role_hours_are_refused_and_nothing_is_written(
 
 
 def test_time_off_ending_before_it_starts_and_negative_capacity_are_refused(bench_team: Any) -> None:
-    with pytest.raises(ValidationFailed, match="Time off cannot end before it starts."):
+    with pytest.raises(ValidationFailed, match="Time off cannot end before it starts"):
         services.time_off_add(consultant=bench_team["pia"], starts_on=date(2027, 1, 5), ends_on=date(2027, 1, 4))
     csv = "name,email,role,weekly_capacity_hours\nneg,neg@example.com,PSE,-5\n"
     with pytest.raises(ValidationFailed, match="line 2: capacity cannot be below zero"):
