@@ -199,3 +199,42 @@ PSDESK_ADAPTERS = {
 # Paths that authenticate differently (API tokens, signed customer links, webhooks) are exempt
 # from the login redirect; everything else requires a session.
 PSDESK_PUBLIC_PATH_PREFIXES = ["/api/", "/review/", "/static/", "/r/", "/accounts/login/"]
+
+# --- notifications & integrations (psdesk/notifications, psdesk/integrations) -----------------
+# Adapter options per capability (keyword arguments of the adapter class chosen in PSDESK_ADAPTERS).
+PSDESK_ADAPTER_OPTIONS = {
+    "chat": {
+        "token": os.environ.get("SLACK_BOT_TOKEN", ""),
+        "webhook_url": os.environ.get("SLACK_WEBHOOK_URL", ""),
+        "base_url": os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
+    },
+    "crm": {
+        "instance_url": os.environ.get("SALESFORCE_INSTANCE_URL", ""),
+        "session_id": os.environ.get("SALESFORCE_ACCESS_TOKEN", ""),
+    },
+    "work_tracking": {
+        "url": os.environ.get("GITLAB_URL", "https://gitlab.com"),
+        "token": os.environ.get("GITLAB_TOKEN", ""),
+        "project": os.environ.get("GITLAB_SCOPING_PROJECT", "ww-consulting/ps-plan"),
+    },
+    "psa": {
+        "base_url": os.environ.get("KANTATA_URL", "https://api.mavenlink.com"),
+        "token": os.environ.get("KANTATA_TOKEN", ""),
+    },
+    "quotes": {
+        "base_url": os.environ.get("ZUORA_URL", "https://rest.zuora.com"),
+        "token": os.environ.get("ZUORA_TOKEN", ""),
+    },
+}
+PSDESK_ADAPTER_OPTIONS = {
+    cap: {k: v for k, v in opts.items() if v} for cap, opts in PSDESK_ADAPTER_OPTIONS.items()
+}
+# Per-target token buckets override the defaults in psdesk/notifications/delivery.py (first use
+# seeds a TargetBudget row, editable in admin afterwards).
+PSDESK_OUTBOX_BUDGETS: dict[str, dict[str, float]] = {}
+# Enqueue a django.tasks delivery task after each commit (off only in benchmarks driving delivery).
+PSDESK_OUTBOX_ENQUEUE_TASKS = True
+# Shared secrets of inbound webhooks (HMAC-SHA256), per source.
+PSDESK_WEBHOOK_SECRETS = {"crm": os.environ.get("PSDESK_CRM_WEBHOOK_SECRET", "" if PRODUCTION else "dev-crm-secret")}
+PSDESK_WEBHOOK_TOLERANCE_SECONDS = 300
+# --- end notifications & integrations ---------------------------------------------------------

@@ -7,3 +7,12 @@ class NotificationsConfig(AppConfig):
     name = "psdesk.notifications"
     label = "notifications"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Notifications and outbox"
+    nav = [
+        ("Notifications", "notifications:inbox", None),
+        ("Outbox", "notifications:outbox", "notifications.view_outbox"),
+    ]
+    role_permissions = {
+        "ps_ops_manager": ["view_outbox", "replay_outbox"],
+        "ps_leadership": ["view_outbox"],
+    }

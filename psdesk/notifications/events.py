@@ -76,6 +76,7 @@ EVENTS: dict[str, EventType] = {
         _e("sla.breached", "SLA breached", "managers"),
         _e("training.scheduled", "Training scheduled", "scheduling"),
         _e("training.registration_link", "Training registration link", "none", ("in_app", "email")),
+        _e("training.approval_requested", "Training audit: manager approval requested", "none", ("in_app", "email")),
         _e("ask_ps.question", "Question for PS", "ta"),
         _e(
             "board.moved",
@@ -84,7 +85,7 @@ EVENTS: dict[str, EventType] = {
             ("in_app",),
             body="{{ target }} moved from {{ source }} to {{ state }}{% if actor %} by {{ actor }}{% endif %}.",
         ),
-        _e("notify.test", "Test notification"),
+        _e("notify.test", "Test notification", "none", ("in_app",)),
     )
 }
 

@@ -29,7 +29,7 @@ class SalesforceCrm:
         session = requests.Session()
         session.verify = verify
         self.sf = Salesforce(instance_url=instance_url, session_id=session_id, version=version, session=session)
-        self.sf.session.request = _with_timeout(session.request, timeout)  # type: ignore[method-assign]
+        self.sf.session.request = _with_defaults(session.request, timeout, verify)  # type: ignore[method-assign]
 
     def update_ps_fields(self, *, opportunity_id: str, fields: dict[str, Any], idempotency_key: str) -> Receipt:
         self._call(lambda: self._opportunity().update(opportunity_id, fields))
@@ -56,9 +56,13 @@ class SalesforceCrm:
             raise IntegrationError(f"Salesforce unreachable: {exc}", permanent=False) from exc
 
 
-def _with_timeout(request: Any, timeout: float) -> Any:
+def _with_defaults(request: Any, timeout: float, verify: bool | str) -> Any:
+    """simple-salesforce passes neither a timeout nor `verify` per call (and an environment CA bundle
+    would override the session's), so set both on every request."""
+
     def call(method: str, url: str, **kw: Any) -> Any:
         kw.setdefault("timeout", timeout)
+        kw.setdefault("verify", verify)
         return request(method, url, **kw)
 
     return call

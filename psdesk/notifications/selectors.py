@@ -1,0 +1,134 @@
+"""Reads: a user's notifications, the outbox per target, and "why didn't this sync"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, QuerySet
+
+from psdesk.accounts.selectors import user_is_pubsec
+from psdesk.core import clock
+from psdesk.core.errors import NotFound
+from psdesk.notifications.choices import OutboxStatus as S
+from psdesk.notifications.models import Notification, OutboxMessage, TargetBudget
+
+
+def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient=user)
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def unread_count(*, user: Any) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def outbox_visible(*, user: Any) -> QuerySet[OutboxMessage]:
+    """Outbox rows the user may see: PubSec rows (their payload names a PubSec customer) only for members."""
+    qs = OutboxMessage.objects.all()
+    return qs if user_is_pubsec(user) else qs.filter(pubsec=False)
+
+
+@dataclass
+class TargetStatus:
+    target: str
+    queued: int
+    delivering: int
+    retrying: int
+    sent: int
+    parked: int
+    budget_tokens: float | None
+    budget_capacity: float | None
+    paused_until: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+
+
+def outbox_status(*, user: Any) -> list[TargetStatus]:
+    """Per target: counts by status, budget left, and the latest error (PubSec errors hidden from
+    non-members)."""
+    visible = outbox_visible(user=user)
+    counts: dict[str, dict[str, int]] = {}
+    for row in OutboxMessage.objects.values("target", "status").annotate(n=Count("id")):
+        counts.setdefault(row["target"], {})[row["status"]] = row["n"]
+    budgets = {b.target: b for b in TargetBudget.objects.all()}
+    now = clock.now()
+    out = []
+    for target in sorted(set(counts) | set(budgets)):
+        c = counts.get(target, {})
+        b = budgets.get(target)
+        err = (
+            visible.filter(target=target)
+            .exclude(last_error="")
+            .order_by("-id")
+            .values("last_error", "next_attempt_at")
+            .first()
+        )
+        tokens = None
+        if b is not None:
+            elapsed = max(0.0, (now - b.refreshed_at).total_seconds())
+            tokens = round(min(b.capacity, b.tokens + elapsed * b.refill_per_second), 2)
+        out.append(
+            TargetStatus(
+                target=target,
+                queued=c.get(S.QUEUED, 0),
+                delivering=c.get(S.DELIVERING, 0),
+                retrying=c.get(S.RETRYING, 0),
+                sent=c.get(S.SENT, 0),
+                parked=c.get(S.PARKED, 0),
+                budget_tokens=tokens,
+                budget_capacity=b.capacity if b else None,
+                paused_until=b.paused_until if b and b.paused_until and b.paused_until > now else None,
+                last_error=err["last_error"] if err else "",
+                last_error_at=err["next_attempt_at"] if err else None,
+            )
+        )
+    return out
+
+
+def outbox_get(*, user: Any, message_id: int) -> OutboxMessage:
+    """One outbox row; NotFound when absent or PubSec for a non-member."""
+    msg = outbox_visible(user=user).filter(pk=message_id).first()
+    if msg is None:
+        raise NotFound(f"outbox message {message_id} not found")
+    return msg
+
+
+def outbox_explain(msg: OutboxMessage) -> str:
+    """A sentence answering "why didn't this sync?" for one message."""
+    now = clock.now()
+    when = msg.next_attempt_at
+    if msg.status == S.SENT:
+        return f"Delivered at {msg.sent_at:%Y-%m-%d %H:%M:%S} UTC after {msg.attempts} attempt(s)."
+    if msg.status == S.PARKED:
+        return f"Parked after {msg.attempts} attempt(s): {msg.last_error}. Fix the cause, then replay it."
+    if msg.status == S.DELIVERING:
+        lease = msg.lease_until
+        if lease is not None and lease < now:
+            return "A worker took it and stopped answering; the next sweep redelivers it with the same key."
+        return "Being delivered right now."
+    budget = TargetBudget.objects.filter(target=msg.target).first()
+    if budget is not None and budget.paused_until and budget.paused_until > now:
+        return (
+            f"The {msg.target} target asked us to wait (HTTP 429 Retry-After) until {budget.paused_until:%H:%M:%S} UTC."
+        )
+    if msg.status == S.RETRYING:
+        return (
+            f"Attempt {msg.attempts} failed: {msg.last_error}. Next attempt at {when:%Y-%m-%d %H:%M:%S} UTC"
+            f" (gives up after {budget.max_attempts if budget else '?'} attempts)."
+        )
+    if when > now:
+        return f"Waiting for the {msg.target} rate budget; next attempt at {when:%H:%M:%S} UTC."
+    return "Queued; the worker delivers it shortly. If it stays here, check that `db_worker` is running."
+
+
+def outbox_for_source(*, user: Any, model: str, object_id: str) -> list[OutboxMessage]:
+    """The outbox rows caused by one record (`model` as "app_label.model"). Raises NotFound for an
+    unknown model."""
+    app_label, _, name = model.partition(".")
+    ct = ContentType.objects.filter(app_label=app_label, model=name.lower()).first()
+    if ct is None:
+        raise NotFound(f"unknown model {model!r}")
+    return list(outbox_visible(user=user).filter(source_type=ct, source_id=str(object_id)).order_by("id"))

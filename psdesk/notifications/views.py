@@ -1,0 +1,86 @@
+"""Pages: my notifications (with unread count), the outbox ops page, one message's "why"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from psdesk.core.errors import DomainError
+from psdesk.notifications.choices import OutboxStatus
+from psdesk.notifications.selectors import (
+    notification_list,
+    outbox_explain,
+    outbox_get,
+    outbox_status,
+    outbox_visible,
+    unread_count,
+)
+from psdesk.notifications.services import notification_mark_read, outbox_replay
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    items = list(notification_list(user=request.user)[:100])
+    return render(request, "notifications/inbox.html", {"items": items, "unread": unread_count(user=request.user)})
+
+
+@require_POST
+def mark_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    notification_mark_read(user=request.user, notification_ids=ids or None)
+    return redirect("notifications:inbox")
+
+
+@permission_required("notifications.view_outbox", raise_exception=True)
+def outbox(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    target = request.GET.get("target", "")[:32]
+    qs = outbox_visible(user=request.user).order_by("-id")
+    if status in OutboxStatus.values:
+        qs = qs.filter(status=status)
+    if target:
+        qs = qs.filter(target=target)
+    rows = [(m, outbox_explain(m)) for m in qs[:100]]
+    return render(
+        request,
+        "notifications/outbox.html",
+        {
+            "targets": outbox_status(user=request.user),
+            "rows": rows,
+            "status": status,
+            "target": target,
+            "statuses": OutboxStatus.choices,
+        },
+    )
+
+
+@permission_required("notifications.view_outbox", raise_exception=True)
+def outbox_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    try:
+        msg = outbox_get(user=request.user, message_id=message_id)
+    except DomainError:
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    return render(
+        request,
+        "notifications/outbox_detail.html",
+        {
+            "msg": msg,
+            "why": outbox_explain(msg),
+            "attempts": msg.attempt_log.all(),
+            "can_replay": request.user.has_perm("notifications.replay_outbox"),
+        },
+    )
+
+
+@require_POST
+@permission_required("notifications.replay_outbox", raise_exception=True)
+def outbox_replay_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    try:
+        outbox_get(user=request.user, message_id=message_id)
+        outbox_replay(message_id=message_id, actor=request.user)
+        messages.success(request, "Queued again.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("notifications:outbox_detail", message_id=message_id)
