@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.db import models
 
-if TYPE_CHECKING:
-    from psdesk.catalog.models import Sku
 
-
-class SkuQuerySet(models.QuerySet["Sku"]):
+class SkuQuerySet(models.QuerySet[Any]):
     def active(self) -> SkuQuerySet:
         return self.filter(active=True)
 

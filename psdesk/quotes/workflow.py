@@ -1,0 +1,62 @@
+"""The quote lifecycle: draft -> sent -> signed, or cancelled from draft or sent; a sent quote may go
+back to draft for revision. Signed and cancelled are terminal (a signed quote is never edited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psdesk.core import clock
+from psdesk.core.workflow import Move, MoveContext, Workflow
+from psdesk.quotes.choices import QuoteStatus
+
+Q = QuoteStatus
+CHANGE = "quotes.change_quote"
+
+
+def has_lines(quote: Any, ctx: MoveContext) -> str | None:
+    if not quote.lines.exists():
+        return "Add at least one SKU line before sending the quote."
+    return None
+
+
+def signature_recorded(quote: Any, ctx: MoveContext) -> str | None:
+    """Marking signed needs the signer's name and a signature date that is not in the future."""
+    import datetime
+
+    signer = str(ctx.data.get("signer_name") or "").strip()
+    signed_on = ctx.data.get("signed_on")
+    if not signer:
+        return "Enter the name of the customer's signer."
+    if not isinstance(signed_on, datetime.date):
+        return "Enter the date the order form was signed."
+    if signed_on > clock.today():
+        return "The signature date cannot be in the future."
+    return None
+
+
+def opportunity_open(quote: Any, ctx: MoveContext) -> str | None:
+    from psdesk.crm.choices import TERMINAL_STAGES
+
+    if quote.opportunity.stage in TERMINAL_STAGES:
+        return f"The opportunity is {quote.opportunity.get_stage_display()}; its quotes are frozen."
+    return None
+
+
+QUOTE_WORKFLOW = Workflow(
+    "quotes",
+    field="state",
+    states=Q.choices,
+    moves=[
+        Move("send", frozenset({Q.DRAFT}), Q.SENT, "Send to customer", CHANGE, guards=[opportunity_open, has_lines]),
+        Move("revise", frozenset({Q.SENT}), Q.DRAFT, "Back to draft", CHANGE, guards=[opportunity_open]),
+        Move(
+            "mark_signed",
+            frozenset({Q.SENT}),
+            Q.SIGNED,
+            "Mark signed",
+            "quotes.sign_quote",
+            guards=[opportunity_open, signature_recorded],
+        ),
+        Move("cancel", frozenset({Q.DRAFT, Q.SENT}), Q.CANCELLED, "Cancel", CHANGE, needs_reason=True),
+    ],
+)
