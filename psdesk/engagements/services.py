@@ -250,6 +250,12 @@ def scheduling_intake_update(
             code="stale",
             details={"expected_version": expected_version, "current_version": intake.version},
         )
+    start = values.get("start_window_from", intake.start_window_from)
+    end = values.get("start_window_to", intake.start_window_to)
+    if start and end and end < start:
+        raise ValidationFailed(
+            "start_window_to: the start window ends before it begins", details={"field": "intake.start_window_to"}
+        )
     before = {k: getattr(intake, k) for k in values if getattr(intake, k) != values[k]}
     after = {k: values[k] for k in before}
     if not before:

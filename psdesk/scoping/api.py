@@ -1,0 +1,441 @@
+"""REST endpoints for scoping: service types, calculator requests, SSOT answers, the draft
+estimate, the scheduling intake, Ask PS and PubSec access requests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from psdesk.core.api import errors
+from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.engagements.models import Engagement, SchedulingIntake
+from psdesk.engagements.services import scheduling_intake_update
+from psdesk.scoping.effort import EffortDiff, EffortResult
+from psdesk.scoping.selectors import draft_estimate, service_type_list, ssot_can_edit, ssot_rows
+from psdesk.scoping.services import (
+    NewCustomer,
+    ask_ps_submit,
+    pubsec_access_decide,
+    pubsec_access_request,
+    scoping_request_submit,
+    ssot_answer_set,
+)
+
+router = Router(tags=["scoping"])
+
+
+class QuestionOut(Schema):
+    key: str
+    text: str
+    answer_type: str
+    choices: list[str]
+    multiple: bool
+    example: str
+    rationale: str
+    required: bool
+
+
+class ServiceTypeOut(Schema):
+    key: str
+    name: str
+    description: str
+    questions: list[QuestionOut]
+
+    @staticmethod
+    def resolve_questions(obj: Any) -> list[Any]:
+        return list(obj.questions.all())
+
+
+class NewCustomerIn(Schema):
+    name: str = Field(..., max_length=200)
+    territory_id: int | None = None
+    segment: str = Field("", max_length=16)
+    country: str = Field("US", max_length=2)
+    timezone: str = Field("", max_length=64)
+
+
+class ScopingRequestIn(Schema):
+    account_id: int | None = None
+    new_customer: NewCustomerIn | None = None
+    opportunity_id: int | None = None
+    us_public_sector: bool = False
+    service_types: list[str] = Field(..., max_length=10)
+    answers: dict[str, dict[str, Any]] = {}
+    intake: dict[str, Any] = {}
+
+
+class ScopingRequestOut(Schema):
+    engagement_id: int
+    title: str
+    state: str
+    em: str | None
+    labels: list[str]
+    created: bool
+    duplicate: bool
+
+
+class SsotRowOut(Schema):
+    id: int
+    service_type: str
+    key: str
+    question: str
+    response: str
+    example: str
+    rationale: str
+    required: bool
+    answer_type: str
+    choices: list[str]
+    version: int
+    updated_at: datetime
+
+
+class SsotTableOut(Schema):
+    engagement_id: int
+    can_edit: bool
+    missing_required: list[str]
+    rows: list[SsotRowOut]
+
+
+class AnswerIn(Schema):
+    response: str | bool | int | float | None
+    expected_version: int | None = None
+
+
+class LineOut(Schema):
+    service_type: str
+    activity: str
+    description: str
+    role: str
+    hours: Decimal
+    delivery: str
+    provenance: list[str]
+
+
+class RemovedOut(Schema):
+    service_type: str
+    activity: str
+    reason: str
+
+
+class EstimateOut(Schema):
+    engagement_id: int
+    total_hours: Decimal
+    hours_by_role: dict[str, Decimal]
+    lines: list[LineOut]
+    removed: list[RemovedOut]
+
+
+class ChangeOut(Schema):
+    service_type: str
+    activity: str
+    description: str
+    status: str
+    before_hours: Decimal
+    after_hours: Decimal
+    delta: Decimal
+    provenance: list[str]
+
+
+class DiffOut(Schema):
+    before_total: Decimal
+    after_total: Decimal
+    delta: Decimal
+    changes: list[ChangeOut]
+
+
+class AnswerOut(Schema):
+    row: SsotRowOut
+    diff: DiffOut
+
+
+class IntakeOut(Schema):
+    engagement_id: int
+    contacts: list[dict[str, str]]
+    skills_needed: list[str]
+    start_window_from: date | None
+    start_window_to: date | None
+    delivery_mode: str
+    timezone: str
+    security_requirements: str
+    us_citizenship_required: bool
+    clearance_required: str
+    pricing_model: str
+    partner_staffing_allowed: bool | None
+    sow_po_number: str
+    customer_readiness: str
+    em_checklist: list[dict[str, Any]]
+    version: int
+
+
+class IntakeIn(Schema):
+    changes: dict[str, Any]
+    expected_version: int | None = None
+
+
+class AskPsIn(Schema):
+    kind: str = Field(..., max_length=16)
+    subject: str = Field(..., max_length=200)
+    body: str = Field(..., max_length=10_000)
+    account_id: int | None = None
+
+
+class AskPsOut(Schema):
+    id: int
+    kind: str
+    route: str
+    routed_to: str | None
+    created_at: datetime
+
+
+class AccessRequestIn(Schema):
+    justification: str = Field(..., max_length=5000)
+
+
+class AccessDecisionIn(Schema):
+    grant: bool
+    reason: str = Field("", max_length=5000)
+
+
+class AccessRequestOut(Schema):
+    id: int
+    user: str
+    status: str
+    decided_by: str | None
+    decision_reason: str
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("Your role may not do this.")
+
+
+def _engagement(request: HttpRequest, engagement_id: int) -> Engagement:
+    eng = (
+        Engagement.objects.visible_to(request.user)
+        .select_related("account", "opportunity", "em")
+        .filter(pk=engagement_id)
+        .first()
+    )
+    if eng is None:
+        raise NotFound(f"engagement {engagement_id} not found")
+    return eng
+
+
+def _row_out(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "service_type": r.service_type,
+        "key": r.key,
+        "question": r.text,
+        "response": r.response,
+        "example": r.example,
+        "rationale": r.rationale,
+        "required": r.required,
+        "answer_type": r.answer_type,
+        "choices": r.choices,
+        "version": r.version,
+        "updated_at": r.updated_at,
+    }
+
+
+def _estimate_out(eng_id: int, result: EffortResult) -> dict[str, Any]:
+    return {
+        "engagement_id": eng_id,
+        "total_hours": result.total_hours,
+        "hours_by_role": result.hours_by_role(),
+        "lines": [
+            {
+                **{k: getattr(ln, k) for k in ("service_type", "activity", "description", "role", "hours", "delivery")},
+                "provenance": list(ln.provenance),
+            }
+            for ln in result.lines
+        ],
+        "removed": [
+            {"service_type": r.service_type, "activity": r.activity, "reason": r.reason} for r in result.removed
+        ],
+    }
+
+
+def _diff_out(diff: EffortDiff) -> dict[str, Any]:
+    return {
+        "before_total": diff.before_total,
+        "after_total": diff.after_total,
+        "delta": diff.delta,
+        "changes": [
+            {
+                "service_type": c.service_type,
+                "activity": c.activity,
+                "description": c.description,
+                "status": c.status,
+                "before_hours": c.before_hours,
+                "after_hours": c.after_hours,
+                "delta": c.delta,
+                "provenance": list(c.provenance),
+            }
+            for c in diff.changes
+        ],
+    }
+
+
+def _intake_out(intake: SchedulingIntake) -> dict[str, Any]:
+    from psdesk.engagements.services import INTAKE_FIELDS
+
+    return {
+        "engagement_id": intake.engagement_id,
+        "version": intake.version,
+        **{f: getattr(intake, f) for f in INTAKE_FIELDS},
+    }
+
+
+@router.get("/scoping/service-types", response={200: list[ServiceTypeOut], **errors(401, 403)})
+def list_service_types(request: HttpRequest) -> Any:
+    """The questionnaires: service types with their questions (example, rationale, required)."""
+    _require(request, "scoping.view_servicetype")
+    return list(service_type_list())
+
+
+@router.post(
+    "/scoping/requests", response={200: ScopingRequestOut, 201: ScopingRequestOut, **errors(400, 401, 403, 404, 422)}
+)
+def create_request(request: HttpRequest, payload: ScopingRequestIn) -> Any:
+    """Submit a Services Calculator request (same validation as the form). 201 with the new
+    engagement; 200 with the existing one when the same request was submitted within a minute."""
+    nc = payload.new_customer
+    result = scoping_request_submit(
+        requester=request.user,
+        service_types=payload.service_types,
+        answers=payload.answers,
+        account_id=payload.account_id,
+        new_customer=NewCustomer(**nc.dict()) if nc is not None else None,
+        opportunity_id=payload.opportunity_id,
+        us_public_sector=payload.us_public_sector,
+        intake=payload.intake,
+    )
+    eng = result.engagement
+    out = {
+        "engagement_id": eng.pk,
+        "title": eng.title,
+        "state": eng.state,
+        "em": eng.em.username if eng.em else None,
+        "labels": list(eng.labels.values_list("name", flat=True)),
+        "created": result.created,
+        "duplicate": not result.created,
+    }
+    return Status(201 if result.created else 200, out)
+
+
+@router.get("/scoping/engagements/{engagement_id}/ssot", response={200: SsotTableOut, **errors(401, 403, 404)})
+def get_ssot(request: HttpRequest, engagement_id: int) -> Any:
+    """The engagement's SSOT table (question / response / example / rationale; required rows)."""
+    _require(request, "scoping.view_ssotrow")
+    eng = _engagement(request, engagement_id)
+    rows = ssot_rows(engagement=eng)
+    from psdesk.scoping.answers import is_answered
+
+    return {
+        "engagement_id": eng.pk,
+        "can_edit": ssot_can_edit(user=request.user, engagement=eng),
+        "missing_required": [r.text for r in rows if r.required and not is_answered(r.response)],
+        "rows": [_row_out(r) for r in rows],
+    }
+
+
+@router.patch(
+    "/scoping/engagements/{engagement_id}/ssot/{row_id}",
+    response={200: AnswerOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def answer_ssot(request: HttpRequest, engagement_id: int, row_id: int, payload: AnswerIn) -> Any:
+    """Record a customer response; returns the row and the estimate diff. 409 on a stale
+    `expected_version`; 422 when the answer does not fit the question."""
+    _require(request, "scoping.change_ssotrow")
+    eng = _engagement(request, engagement_id)
+    if not eng.ssot_rows.filter(pk=row_id).exists():
+        raise NotFound(f"SSOT row {row_id} not found")
+    result = ssot_answer_set(
+        row_id=row_id, response=payload.response, actor=request.user, expected_version=payload.expected_version
+    )
+    return {"row": _row_out(result.row), "diff": _diff_out(result.diff)}
+
+
+@router.get("/scoping/engagements/{engagement_id}/estimate", response={200: EstimateOut, **errors(401, 403, 404, 422)})
+def get_estimate(request: HttpRequest, engagement_id: int) -> Any:
+    """Run the effort model over the current answers: lines with provenance."""
+    _require(request, "scoping.view_ssotrow")
+    eng = _engagement(request, engagement_id)
+    return _estimate_out(eng.pk, draft_estimate(engagement=eng))
+
+
+@router.get("/scoping/engagements/{engagement_id}/intake", response={200: IntakeOut, **errors(401, 403, 404)})
+def get_intake(request: HttpRequest, engagement_id: int) -> Any:
+    _require(request, "scoping.view_ssotrow")
+    eng = _engagement(request, engagement_id)
+    intake = SchedulingIntake.objects.filter(engagement=eng).first()
+    if intake is None:
+        raise NotFound(f"engagement {engagement_id} has no scheduling intake")
+    return _intake_out(intake)
+
+
+@router.patch(
+    "/scoping/engagements/{engagement_id}/intake", response={200: IntakeOut, **errors(400, 401, 403, 404, 409, 422)}
+)
+def update_intake(request: HttpRequest, engagement_id: int, payload: IntakeIn) -> Any:
+    """Change scheduling-intake fields (account team and EM; audited; 409 when stale)."""
+    _require(request, "scoping.change_ssotrow")
+    eng = _engagement(request, engagement_id)
+    if not ssot_can_edit(user=request.user, engagement=eng):
+        raise PermissionDenied("Only the account team and the engagement manager may edit the intake.")
+    intake = scheduling_intake_update(
+        engagement=eng, data=payload.changes, actor=request.user, expected_version=payload.expected_version
+    )
+    return _intake_out(intake)
+
+
+@router.post("/scoping/ask-ps", response={201: AskPsOut, **errors(400, 401, 404, 422)})
+def ask_ps(request: HttpRequest, payload: AskPsIn) -> Any:
+    """Ask PS: general → PS channel; about an account → its territory's EM (PubSec → private channel)."""
+    req = ask_ps_submit(
+        asker=request.user, kind=payload.kind, subject=payload.subject, body=payload.body, account_id=payload.account_id
+    )
+    return Status(
+        201,
+        {
+            "id": req.pk,
+            "kind": req.kind,
+            "route": req.route,
+            "routed_to": req.routed_to.username if req.routed_to else None,
+            "created_at": req.created_at,
+        },
+    )
+
+
+def _access_out(req: Any) -> dict[str, Any]:
+    return {
+        "id": req.pk,
+        "user": req.user.username,
+        "status": req.status,
+        "decided_by": req.decided_by.username if req.decided_by else None,
+        "decision_reason": req.decision_reason,
+    }
+
+
+@router.post("/scoping/pubsec-access-requests", response={201: AccessRequestOut, **errors(400, 401, 409, 422)})
+def request_pubsec_access(request: HttpRequest, payload: AccessRequestIn) -> Any:
+    """Ask to join US Public Sector; a PS Ops Manager decides."""
+    return Status(201, _access_out(pubsec_access_request(user=request.user, justification=payload.justification)))
+
+
+@router.post(
+    "/scoping/pubsec-access-requests/{request_id}/decision",
+    response={200: AccessRequestOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def decide_pubsec_access(request: HttpRequest, request_id: int, payload: AccessDecisionIn) -> Any:
+    """Grant or deny (PS Ops Manager, `accounts.grant_pubsec`; denying needs a reason)."""
+    return _access_out(
+        pubsec_access_decide(request_id=request_id, grant=payload.grant, actor=request.user, reason=payload.reason)
+    )
