@@ -11,6 +11,7 @@ class EstimatesConfig(AppConfig):
     label = "estimates"
     verbose_name = "Estimates"
     default_auto_field = "django.db.models.BigAutoField"
+    nav = [("Estimates", "estimates:index", "estimates.view_estimateversion")]
     role_permissions = {
         "engagement_manager": [*_COST, "edit_estimate"],
         "technical_architect": [*_COST, "review_estimate"],

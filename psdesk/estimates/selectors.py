@@ -61,6 +61,21 @@ def version_lines(version: EstimateVersion) -> list[EstimateLine]:
     return list(version.lines.order_by("position"))
 
 
+def latest_versions(*, user: Any, limit: int = 100) -> list[EstimateVersion]:
+    """The newest version of each visible engagement, most recently updated first (two queries)."""
+    from django.db.models import Max
+
+    newest = EstimateVersion.objects.visible_to(user).values("engagement_id").annotate(n=Max("number")).order_by()
+    pairs = {(row["engagement_id"], row["n"]) for row in newest}
+    qs = (
+        EstimateVersion.objects.visible_to(user)
+        .filter(engagement_id__in={e for e, _ in pairs})
+        .select_related("engagement", "engagement__account")
+        .order_by("-updated_at", "-id")
+    )
+    return [v for v in qs if (v.engagement_id, v.number) in pairs][: max(1, min(limit, 200))]
+
+
 def latest_version(engagement: Any) -> EstimateVersion | None:
     return EstimateVersion.objects.filter(engagement=engagement).order_by("-number").first()
 

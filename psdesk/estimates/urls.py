@@ -7,6 +7,7 @@ from psdesk.estimates import views
 app_name = "estimates"
 E = "engagements/<int:engagement_id>/"
 urlpatterns = [
+    path("", views.index, name="index"),
     path(E, views.engagement, name="engagement"),
     path(E + "versions/new", views.version_new, name="version_new"),
     path(E + "versions/<int:version_id>/", views.version, name="version"),

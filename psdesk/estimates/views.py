@@ -43,6 +43,17 @@ def _refused(request: HttpRequest, exc: DomainError, to: str) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
+def index(request: HttpRequest) -> HttpResponse:
+    """The latest estimate version of each engagement you may see, most recently changed first."""
+    ctx = {
+        "versions": selectors.latest_versions(user=request.user, limit=100),
+        "see_cost": request.user.has_perm(COST),
+        "target": selectors.policy_get().target_margin,
+    }
+    return render(request, "estimates/index.html", ctx)
+
+
+@permission_required(VIEW, raise_exception=True)
 def engagement(request: HttpRequest, engagement_id: int) -> HttpResponse:
     eng = _engagement(request, engagement_id)
     versions = selectors.version_list(user=request.user, engagement_id=eng.pk)

@@ -66,6 +66,8 @@ def test_an_em_creates_edits_shares_and_compares_on_the_pages(people: Any, straw
     v2 = EstimateVersion.objects.get(number=2)
     page = c.get(f"{base}compare", {"a": v1.pk, "b": v2.pk}).content.decode()
     assert "Compare v1 → v2" in page
+    index = c.get("/estimates/").content.decode()
+    assert f'href="{base}versions/{v2.pk}/">v2</a>' in index and ">v1<" not in index
     x = c.get(f"{base}versions/{v2.pk}/estimate.xlsx", {"variant": "internal"})
     assert x.status_code == 200 and x["Content-Type"].startswith("application/vnd.openxmlformats")
 
