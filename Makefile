@@ -4,12 +4,14 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Tests also read PDFs (poppler), drive a real browser and open DOCX/XLSX in an independent reader.
+TEST_APT_PACKAGES := $(APT_PACKAGES) chromium poppler-utils libreoffice-writer-nogui
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint install system-deps migrate demo serve worker clean diagrams
+.PHONY: run test bench lint install system-deps test-system-deps apt-install migrate demo serve worker clean diagrams
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -24,10 +26,16 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages for PDFs (WeasyPrint), PDF inspection and browser tests. Installs when root and
-# something is missing; otherwise prints the command to run.
+# Debian packages (WeasyPrint for PDFs; more for tests). Installs when root and something is
+# missing; otherwise prints the command to run.
 system-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@$(MAKE) --no-print-directory apt-install PKGS="$(APT_PACKAGES)"
+
+test-system-deps:
+	@$(MAKE) --no-print-directory apt-install PKGS="$(TEST_APT_PACKAGES)"
+
+apt-install:
+	@missing=$$(for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages: $$missing"; \
@@ -49,7 +57,7 @@ run: system-deps migrate
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
 
-test: system-deps install
+test: test-system-deps install
 	$(BIN)/pytest -q -p xdist -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: install
