@@ -166,3 +166,8 @@ def transition_engagement(request: HttpRequest, engagement_id: int, payload: Tra
         expected_version=payload.expected_version,
     )
     return engagement_get(user=request.user, engagement_id=engagement_id)
+
+
+from psdesk.board.label_api import label_router  # noqa: E402  side labels, approvals, SLA (issue 6)
+
+router.add_router("", label_router)

@@ -13,3 +13,9 @@ class BoardConfig(AppConfig):
         from psdesk.notifications.hooks import board_after_move
 
         register_after_move(board_after_move)
+
+        from psdesk.approvals.services import register_after_decision
+        from psdesk.board.approval_flow import approve_when_complete, sla_after_move
+
+        register_after_move(sla_after_move)
+        register_after_decision(approve_when_complete)

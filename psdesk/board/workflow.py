@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from psdesk.board.approval_flow import approvals_complete
+from psdesk.board.labels import rdm_approved
 from psdesk.core.workflow import Move, MoveContext, Workflow
 from psdesk.crm.choices import OpportunityStage
 from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
@@ -54,7 +56,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
         # extension point: estimates add "customer agreed" and "TA approved over threshold"
         Move("start_sow", frozenset({S.ESTIMATE_FEEDBACK}), S.SOW_WIP, "Start SOW", MOVE, guards=[estimate_agreed_and_ta_approved]),  # noqa: E501
         # extension point: sows/approvals add SOW draft, terms, cost estimate, RDM approval, reviews
-        Move("submit_for_approval", frozenset({S.SOW_WIP}), S.READY_FOR_APPROVAL, "Submit for approval", MOVE),
+        Move("submit_for_approval", frozenset({S.SOW_WIP}), S.READY_FOR_APPROVAL, "Submit for approval", MOVE, guards=[rdm_approved]),  # noqa: E501
         Move(
             "send_back",
             frozenset({S.READY_FOR_APPROVAL}),
@@ -64,7 +66,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             needs_reason=True,
         ),
         # extension point: approvals add "PS Leadership and Revenue approved the current hash"
-        Move("approve", frozenset({S.READY_FOR_APPROVAL}), S.APPROVED, "Approve", None, system_only=True),
+        Move("approve", frozenset({S.READY_FOR_APPROVAL}), S.APPROVED, "Approve", None, system_only=True, guards=[approvals_complete]),  # noqa: E501
         Move("hold", frozenset(OPEN_STATES), S.ON_HOLD, "Put on hold", MOVE, needs_reason=True),
         Move(
             "resume",

@@ -1,0 +1,211 @@
+"""REST endpoints for side-label moves, approvals and SLA state of one engagement. Mounted by
+psdesk/board/api.py. Every endpoint first resolves the engagement the user may see (404 otherwise,
+also for PubSec engagements to non-members)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from psdesk.approvals.models import ApprovalRequest
+from psdesk.approvals.services import approval_decide, approval_request
+from psdesk.board.approval_flow import engagement_approval_states, engagement_content_hash
+from psdesk.board.labels import LABEL_WORKFLOWS, SCOPE_COLOURS, label_move, label_moves_available
+from psdesk.board.selectors import engagement_get
+from psdesk.core.api import errors
+from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.engagements.models import EngagementLabel
+from psdesk.sla.selectors import timers_for_target
+
+label_router = Router(tags=["engagements"])
+
+
+def _visible(request: HttpRequest, engagement_id: int) -> Any:
+    if not request.user.has_perm("engagements.view_engagement"):
+        raise PermissionDenied("Your role may not do this.")
+    return engagement_get(user=request.user, engagement_id=engagement_id)
+
+
+# --- labels ------------------------------------------------------------------------------------
+class LabelOut(Schema):
+    name: str
+    scope: str
+    colour: str
+
+
+class LabelMoveOption(Schema):
+    scope: str
+    action: str
+    label: str
+    target: str
+
+
+class LabelsOut(Schema):
+    labels: list[LabelOut]
+    moves: list[LabelMoveOption]
+
+
+class LabelMoveIn(Schema):
+    scope: str = Field(..., max_length=50)
+    action: str = Field(..., max_length=64)
+    reason: str = Field("", max_length=2000)
+
+
+def _labels(eng: Any, user: Any) -> dict[str, Any]:
+    rows = list(EngagementLabel.objects.filter(engagement=eng).order_by("scope", "name"))
+    return {
+        "labels": [{"name": r.name, "scope": r.scope, "colour": SCOPE_COLOURS.get(r.scope, "#888888")} for r in rows],
+        "moves": label_moves_available(eng, user, {r.scope: r.name for r in rows if r.scope in LABEL_WORKFLOWS}),
+    }
+
+
+@label_router.get("/engagements/{engagement_id}/labels", response={200: LabelsOut, **errors(401, 403, 404)})
+def get_labels(request: HttpRequest, engagement_id: int) -> Any:
+    """The card's labels (with scope colours) and the side-label moves you may make now."""
+    eng = _visible(request, engagement_id)
+    return _labels(eng, request.user)
+
+
+@label_router.post(
+    "/engagements/{engagement_id}/labels/moves", response={200: LabelsOut, **errors(400, 401, 403, 404, 409, 422)}
+)
+def move_label(request: HttpRequest, engagement_id: int, payload: LabelMoveIn) -> Any:
+    """Apply a side-label move (e.g. scope `RDM`, action `approve`). 400 unknown scope/action;
+    403 your role may not; 409 not allowed from the current label (reason in `message`)."""
+    _visible(request, engagement_id)
+    label_move(
+        engagement_id=engagement_id,
+        scope=payload.scope,
+        action=payload.action,
+        actor=request.user,
+        reason=payload.reason,
+    )
+    eng = engagement_get(user=request.user, engagement_id=engagement_id)
+    return _labels(eng, request.user)
+
+
+# --- approvals ---------------------------------------------------------------------------------
+class ApprovalStateOut(Schema):
+    kind: str
+    label: str
+    state: str
+    request_id: int | None
+    content_hash: str | None
+
+
+class ApprovalsOut(Schema):
+    content_hash: str
+    approvals: list[ApprovalStateOut]
+
+
+class ApprovalRequestIn(Schema):
+    kind: str = Field(..., max_length=20)
+    note: str = Field("", max_length=5000)
+
+
+class ApprovalRequestOut(Schema):
+    id: int
+    kind: str
+    status: str
+    content_hash: str
+    requester_id: int
+    created_at: datetime
+
+
+class DecisionIn(Schema):
+    approve: bool
+    content_hash: str = Field(..., min_length=1, max_length=64)
+    comment: str = Field("", max_length=5000)
+
+
+class DecisionOut(Schema):
+    id: int
+    request_id: int
+    approve: bool
+    content_hash: str
+    decided_at: datetime
+    engagement_state: str
+
+
+def _approvals(eng: Any) -> dict[str, Any]:
+    h = engagement_content_hash(eng)
+    return {"content_hash": h, "approvals": engagement_approval_states(eng, h)}
+
+
+@label_router.get("/engagements/{engagement_id}/approvals", response={200: ApprovalsOut, **errors(401, 403, 404)})
+def get_approvals(request: HttpRequest, engagement_id: int) -> Any:
+    """The current content hash and, per kind, whether it is approved on it, pending, rejected,
+    stale (approved on an older hash) or not requested."""
+    return _approvals(_visible(request, engagement_id))
+
+
+@label_router.post(
+    "/engagements/{engagement_id}/approvals",
+    response={201: ApprovalRequestOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def request_approval(request: HttpRequest, engagement_id: int, payload: ApprovalRequestIn) -> Any:
+    """Request an approval of the engagement's current content. 422 unknown kind; 403 your role
+    may not request approvals."""
+    eng = _visible(request, engagement_id)
+    req = approval_request(
+        kind=payload.kind,
+        target=eng,
+        content_hash=engagement_content_hash(eng),
+        requester=request.user,
+        note=payload.note,
+    )
+    return Status(201, req)
+
+
+@label_router.post(
+    "/engagements/{engagement_id}/approvals/{request_id}/decision",
+    response={200: DecisionOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def decide_approval(request: HttpRequest, engagement_id: int, request_id: int, payload: DecisionIn) -> Any:
+    """Approve or reject, on the content hash you reviewed. 403 without the kind's permission or
+    on your own request; 409 when the content changed (stale hash) or already decided."""
+    eng = _visible(request, engagement_id)
+    if not ApprovalRequest.objects.for_target(eng).filter(pk=request_id).exists():
+        raise NotFound(f"approval request {request_id} not found")
+    decision = approval_decide(
+        request_id=request_id,
+        decider=request.user,
+        approve=payload.approve,
+        content_hash=payload.content_hash,
+        comment=payload.comment,
+    )
+    eng.refresh_from_db(fields=["state"])
+    return {
+        "id": decision.pk,
+        "request_id": request_id,
+        "approve": decision.approve,
+        "content_hash": decision.content_hash,
+        "decided_at": decision.decided_at,
+        "engagement_state": eng.state,
+    }
+
+
+# --- SLA ---------------------------------------------------------------------------------------
+class TimerOut(Schema):
+    id: int
+    policy_key: str
+    policy_name: str
+    unit: str
+    state: str
+    status: str
+    outcome: str
+    started_at: datetime
+    due_at: datetime | None
+    hours_left: float
+
+
+@label_router.get("/engagements/{engagement_id}/sla", response={200: list[TimerOut], **errors(401, 403, 404)})
+def get_sla(request: HttpRequest, engagement_id: int, include_stopped: bool = False) -> Any:
+    """The engagement's SLA timers with business hours left (negative when overdue)."""
+    eng = _visible(request, engagement_id)
+    return timers_for_target(eng, include_stopped=include_stopped)
