@@ -32,3 +32,9 @@ class SchedulingConfig(AppConfig):
         "sales_manager": _view,
         "deal_desk": _view,
     }
+
+    def ready(self) -> None:
+        from psdesk.crm.services import register_after_stage_move
+        from psdesk.scheduling.services import on_opportunity_stage
+
+        register_after_stage_move(on_opportunity_stage)

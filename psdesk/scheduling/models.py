@@ -123,6 +123,11 @@ class ForecastPolicy(models.Model):
     whatif_close_in_days = models.PositiveSmallIntegerField(
         default=30, help_text="expected close of a what-if without an opportunity close date"
     )
+    intake_skill_level = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="level required for a skill named in the scheduling intake (which has no levels)",
+    )
     weekly_hours_pse = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("24"))
     weekly_hours_pm = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("4"))
     weekly_hours_ta = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("8"))

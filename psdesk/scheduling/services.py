@@ -231,12 +231,123 @@ def _import_row(row: dict[str, str]) -> None:
         ConsultantSkill.objects.create(consultant=c, skill=skill, level=lvl)
 
 
+# --- demand from the agreed estimate and the scheduling intake ------------------------------------
+
+SERVICE_KEYWORDS = (
+    ("migrat", ServiceType.MIGRATION),
+    ("ci", ServiceType.CICD),
+    ("assess", ServiceType.ASSESSMENT),
+    ("health", ServiceType.ASSESSMENT),
+    ("advis", ServiceType.ADVISORY),
+    ("educ", ServiceType.EDUCATION),
+    ("train", ServiceType.EDUCATION),
+    ("impl", ServiceType.IMPLEMENTATION),
+)
+
+
+def service_type_guess(text: str) -> str:
+    """Map an estimate line's free-text service type onto ServiceType (OTHER when nothing matches)."""
+    t = (text or "").lower()
+    if t in ServiceType.values:
+        return t
+    return next((st for key, st in SERVICE_KEYWORDS if key in t), ServiceType.OTHER)
+
+
+@dataclass
+class Derived:
+    """What scheduling can read from other apps about an engagement (all optional)."""
+
+    lines: list[LineIn]
+    service_type: str = ServiceType.OTHER
+    desired_start: date | None = None
+    desired_end: date | None = None
+    requires_clearance: bool | None = None
+    delivery_mode: str = "remote"
+
+
+def demand_from_engagement(engagement: Engagement) -> Derived:
+    """Role-hours from the customer-agreed estimate version (EM hours are pre-sales, so skipped) and
+    skills, start window and clearance from the scheduling intake. `lines` is empty when there is no
+    agreed estimate; the intake's skills (names only) are required at the policy's level on every
+    PSE and TA line, and only skills scheduling knows are kept."""
+    from psdesk.estimates.selectors import agreed_version
+
+    version = agreed_version(engagement)
+    hours: dict[str, Decimal] = {}
+    kinds: dict[str, Decimal] = {}
+    if version is not None:
+        for ln in version.lines.all():
+            if ln.role in ConsultantRole.values:
+                hours[ln.role] = hours.get(ln.role, Decimal("0")) + ln.hours
+            st = service_type_guess(ln.service_type)
+            kinds[st] = kinds.get(st, Decimal("0")) + ln.hours
+    intake = getattr(engagement, "scheduling_intake", None) if hasattr(engagement, "scheduling_intake") else None
+    skills: dict[str, int] = {}
+    if intake is not None:
+        known = set(Skill.objects.filter(name__in=list(intake.skills_needed or [])).values_list("name", flat=True))
+        level = int(policy_get().intake_skill_level)
+        skills = {k: level for k in intake.skills_needed or [] if k in known}
+    lines = [
+        LineIn(role, h, None, dict(skills) if role in (ConsultantRole.PSE, ConsultantRole.TA) else {})
+        for role, h in sorted(hours.items())
+    ]
+    out = Derived(lines, max(kinds, key=lambda k: kinds[k]) if kinds else ServiceType.OTHER)
+    if intake is not None:
+        out.desired_start, out.desired_end = intake.start_window_from, intake.start_window_to
+        needs = bool(intake.us_citizenship_required or intake.clearance_required)
+        out.requires_clearance = True if needs or engagement.account.us_public_sector else None
+        out.delivery_mode = "onsite" if intake.delivery_mode == "onsite" else "remote"
+    return out
+
+
+def on_opportunity_stage(applied: Any, ctx: Any) -> None:
+    """CRM after-stage hook (runs in the stage move's transaction): stage 5+ adds tentative demand
+    when an agreed estimate gives role-hours; Closed Won promotes it (or queues the project) and
+    recomputes the forecast; Closed Lost removes it. Missing role-hours never block the CRM move:
+    the opportunity is then listed by `demand_from_pipeline` as needing role-hours."""
+    opp = applied.obj
+    entry = QueueEntry.objects.filter(opportunity=opp).exclude(status=QueueStatus.REMOVED).first()
+    if applied.target == OpportunityStage.CLOSED_WON and entry is not None and entry.kind == DemandKind.TENTATIVE:
+        demand_from_pipeline(actor=ctx.actor)
+        return
+    if applied.target not in (*PIPELINE_STAGES, OpportunityStage.CLOSED_WON):
+        if entry is not None and entry.kind == DemandKind.TENTATIVE:
+            demand_from_pipeline(actor=ctx.actor)
+        return
+    if entry is not None:
+        return
+    eng = opp.engagements.select_related("account").first()
+    if eng is None:
+        return
+    derived = demand_from_engagement(eng)
+    if not derived.lines:
+        return
+    won = applied.target == OpportunityStage.CLOSED_WON
+    try:
+        with transaction.atomic():
+            queue_enter(
+                role_hours=derived.lines,
+                actor=ctx.actor,
+                engagement=eng,
+                opportunity=opp,
+                kind=DemandKind.COMMITTED if won else DemandKind.TENTATIVE,
+                closed_won_at=clock.now() if won else None,
+                service_type=derived.service_type,
+                desired_start=derived.desired_start,
+                desired_end=derived.desired_end,
+                requires_clearance=derived.requires_clearance,
+                delivery_mode=derived.delivery_mode,
+            )
+    except ValidationFailed:
+        return  # bad derived data must not block the sale; the coordinator enters it by hand
+
+
 # --- the queue -----------------------------------------------------------------------------------
 
 
 def queue_enter(
     *,
-    role_hours: Sequence[LineIn],
+    role_hours: Sequence[LineIn] | None,
     actor: Any = None,
     engagement: Engagement | None = None,
     opportunity: Opportunity | None = None,
@@ -251,14 +362,29 @@ def queue_enter(
     requires_clearance: bool | None = None,
     delivery_mode: str = "remote",
 ) -> QueueEntry:
-    """Put a project in the delivery queue with its role-hours (until the estimates app provides the
-    agreed estimate, role-hours are given here). Committed entries need `closed_won_at`; tentative
+    """Put a project in the delivery queue with its role-hours: given here, or (when `role_hours`
+    is None and an engagement is named) taken from the customer-agreed estimate version.
+    Committed entries need `closed_won_at`; tentative
     ones need a stage 5+ opportunity. PubSec accounts require cleared consultants unless told.
     Side effects: audit row `scheduling.queued`, `project.queued` to ps-scheduling, forecast
     recomputed after commit. Raises ValidationFailed (no role-hours, unknown skill/role/region ...)."""
     if engagement is not None:
         opportunity = opportunity or engagement.opportunity
         account = account or engagement.account
+        # what the caller leaves open comes from the agreed estimate and the scheduling intake
+        derived = demand_from_engagement(engagement)
+        desired_start = desired_start or derived.desired_start
+        desired_end = desired_end or derived.desired_end
+        requires_clearance = derived.requires_clearance if requires_clearance is None else requires_clearance
+        service_type = derived.service_type if service_type == ServiceType.OTHER else service_type
+        if role_hours is None:
+            role_hours = derived.lines
+            if not derived.lines:
+                raise ValidationFailed(
+                    "The forecast needs role-hours: the engagement has no customer-agreed estimate, "
+                    "so give hours by role.",
+                    code="no_role_hours",
+                )
     if opportunity is not None:
         account = account or opportunity.account
     if account is None:
@@ -273,7 +399,7 @@ def queue_enter(
         raise ValidationFailed(f"Unknown service type '{service_type}'.")
     if desired_start and desired_end and desired_end < desired_start:
         raise ValidationFailed("The desired start window ends before it starts.")
-    lines = lines_validate(role_hours)
+    lines = lines_validate(role_hours or [])
     region_text = _regions_validate(regions)
     with transaction.atomic():
         entry = QueueEntry.objects.create(
