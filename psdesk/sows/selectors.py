@@ -1,0 +1,184 @@
+"""Reads: policy, clause templates, SOWs and versions a user may see, the current content hash (for
+approvals above), and the guards other workflows use (board `submit_for_approval`, the SOW's own
+moves, and the CRM Closed Won booking path for custom engagements)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psdesk.core.errors import NotFound
+from psdesk.core.workflow import MoveContext
+from psdesk.engagements.choices import EngagementStatus
+from psdesk.estimates.selectors import agreed_version
+from psdesk.sows.choices import SowStatus
+from psdesk.sows.models import BillableEvent, ClauseTemplate, LegalCase, Markup, Sow, SowPolicy, SowVersion
+
+
+def policy_get() -> SowPolicy:
+    """The single policy row (created with the defaults if an admin deleted it)."""
+    policy = SowPolicy.objects.order_by("id").first()
+    if policy is None:
+        policy = SowPolicy.objects.create()
+    return policy
+
+
+def clause_texts() -> dict[str, tuple[str, int]]:
+    """{clause key: (text, version)} — the highest active version of each key."""
+    result: dict[str, tuple[str, int]] = {}
+    for c in ClauseTemplate.objects.filter(active=True).order_by("key", "-version"):
+        result.setdefault(c.key, (c.text, c.version))
+    return result
+
+
+def sow_for_engagement(engagement: Any) -> Sow | None:
+    return Sow.objects.filter(engagement=engagement).select_related("current").first()
+
+
+def sow_get(*, user: Any, sow_id: int) -> Sow:
+    """One SOW the user may see, or NotFound (also PubSec to non-members)."""
+    sow = (
+        Sow.objects.visible_to(user)
+        .select_related("engagement", "engagement__account", "engagement__opportunity", "current")
+        .filter(pk=sow_id)
+        .first()
+    )
+    if sow is None:
+        raise NotFound(f"SOW {sow_id} not found")
+    return sow
+
+
+def version_list(*, sow: Sow) -> list[SowVersion]:
+    return list(sow.versions.select_related("created_by", "estimate_version").order_by("number"))
+
+
+def version_get(*, user: Any, version_id: int) -> SowVersion:
+    v = (
+        SowVersion.objects.filter(sow__in=Sow.objects.visible_to(user))
+        .select_related("sow", "sow__engagement", "sow__engagement__account")
+        .filter(pk=version_id)
+        .first()
+    )
+    if v is None:
+        raise NotFound(f"SOW version {version_id} not found")
+    return v
+
+
+def markup_list(*, sow: Sow) -> list[Markup]:
+    return list(Markup.objects.filter(version__sow=sow).select_related("version", "uploaded_by"))
+
+
+def legal_case_list(*, sow: Sow) -> list[LegalCase]:
+    return list(sow.legal_cases.select_related("version", "reviewer"))
+
+
+def billable_event_list(*, sow: Sow) -> list[BillableEvent]:
+    return list(sow.billable_events.select_related("opportunity"))
+
+
+def sow_current_hash(engagement: Any) -> str | None:
+    """The content hash of the engagement's current SOW version (what PS Leadership and Revenue
+    approve; approvals compares its decisions to this), or None when no SOW was generated."""
+    sow = sow_for_engagement(engagement)
+    if sow is None or sow.current is None:
+        return None
+    return sow.current.content_hash
+
+
+def is_superseded(version: SowVersion) -> bool:
+    return SowVersion.objects.filter(sow_id=version.sow_id, number__gt=version.number).exists()
+
+
+# --- board guards: SOW WIP → Ready For Approval (psdesk/board/workflow.py) -------------------------
+
+
+def sow_draft_from_agreed_estimate(eng: Any, ctx: MoveContext) -> str | None:
+    """A SOW version exists and was generated from the estimate version the customer agreed to."""
+    sow = sow_for_engagement(eng)
+    if sow is None or sow.current is None:
+        return "Generate the SOW draft from the customer-agreed estimate first."
+    agreed = agreed_version(eng)
+    if agreed is None or sow.current.estimate_version_id != agreed.pk:
+        return "The current SOW version is not generated from the estimate version the customer agreed to."
+    return None
+
+
+def sow_terms_decided(eng: Any, ctx: MoveContext) -> str | None:
+    """Governing terms decided: an MSA in force or the standard terms, recorded on the current version."""
+    sow = sow_for_engagement(eng)
+    if sow is None or sow.current is None or not sow.current.terms_kind:
+        return "Decide the governing terms (MSA or standard terms) for the SOW."
+    return None
+
+
+def sow_cost_estimate_attached(eng: Any, ctx: MoveContext) -> str | None:
+    """The internal cost estimate (COGS with margin) of the agreed estimate version exists."""
+    agreed = agreed_version(eng)
+    if agreed is None or agreed.cost <= 0 or agreed.margin is None:
+        return "Attach the cost estimate: the agreed estimate version needs standard-cost figures and a margin."
+    return None
+
+
+def sow_reviewed_by_team_and_customer(eng: Any, ctx: MoveContext) -> str | None:
+    """The account team and the customer reviewed the current SOW version."""
+    sow = sow_for_engagement(eng)
+    if sow is None or sow.current_id is None or sow.reviewed_version_id != sow.current_id:
+        return "Record that the account team and the customer reviewed the current SOW draft."
+    return None
+
+
+SUBMIT_FOR_APPROVAL_GUARDS = (
+    sow_draft_from_agreed_estimate,
+    sow_terms_decided,
+    sow_cost_estimate_attached,
+    sow_reviewed_by_team_and_customer,
+)
+
+
+# --- SOW workflow guards -----------------------------------------------------------------------
+
+
+def engagement_approved(sow: Any, ctx: MoveContext) -> str | None:
+    """Legal stamps only a SOW whose engagement is Approved on the board."""
+    if sow.engagement.state not in (EngagementStatus.APPROVED, EngagementStatus.CLOSED_WON):
+        return "Legal stamps a SOW only after it is Approved (PS Leadership and Revenue)."
+    return None
+
+
+def stamp_on_current_version(sow: Any, ctx: MoveContext) -> str | None:
+    """Release for signature only after Legal stamped the current version's hash."""
+    cur = sow.current
+    if cur is None or not LegalCase.objects.filter(sow=sow, version=cur, content_hash=cur.content_hash).exists():
+        return "Release for signature needs the legal stamp on the current version."
+    return None
+
+
+# --- CRM Closed Won booking path (registered from SowsConfig.ready) -----------------------------
+
+
+def _sow_of_opportunity(opp: Any) -> Sow | None:
+    sow = Sow.objects.filter(engagement__opportunity=opp).select_related("engagement").first()
+    if sow is None:
+        ev = BillableEvent.objects.filter(opportunity=opp).select_related("sow", "sow__engagement").first()
+        sow = ev.sow if ev else None
+    return sow
+
+
+def custom_sow_booking(opp: Any, ctx: MoveContext) -> Any:
+    """Closed Won for a custom engagement (ps-process §4.7): executed SOW + cost estimate + PO number
+    or a recorded "no PO required". Applies to opportunities linked to an engagement or a billable event."""
+    from psdesk.crm.workflow import BookingVerdict
+
+    sow = _sow_of_opportunity(opp)
+    if sow is None:
+        from psdesk.engagements.models import Engagement
+
+        if not Engagement.objects.filter(opportunity=opp).exists():
+            return None
+        return BookingVerdict("custom SOW", "Closed Won needs an executed SOW; none was generated yet.")
+    if sow.status != SowStatus.EXECUTED:
+        return BookingVerdict("custom SOW", "Closed Won needs the SOW executed (customer and vendor signatures).")
+    if sow_cost_estimate_attached(sow.engagement, ctx):
+        return BookingVerdict("custom SOW", "Closed Won needs the cost estimate of the agreed estimate version.")
+    if not (opp.po_number.strip() or opp.no_po_required):
+        return BookingVerdict("custom SOW", 'Closed Won needs a PO number or a recorded "no PO required".')
+    return BookingVerdict("custom SOW", None)

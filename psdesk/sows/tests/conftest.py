@@ -1,0 +1,96 @@
+"""SOW fixtures: media in a temporary directory, an engagement at SOW WIP with an agreed estimate
+version (built directly: the estimates workflow is not under test here), and builders."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def make_estimate(
+    eng: Any,
+    *,
+    lines: list[tuple[str, str, str, str]] | None = None,
+    agreed: bool = True,
+    number: int | None = None,
+    creator: Any = None,
+) -> Any:
+    """An estimate version priced at fixed rates: lines = (activity, role, hours, service_type)."""
+    from psdesk.core import clock
+    from psdesk.estimates.choices import FeedbackKind, VersionStatus
+    from psdesk.estimates.models import CustomerFeedback, EstimateLine, EstimateVersion
+
+    lines = lines or [
+        ("Kick-off and planning", "PM", "8", "implementation"),
+        ("Install GitLab", "PSE", "40", "implementation"),
+        ("Migration wave 1", "PSE", "32", "migration"),
+        ("GitLab CI/CD training", "Trainer", "8", "education"),
+    ]
+    last = EstimateVersion.objects.filter(engagement=eng).order_by("-number").first()
+    v = EstimateVersion.objects.create(
+        engagement=eng,
+        number=number or ((last.number if last else 0) + 1),
+        status=VersionStatus.SHARED,
+        priced_on=clock.today(),
+        assumptions="Customer provides a staging environment.",
+        out_of_scope="Custom integrations.",
+        created_by=creator,
+    )
+    price = cost = hours = Decimal("0")
+    for i, (activity, role, h, st) in enumerate(lines):
+        hrs = Decimal(h)
+        p, c = hrs * Decimal("330"), hrs * Decimal("120")
+        EstimateLine.objects.create(
+            version=v,
+            position=i,
+            activity=activity,
+            description=f"{activity} as agreed",
+            role=role,
+            hours=hrs,
+            service_type=st,
+            rate=Decimal("330"),
+            cost_rate=Decimal("120"),
+            price=p,
+            cost=c,
+        )
+        price, cost, hours = price + p, cost + c, hours + hrs
+    v.price, v.cost, v.hours = price, cost, hours
+    v.margin = ((price - cost) / price).quantize(Decimal("0.0001"))
+    v.save()
+    if agreed:
+        CustomerFeedback.objects.create(
+            version=v, kind=FeedbackKind.AGREEMENT, name="Carl Customer", email="carl@acme.test", message="We agree"
+        )
+    return v
+
+
+@pytest.fixture
+def sow_wip(make_engagement: Any, people: Any, db: Any) -> Any:
+    """An engagement of erin's at SOW WIP with an agreed estimate v1 (88 h, USD 29,040.00)."""
+    from psdesk.engagements.choices import EngagementStatus
+    from psdesk.engagements.models import Engagement
+
+    eng = make_engagement(description="Stand up GitLab and migrate the first wave.")
+    Engagement.objects.filter(pk=eng.pk).update(state=EngagementStatus.SOW_WIP)
+    eng.refresh_from_db()
+    make_estimate(eng)
+    return eng
+
+
+@pytest.fixture
+def estimate() -> Any:
+    return make_estimate
+
+
+def set_state(eng: Any, state: str) -> None:
+    from psdesk.engagements.models import Engagement
+
+    Engagement.objects.filter(pk=eng.pk).update(state=state)
+    eng.refresh_from_db()
