@@ -42,6 +42,7 @@ from psdesk.scheduling.models import (
 )
 from psdesk.scheduling.workflow import QUEUE_WORKFLOW
 
+KEEP_RUNS = 5
 PIPELINE_STAGES = (OpportunityStage.NEGOTIATING, OpportunityStage.AWAITING_SIGNATURE)
 DEFAULT_PROBABILITIES = {
     OpportunityStage.NEGOTIATING: Decimal("0.5"),
@@ -68,10 +69,24 @@ def _notify(*, event: str, target: Any, actor: Any = None, context: dict[str, An
 
 
 def _enqueue_forecast() -> None:
-    """Recompute the forecast after commit on the "forecast" queue (a no-op if enqueueing fails)."""
+    """Recompute the forecast after commit on the "forecast" queue. One pending recompute is
+    enough: a burst of queue entries (an import, a busy quarter end) coalesces into one run."""
+    transaction.on_commit(_enqueue_now)
+
+
+def _enqueue_now() -> None:
     from psdesk.scheduling.tasks import forecast_recompute
 
-    transaction.on_commit(lambda: forecast_recompute.enqueue())
+    try:
+        from django_tasks_db.models import DBTaskResult
+
+        pending = DBTaskResult.objects.filter(
+            task_path=f"{forecast_recompute.module_path}", status="READY", queue_name="forecast"
+        ).exists()
+    except Exception:  # another backend (immediate/dummy in some settings): nothing to coalesce with
+        pending = False
+    if not pending:
+        forecast_recompute.enqueue()
 
 
 # --- input validation ----------------------------------------------------------------------------
@@ -832,6 +847,10 @@ def forecast_run(*, progress: Callable[[int], None] | None = None, today: date |
                     },
                 )
         audit_record(verb="scheduling.forecast_run", target=run, after={"entries": len(rows), "ms": run.duration_ms})
+        # keep the last few runs (slip detection needs the previous one); the blobs are large
+        stale = list(ForecastRun.objects.order_by("-created_at", "-id").values_list("id", flat=True)[KEEP_RUNS:])
+        if stale:
+            ForecastRun.objects.filter(id__in=stale).delete()
     _MEMO.clear()
     return run
 
