@@ -19,3 +19,7 @@ class BoardConfig(AppConfig):
 
         register_after_move(sla_after_move)
         register_after_decision(approve_when_complete)
+
+        from psdesk.board import sow_flow
+
+        sow_flow.register()

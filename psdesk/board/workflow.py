@@ -16,6 +16,7 @@ from psdesk.crm.choices import OpportunityStage
 from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
 from psdesk.estimates.selectors import estimate_agreed_and_ta_approved, estimate_shared_with_lines
 from psdesk.scoping.guards import ssot_required_answered
+from psdesk.sows.selectors import SUBMIT_FOR_APPROVAL_GUARDS
 
 S = EngagementStatus
 MOVE = "engagements.move_engagement"
@@ -56,7 +57,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
         # extension point: estimates add "customer agreed" and "TA approved over threshold"
         Move("start_sow", frozenset({S.ESTIMATE_FEEDBACK}), S.SOW_WIP, "Start SOW", MOVE, guards=[estimate_agreed_and_ta_approved]),  # noqa: E501
         # extension point: sows/approvals add SOW draft, terms, cost estimate, RDM approval, reviews
-        Move("submit_for_approval", frozenset({S.SOW_WIP}), S.READY_FOR_APPROVAL, "Submit for approval", MOVE, guards=[rdm_approved]),  # noqa: E501
+        Move("submit_for_approval", frozenset({S.SOW_WIP}), S.READY_FOR_APPROVAL, "Submit for approval", MOVE, guards=[*SUBMIT_FOR_APPROVAL_GUARDS, rdm_approved]),  # noqa: E501
         Move(
             "send_back",
             frozenset({S.READY_FOR_APPROVAL}),
