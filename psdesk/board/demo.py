@@ -12,6 +12,7 @@ from psdesk.core.demo import DemoContext
 from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
 from psdesk.engagements.models import Engagement
 from psdesk.engagements.services import engagement_create
+from psdesk.estimates.demo import estimate_demo
 
 S = EngagementStatus
 # Path of actions from Open to each column.
@@ -48,6 +49,8 @@ def load(ctx: DemoContext) -> None:
             )
             actor = em or users["erin"]
             for action in PATHS[target]:
+                if action == "request_feedback":  # the estimate guards need a shared (and agreed) version
+                    estimate_demo(eng, actor=actor, agree="start_sow" in PATHS[target])
                 engagement_transition(
                     engagement_id=eng.pk,
                     action=action,
