@@ -1,0 +1,48 @@
+"""Reusable filters for training rows (who may see what)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from psdesk.accounts.selectors import user_is_pubsec
+
+if TYPE_CHECKING:
+    pass
+
+PLAN_PERM = "training.plan_training"
+
+
+class SessionQuerySet(models.QuerySet["Session"]):
+    def visible_to(self, user: Any) -> SessionQuerySet:
+        """Sessions for a US PubSec customer are invisible (404) to non-members."""
+        if user_is_pubsec(user):
+            return self
+        return self.exclude(account__us_public_sector=True)
+
+    def active(self) -> SessionQuerySet:
+        return self.exclude(status="cancelled")
+
+    def overlapping(self, starts_at: Any, ends_at: Any) -> SessionQuerySet:
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class TrainingRequestQuerySet(models.QuerySet["TrainingRequest"]):
+    def visible_to(self, user: Any) -> TrainingRequestQuerySet:
+        """The requester, their manager and the coordinators see a request; a request about a
+        PubSec customer's session only PubSec members."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        qs = self
+        if not user_is_pubsec(user):
+            qs = qs.exclude(desired_session__account__us_public_sector=True)
+        if user.has_perm(PLAN_PERM):
+            return qs
+        return qs.filter(models.Q(requester=user) | models.Q(manager=user))
+
+
+class RegistrationQuerySet(models.QuerySet["Registration"]):
+    def holding(self) -> RegistrationQuerySet:
+        """Registrations that hold a seat or a waitlist place."""
+        return self.filter(status__in=["confirmed", "waitlisted"])
