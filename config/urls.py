@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("review/", include("psdesk.estimates.review_urls")),
+    path("r/", include("psdesk.training.public_urls")),
 ]
 
 # Each app with a urls.py is mounted at /<app>/ (the board at /).
