@@ -137,4 +137,11 @@ def _moves() -> list[Move]:
     return moves
 
 
-CRM_WORKFLOW = Workflow("crm_opportunity", field="stage", states=St.choices, moves=_moves())
+CRM_WORKFLOW = Workflow(
+    "crm_opportunity",
+    field="stage",
+    states=St.choices,
+    moves=_moves(),
+    doc="opportunity",
+    title="Opportunity stages (built-in CRM)",
+)

@@ -44,6 +44,8 @@ def opportunity_open(quote: Any, ctx: MoveContext) -> str | None:
 
 QUOTE_WORKFLOW = Workflow(
     "quotes",
+    doc="quote",
+    title="Standard-SKU quote",
     field="state",
     states=Q.choices,
     moves=[
