@@ -185,6 +185,16 @@ def place(free: FloatGrid, staff: StaffArrays, demand: Demand, *, week_label: Ca
         first_fit.append(int(any_s[0]) if any_s.size else None)
     if any(x is None for x in first_fit):
         worst = next(i for i, x in enumerate(first_fit) if x is None)
+        line = demand.lines[worst]
+        if not (free[cands[worst]] >= line.weekly_hours - EPS).any():
+            return Placement(
+                demand.key,
+                None,
+                (),
+                f"no eligible {line.role} has {line.weekly_hours:g} h free in any week: "
+                f"lower the weekly intensity of {describe_line(line, demand)}",
+                worst,
+            )
         return Placement(
             demand.key,
             None,

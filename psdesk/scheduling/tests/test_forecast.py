@@ -251,3 +251,11 @@ def test_capacity_and_hard_constraints_are_never_exceeded_and_each_start_is_the_
         if p.start is not None:
             for c, line in zip(p.consultants, d.lines, strict=True):
                 left[c, p.start : p.start + line.weeks] -= line.weekly_hours
+
+
+def test_an_intensity_above_any_free_week_is_named_as_such() -> None:
+    placed = schedule(grid(1, 5, 28.0), staff_compile([PSE]), [Demand(1, (Line("PSE", 32, 2),))])[0]
+    assert placed.start is None
+    assert placed.binding == (
+        "no eligible PSE has 32 h free in any week: lower the weekly intensity of 1 PSE for 32 h/week x 2 weeks"
+    )
