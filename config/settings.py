@@ -234,6 +234,8 @@ PSDESK_ADAPTER_OPTIONS = {
 PSDESK_OUTBOX_BUDGETS: dict[str, dict[str, float]] = {}
 # Enqueue a django.tasks delivery task after each commit (off only in benchmarks driving delivery).
 PSDESK_OUTBOX_ENQUEUE_TASKS = True
+# At most this many delivery tasks wait in the queue (one per worker; each drains everything due).
+PSDESK_OUTBOX_WORKERS = int(os.environ.get("PSDESK_OUTBOX_WORKERS", "2"))
 # Shared secrets of inbound webhooks (HMAC-SHA256), per source.
 PSDESK_WEBHOOK_SECRETS = {"crm": os.environ.get("PSDESK_CRM_WEBHOOK_SECRET", "" if PRODUCTION else "dev-crm-secret")}
 PSDESK_WEBHOOK_TOLERANCE_SECONDS = 300

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,41 +84,69 @@ def _claimable(now: datetime) -> Q:
     return Q(status__in=[S.QUEUED, S.RETRYING], next_attempt_at__lte=now) | Q(status=S.DELIVERING, lease_until__lt=now)
 
 
-def _claim(message_id: int) -> tuple[OutboxMessage | None, str]:
-    """Take a budget token and claim the message in one short transaction."""
+def _claim_many(ids: list[int]) -> tuple[list[OutboxMessage], dict[int, str]]:
+    """Take budget tokens and claim the due messages among `ids` in one short transaction.
+
+    Returns the claimed messages (stamped with a fresh `claim_token`) and, for the others, why not
+    ("skipped": not due or taken by another worker; "throttled": no budget / target paused).
+    """
     now = clock.now()
+    token = uuid.uuid4().hex
+    states: dict[int, str] = dict.fromkeys(ids, "skipped")
+    wake: list[datetime] = []
     with transaction.atomic():
-        msg = OutboxMessage.objects.filter(_claimable(now), pk=message_id).first()
-        if msg is None:
-            return None, "skipped"
-        budget_for(msg.target)
-        budget = TargetBudget.objects.select_for_update().get(target=msg.target)
-        if budget.paused_until and budget.paused_until > now:
-            OutboxMessage.objects.filter(pk=msg.pk, status__in=[S.QUEUED, S.RETRYING]).update(
-                next_attempt_at=budget.paused_until
-            )
-            _wake_at(budget.paused_until)
-            return None, "throttled"
-        tokens = _refill(budget, now)
-        if tokens < 1:
-            wait = (1 - tokens) / budget.refill_per_second if budget.refill_per_second > 0 else 3600
-            OutboxMessage.objects.filter(pk=msg.pk, status__in=[S.QUEUED, S.RETRYING]).update(
-                next_attempt_at=now + timedelta(seconds=wait)
-            )
-            budget.tokens, budget.refreshed_at = tokens, now
-            budget.save(update_fields=["tokens", "refreshed_at"])
-            _wake_at(now + timedelta(seconds=wait))
-            return None, "throttled"
-        claimed = OutboxMessage.objects.filter(_claimable(now), pk=msg.pk).update(
-            status=S.DELIVERING, lease_until=now + LEASE, attempts=F("attempts") + 1
+        rows = list(
+            OutboxMessage.objects.filter(_claimable(now), pk__in=ids)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", "target")
         )
-        if not claimed:
-            return None, "skipped"
-        budget.tokens, budget.refreshed_at = tokens - 1, now
-        budget.save(update_fields=["tokens", "refreshed_at"])
-    msg.refresh_from_db()
-    _wake_at(now + LEASE)  # if this worker dies mid-delivery, a sweep picks the message up again
-    return msg, "claimed"
+        by_target: dict[str, list[int]] = {}
+        for pk, target in rows:
+            by_target.setdefault(target, []).append(pk)
+        for target, tids in by_target.items():
+            budget_for(target)
+            budget = TargetBudget.objects.select_for_update().get(target=target)
+            if budget.paused_until and budget.paused_until > now:
+                OutboxMessage.objects.filter(pk__in=tids, status__in=[S.QUEUED, S.RETRYING]).update(
+                    next_attempt_at=budget.paused_until
+                )
+                states.update(dict.fromkeys(tids, "throttled"))
+                wake.append(budget.paused_until)
+                continue
+            tokens = _refill(budget, now)
+            take, rest = tids[: max(0, int(tokens))], tids[max(0, int(tokens)) :]
+            claimed = 0
+            if take:
+                claimed = OutboxMessage.objects.filter(_claimable(now), pk__in=take).update(
+                    status=S.DELIVERING, lease_until=now + LEASE, attempts=F("attempts") + 1, claim_token=token
+                )
+            if rest:
+                wait = (
+                    (len(rest) - (tokens - len(take))) / budget.refill_per_second
+                    if budget.refill_per_second > 0
+                    else 3600
+                )
+                when = now + timedelta(seconds=max(wait, 0.001))
+                OutboxMessage.objects.filter(pk__in=rest, status__in=[S.QUEUED, S.RETRYING]).update(
+                    next_attempt_at=when
+                )
+                states.update(dict.fromkeys(rest, "throttled"))
+                wake.append(when)
+            budget.tokens, budget.refreshed_at = tokens - claimed, now
+            budget.save(update_fields=["tokens", "refreshed_at"])
+    msgs = list(OutboxMessage.objects.filter(claim_token=token, status=S.DELIVERING).order_by("next_attempt_at", "id"))
+    for m in msgs:
+        states.pop(m.pk, None)
+    if msgs:
+        wake.append(now + LEASE)  # if this worker dies mid-delivery, a sweep picks the messages up again
+    for when in wake:
+        _wake_at(when)
+    return msgs, states
+
+
+def _claim(message_id: int) -> tuple[OutboxMessage | None, str]:
+    msgs, states = _claim_many([message_id])
+    return (msgs[0], "claimed") if msgs else (None, states.get(message_id, "skipped"))
 
 
 def _call(msg: OutboxMessage) -> None:
@@ -130,25 +159,60 @@ def _call(msg: OutboxMessage) -> None:
     getattr(adapter, msg.operation)(**payload, idempotency_key=msg.idempotency_key)
 
 
+def _deliver_claimed(msgs: list[OutboxMessage]) -> list[Outcome]:
+    """Call the target for each claimed message (outside any transaction) and record the outcomes;
+    successes are recorded together in one transaction."""
+    outcomes: list[Outcome] = []
+    sent: list[OutboxMessage] = []
+    paused: dict[str, datetime] = {}
+    for msg in msgs:
+        if msg.target in paused:  # the target said 429 earlier in this batch: hand the rest back
+            _release(msg, paused[msg.target])
+            outcomes.append(Outcome(msg.pk, "throttled"))
+            continue
+        try:
+            _call(msg)
+        except IntegrationError as exc:
+            out = _failed(msg, exc.message, permanent=exc.permanent, retry_after=exc.retry_after)
+            if exc.retry_after is not None and not exc.permanent:
+                paused[msg.target] = clock.now() + timedelta(seconds=exc.retry_after)
+            outcomes.append(out)
+            continue
+        except Exception as exc:
+            log.exception("outbox %s: unexpected adapter error", msg.pk)
+            outcomes.append(
+                _failed(msg, f"unexpected {exc.__class__.__name__}: {exc}", permanent=False, retry_after=None)
+            )
+            continue
+        sent.append(msg)
+        outcomes.append(Outcome(msg.pk, "sent"))
+    if sent:
+        now = clock.now()
+        with transaction.atomic():
+            for token in {m.claim_token for m in sent}:
+                OutboxMessage.objects.filter(
+                    pk__in=[m.pk for m in sent if m.claim_token == token], status=S.DELIVERING, claim_token=token
+                ).update(status=S.SENT, sent_at=now, lease_until=None, last_error="")
+            OutboxAttempt.objects.bulk_create(OutboxAttempt(message=m, at=now, outcome="sent") for m in sent)
+    return outcomes
+
+
+def _release(msg: OutboxMessage, until: datetime) -> None:
+    """Give a claimed, not attempted message back (the attempt does not count)."""
+    OutboxMessage.objects.filter(pk=msg.pk, status=S.DELIVERING, claim_token=msg.claim_token).update(
+        status=S.RETRYING if msg.attempts > 1 else S.QUEUED,
+        attempts=F("attempts") - 1,
+        next_attempt_at=until,
+        lease_until=None,
+    )
+
+
 def outbox_deliver_one(*, message_id: int) -> Outcome:
     """Claim and deliver one message if it is due. Never raises for a target failure."""
-    msg, state = _claim(message_id)
-    if msg is None:
-        return Outcome(message_id, state)
-    try:
-        _call(msg)
-    except IntegrationError as exc:
-        return _failed(msg, exc.message, permanent=exc.permanent, retry_after=exc.retry_after)
-    except Exception as exc:
-        log.exception("outbox %s: unexpected adapter error", msg.pk)
-        return _failed(msg, f"unexpected {exc.__class__.__name__}: {exc}", permanent=False, retry_after=None)
-    now = clock.now()
-    with transaction.atomic():
-        OutboxMessage.objects.filter(pk=msg.pk, status=S.DELIVERING, attempts=msg.attempts).update(
-            status=S.SENT, sent_at=now, lease_until=None, last_error=""
-        )
-        OutboxAttempt.objects.create(message=msg, at=now, outcome="sent")
-    return Outcome(msg.pk, "sent")
+    msgs, states = _claim_many([message_id])
+    if not msgs:
+        return Outcome(message_id, states.get(message_id, "skipped"))
+    return _deliver_claimed(msgs)[0]
 
 
 def _failed(msg: OutboxMessage, error: str, *, permanent: bool, retry_after: float | None) -> Outcome:
@@ -167,7 +231,7 @@ def _failed(msg: OutboxMessage, error: str, *, permanent: bool, retry_after: flo
             else:
                 delay = backoff_seconds(msg.attempts, base=budget.backoff_base_seconds, cap=budget.backoff_cap_seconds)
                 when = now + timedelta(seconds=delay)
-        OutboxMessage.objects.filter(pk=msg.pk, status=S.DELIVERING, attempts=msg.attempts).update(
+        OutboxMessage.objects.filter(pk=msg.pk, status=S.DELIVERING, claim_token=msg.claim_token).update(
             status=status, next_attempt_at=when, lease_until=None, last_error=reason[:4000]
         )
         OutboxAttempt.objects.create(message=msg, at=now, outcome=str(status), error=reason[:4000])
@@ -189,15 +253,32 @@ def outbox_due_ids(*, limit: int = 100, target: str | None = None) -> list[int]:
     return list(qs.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
 
 
-def outbox_deliver_due(*, message_ids: list[int] | None = None, limit: int = 100) -> int:
-    """Deliver the given messages (if due) and then up to `limit` other due messages.
-    Returns how many were sent."""
+def outbox_deliver_due(*, message_ids: list[int] | None = None, limit: int = 100, batch: int = 20) -> int:
+    """Deliver the given messages (if due) and then up to `limit` other due messages, claiming them
+    `batch` at a time. Returns how many were sent."""
     sent = 0
-    seen: set[int] = set()
-    for mid in [*(message_ids or []), *outbox_due_ids(limit=limit)]:
-        if mid in seen:
-            continue
-        seen.add(mid)
-        if outbox_deliver_one(message_id=mid).result == "sent":
-            sent += 1
+    todo = list(dict.fromkeys([*(message_ids or []), *outbox_due_ids(limit=limit)]))
+    for i in range(0, len(todo), batch):
+        msgs, _ = _claim_many(todo[i : i + batch])
+        sent += sum(1 for o in _deliver_claimed(msgs) if o.result == "sent")
+    return sent
+
+
+def outbox_drain(*, max_seconds: float = 30.0, batch: int = 20) -> int:
+    """Keep delivering due messages until none is left (or `max_seconds` passed). Returns how many
+    were sent. Used by the worker task so one task empties the queue instead of one task per row."""
+    import time
+
+    deadline = time.monotonic() + max_seconds
+    sent = 0
+    while time.monotonic() < deadline:
+        ids = outbox_due_ids(limit=batch)
+        if not ids:
+            break
+        msgs, states = _claim_many(ids)
+        if not msgs:
+            if "throttled" in states.values():
+                break  # out of budget or paused: the scheduled sweep comes back at the right time
+            continue  # another worker took this batch; the next one is free
+        sent += sum(1 for o in _deliver_claimed(msgs) if o.result == "sent")
     return sent

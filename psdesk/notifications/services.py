@@ -181,9 +181,9 @@ def _after_commit(message_id: int) -> None:
     """Stamp the commit time (for latency figures) and wake the worker."""
     OutboxMessage.objects.filter(pk=message_id, committed_at__isnull=True).update(committed_at=clock.now())
     if getattr(settings, "PSDESK_OUTBOX_ENQUEUE_TASKS", True):
-        from psdesk.notifications.tasks import outbox_deliver_task
+        from psdesk.notifications.tasks import outbox_wake
 
-        outbox_deliver_task.enqueue(message_ids=[message_id])
+        outbox_wake([message_id])
 
 
 def notification_mark_read(*, user: Any, notification_ids: Iterable[int] | None = None) -> int:

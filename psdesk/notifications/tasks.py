@@ -17,15 +17,27 @@ from django.tasks import task
 from psdesk.core import clock
 
 _SWEEP_PATH = "psdesk.notifications.tasks.outbox_sweep_task"
+_DELIVER_PATH = "psdesk.notifications.tasks.outbox_deliver_task"
 _scheduled_for: datetime | None = None  # per process: a sweep already exists at or before this time
 
 
 @task(queue_name="outbox")
 def outbox_deliver_task(message_ids: list[int]) -> int:
-    """Deliver the given messages if due, then anything else due. Returns how many were sent."""
-    from psdesk.notifications.delivery import outbox_deliver_due
+    """Deliver the given messages if due, then drain everything else due. Returns how many were sent."""
+    from psdesk.notifications.delivery import outbox_deliver_due, outbox_drain
 
-    return outbox_deliver_due(message_ids=message_ids)
+    return outbox_deliver_due(message_ids=message_ids, limit=0) + outbox_drain()
+
+
+def outbox_wake(message_ids: list[int]) -> None:
+    """Enqueue a delivery task unless enough are already waiting (one per worker,
+    `settings.PSDESK_OUTBOX_WORKERS`): a waiting task drains every due message, so more would be
+    empty runs. Called after commit, so a waiting task is certain to see the new rows."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(task_path=_DELIVER_PATH, status="READY").count()
+    if waiting < int(getattr(settings, "PSDESK_OUTBOX_WORKERS", 2)):
+        outbox_deliver_task.enqueue(message_ids=message_ids)
 
 
 @task(queue_name="outbox")

@@ -1,0 +1,219 @@
+"""Issue 11: outbox delivery to a loopback HTTP sink with 2 workers.
+
+Two real `manage.py db_worker` processes (queue `outbox`) deliver through the real Slack adapter
+(slack_sdk) to a Slack-compatible sink on 127.0.0.1. Figures:
+  * throughput: N messages committed while the workers are stopped, then drained by 2 workers
+    (messages/s from the first to the last receipt; target >= 200/s);
+  * latency: with the workers idle and polling, one message per transaction at a steady rate;
+    commit (on_commit timestamp) to receipt at the sink, median and P99;
+  * floor: the same sink fed directly by the adapter from one thread, no database, no queue.
+Also checks that no message arrived twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from bench.common import median_ms, p, report, reset_database, section
+
+N_THROUGHPUT = 2000
+N_LATENCY = 300
+RATE_PER_S = 50
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Sink:
+    """A Slack-compatible chat.postMessage endpoint that records when each key arrived."""
+
+    def __init__(self) -> None:
+        self.received: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+                key = str(((body.get("metadata") or {}).get("event_payload") or {}).get("key", ""))
+                with sink.lock:
+                    sink.received.setdefault(key, []).append(time.time())
+                out = b'{"ok": true, "channel": "C0BENCH", "ts": "1.0"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.port = _free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def count(self, prefix: str) -> int:
+        with self.lock:
+            return sum(1 for k in self.received if k.startswith(prefix))
+
+
+def _free_port() -> int:
+    for port in range(23100, 32000, 7):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below 32768")
+
+
+def _workers(n: int, sink: Sink) -> list[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        "PSDESK_CHAT_ADAPTER": "slack",
+        "SLACK_API_URL": f"http://127.0.0.1:{sink.port}/api/",
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+    }
+    cmd = [
+        sys.executable,
+        str(ROOT / "manage.py"),
+        "db_worker",
+        "--no-reload",
+        "--queue-name",
+        "outbox",
+        "--interval",
+        "0.02",
+        "--no-startup-delay",
+    ]
+    return [
+        subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(n)
+    ]
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _enqueue(key: str) -> None:
+    from psdesk.notifications.services import outbox_enqueue
+
+    with transaction.atomic():
+        outbox_enqueue(
+            target="chat",
+            operation="send",
+            destination="#bench",
+            payload={"channel": "#bench", "text": f"bench {key}"},
+            idempotency_key=key,
+        )
+
+
+def _wait(sink: Sink, prefix: str, n: int, timeout: float) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if sink.count(prefix) >= n:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def run() -> None:
+    from psdesk.integrations.chat.slack import SlackChat
+    from psdesk.notifications.models import OutboxMessage, TargetBudget
+
+    reset_database()
+    # The bench measures the worker, not Slack's policy: lift the chat budget (a DB policy row).
+    TargetBudget.objects.create(target="chat", capacity=1e9, refill_per_second=1e9, tokens=1e9)
+    sink = Sink()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        with section(f"floor: the adapter posting {500} messages straight to the sink (1 thread, no DB)"):
+            slack = SlackChat(token="xoxb-bench", base_url=f"http://127.0.0.1:{sink.port}/api/")
+            t0 = time.perf_counter()
+            for i in range(500):
+                slack.send(channel="#bench", text="floor", idempotency_key=f"floor:{i}")
+            floor_s = (time.perf_counter() - t0) / 500
+            report("direct post, per message", floor_s * 1000, extra=f"= {1 / floor_s:,.0f} msg/s")
+
+        with section(f"throughput: {N_THROUGHPUT} committed messages drained by 2 db_worker processes"):
+            t0 = time.perf_counter()
+            for i in range(N_THROUGHPUT):
+                _enqueue(f"tp:{i}")
+            print(f"   committed {N_THROUGHPUT} in {time.perf_counter() - t0:.1f} s", flush=True)
+            started = time.time()
+            procs = _workers(2, sink)
+            ok = _wait(sink, "tp:", N_THROUGHPUT, timeout=180)
+            with sink.lock:
+                times = sorted(t for k, ts in sink.received.items() if k.startswith("tp:") for t in ts)
+            span = times[-1] - times[0] if len(times) > 1 else float("nan")
+            rate = (len(times) - 1) / span if span and span > 0 else 0.0
+            report(
+                "per message (first to last receipt)",
+                1000 / rate if rate else float("nan"),
+                floor_ms=floor_s * 1000,
+                target_ms=5.0,
+                extra=f"= {rate:,.0f} msg/s (target >= 200/s: {'OK' if rate >= 200 else 'MISSED'})",
+            )
+            print(f"   all delivered: {ok}; wall from worker start {times[-1] - started:.1f} s", flush=True)
+
+        with section(f"latency: {N_LATENCY} messages at {RATE_PER_S}/s, one per transaction, commit -> receipt"):
+            time.sleep(0.5)
+            for i in range(N_LATENCY):
+                _enqueue(f"lat:{i}")
+                time.sleep(1 / RATE_PER_S)
+            _wait(sink, "lat:", N_LATENCY, timeout=60)
+            committed = {
+                k: c.timestamp()
+                for k, c in OutboxMessage.objects.filter(idempotency_key__startswith="lat:").values_list(
+                    "idempotency_key", "committed_at"
+                )
+                if c is not None
+            }
+            with sink.lock:
+                lat = [
+                    ts[0] - committed[k]
+                    for k, ts in sink.received.items()
+                    if k.startswith("lat:") and committed.get(k)
+                ]
+            report("commit -> receipt median", median_ms(lat), floor_ms=floor_s * 1000)
+            report("commit -> receipt P99", p(lat, 0.99), floor_ms=floor_s * 1000)
+            print(f"   received {len(lat)}/{N_LATENCY}", flush=True)
+
+        with sink.lock:
+            dups = {k: len(v) for k, v in sink.received.items() if len(v) > 1}
+        sent = OutboxMessage.objects.filter(status="sent").count()
+        print(
+            f"\n   duplicates at the sink: {len(dups)}; outbox rows sent: {sent}/"
+            f"{OutboxMessage.objects.count()}; at {datetime.now(UTC):%H:%M:%S} UTC",
+            flush=True,
+        )
+    finally:
+        _stop(procs)
+        for proc in procs:
+            err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+            if err.strip() and "Traceback" in err:
+                print("   worker stderr:", err)
+        sink.stop()
