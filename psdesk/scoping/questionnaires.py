@@ -78,3 +78,12 @@ def questionnaires_load(*, directory: Path, service_type_model: Any = None, ques
             )
         loaded.append(st.key)
     return loaded
+
+
+def questionnaires_ensure() -> None:
+    """Load the questionnaires when the database has none (a flushed test or demo database)."""
+    from psdesk.scoping.models import ServiceType
+    from psdesk.scoping.rules import questionnaires_path
+
+    if not ServiceType.objects.exists():
+        questionnaires_load(directory=questionnaires_path())

@@ -23,6 +23,15 @@ MIG_ANSWERS: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _questionnaires(request: Any) -> None:
+    """Transactional tests elsewhere flush the seeded questionnaires; put them back."""
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        from psdesk.scoping.questionnaires import questionnaires_ensure
+
+        questionnaires_ensure()
+
+
 @pytest.fixture
 def east(people: Any, make_account: Any) -> Any:
     """Acme Corp in erin's territory."""

@@ -52,7 +52,9 @@ def test_bad_json_requests_fail_with_the_reason(people: Any, east: Any, tmp_path
         _run("request", str(f), "--as", "sam")
 
 
-def test_pubsec_engagements_are_not_found_for_non_members_on_the_cli(people: Any, make_account: Any, submit: Any) -> None:
+def test_pubsec_engagements_are_not_found_for_non_members_on_the_cli(
+    people: Any, make_account: Any, submit: Any
+) -> None:
     acc = make_account("Agency", pubsec=True, em=people.pat)
     eng = submit("pat", account_id=acc.pk).engagement
     with pytest.raises(CommandError, match="not found"):
@@ -63,6 +65,8 @@ def test_pubsec_engagements_are_not_found_for_non_members_on_the_cli(people: Any
 def test_check_rules_reports_file_line_and_reason(tmp_path: Path) -> None:
     assert "OK — 6 service types" in _run("check-rules")
     bad = tmp_path / "rules.yaml"
-    bad.write_text("service_types:\n  implementation:\n    rules:\n      - {add: {activity: x, description: X, role: PSE}}\n")
+    bad.write_text(
+        "service_types:\n  implementation:\n    rules:\n      - {add: {activity: x, description: X, role: PSE}}\n"
+    )
     with pytest.raises(CommandError, match=r"rules.yaml:4: 'add' needs 'hours' or 'per'"):
         _run("check-rules", "--file", str(bad))
