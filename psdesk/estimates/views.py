@@ -269,8 +269,16 @@ def export_pdf(request: HttpRequest, engagement_id: int, version_id: int) -> Htt
 # --- public customer review (no login; /review/ is exempt in PSDESK_PUBLIC_PATH_PREFIXES) ----------
 
 
+def _private(resp: HttpResponse) -> HttpResponse:
+    # The URL is the key: keep it out of Referer headers, caches and search engines.
+    resp["Referrer-Policy"] = "no-referrer"
+    resp["Cache-Control"] = "no-store"
+    resp["X-Robots-Tag"] = "noindex, nofollow"
+    return resp
+
+
 def _not_found() -> HttpResponse:
-    return HttpResponse("Not found.", status=404, content_type="text/plain")
+    return _private(HttpResponse("Not found.", status=404, content_type="text/plain"))
 
 
 def review(request: HttpRequest, token: str) -> HttpResponse:
@@ -292,7 +300,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
         "error": request.session.pop("review-error", "") if hasattr(request, "session") else "",
         "expires_at": link.expires_at,
     }
-    return render(request, "estimates/review.html", ctx)
+    return _private(render(request, "estimates/review.html", ctx))
 
 
 @require_POST
@@ -308,7 +316,7 @@ def review_feedback(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found()
     except DomainError as exc:
         request.session["review-error"] = exc.message
-    return redirect("review:show", token)
+    return _private(redirect("review:show", token))
 
 
 @require_POST
@@ -321,4 +329,4 @@ def review_agree(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found()
     except DomainError as exc:
         request.session["review-error"] = exc.message
-    return redirect("review:show", token)
+    return _private(redirect("review:show", token))

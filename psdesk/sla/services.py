@@ -332,26 +332,36 @@ def _notify_swept(*, tokens: dict[str, str], batch: int) -> int:
         from psdesk.notifications.services import notify
     except ImportError:  # notifications not installed yet: the sweep still marks timers
         return 0
+    # plain rows, not model instances: a sweep may mark tens of thousands of timers at once
+    rows = SlaTimer.objects.filter(sweep_token__in=list(tokens)).values_list(
+        "target_type_id", "target_id", "sweep_token", "policy_id", "due_at"
+    )
+    by_type: dict[int, list[tuple[int, str, int, datetime]]] = {}
+    for type_id, target_id, token, policy_id, due_at in rows.iterator(chunk_size=5000):
+        by_type.setdefault(type_id, []).append((target_id, token, policy_id, due_at))
+    if not by_type:
+        return 0
+    names = dict(SlaPolicy.objects.values_list("id", "name"))
     sent = 0
-    timers = SlaTimer.objects.filter(sweep_token__in=list(tokens)).select_related("policy", "target_type")
-    by_type: dict[int, list[SlaTimer]] = {}
-    for t in timers.iterator(chunk_size=batch):
-        by_type.setdefault(t.target_type_id, []).append(t)
-    for items in by_type.values():
-        ct = items[0].target_type
-        targets = ct.get_all_objects_for_this_type(pk__in=[t.target_id for t in items]).in_bulk()
-        for t in items:
-            target = targets.get(t.target_id)
-            if target is None:
-                continue
-            notify(
-                event=tokens[t.sweep_token],
-                target=target,
-                context={
-                    "policy": t.policy.name,
-                    "due_at": t.due_at.isoformat(),
-                    "detail": f"{t.policy.name} due {t.due_at:%Y-%m-%d %H:%M} UTC",
-                },
-            )
-            sent += 1
+    for type_id, items in by_type.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None:
+            continue
+        for i in range(0, len(items), batch):
+            chunk = items[i : i + batch]
+            targets = model._default_manager.in_bulk([t[0] for t in chunk])
+            for target_id, token, policy_id, due_at in chunk:
+                target = targets.get(target_id)
+                if target is None:
+                    continue
+                notify(
+                    event=tokens[token],
+                    target=target,
+                    context={
+                        "policy": names.get(policy_id, ""),
+                        "due_at": due_at.isoformat(),
+                        "detail": f"{names.get(policy_id, '')} due {due_at:%Y-%m-%d %H:%M} UTC",
+                    },
+                )
+                sent += 1
     return sent
