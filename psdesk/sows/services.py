@@ -59,10 +59,14 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _notify(**kw: Any) -> None:
+def _notify(*, sow: Sow, event: str, actor: Any, context: dict[str, Any]) -> None:
+    """Notify the EM and the account team (opportunity owner) about a SOW event, except the actor."""
     from psdesk.notifications.services import notify
 
-    notify(**kw)
+    eng = sow.engagement
+    people = [eng.em, eng.opportunity.owner if eng.opportunity_id and eng.opportunity else None]
+    recipients = [p for p in people if p is not None and getattr(actor, "pk", None) != p.pk]
+    notify(event=event, target=eng, actor=actor, context=context, recipients=recipients, account=eng.account)
 
 
 def _editable(sow: Sow) -> None:
@@ -470,7 +474,9 @@ def markup_reject(*, markup_id: int, actor: Any, note: str) -> Markup:
 def _move(*, sow_id: int, action: str, actor: Any, before_save: Any = None, after: Any = ()) -> Applied:
     return transition_apply(
         workflow=SOW_WORKFLOW,
-        queryset=Sow.objects.visible_to(actor).select_related("engagement", "engagement__account", "current"),
+        queryset=Sow.objects.visible_to(actor).select_related(
+            "engagement", "engagement__account", "engagement__em", "engagement__opportunity", "current"
+        ),
         pk=sow_id,
         action=action,
         actor=actor,
@@ -522,11 +528,10 @@ def sow_release(*, sow_id: int, actor: Any) -> Sow:
         sow: Sow = applied.obj
         assert sow.current is not None
         _notify(
+            sow=sow,
             event="sow.released",
-            target=sow.engagement,
             actor=actor,
             context={"sow": sow.number, "version": sow.current.number, "pdf_sha256": sow.current.pdf_sha256},
-            account=sow.engagement.account,
         )
         return sow
 
@@ -624,13 +629,7 @@ def sow_customer_sign(
             sow_id=sow_id, party=Party.CUSTOMER, name=name, title=title, day=day, actor=actor, pdf=signed_pdf
         )
         applied = _move(sow_id=sow_id, action="customer_sign", actor=actor, after=[hook])
-        _notify(
-            event="sow.signed",
-            target=applied.obj.engagement,
-            actor=actor,
-            context={"sow": sow.number, "signer": name},
-            account=applied.obj.engagement.account,
-        )
+        _notify(sow=applied.obj, event="sow.signed", actor=actor, context={"sow": sow.number, "signer": name})
         return Signature.objects.get(sow_id=sow_id, party=Party.CUSTOMER)
 
 
@@ -649,13 +648,7 @@ def sow_countersign(*, sow_id: int, actor: Any, name: str = "", title: str = "",
             sow_id=sow_id, action="countersign", actor=actor, before_save=lambda *a: {"executed_at": now}, after=[hook]
         )
         sow: Sow = applied.obj
-        _notify(
-            event="sow.executed",
-            target=sow.engagement,
-            actor=actor,
-            context={"sow": sow.number},
-            account=sow.engagement.account,
-        )
+        _notify(sow=sow, event="sow.executed", actor=actor, context={"sow": sow.number})
         return sow
 
 

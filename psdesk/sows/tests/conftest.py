@@ -94,3 +94,30 @@ def set_state(eng: Any, state: str) -> None:
 
     Engagement.objects.filter(pk=eng.pk).update(state=state)
     eng.refresh_from_db()
+
+
+@pytest.fixture
+def opportunity(people: Any, sow_wip: Any) -> Any:
+    """sow_wip's PS-only opportunity (alice's, with its license parent), linked to the engagement."""
+    from psdesk.crm.choices import RecordType
+    from psdesk.crm.services import opportunity_create
+    from psdesk.engagements.models import Engagement
+
+    lic = opportunity_create(actor=people.alice, account=sow_wip.account, record_type=RecordType.LICENSE)
+    opp = opportunity_create(actor=people.alice, account=sow_wip.account, parent=lic, stage="6_awaiting_signature")
+    Engagement.objects.filter(pk=sow_wip.pk).update(opportunity=opp)
+    sow_wip.refresh_from_db()
+    return opp
+
+
+@pytest.fixture
+def approved_sow(sow_wip: Any, people: Any, opportunity: Any) -> Any:
+    """sow_wip with a generated v1, reviewed, and the card at Approved (approvals are not under test)."""
+    from psdesk.engagements.choices import EngagementStatus
+    from psdesk.sows.services import sow_generate, sow_review_record
+
+    v = sow_generate(engagement_id=sow_wip.pk, actor=people.erin)
+    sow_review_record(sow_id=v.sow_id, actor=people.erin, note="Reviewed with Carl on the call")
+    set_state(sow_wip, EngagementStatus.APPROVED)
+    v.sow.refresh_from_db()
+    return v.sow
