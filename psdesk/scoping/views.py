@@ -255,7 +255,7 @@ def ask_ps(request: HttpRequest) -> HttpResponse:
         "kinds": AskPsKind.choices,
         "is_pubsec_member": user_is_pubsec(request.user),
         "pending_access": PubSecAccessRequest.objects.filter(
-            user=request.user, status=AccessRequestStatus.PENDING
+            user_id=request.user.pk or 0, status=AccessRequestStatus.PENDING
         ).first(),
         "form": {},
     }

@@ -104,7 +104,7 @@ class Command(BaseCommand):
         from psdesk.scoping.services import ssot_answer_set
 
         eng = self._engagement(engagement_id, as_user)
-        st, _, key = question.partition(".")
+        st, _sep, key = question.partition(".")
         row = SsotRow.objects.filter(engagement=eng, service_type=st, key=key).first()
         if row is None:
             raise CommandError(f"no SSOT row {question!r} on engagement {engagement_id}")
