@@ -47,7 +47,11 @@ def sent(monkeypatch: Any) -> list[dict[str, Any]]:
 
 
 def test_the_presales_defaults_are_seeded_on_the_new_york_calendar() -> None:
-    rows = {p.key: (p.start_event, p.stop_event, p.duration, p.unit, p.calendar.key) for p in SlaPolicy.objects.all()}
+    presales = ["first_em_touch", "estimate_shared", "sow_draft", "stamped_sow"]  # other apps seed their own
+    rows = {
+        p.key: (p.start_event, p.stop_event, p.duration, p.unit, p.calendar.key)
+        for p in SlaPolicy.objects.filter(key__in=presales)
+    }
     assert rows == {
         "first_em_touch": ("engagements.created", "board.leave:open", Decimal("1.00"), "business_days", "ps-ops-us"),
         "estimate_shared": (
