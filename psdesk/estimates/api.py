@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import errors
@@ -260,7 +260,7 @@ def create_version(request: HttpRequest, engagement_id: int, payload: VersionCre
         out_of_scope=payload.out_of_scope,
         expected_latest=payload.expected_latest,
     )
-    return 201, _detail(v, request.user)
+    return Status(201, _detail(v, request.user))
 
 
 @router.get("/estimates/versions/{version_id}", response={200: VersionOut, **errors(401, 403, 404)})
@@ -319,14 +319,17 @@ def review_version(request: HttpRequest, version_id: int, payload: ReviewIn) -> 
     r = services.estimate_review_record(
         version_id=version_id, actor=request.user, decision=payload.decision, comment=payload.comment
     )
-    return 201, {
-        "id": r.pk,
-        "version_id": r.version_id,
-        "reviewer": request.user.get_username(),
-        "decision": r.decision,
-        "comment": r.comment,
-        "created_at": r.created_at,
-    }
+    return Status(
+        201,
+        {
+            "id": r.pk,
+            "version_id": r.version_id,
+            "reviewer": request.user.get_username(),
+            "decision": r.decision,
+            "comment": r.comment,
+            "created_at": r.created_at,
+        },
+    )
 
 
 @router.get("/estimates/versions/{a_id}/diff/{b_id}", response={200: DiffOut, **errors(401, 403, 404)})
@@ -393,7 +396,7 @@ def request_ta_assistance(request: HttpRequest, engagement_id: int, payload: Ass
     """Ask for TA help while scoping (`Scoping::Needs_TA_Assistance`), at any time."""
     _require(request, VIEW)
     services.ta_assistance_request(engagement_id=engagement_id, actor=request.user, note=payload.note)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/estimates/engagements/{engagement_id}/ta-assistance/done", response={204: None, **errors(401, 403, 404)})
@@ -401,4 +404,4 @@ def complete_ta_assistance(request: HttpRequest, engagement_id: int) -> Any:
     """A TA marks the assistance given (`Scoping::TA_Assisted`)."""
     _require(request, VIEW)
     services.ta_assistance_complete(engagement_id=engagement_id, actor=request.user)
-    return 204, None
+    return Status(204, None)
