@@ -14,7 +14,7 @@ def registration_ics(reg: Any, *, tz: str | None = None) -> bytes:
     timezone, else the session's) and the matching VTIMEZONE. UID is stable per registration so a
     re-download updates the same calendar entry."""
     s = reg.session
-    zone = ZoneInfo(tz or _attendee_tz(reg) or s.timezone)
+    zone = ZoneInfo(tz or attendee_timezone(reg) or s.timezone)
     cal = Calendar()
     cal.add("prodid", "-//PS Desk//Education Services//EN")
     cal.add("version", "2.0")
@@ -43,7 +43,8 @@ def registration_ics(reg: Any, *, tz: str | None = None) -> bytes:
     return bytes(cal.to_ical())
 
 
-def _attendee_tz(reg: Any) -> str | None:
+def attendee_timezone(reg: Any) -> str | None:
+    """The attendee's own timezone from their profile; None when unset (the profile default UTC)."""
     profile = getattr(reg.user, "profile", None)
     tz = getattr(profile, "timezone", "") or ""
     return tz if tz and tz != "UTC" else None

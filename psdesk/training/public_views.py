@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from psdesk.core.errors import DomainError
 from psdesk.training import selectors, services
-from psdesk.training.ics import registration_ics
+from psdesk.training.ics import attendee_timezone, registration_ics
 from psdesk.training.links import approval_from, registration_id_from
 from psdesk.training.models import Registration, TrainingRequest
 
@@ -46,14 +46,15 @@ def registration(request: HttpRequest, token: str) -> HttpResponse:
             error = exc.message
         reg.refresh_from_db()
     s = reg.session
-    tz = getattr(getattr(reg.user, "profile", None), "timezone", "") or s.timezone
+    tz = attendee_timezone(reg) or s.timezone
     ctx = {
         "reg": reg,
         "s": s,
         "token": token,
         "error": error,
-        "local_start": s.starts_at.astimezone(ZoneInfo(tz)),
-        "local_end": s.ends_at.astimezone(ZoneInfo(tz)),
+        # formatted here: the |date filter would convert back to the site timezone
+        "local_start": f"{s.starts_at.astimezone(ZoneInfo(tz)):%a %Y-%m-%d %H:%M}",
+        "local_end": f"{s.ends_at.astimezone(ZoneInfo(tz)):%H:%M}",
         "tz": tz,
         "position": selectors.waitlist_position(reg),
     }

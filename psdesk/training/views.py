@@ -286,8 +286,9 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         and mine is None,
         "can_export": can_plan and s.status == SessionStatus.DELIVERED,
         "can_deliver": can_plan and s.status == SessionStatus.SCHEDULED and s.ends_at <= clock.now(),
-        "local_start": s.starts_at.astimezone(ZoneInfo(s.timezone)),
-        "local_end": s.ends_at.astimezone(ZoneInfo(s.timezone)),
+        # formatted here: the |date filter would convert back to the site timezone
+        "local_start": f"{s.starts_at.astimezone(ZoneInfo(s.timezone)):%a %Y-%m-%d %H:%M}",
+        "local_end": f"{s.ends_at.astimezone(ZoneInfo(s.timezone)):%H:%M}",
         "confirmed": RegistrationStatus.CONFIRMED,
     }
     return render(request, "training/session.html", ctx)
