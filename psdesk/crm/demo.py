@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from psdesk.core import clock
 from psdesk.core.demo import DemoContext
-from psdesk.crm.choices import OpportunityStage, RecordType, Segment
-from psdesk.crm.models import Account, Opportunity, Territory
+from psdesk.crm.choices import EmConfidence, ForecastCategory, OpportunityStage, RecordType, Segment
+from psdesk.crm.models import Account, Msa, Opportunity, Territory
 
 ACCOUNTS: list[tuple[str, str, str, str, str, str, bool]] = [
     # name, segment, territory, country, subdivision, timezone, pubsec
@@ -64,8 +64,21 @@ def load(ctx: DemoContext) -> None:
             stage=OpportunityStage.SCOPING if i % 3 else OpportunityStage.NEGOTIATING,
             close_date=today + timedelta(days=45 + i),
             amount=Decimal("60000.00") + Decimal(i * 5000),
+            forecast_category=ForecastCategory.COMMIT if i % 3 == 0 else ForecastCategory.BEST_CASE,
+            engagement_manager=territories[terr].engagement_manager,
+            em_confidence=(EmConfidence.GREEN, EmConfidence.AMBER, EmConfidence.GREY)[i % 3],
+            ps_value=Decimal("60000.00") + Decimal(i * 5000),
         )
+        ps.account_team.set([users["alice"], users["sam"]])
         opps.append(ps)
+    # MSAs on file: Acme has one in force; Globex's expired (standard terms apply again).
+    Msa.objects.create(account=accounts[0], reference="MSA-ACME-2024", effective_from=date(2024, 1, 1))
+    Msa.objects.create(
+        account=accounts[1],
+        reference="MSA-GLOBEX-2022",
+        effective_from=date(2022, 7, 1),
+        effective_to=date(2025, 6, 30),
+    )
     ctx.objects["accounts"] = accounts
     ctx.objects["ps_opportunities"] = opps
     ctx.objects["territories"] = territories
