@@ -149,21 +149,22 @@ def _claim(message_id: int) -> tuple[OutboxMessage | None, str]:
     return (msgs[0], "claimed") if msgs else (None, states.get(message_id, "skipped"))
 
 
-def _call(msg: OutboxMessage) -> None:
+def _call(msg: OutboxMessage) -> str:
     if msg.operation not in OPERATIONS.get(msg.target, frozenset()):
         raise IntegrationError(f"Unknown operation {msg.target}.{msg.operation}", permanent=True)
     adapter = adapter_get(msg.target)
     payload = {k: v for k, v in msg.payload.items() if not (msg.target == "chat" and k == "channel")}
     if msg.target == "chat":
         payload["channel"] = msg.payload.get("channel", msg.destination)
-    getattr(adapter, msg.operation)(**payload, idempotency_key=msg.idempotency_key)
+    receipt = getattr(adapter, msg.operation)(**payload, idempotency_key=msg.idempotency_key)
+    return str(getattr(receipt, "external_id", "") or "")
 
 
 def _deliver_claimed(msgs: list[OutboxMessage]) -> list[Outcome]:
     """Call the target for each claimed message (outside any transaction) and record the outcomes;
     successes are recorded together in one transaction."""
     outcomes: list[Outcome] = []
-    sent: list[OutboxMessage] = []
+    sent: list[tuple[OutboxMessage, str]] = []
     paused: dict[str, datetime] = {}
     for msg in msgs:
         if msg.target in paused:  # the target said 429 earlier in this batch: hand the rest back
@@ -171,7 +172,7 @@ def _deliver_claimed(msgs: list[OutboxMessage]) -> list[Outcome]:
             outcomes.append(Outcome(msg.pk, "throttled"))
             continue
         try:
-            _call(msg)
+            external_id = _call(msg)
         except IntegrationError as exc:
             out = _failed(msg, exc.message, permanent=exc.permanent, retry_after=exc.retry_after)
             if exc.retry_after is not None and not exc.permanent:
@@ -184,16 +185,16 @@ def _deliver_claimed(msgs: list[OutboxMessage]) -> list[Outcome]:
                 _failed(msg, f"unexpected {exc.__class__.__name__}: {exc}", permanent=False, retry_after=None)
             )
             continue
-        sent.append(msg)
+        sent.append((msg, external_id))
         outcomes.append(Outcome(msg.pk, "sent"))
     if sent:
         now = clock.now()
         with transaction.atomic():
-            for token in {m.claim_token for m in sent}:
-                OutboxMessage.objects.filter(
-                    pk__in=[m.pk for m in sent if m.claim_token == token], status=S.DELIVERING, claim_token=token
-                ).update(status=S.SENT, sent_at=now, lease_until=None, last_error="")
-            OutboxAttempt.objects.bulk_create(OutboxAttempt(message=m, at=now, outcome="sent") for m in sent)
+            for msg, external_id in sent:
+                OutboxMessage.objects.filter(pk=msg.pk, status=S.DELIVERING, claim_token=msg.claim_token).update(
+                    status=S.SENT, sent_at=now, lease_until=None, last_error="", external_id=external_id[:255]
+                )
+            OutboxAttempt.objects.bulk_create(OutboxAttempt(message=m, at=now, outcome="sent") for m, _ in sent)
     return outcomes
 
 

@@ -87,6 +87,7 @@ class OutboxMessage(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True, db_index=True)
     last_error = models.TextField(blank=True)
+    external_id = models.CharField(max_length=255, blank=True, help_text="The target's id for the effect")
     pubsec = models.BooleanField(default=False)
     source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source_id = models.CharField(max_length=64, blank=True)

@@ -132,3 +132,19 @@ def outbox_for_source(*, user: Any, model: str, object_id: str) -> list[OutboxMe
     if ct is None:
         raise NotFound(f"unknown model {model!r}")
     return list(outbox_visible(user=user).filter(source_type=ct, source_id=str(object_id)).order_by("id"))
+
+
+def outbox_external_id(*, source: Any, target: str, operation: str) -> str:
+    """The target's id from the latest delivered `operation` for `source` (e.g. the GitLab issue iid
+    to update after `issue_upsert` created it); "" when none was delivered yet."""
+    ct = ContentType.objects.get_for_model(type(source))
+    row = (
+        OutboxMessage.objects.filter(
+            source_type=ct, source_id=str(source.pk), target=target, operation=operation, status=S.SENT
+        )
+        .exclude(external_id="")
+        .order_by("-id")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    return row or ""

@@ -38,6 +38,7 @@ def test_a_due_message_is_delivered_once_and_marked_sent(frozen_clock: Any, chat
     assert outbox_deliver_due() == 0
     m.refresh_from_db()
     assert (m.status, m.attempts, m.sent_at, m.last_error) == ("sent", 1, frozen_clock.at, "")
+    assert m.external_id == "fake-1"
     assert chat.effects == [("send", {"channel": "#professional-services", "text": "hello", "blocks": None})]
     assert list(m.attempt_log.values_list("outcome", flat=True)) == ["sent"]
 
@@ -188,3 +189,19 @@ def test_an_unknown_operation_is_parked_not_called(frozen_clock: Any, chat: Fake
     m.refresh_from_db()
     assert m.last_error == "Unknown operation chat.delete_everything"
     assert chat.calls == []
+
+
+def test_the_targets_id_is_kept_for_later_updates(frozen_clock: Any, engagement: Any) -> None:
+    from psdesk.integrations.work_tracking.fake import FakeWorkTracking
+    from psdesk.notifications.selectors import outbox_external_id
+
+    assert outbox_external_id(source=engagement, target="work_tracking", operation="issue_upsert") == ""
+    outbox_enqueue(
+        target="work_tracking",
+        operation="issue_upsert",
+        source=engagement,
+        payload={"ref": "eng", "title": "t", "description": "d", "labels": ["proposal::Open"]},
+    )
+    with adapter_override("work_tracking", FakeWorkTracking()):
+        outbox_deliver_due()
+    assert outbox_external_id(source=engagement, target="work_tracking", operation="issue_upsert") == "fake-1"
