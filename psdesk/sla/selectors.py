@@ -75,3 +75,45 @@ def timers_for_target(
             )
         )
     return views
+
+
+@dataclass(frozen=True)
+class TimerBadge:
+    """What a board card shows: the most urgent active timer of the card."""
+
+    policy_name: str
+    status: str
+    paused: bool
+    time_left: timedelta
+
+    @property
+    def hours_left(self) -> float:
+        return round(self.time_left.total_seconds() / 3600, 1)
+
+
+_URGENCY = {"breached": 0, "at_risk": 1, "ok": 2}
+
+
+def timer_badges(model: type[models.Model], ids: list[int], *, now: datetime | None = None) -> dict[int, TimerBadge]:
+    """target id → its most urgent active timer (worst status, then least time left), for many
+    cards in one query (two with calendars), whatever the number of cards."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if not ids:
+        return {}
+    now = now or clock.now()
+    ct = ContentType.objects.get_for_model(model)
+    qs = SlaTimer.objects.active().filter(target_type=ct, target_id__in=ids).select_related("policy__calendar")
+    calendars: dict[int | None, BusinessCalendar] = {}
+    best: dict[int, tuple[tuple[int, timedelta], TimerBadge]] = {}
+    for t in qs:
+        cal = calendars.get(t.policy.calendar_id)
+        if cal is None:
+            cal = calendars[t.policy.calendar_id] = business_calendar_of(t.policy)
+        left = timer_time_left(t, now=now, cal=cal)
+        key = (_URGENCY.get(t.status, 3), left)
+        current = best.get(t.target_id)
+        if current is None or key < current[0]:
+            badge = TimerBadge(t.policy.name, t.status, t.state == TimerState.PAUSED, left)
+            best[t.target_id] = (key, badge)
+    return {tid: badge for tid, (_, badge) in best.items()}

@@ -278,3 +278,24 @@ def test_utc_is_used_when_a_policy_has_no_calendar(people: Any) -> None:
     t = timer_start(policy_key="raw", target=people.erin, started_at=datetime(2026, 11, 27, 16, tzinfo=UTC))
     assert t is not None and t.due_at == datetime(2026, 11, 30, 16, tzinfo=UTC)
     assert services.business_calendar_of(t.policy).tz.key == "UTC"
+
+
+def test_badges_show_the_most_urgent_timer_per_target_in_constant_queries(
+    people: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.contrib.auth.models import User
+
+    from psdesk.sla.selectors import timer_badges
+
+    timer_start(policy_key="estimate_shared", target=people.erin, started_at=FRI_16)
+    timer_start(policy_key="sow_draft", target=people.erin, started_at=FRI_16)
+    timer_start(policy_key="stamped_sow", target=people.emil, started_at=FRI_16 - timedelta(days=30))
+    sla_sweep(now=FRI_16, notify=False)
+    with django_assert_max_num_queries(4):
+        badges = timer_badges(User, [people.erin.pk, people.emil.pk, people.tara.pk], now=FRI_16)
+    assert set(badges) == {people.erin.pk, people.emil.pk}
+    assert (badges[people.erin.pk].policy_name, badges[people.erin.pk].hours_left) == (
+        "SOW draft to the customer",
+        48.0,
+    )
+    assert badges[people.emil.pk].status == "breached"
