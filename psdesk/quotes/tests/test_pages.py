@@ -1,0 +1,68 @@
+"""Pages of the order path: intake decision, quote editor, preview = PDF source, PubSec 404s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from psdesk.quotes.models import Quote
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: Any) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_the_intake_decision_leads_to_a_quote_or_to_the_calculator(
+    people: Any, make_opportunity: Any, catalog: Any
+) -> None:
+    opp = make_opportunity()
+    c = _client(people.alice)
+    page = c.get(f"/quotes/intake/?opportunity={opp.pk}")
+    assert "Do standard SKUs meet the customer" in page.content.decode()
+    assert f"/scoping/?opportunity={opp.pk}" in page.content.decode() or "opportunity=" in page.content.decode()
+    r = c.post("/quotes/intake/", {"opportunity": opp.pk, "standard": "yes"})
+    quote = Quote.objects.get(opportunity=opp)
+    assert r.status_code == 302 and r["Location"] == f"/quotes/{quote.pk}/"
+    r = c.post("/quotes/intake/", {"opportunity": opp.pk, "standard": "no"})
+    assert r.status_code == 302 and "opportunity=" in r["Location"]
+    assert Quote.objects.filter(opportunity=opp).count() == 1
+
+
+def test_the_editor_adds_lines_and_shows_refusals(people: Any, make_quote: Any) -> None:
+    q = make_quote()
+    c = _client(people.alice)
+    c.post(f"/quotes/{q.pk}/edit", {"op": "add_line", "sku_code": "GL-BAS-R", "quantity": "1", "attendees": "13"})
+    r = c.post(f"/quotes/{q.pk}/edit", {"op": "add_line", "sku_code": "GL-JIRA", "quantity": "-2"}, follow=True)
+    html = r.content.decode()
+    assert "quantity: must be at least 1" in html
+    assert 'id="quote-total">USD 5500.00' in html
+    preview = c.get(f"/quotes/{q.pk}/preview/").content.decode()
+    assert "SRV-PERSEAT-R" in preview and "USD 5500.00" in preview and "Download PDF" in preview
+    pdf = c.get(f"/quotes/{q.pk}/order-form.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
+
+
+def test_pubsec_quote_pages_are_404_for_non_members(
+    people: Any, make_account: Any, make_quote: Any, make_opportunity: Any
+) -> None:
+    from django.contrib.auth.models import Group
+
+    people.mona.groups.add(Group.objects.get(name="us_public_sector"))
+    opp = make_opportunity(make_account("Agency", pubsec=True), owner="mona")
+    q = make_quote(opportunity=opp, by="mona")
+    for path in (
+        f"/quotes/{q.pk}/",
+        f"/quotes/{q.pk}/preview/",
+        f"/quotes/{q.pk}/order-form.pdf",
+        f"/quotes/intake/?opportunity={opp.pk}",
+    ):
+        assert _client(people.alice).get(path).status_code == 404, path
+    assert q.number not in _client(people.erin).get("/quotes/").content.decode()
+    assert _client(people.pat).get(f"/quotes/{q.pk}/").status_code == 200
+    assert _client(people.olga).get("/quotes/").status_code == 403
