@@ -173,7 +173,7 @@ def outbox_enqueue(
             source_type=ContentType.objects.get_for_model(type(source)) if source is not None else None,
             source_id=str(source.pk) if source is not None else "",
         )
-        transaction.on_commit(lambda: _after_commit(msg.pk))
+        transaction.on_commit(lambda: _after_commit(msg.pk), robust=True)
     return msg
 
 
@@ -230,5 +230,5 @@ def outbox_replay(*, message_id: int, actor: Any) -> OutboxMessage:
         audit_record(
             verb="notifications.outbox_replayed", actor=actor, target=msg, before=before, after={"status": msg.status}
         )
-        transaction.on_commit(lambda: _after_commit(msg.pk))
+        transaction.on_commit(lambda: _after_commit(msg.pk), robust=True)
     return msg

@@ -80,5 +80,5 @@ def outbox_schedule_sweep(at: datetime | None = None) -> None:
     if pending is not None and pending <= run_after:
         _scheduled_for = at
         return
-    transaction.on_commit(lambda: outbox_sweep_task.using(run_after=run_after).enqueue())
+    transaction.on_commit(lambda: outbox_sweep_task.using(run_after=run_after).enqueue(), robust=True)
     _scheduled_for = at
