@@ -9,7 +9,7 @@ from django.db import models
 from psdesk.accounts.selectors import user_is_pubsec
 
 if TYPE_CHECKING:
-    pass
+    from psdesk.training.models import Registration, Session, TrainingRequest  # noqa: F401
 
 PLAN_PERM = "training.plan_training"
 

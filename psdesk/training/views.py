@@ -273,7 +273,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     except NotFound:
         return _not_found(request)
     can_plan = request.user.has_perm(PLAN_PERM)
-    mine = s.registrations.holding().filter(user=request.user).first()
+    mine = s.registrations.holding().filter(user_id=request.user.pk).first()
     ctx = {
         "s": s,
         "roster": selectors.roster(s) if can_plan else [],
