@@ -273,7 +273,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     except NotFound:
         return _not_found(request)
     can_plan = request.user.has_perm(PLAN_PERM)
-    mine = s.registrations.holding().filter(user_id=request.user.pk).first()
+    mine = s.registrations.holding().filter(user_id=request.user.pk or 0).first()
     ctx = {
         "s": s,
         "roster": selectors.roster(s) if can_plan else [],
