@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
@@ -262,7 +262,7 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Any:
         timezone=payload.timezone,
         us_public_sector=payload.us_public_sector,
     )
-    return 201, acc
+    return Status(201, acc)
 
 
 @router.post("/crm/accounts/{account_id}/msas", response={201: MsaOut, **errors(400, 401, 403, 404, 422)})
@@ -270,13 +270,14 @@ def add_msa(request: HttpRequest, account_id: int, payload: MsaIn) -> Any:
     """Record an MSA on file with its effective dates."""
     _require(request, "crm.add_msa")
     acc = account_get(user=request.user, account_id=account_id)
-    return 201, msa_add(
+    msa = msa_add(
         account=acc,
         actor=request.user,
         reference=payload.reference,
         effective_from=payload.effective_from,
         effective_to=payload.effective_to,
     )
+    return Status(201, msa)
 
 
 @router.get("/crm/accounts/{account_id}/opportunity-name", response={200: NameSuggestionOut, **errors(401, 403, 404)})
@@ -351,7 +352,7 @@ def create_opportunity(request: HttpRequest, payload: OpportunityIn) -> Any:
         account_team=[_user(i, "account_team_ids") for i in payload.account_team_ids],
         engagement_manager=_user(payload.engagement_manager_id, "engagement_manager_id"),
     )
-    return 201, opp
+    return Status(201, opp)
 
 
 @router.patch(

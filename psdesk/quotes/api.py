@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
@@ -196,7 +196,7 @@ def list_quotes(request: HttpRequest, params: Query[QuoteParams]) -> Any:
 def create_quote(request: HttpRequest, payload: QuoteIn) -> Any:
     """Start a draft quote (the first live quote of an opportunity becomes primary)."""
     q = quote_create(opportunity_id=payload.opportunity_id, actor=request.user, currency=payload.currency)
-    return 201, _detail(request, q.pk)
+    return Status(201, _detail(request, q.pk))
 
 
 @router.get("/quotes/{quote_id}", response={200: QuoteDetail, **errors(401, 403, 404)})
@@ -232,7 +232,7 @@ def add_line(request: HttpRequest, quote_id: int, payload: LineIn) -> Any:
         attendees=payload.attendees,
         expected_version=payload.expected_version,
     )
-    return 201, _detail(request, quote_id)
+    return Status(201, _detail(request, quote_id))
 
 
 @router.patch("/quotes/{quote_id}/lines/{line_id}", response={200: QuoteDetail, **errors(400, 401, 403, 404, 409, 422)})
