@@ -14,6 +14,7 @@ TODO = "to-do"
 UNANSWERED = frozenset({"", "to-do", "todo", "unknown", "?", "n/a?", "tbd"})
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})
+MAX_NUMBER = 10**12
 
 
 class AnswerError(ValueError):
@@ -39,7 +40,9 @@ def answer_normalise(*, answer_type: str, raw: Any, choices: Sequence[str] = (),
         if not value.is_finite():
             raise AnswerError(f"expects a number, got '{text[:40]}'")
         if value < 0:
-            raise AnswerError(f"must not be negative, got {text}")
+            raise AnswerError(f"must not be negative, got {text[:40]}")
+        if value > MAX_NUMBER:
+            raise AnswerError(f"is too large (at most {MAX_NUMBER:,})")
         return _fmt(value)
     if answer_type == "yes_no":
         low = text.lower()

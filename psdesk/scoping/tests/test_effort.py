@@ -187,3 +187,41 @@ def test_malformed_rules_report_file_line_and_reason(text: str, line: int, reaso
     assert exc.value.line == line
     assert reason in exc.value.reason
     assert str(exc.value).startswith(f"rules.yaml:{line}: ")
+
+
+@pytest.mark.parametrize(
+    ("answer_type", "raw", "stored"),
+    [
+        ("number", "3,250", "3250"),
+        ("number", 2.5, "2.5"),
+        ("number", "unknown", "to-do"),
+        ("yes_no", True, "yes"),
+        ("yes_no", "N", "no"),
+        ("choice", "aws", "AWS"),
+        ("text", "  RHEL 8 ", "RHEL 8"),
+        ("text", "", "to-do"),
+    ],
+)
+def test_answers_are_normalised(answer_type: str, raw: object, stored: str) -> None:
+    from psdesk.scoping.answers import answer_normalise
+
+    assert answer_normalise(answer_type=answer_type, raw=raw, choices=["AWS", "Azure"]) == stored
+
+
+@pytest.mark.parametrize(
+    ("answer_type", "raw", "reason"),
+    [
+        ("number", "lots", "expects a number, got 'lots'"),
+        ("number", -1, "must not be negative, got -1"),
+        ("number", "1e999999", "is too large (at most 1,000,000,000,000)"),
+        ("number", True, "expects a number, got true"),
+        ("choice", "Mars", "'Mars' is not one of: AWS, Azure"),
+        ("yes_no", "maybe", "expects yes or no, got 'maybe'"),
+    ],
+)
+def test_answers_of_the_wrong_type_are_refused(answer_type: str, raw: object, reason: str) -> None:
+    from psdesk.scoping.answers import AnswerError, answer_normalise
+
+    with pytest.raises(AnswerError) as exc:
+        answer_normalise(answer_type=answer_type, raw=raw, choices=["AWS", "Azure"])
+    assert str(exc.value) == reason
