@@ -12,10 +12,13 @@ The model
 * **Queue rule (FIFO with conservative backfill).** Demands are placed one after the other in queue
   order (committed in closed-won order, ties by time then id; then pipeline). Each takes the earliest
   start week ``s ≥ earliest`` at which every line ``l`` can be given its own consultant that satisfies
-  the hard constraints and has ``free[c, s + i] ≥ hours_l`` for every ``i < weeks_l``, in the capacity
+  the hard constraints and has ``free[c, s + i] ≥ hours_l x pace[c, s + i]`` for every ``i < weeks_l``, in the capacity
   *left by the demands ahead of it*. A later, smaller project may therefore start before one ahead of
   it (backfill) — but only in capacity nobody ahead uses, so it can never delay anyone ahead: the
   placement of the first ``k`` demands does not depend on anything behind them.
+* **Pace.** A line needs ``weekly_hours x pace[c, w]`` of consultant ``c`` in week ``w``
+  (`pace_from_share`): weeks shortened by a holiday or a day or two off count at a lower pace,
+  weeks with fewer than three working days block.
 * **Assignment rule** (makes the result unique, and the reference implementation identical): at a
   candidate week the lines are served in their given order, each by the lowest-index eligible
   consultant not already serving this demand whose free hours fit for the line's whole duration. The
@@ -82,6 +85,7 @@ class StaffArrays:
     role_names: list[str]
     region_names: list[str]
     skill_names: list[str]
+    pace: FloatGrid | None = None  # consultants x weeks, see `pace_from_share`; None = full pace
 
     @property
     def size(self) -> int:
@@ -151,13 +155,23 @@ def describe_line(line: Line, demand: Demand, count: int = 1) -> str:
     return " ".join(parts)
 
 
-def _line_fits(free: FloatGrid, idx: npt.NDArray[np.int64], line: Line, earliest: int) -> npt.NDArray[np.bool_]:
+def _need(staff: StaffArrays, idx: npt.NDArray[np.int64], hours: float) -> FloatGrid | float:
+    """Hours a line takes from consultants `idx` in each week: its weekly hours at their pace."""
+    if staff.pace is None:
+        return hours
+    need: FloatGrid = hours * staff.pace[idx]
+    return need
+
+
+def _line_fits(
+    free: FloatGrid, staff: StaffArrays, idx: npt.NDArray[np.int64], line: Line, earliest: int
+) -> npt.NDArray[np.bool_]:
     """fits[i, s]: consultant idx[i] has the line's hours free in every week s .. s+weeks-1."""
     weeks_total = free.shape[1]
     nstarts = weeks_total - line.weeks + 1
     if nstarts <= 0 or idx.size == 0:
         return np.zeros((idx.size, max(nstarts, 0)), dtype=np.bool_)
-    bad = free[idx] < line.weekly_hours - EPS
+    bad = free[idx] < _need(staff, idx, line.weekly_hours) - EPS
     cum = np.zeros((idx.size, weeks_total + 1), dtype=np.int32)
     np.cumsum(bad, axis=1, out=cum[:, 1:])
     fits: npt.NDArray[np.bool_] = (cum[:, line.weeks : line.weeks + nstarts] - cum[:, :nstarts]) == 0
@@ -178,7 +192,7 @@ def place(free: FloatGrid, staff: StaffArrays, demand: Demand, *, week_label: Ca
             return Placement(
                 demand.key, None, (), f"no consultant exists who is {describe_line(line, demand)}", len(cands)
             )
-        f = _line_fits(free, idx, line, demand.earliest_week)
+        f = _line_fits(free, staff, idx, line, demand.earliest_week)
         cands.append(idx)
         fits.append(f)
         any_s = np.flatnonzero(f.any(axis=0)) if f.size else np.array([], dtype=np.int64)
@@ -186,7 +200,7 @@ def place(free: FloatGrid, staff: StaffArrays, demand: Demand, *, week_label: Ca
     if any(x is None for x in first_fit):
         worst = next(i for i, x in enumerate(first_fit) if x is None)
         line = demand.lines[worst]
-        if not (free[cands[worst]] >= line.weekly_hours - EPS).any():
+        if not (free[cands[worst]] >= _need(staff, cands[worst], line.weekly_hours) - EPS).any():
             return Placement(
                 demand.key,
                 None,
@@ -216,7 +230,10 @@ def place(free: FloatGrid, staff: StaffArrays, demand: Demand, *, week_label: Ca
         else:
             start = int(s)
             for c, line in zip(chosen, demand.lines, strict=True):
-                free[c, start : start + line.weeks] -= line.weekly_hours
+                if staff.pace is None:
+                    free[c, start : start + line.weeks] -= line.weekly_hours
+                else:
+                    free[c, start : start + line.weeks] -= line.weekly_hours * staff.pace[c, start : start + line.weeks]
             return Placement(demand.key, start, tuple(chosen), *_binding(demand, first_fit, start, week_label))
     return Placement(demand.key, None, (), "its roles are not free together within the horizon", None)
 
@@ -298,6 +315,18 @@ def working_share(
     working = (weekday & ~off).reshape(weeks, 7).sum(axis=1)
     share: FloatGrid = working / 5.0
     return share
+
+
+PACE_MIN = 0.6
+
+
+def pace_from_share(share: FloatGrid) -> FloatGrid:
+    """A project's pace per consultant-week. A week with at least three working days (a public
+    holiday, a day or two off) still counts at a proportionally lower pace — the project slows, it
+    does not stop; a week with fewer working days counts at full pace, so the consultant's reduced
+    capacity cannot carry it and the week blocks (nobody is planned across their holiday)."""
+    pace: FloatGrid = np.where(share >= PACE_MIN - EPS, share, 1.0)
+    return pace
 
 
 def capacity_grid(
@@ -426,7 +455,8 @@ def whatif_from_samples(
         offset = np.arange(rep.size) - np.repeat(np.cumsum(span) - span, span)
         week = a[rep, 3].astype(np.int64) + offset
         row = np.array([local[int(c)] for c in a[:, 2]], dtype=np.int64)[rep] if a.size else rep
-        np.subtract.at(grids, (a[rep, 0].astype(np.int64), row, week), a[rep, 5])
+        amount = a[rep, 5] if staff.pace is None else a[rep, 5] * staff.pace[a[rep, 2].astype(np.int64), week]
+        np.subtract.at(grids, (a[rep, 0].astype(np.int64), row, week), amount)
     sub = StaffArrays(
         keys=staff.keys[idx],
         roles=staff.roles[idx],
@@ -436,6 +466,7 @@ def whatif_from_samples(
         role_names=staff.role_names,
         region_names=staff.region_names,
         skill_names=staff.skill_names,
+        pace=staff.pace[idx] if staff.pace is not None else None,
     )
     starts: list[int] = []
     bindings: list[str] = []

@@ -23,14 +23,21 @@ def is_eligible(s: Staff, demand: Demand, line: Line) -> bool:
     return not (demand.regions and s.region not in demand.regions)
 
 
-def fits(free: list[list[float]], c: int, start: int, line: Line) -> bool:
+Pace = list[list[float]] | None
+
+
+def need(pace: Pace, c: int, w: int, hours: float) -> float:
+    return hours if pace is None else hours * pace[c][w]
+
+
+def fits(free: list[list[float]], pace: Pace, c: int, start: int, line: Line) -> bool:
     if start + line.weeks > len(free[c]):
         return False
-    return all(free[c][w] >= line.weekly_hours - EPS for w in range(start, start + line.weeks))
+    return all(free[c][w] >= need(pace, c, w, line.weekly_hours) - EPS for w in range(start, start + line.weeks))
 
 
 def place_reference(
-    free: list[list[float]], staff: Sequence[Staff], demand: Demand
+    free: list[list[float]], staff: Sequence[Staff], demand: Demand, pace: Pace = None
 ) -> tuple[int | None, tuple[int, ...]]:
     weeks = len(free[0]) if free else 0
     if not demand.lines:
@@ -40,7 +47,7 @@ def place_reference(
         for line in demand.lines:
             pick = None
             for c, s in enumerate(staff):
-                if c not in chosen and is_eligible(s, demand, line) and fits(free, c, start, line):
+                if c not in chosen and is_eligible(s, demand, line) and fits(free, pace, c, start, line):
                     pick = c
                     break
             if pick is None:
@@ -49,12 +56,12 @@ def place_reference(
         else:
             for c, line in zip(chosen, demand.lines, strict=True):
                 for w in range(start, start + line.weeks):
-                    free[c][w] -= line.weekly_hours
+                    free[c][w] -= need(pace, c, w, line.weekly_hours)
             return start, tuple(chosen)
     return None, ()
 
 
 def schedule_reference(
-    free: list[list[float]], staff: Sequence[Staff], demands: Sequence[Demand]
+    free: list[list[float]], staff: Sequence[Staff], demands: Sequence[Demand], pace: Pace = None
 ) -> list[tuple[int | None, tuple[int, ...]]]:
-    return [place_reference(free, staff, d) for d in demands]
+    return [place_reference(free, staff, d, pace) for d in demands]

@@ -689,6 +689,8 @@ def forecast_inputs(*, policy: ForecastPolicy | None = None, today: date | None 
         if consultants
         else np.zeros((0, weeks))
     )
+    if consultants:
+        staff.pace = fc.pace_from_share(np.vstack(shares))
     index = {c.pk: i for i, c in enumerate(consultants)}
     # hard allocations are booked work: take them out of capacity before the queue runs
     for a in Allocation.objects.filter(kind=AllocationKind.HARD, consultant_id__in=index).exclude(
@@ -697,7 +699,9 @@ def forecast_inputs(*, policy: ForecastPolicy | None = None, today: date | None 
         lo = max(0, (a.starts_on - week0).days // 7)
         hi = min(weeks, (a.ends_on - week0).days // 7 + 1)
         if hi > lo:
-            capacity[index[a.consultant_id], lo:hi] -= float(a.weekly_hours)
+            row = index[a.consultant_id]
+            pace = staff.pace[row, lo:hi] if staff.pace is not None else 1.0
+            capacity[row, lo:hi] -= float(a.weekly_hours) * pace
     hard_roles: dict[int, list[str]] = {}
     for entry_id, role in Allocation.objects.filter(kind=AllocationKind.HARD).values_list(
         "entry_id", "consultant__role"
@@ -750,6 +754,7 @@ def _pack(sampled: fc.Sampled, inputs: Inputs) -> bytes:
         regions=inputs.staff.regions,
         cleared=inputs.staff.cleared,
         levels=inputs.staff.levels,
+        pace=inputs.staff.pace if inputs.staff.pace is not None else np.ones_like(inputs.capacity),
     )
     return buf.getvalue()
 
@@ -898,6 +903,7 @@ def run_load(run: ForecastRun) -> tuple[fc.Sampled, fc.StaffArrays, dict[str, An
             meta["role_names"],
             meta["region_names"],
             meta["skill_names"],
+            data["pace"],
         )
         sampled = fc.Sampled(
             [],

@@ -15,6 +15,7 @@ from psdesk.scheduling.forecast import (
     capacity_grid,
     eligible,
     forecast_sampled,
+    pace_from_share,
     schedule,
     staff_compile,
     weeks_for,
@@ -113,6 +114,25 @@ def test_time_off_blocks_a_project_that_needs_the_full_week() -> None:
     assert placed.start == 2
 
 
+def test_a_holiday_slows_a_project_and_a_long_absence_blocks_it() -> None:
+    # week 1 has Christmas (4 days), week 2 has New Year plus two days off (2 days)
+    share = working_share(
+        date(2026, 12, 14), 4, country="US", subdivision="", time_off=[(date(2026, 12, 28), date(2026, 12, 29))]
+    )
+    assert share.tolist() == [1.0, 0.8, 0.4, 1.0]
+    staff = staff_compile([PSE])
+    staff.pace = pace_from_share(share[None, :])
+    assert staff.pace.tolist() == [[1.0, 0.8, 1.0, 1.0]]
+    free = capacity_grid([40.0], [0.7], [share])  # 28, 22.4, 11.2, 28
+    two_weeks = schedule(free.copy(), staff, [Demand(1, (Line("PSE", 24, 2),))])[0]
+    assert two_weeks.start == 0  # 24 in week 0, 19.2 in the Christmas week
+    three_weeks = schedule(free.copy(), staff, [Demand(1, (Line("PSE", 24, 3),))])[0]
+    assert three_weeks.start is None  # the two-day week blocks; it cannot start in week 3 for 3 weeks
+    g = free.copy()
+    schedule(g, staff, [Demand(1, (Line("PSE", 24, 2),))])
+    assert np.allclose(g, [[4.0, 3.2, 11.2, 28.0]])
+
+
 def test_weeks_for_rounds_up() -> None:
     assert weeks_for(100, 32) == 4
     assert weeks_for(64, 32) == 2
@@ -143,6 +163,22 @@ def test_sampling_is_deterministic_with_a_fixed_seed_and_p50_is_not_after_p80() 
     # the third waits behind the second in the samples where both close
     p50, p80, _ = a.tentative_percentiles(2)
     assert (p50, p80) == (2, 3)
+
+
+def test_whatif_with_holiday_pace_matches_placing_it_in_each_sample() -> None:
+    cap, staff, committed, tentative = _tentative_case()
+    staff.pace = np.ones_like(cap)  # type: ignore[attr-defined]
+    staff.pace[:, 1] = 0.8  # type: ignore[attr-defined]
+    cap[:, 1] *= 0.8
+    sampled = forecast_sampled(cap, staff, committed, tentative, samples=200, seed=3)  # type: ignore[arg-type]
+    hypo = Demand(99, (Line("PSE", 30, 3),))
+    _, _, starts, _ = whatif_from_samples(sampled, staff, hypo, ahead=3)  # type: ignore[arg-type]
+    draws = np.random.default_rng(3).random((200, 3)) < np.array([0.8, 0.5, 0.5])
+    expected = []
+    for k in range(200):
+        closing = [tentative[j] for j in range(3) if draws[k, j]]
+        expected.append(schedule(cap.copy(), staff, [*committed, *closing, hypo])[-1].start)  # type: ignore[arg-type]
+    assert starts == expected
 
 
 def test_whatif_from_cache_saves_nothing_and_matches_placing_it_in_each_sample() -> None:
@@ -213,17 +249,23 @@ def cases(draw: st.DrawFn) -> tuple[list[Staff], list[list[float]], list[Demand]
 
 
 @settings(max_examples=150, deadline=None)
-@given(cases())
+@given(cases(), st.data())
 def test_vectorised_schedule_equals_the_brute_force_oracle(
-    case: tuple[list[Staff], list[list[float]], list[Demand]],
+    case: tuple[list[Staff], list[list[float]], list[Demand]], data: st.DataObject
 ) -> None:
     staff, free, demands = case
+    shares = np.array(
+        [[data.draw(st.sampled_from([0.4, 0.6, 0.8, 1.0])) for _ in row] for row in free], dtype=np.float64
+    )
+    pace = pace_from_share(shares) if data.draw(st.booleans()) else None
+    arrays = staff_compile(staff)
+    arrays.pace = pace
     grid_np = np.array(free, dtype=np.float64)
-    placed = schedule(grid_np, staff_compile(staff), demands)
+    placed = schedule(grid_np, arrays, demands)
     oracle_free = [row[:] for row in free]
-    expected = schedule_reference(oracle_free, staff, demands)
+    expected = schedule_reference(oracle_free, staff, demands, pace.tolist() if pace is not None else None)
     assert [(p.start, p.consultants) for p in placed] == expected
-    assert np.allclose(grid_np, np.array(oracle_free))
+    assert np.array_equal(grid_np, np.array(oracle_free))
 
 
 @settings(max_examples=150, deadline=None)
