@@ -388,6 +388,34 @@ def _before_save(quote: Any, move: Move, source: str, target: str, data: dict[st
     return extra
 
 
+def _record_signed_on_opportunity(applied: Applied, ctx: Any) -> None:
+    """When the primary quote is signed, the opportunity's education value comes from it (the
+    Education lines, after discounts) and its PO number from the signed order form (audited)."""
+    quote = applied.obj
+    if applied.target != QuoteStatus.SIGNED or not quote.is_primary:
+        return
+    totals = quote.totals()
+    lines = list(quote.lines.select_related("sku"))
+    edu = sum(
+        (a.net for li, a in zip(lines, totals.lines, strict=True) if li.sku.category == "Education"), Decimal("0.00")
+    )
+    opp = Opportunity.objects.select_for_update().get(pk=quote.opportunity_id)
+    before = {"education_value": opp.education_value, "po_number": opp.po_number}
+    opp.education_value = edu
+    if quote.po_number:
+        opp.po_number = quote.po_number
+    opp.version += 1
+    opp.save(update_fields=["education_value", "po_number", "version"])
+    audit_record(
+        verb="crm.opportunity_updated",
+        actor=ctx.actor,
+        target=opp,
+        before=before,
+        after={"education_value": edu, "po_number": opp.po_number},
+        reason=f"signed order form {quote.number}",
+    )
+
+
 def quote_transition(
     *,
     quote_id: int,
@@ -413,4 +441,5 @@ def quote_transition(
         expected_version=expected_version,
         data=data,
         before_save=lambda q, m, s, t: _before_save(q, m, s, t, data),
+        after=[_record_signed_on_opportunity],
     )

@@ -166,6 +166,19 @@ def test_a_signed_quote_cannot_be_edited(people: Any, make_quote: Any, frozen_cl
         quote_transition(quote_id=q.pk, action="cancel", actor=people.alice, reason="r")
     assert _state(q) == before and AuditEvent.objects.count() == n
     assert (q.signer_name, q.signed_on, q.po_number) == ("Cam Customer", date(2026, 11, 26), "PO-77")
+    opp = Opportunity.objects.get(pk=q.opportunity_id)
+    assert (opp.po_number, opp.education_value) == ("PO-77", Decimal("0.00"))  # LDAP is consulting
+
+
+def test_signing_records_the_education_value_on_the_opportunity(
+    people: Any, make_quote: Any, frozen_clock: Any
+) -> None:
+    q = make_quote((("GL-BAS-R", 1, {"attendees": 13, "discount_pct": "10"}), ("GL-JIRA", 1, NO)))
+    _send_and_sign(q, people)
+    opp = Opportunity.objects.get(pk=q.opportunity_id)
+    assert opp.education_value == Decimal("5000.00")  # 4500 course + 500 seat add-on
+    ev = AuditEvent.objects.filter(verb="crm.opportunity_updated").get()
+    assert ev.reason == f"signed order form {q.number}"
 
 
 def test_sending_needs_lines_and_signing_needs_a_signer_and_a_past_date(
