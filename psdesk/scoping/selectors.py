@@ -11,7 +11,8 @@ from psdesk.accounts.selectors import user_has_role
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
 from psdesk.scoping.answers import answer_typed, is_answered
-from psdesk.scoping.effort import DraftLine, EffortResult, effort_run
+from psdesk.core.errors import ValidationFailed
+from psdesk.scoping.effort import DraftLine, EffortResult, RulesError, effort_run
 from psdesk.scoping.models import Question, ServiceType, SsotRow, TerritoryEngagementManager
 from psdesk.scoping.rules import rules_active
 
@@ -48,7 +49,15 @@ def answers_of(rows: list[SsotRow]) -> dict[str, dict[str, Any]]:
 
 
 def draft_estimate_for_rows(rows: list[SsotRow]) -> EffortResult:
-    rules = rules_active()
+    """Raises ValidationFailed (code effort_rules_invalid) only when no valid rules were ever loaded."""
+    try:
+        rules = rules_active()
+    except RulesError as exc:
+        raise ValidationFailed(
+            f"The effort rules are invalid and no previous rules are loaded: {exc}",
+            code="effort_rules_invalid",
+            details={"file": exc.source, "line": exc.line, "reason": exc.reason},
+        ) from None
     types = [t for t in engagement_service_types(rows) if t in rules.service_types]
     return effort_run(rules=rules, service_types=types, answers=answers_of(rows))
 

@@ -317,6 +317,14 @@ def _account_create(*, requester: Any, customer: NewCustomer, pubsec: bool) -> A
     if customer.country:
         fields["country"] = customer.country.upper()[:2]
     if customer.timezone:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(customer.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(
+                f"Unknown timezone '{customer.timezone[:64]}'.", details={"field": "timezone"}
+            ) from None
         fields["timezone"] = customer.timezone[:64]
     account = Account.objects.create(**fields)
     audit_record(
@@ -372,7 +380,7 @@ def ssot_answer_set(*, row_id: int, response: Any, actor: Any, expected_version:
         except AnswerError as exc:
             raise ValidationFailed(f"{row.text}: {exc}", details={"field": "response", "row": row.pk}) from None
         rows = ssot_rows(engagement=eng.pk)
-        before_lines = draft_estimate_for_rows(rows).lines
+        before_lines = _lines_or_none(rows)
         if value == row.response:
             return AnswerResult(row=row, diff=effort_diff(before_lines, before_lines))
         old = row.response
@@ -393,8 +401,16 @@ def ssot_answer_set(*, row_id: int, response: Any, actor: Any, expected_version:
         for r in rows:
             if r.pk == row.pk:
                 r.response = value
-        after_lines = draft_estimate_for_rows(rows).lines
+        after_lines = _lines_or_none(rows)
         return AnswerResult(row=row, diff=effort_diff(before_lines, after_lines))
+
+
+def _lines_or_none(rows: list[SsotRow]) -> tuple[Any, ...]:
+    """The draft lines, or none when the effort rules cannot be loaded: answers still save."""
+    try:
+        return draft_estimate_for_rows(rows).lines
+    except ValidationFailed:
+        return ()
 
 
 # ---------------------------------------------------------------------------------------------

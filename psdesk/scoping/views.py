@@ -181,7 +181,11 @@ def engagement(request: HttpRequest, engagement_id: int, diff: Any = None, statu
     if eng is None:
         return render(request, "core/error.html", {"message": "Not found."}, status=404)
     rows = ssot_rows(engagement=eng)
-    estimate = draft_estimate(engagement=eng)
+    try:
+        estimate: Any = draft_estimate(engagement=eng)
+    except DomainError as exc:
+        estimate = None
+        messages.error(request, exc.message)
     history = (
         AuditEvent.objects.for_target(eng)
         .filter(verb__in=("scoping.ssot_answered", "engagements.intake_updated", "scoping.request_submitted"))
@@ -193,7 +197,7 @@ def engagement(request: HttpRequest, engagement_id: int, diff: Any = None, statu
         "missing": [r for r in rows if r.required and not is_answered(r.response)],
         "can_edit": ssot_can_edit(user=request.user, engagement=eng),
         "estimate": estimate,
-        "by_role": sorted(estimate.hours_by_role().items()),
+        "by_role": sorted(estimate.hours_by_role().items()) if estimate is not None else [],
         "diff": diff,
         "history": history,
         "intake": SchedulingIntake.objects.filter(engagement=eng).first(),

@@ -88,6 +88,9 @@ def test_a_failure_midway_leaves_nothing_behind(people: Any, submit: Any, monkey
     )
     assert after == counts
     assert SsotRow.objects.count() == 0 and ScopingRequest.objects.count() == 0
+    from psdesk.notifications.models import Notification, OutboxMessage
+
+    assert Notification.objects.count() == 0 and OutboxMessage.objects.count() == 0
 
 
 def test_a_new_customer_gets_an_account_in_the_chosen_territory(people: Any, submit: Any, east: Any) -> None:

@@ -161,3 +161,21 @@ def test_malformed_rules_keep_the_previous_rules_active(tmp_path: Path, settings
     settings.PSDESK_EFFORT_RULES = str(bad)
     assert rules_active() is good  # the file changed but is malformed: previous rules stay
     rules_reset()
+
+
+def test_without_any_valid_rules_answers_still_save_and_the_estimate_says_why(
+    tmp_path: Path, settings: Any, people: Any, east: Any, submit: Any, api: Any
+) -> None:
+    eng = submit(account_id=east.pk).engagement
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("service_types: [\n")
+    settings.PSDESK_EFFORT_RULES = str(bad)
+    rules_reset()
+    try:
+        r = api("erin").get(f"/api/v1/scoping/engagements/{eng.pk}/estimate")
+        assert r.status_code == 422 and r.json()["code"] == "effort_rules_invalid"
+        assert r.json()["details"]["line"] == 2
+        row = SsotRow.objects.get(engagement=eng, key="users")
+        assert ssot_answer_set(row_id=row.pk, response=10, actor=people.erin).row.response == "10"
+    finally:
+        rules_reset()
