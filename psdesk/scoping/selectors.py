@@ -8,10 +8,10 @@ from django.db.models import Count, Q, QuerySet
 
 from psdesk.accounts.roles import Role
 from psdesk.accounts.selectors import user_has_role
+from psdesk.core.errors import ValidationFailed
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
 from psdesk.scoping.answers import answer_typed, is_answered
-from psdesk.core.errors import ValidationFailed
 from psdesk.scoping.effort import DraftLine, EffortResult, RulesError, effort_run
 from psdesk.scoping.models import Question, ServiceType, SsotRow, TerritoryEngagementManager
 from psdesk.scoping.rules import rules_active
