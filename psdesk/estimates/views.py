@@ -270,8 +270,9 @@ def export_pdf(request: HttpRequest, engagement_id: int, version_id: int) -> Htt
 
 
 def _private(resp: HttpResponse) -> HttpResponse:
-    # The URL is the key: keep it out of Referer headers, caches and search engines.
-    resp["Referrer-Policy"] = "no-referrer"
+    # The URL is the key: keep it out of other sites' Referer headers, caches and search engines
+    # ("no-referrer" would make Chromium send `Origin: null` on the form posts, failing CSRF).
+    resp["Referrer-Policy"] = "same-origin"
     resp["Cache-Control"] = "no-store"
     resp["X-Robots-Tag"] = "noindex, nofollow"
     return resp

@@ -35,7 +35,7 @@ def shared(people: Any, strawman: Any, frozen_clock: Any) -> Any:
 
 def test_the_link_shows_that_version_to_an_anonymous_customer_without_cost_or_margin(shared: Any) -> None:
     resp = Client().get(f"/review/{shared.token}/")
-    assert (resp["Referrer-Policy"], resp["Cache-Control"]) == ("no-referrer", "no-store")
+    assert (resp["Referrer-Policy"], resp["Cache-Control"]) == ("same-origin", "no-store")
     html = resp.content.decode()
     assert "Version 1" in html and "USD 26,400.00" in html
     assert "Install GitLab" in html and "Customer provides VMs" in html and "Geo replication" in html
