@@ -396,7 +396,7 @@ def update_intake(request: HttpRequest, engagement_id: int, payload: IntakeIn) -
     return _intake_out(intake)
 
 
-@router.post("/scoping/ask-ps", response={201: AskPsOut, **errors(400, 401, 404, 422)})
+@router.post("/scoping/ask-ps", response={201: AskPsOut, **errors(400, 401, 403, 404, 422)})
 def ask_ps(request: HttpRequest, payload: AskPsIn) -> Any:
     """Ask PS: general → PS channel; about an account → its territory's EM (PubSec → private channel)."""
     req = ask_ps_submit(
@@ -424,7 +424,7 @@ def _access_out(req: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/scoping/pubsec-access-requests", response={201: AccessRequestOut, **errors(400, 401, 409, 422)})
+@router.post("/scoping/pubsec-access-requests", response={201: AccessRequestOut, **errors(400, 401, 403, 409, 422)})
 def request_pubsec_access(request: HttpRequest, payload: AccessRequestIn) -> Any:
     """Ask to join US Public Sector; a PS Ops Manager decides."""
     return Status(201, _access_out(pubsec_access_request(user=request.user, justification=payload.justification)))

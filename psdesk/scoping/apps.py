@@ -4,6 +4,37 @@ from django.apps import AppConfig
 
 _SSOT = ["view_ssotrow", "change_ssotrow", "view_servicetype", "view_question"]
 _CALC = ["use_calculator", "add_scopingrequest", "view_scopingrequest"]
+# Every employee role may ask PS and request PubSec access; an outsider without a role may not.
+_ASK = ["add_askpsrequest", "add_pubsecaccessrequest"]
+_BASE: dict[str, list[str]] = {
+    "account_executive": [*_CALC, *_SSOT],
+    "solutions_architect": [*_CALC, *_SSOT],
+    "engagement_manager": [*_CALC, *_SSOT],
+    "ps_ops_manager": [
+        *_CALC,
+        *_SSOT,
+        "change_servicetype",
+        "change_question",
+        "add_question",
+        "view_territoryengagementmanager",
+        "add_territoryengagementmanager",
+        "change_territoryengagementmanager",
+        "delete_territoryengagementmanager",
+        "view_pubsecaccessrequest",
+        "change_scopingpolicy",
+        "view_scopingpolicy",
+    ],
+    "sales_manager": ["view_ssotrow"],
+    "technical_architect": ["view_ssotrow"],
+    "regional_delivery_manager": ["view_ssotrow"],
+    "ps_leadership": ["view_ssotrow"],
+    "ps-scheduling": ["view_ssotrow"],
+    "deal_desk": [],
+    "legal": [],
+    "consultant": [],
+    "education_services": [],
+    "team_member": [],
+}
 
 
 class ScopingConfig(AppConfig):
@@ -13,29 +44,6 @@ class ScopingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     nav = [
         ("Services Calculator", "scoping:calculator", "scoping.use_calculator"),
-        ("Ask PS", "scoping:ask_ps", None),
+        ("Ask PS", "scoping:ask_ps", "scoping.add_askpsrequest"),
     ]
-    role_permissions = {
-        "account_executive": [*_CALC, *_SSOT],
-        "solutions_architect": [*_CALC, *_SSOT],
-        "engagement_manager": [*_CALC, *_SSOT],
-        "ps_ops_manager": [
-            *_CALC,
-            *_SSOT,
-            "change_servicetype",
-            "change_question",
-            "add_question",
-            "view_territoryengagementmanager",
-            "add_territoryengagementmanager",
-            "change_territoryengagementmanager",
-            "delete_territoryengagementmanager",
-            "view_pubsecaccessrequest",
-            "change_scopingpolicy",
-            "view_scopingpolicy",
-        ],
-        "sales_manager": ["view_ssotrow"],
-        "technical_architect": ["view_ssotrow"],
-        "regional_delivery_manager": ["view_ssotrow"],
-        "ps_leadership": ["view_ssotrow"],
-        "ps-scheduling": ["view_ssotrow"],
-    }
+    role_permissions = {role: [*perms, *_ASK] for role, perms in _BASE.items()}

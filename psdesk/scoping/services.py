@@ -421,6 +421,8 @@ def ask_ps_submit(*, asker: Any, kind: str, subject: str, body: str, account_id:
     """Route a question to PS (C1): about an account → the EM of its territory (PubSec accounts:
     only via the private PubSec channel); general → the PS channel. Audited and notified
     ("ask_ps.question"). Raises ValidationFailed or NotFound (account not visible)."""
+    if not asker.has_perm("scoping.add_askpsrequest"):
+        raise PermissionDenied("Your account has no role that may ask PS; ask your manager for access.")
     if kind not in AskPsKind.values:
         raise ValidationFailed(f"kind must be one of {', '.join(AskPsKind.values)}.", details={"field": "kind"})
     subject, body = (subject or "").strip(), (body or "").strip()
@@ -478,6 +480,8 @@ def ask_ps_submit(*, asker: Any, kind: str, subject: str, body: str, account_id:
 def pubsec_access_request(*, user: Any, justification: str) -> PubSecAccessRequest:
     """Ask to join US Public Sector. One pending request per user (Conflict otherwise); a member
     asking again gets ValidationFailed. Audited."""
+    if not user.has_perm("scoping.add_pubsecaccessrequest"):
+        raise PermissionDenied("Your account has no role that may request PubSec access.")
     justification = (justification or "").strip()
     if not justification or len(justification) > 5000:
         raise ValidationFailed(

@@ -252,6 +252,7 @@ def intake_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
     return redirect(reverse("scoping:engagement", args=[eng.pk]))
 
 
+@permission_required("scoping.add_askpsrequest", raise_exception=True)
 def ask_ps(request: HttpRequest) -> HttpResponse:
     """Ask PS: a general question or an account-specific request; and PubSec access requests."""
     ctx: dict[str, Any] = {
@@ -282,6 +283,7 @@ def ask_ps(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@permission_required("scoping.add_pubsecaccessrequest", raise_exception=True)
 def pubsec_request(request: HttpRequest) -> HttpResponse:
     try:
         pubsec_access_request(user=request.user, justification=request.POST.get("justification", "")[:5000])

@@ -179,3 +179,21 @@ def test_without_any_valid_rules_answers_still_save_and_the_estimate_says_why(
         assert ssot_answer_set(row_id=row.pk, response=10, actor=people.erin).row.response == "10"
     finally:
         rules_reset()
+
+
+@pytest.mark.parametrize(("who", "status"), [("tom", 201), ("cody", 201), ("lena", 201), ("olga", 403)])
+def test_every_employee_may_ask_ps_but_not_an_outsider(api: Any, who: str, status: int) -> None:
+    r = api(who).post("/api/v1/scoping/ask-ps", {"kind": "general", "subject": "Hello", "body": "Question"})
+    assert r.status_code == status
+    assert api("olga").post("/api/v1/scoping/pubsec-access-requests", {"justification": "x"}).status_code == 403
+
+
+def test_ask_ps_api_routes_an_account_request_to_the_em(api: Any, east: Any, people: Any, make_account: Any) -> None:
+    r = api("tom").post(
+        "/api/v1/scoping/ask-ps", {"kind": "account", "subject": "S", "body": "B", "account_id": east.pk}
+    )
+    assert (r.status_code, r.json()["route"], r.json()["routed_to"]) == (201, "em", "erin")
+    agency = make_account("Agency", pubsec=True, em=people.pat)
+    hidden = {"kind": "account", "subject": "S", "body": "B", "account_id": agency.pk}
+    assert api("erin").post("/api/v1/scoping/ask-ps", hidden).status_code == 404
+    assert api("pat").post("/api/v1/scoping/ask-ps", hidden).json()["route"] == "pubsec_channel"
