@@ -76,7 +76,13 @@ EVENTS: dict[str, EventType] = {
         _e("sla.breached", "SLA breached", "managers"),
         _e("training.scheduled", "Training scheduled", "scheduling"),
         _e("training.registration_link", "Training registration link", "none", ("in_app", "email")),
-        _e("training.approval_requested", "Training audit: manager approval requested", "none", ("in_app", "email")),
+        _e(
+            "training.approval_requested",
+            "Training audit: manager approval requested",
+            "none",
+            ("in_app", "email"),
+            body="{{ actor }} asks to audit a training session ({{ target }}). Approve or reject: {{ approval_link }}",
+        ),
         _e("ask_ps.question", "Question for PS", "ta"),
         _e(
             "board.moved",

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -217,7 +218,7 @@ def audit_request_create(
             actor=requester,
             recipients=[manager],
             account=session.account if session else None,
-            context={"approval_link": approval_link_path(req.pk, manager.pk)},
+            context={"approval_link": settings.SITE_URL.rstrip("/") + approval_link_path(req.pk, manager.pk)},
         )
     return req
 

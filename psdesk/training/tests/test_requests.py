@@ -111,6 +111,8 @@ def test_an_audit_request_asks_the_manager_in_app_with_a_signed_link(
     assert (req.manager, req.manager_decision) == (managed.rory, "pending")
     note = Notification.objects.get(recipient=managed.rory, event="training.approval_requested")
     assert note.target_id == str(req.pk)
+    assert note.body.startswith(f"Tom Turner asks to audit a training session (Training request #{req.pk} (Audit")
+    assert "/r/training-approval/" in note.body
     assert [t.done for t in request_tasks(req)] == [True, True, False]
     with pytest.raises(TransitionNotAllowed, match="Manager approval"):
         request_transition(request_id=req.pk, action="complete_tasks", actor=managed.tom)
