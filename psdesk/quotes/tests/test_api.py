@@ -91,3 +91,20 @@ def test_pubsec_quotes_are_404_for_non_members(
     assert api("erin").get(f"/api/v1/quotes/{q.pk}/order-form.pdf").status_code == 404
     assert [i["id"] for i in api("erin").get("/api/v1/quotes").json()["items"]] == []
     assert Quote.objects.count() == 1
+
+
+def test_the_openapi_document_covers_catalog_crm_and_quotes_with_their_errors(api: Any) -> None:
+    r = api("alice").client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    for path, method, codes in (
+        ("/api/v1/catalog/skus", "get", {"200", "401", "403", "422"}),
+        ("/api/v1/catalog/import", "post", {"200", "403", "422"}),
+        ("/api/v1/crm/opportunities", "post", {"201", "404", "422"}),
+        ("/api/v1/crm/opportunities/{opportunity_id}/transitions", "post", {"200", "400", "404", "409", "422"}),
+        ("/api/v1/quotes/{quote_id}/lines", "post", {"201", "404", "409", "422"}),
+        ("/api/v1/quotes/{quote_id}/transitions", "post", {"200", "400", "404", "409"}),
+        ("/api/v1/quotes/{quote_id}/order-form.pdf", "get", {"200", "404"}),
+    ):
+        assert codes <= set(paths[path][method]["responses"]), path
+    assert "application/pdf" in paths["/api/v1/quotes/{quote_id}/order-form.pdf"]["get"]["responses"]["200"]["content"]
