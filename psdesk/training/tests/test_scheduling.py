@@ -276,3 +276,23 @@ def test_cancelling_a_scheduled_trainer_request_releases_seats_and_its_empty_ses
     s = Session.objects.get(pk=result.sessions[0].pk)
     assert (s.status, s.seats_taken) == ("cancelled", 0)
     assert Registration.objects.get().status == "cancelled"
+
+
+def test_a_trainer_request_can_be_scheduled_into_an_existing_session(
+    people: Any, make_trainer_request: Any, make_session: Any, trainer: Any
+) -> None:
+    s = make_session(audience="internal", instructor=trainer)
+    req = _to_planning(make_trainer_request(attendees=[people.cody]), people)
+    result = request_schedule(request_id=req.pk, actor=people.paula, plans=[SessionPlan(session_id=s.pk)])
+    assert [x.pk for x in result.sessions] == [s.pk] and Session.objects.count() == 1
+    assert Registration.objects.get().session == s and Session.objects.get(pk=s.pk).seats_taken == 1
+
+
+def test_an_existing_session_without_room_for_the_audience_is_refused(
+    people: Any, make_trainer_request: Any, make_session: Any
+) -> None:
+    s = make_session(audience="internal", capacity=4)
+    req = _to_planning(make_trainer_request(), people)
+    with pytest.raises(ValidationFailed, match=r"8 attendees need 1 session\(s\) of GitLab CI/CD Training \(4 seats"):
+        request_schedule(request_id=req.pk, actor=people.paula, plans=[SessionPlan(session_id=s.pk)])
+    assert TrainingRequest.objects.get(pk=req.pk).status == "planning"
