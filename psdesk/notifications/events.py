@@ -71,6 +71,7 @@ EVENTS: dict[str, EventType] = {
         _e("sow.executed", "SOW executed"),
         _e("opportunity.closed_won", "Closed won", "scheduling"),
         _e("project.queued", "Project queued", "scheduling"),
+        _e("project.contacts_requested", "Customer contacts needed for project set-up", "none"),
         _e("forecast.slipped", "Forecast slipped", "scheduling"),
         _e("sla.at_risk", "SLA at risk", "managers"),
         _e("sla.breached", "SLA breached", "managers"),

@@ -2,8 +2,27 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+_VIEW = ["view_project"]
+
 
 class ProjectsConfig(AppConfig):
     name = "psdesk.projects"
     label = "projects"
     default_auto_field = "django.db.models.BigAutoField"
+    nav = [("Projects", "projects:index", "projects.view_project")]
+    role_permissions = {
+        "ps-scheduling": [*_VIEW, "manage_project", "change_project"],
+        "ps_ops_manager": [*_VIEW, "manage_project", "change_project"],
+        "ps_leadership": _VIEW,
+        "engagement_manager": _VIEW,
+        "account_executive": _VIEW,
+        "regional_delivery_manager": _VIEW,
+        "deal_desk": _VIEW,
+        "consultant": _VIEW,
+    }
+
+    def ready(self) -> None:
+        from psdesk.crm.services import register_after_stage_move
+        from psdesk.projects.services import on_stage_move
+
+        register_after_stage_move(on_stage_move)

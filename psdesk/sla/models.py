@@ -139,6 +139,14 @@ class SlaTimer(models.Model):
     psdesk.sla.services."""
 
     policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="timers")
+    calendar = models.ForeignKey(
+        Calendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="overrides the policy's calendar for this timer (e.g. the delivery region's)",
+    )
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     target_id = models.PositiveBigIntegerField()
     state = models.CharField(max_length=10, choices=TimerState.choices, default=TimerState.RUNNING)

@@ -11,7 +11,7 @@ from psdesk.core import clock
 from psdesk.core.calendar import BusinessCalendar
 from psdesk.sla.choices import TimerState
 from psdesk.sla.models import SlaTimer
-from psdesk.sla.services import business_calendar_of
+from psdesk.sla.services import timer_calendar, timer_calendar_key
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def timer_time_left(timer: SlaTimer, *, now: datetime | None = None, cal: Busine
         return timedelta(0)
     if timer.state == TimerState.PAUSED:
         return timedelta(seconds=timer.remaining_seconds or 0)
-    cal = cal or business_calendar_of(timer.policy)
+    cal = cal or timer_calendar(timer)
     return cal.between(now or clock.now(), timer.due_at, unit=timer.policy.unit)
 
 
@@ -51,15 +51,15 @@ def timers_for_target(
 ) -> list[TimerView]:
     """The timers on `target`, soonest deadline first. The caller checked the user may see it."""
     now = now or clock.now()
-    qs = SlaTimer.objects.for_target(target).select_related("policy__calendar").order_by("due_at", "id")
+    qs = SlaTimer.objects.for_target(target).select_related("policy__calendar", "calendar").order_by("due_at", "id")
     if not include_stopped:
         qs = qs.active()
-    calendars: dict[int | None, BusinessCalendar] = {}
+    calendars: dict[tuple[str, int | None], BusinessCalendar] = {}
     views = []
     for t in qs:
-        cal = calendars.get(t.policy.calendar_id)
+        cal = calendars.get(timer_calendar_key(t))
         if cal is None:
-            cal = calendars[t.policy.calendar_id] = business_calendar_of(t.policy)
+            cal = calendars[timer_calendar_key(t)] = timer_calendar(t)
         views.append(
             TimerView(
                 id=t.pk,
@@ -103,13 +103,17 @@ def timer_badges(model: type[models.Model], ids: list[int], *, now: datetime | N
         return {}
     now = now or clock.now()
     ct = ContentType.objects.get_for_model(model)
-    qs = SlaTimer.objects.active().filter(target_type=ct, target_id__in=ids).select_related("policy__calendar")
-    calendars: dict[int | None, BusinessCalendar] = {}
+    qs = (
+        SlaTimer.objects.active()
+        .filter(target_type=ct, target_id__in=ids)
+        .select_related("policy__calendar", "calendar")
+    )
+    calendars: dict[tuple[str, int | None], BusinessCalendar] = {}
     best: dict[int, tuple[tuple[int, timedelta], TimerBadge]] = {}
     for t in qs:
-        cal = calendars.get(t.policy.calendar_id)
+        cal = calendars.get(timer_calendar_key(t))
         if cal is None:
-            cal = calendars[t.policy.calendar_id] = business_calendar_of(t.policy)
+            cal = calendars[timer_calendar_key(t)] = timer_calendar(t)
         left = timer_time_left(t, now=now, cal=cal)
         key = (_URGENCY.get(t.status, 3), left)
         current = best.get(t.target_id)

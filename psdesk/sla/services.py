@@ -85,6 +85,16 @@ def business_calendar_of(policy: SlaPolicy) -> BusinessCalendar:
     return policy.calendar.business_calendar() if policy.calendar is not None else UTC_CALENDAR
 
 
+def timer_calendar(timer: SlaTimer) -> BusinessCalendar:
+    """The timer's own calendar when it has one (the delivery region's), else its policy's."""
+    return timer.calendar.business_calendar() if timer.calendar is not None else business_calendar_of(timer.policy)
+
+
+def timer_calendar_key(timer: SlaTimer) -> tuple[str, int | None]:
+    """Cache key for `timer_calendar` results within one read."""
+    return ("timer", timer.calendar_id) if timer.calendar_id else ("policy", timer.policy.calendar_id)
+
+
 # --- policies ----------------------------------------------------------------------------------
 
 
@@ -158,14 +168,17 @@ def _target_key(target: models.Model) -> tuple[ContentType, int]:
     return ContentType.objects.get_for_model(type(target)), int(target.pk)
 
 
-def timer_start(*, policy_key: str, target: models.Model, started_at: datetime | None = None) -> SlaTimer | None:
-    """Start the policy's timer on `target`. Idempotent: returns the active timer if one runs
-    already. Returns None when the policy is inactive. Raises NotFound for an unknown policy."""
+def timer_start(
+    *, policy_key: str, target: models.Model, started_at: datetime | None = None, calendar: Calendar | None = None
+) -> SlaTimer | None:
+    """Start the policy's timer on `target`, on `calendar` when given (e.g. the delivery region's)
+    instead of the policy's. Idempotent: returns the active timer if one runs already. Returns None
+    when the policy is inactive. Raises NotFound for an unknown policy."""
     policy = _policy(policy_key)
-    return _start(policy, target, started_at or clock.now())
+    return _start(policy, target, started_at or clock.now(), calendar)
 
 
-def _start(policy: SlaPolicy, target: models.Model, at: datetime) -> SlaTimer | None:
+def _start(policy: SlaPolicy, target: models.Model, at: datetime, calendar: Calendar | None = None) -> SlaTimer | None:
     if not policy.active:
         return None
     ct, tid = _target_key(target)
@@ -173,10 +186,10 @@ def _start(policy: SlaPolicy, target: models.Model, at: datetime) -> SlaTimer | 
         existing = SlaTimer.objects.active().filter(policy=policy, target_type=ct, target_id=tid).first()
         if existing is not None:
             return existing
-        cal = business_calendar_of(policy)
+        cal = calendar.business_calendar() if calendar is not None else business_calendar_of(policy)
         warn, due = _deadlines(policy, cal, at, policy.span())
         return SlaTimer.objects.create(
-            policy=policy, target_type=ct, target_id=tid, started_at=at, due_at=due, warn_at=warn
+            policy=policy, target_type=ct, target_id=tid, started_at=at, due_at=due, warn_at=warn, calendar=calendar
         )
 
 
@@ -226,14 +239,14 @@ def timer_pause(*, target: models.Model, policy_key: str | None = None, at: date
     qs = (
         SlaTimer.objects.select_for_update()
         .filter(target_type=ct, target_id=tid, state=TimerState.RUNNING)
-        .select_related("policy__calendar")
+        .select_related("policy__calendar", "calendar")
     )
     if policy_key:
         qs = qs.filter(policy__key=policy_key)
     n = 0
     with transaction.atomic():
         for timer in qs:
-            cal = business_calendar_of(timer.policy)
+            cal = timer_calendar(timer)
             left = cal.between(at, timer.due_at, unit=timer.policy.unit)
             timer.state = TimerState.PAUSED
             timer.paused_at = at
@@ -251,14 +264,14 @@ def timer_resume(*, target: models.Model, policy_key: str | None = None, at: dat
     qs = (
         SlaTimer.objects.select_for_update()
         .filter(target_type=ct, target_id=tid, state=TimerState.PAUSED)
-        .select_related("policy__calendar")
+        .select_related("policy__calendar", "calendar")
     )
     if policy_key:
         qs = qs.filter(policy__key=policy_key)
     n = 0
     with transaction.atomic():
         for timer in qs:
-            cal = business_calendar_of(timer.policy)
+            cal = timer_calendar(timer)
             left = timedelta(seconds=timer.remaining_seconds or 0)
             if left > timedelta(0):
                 timer.warn_at, timer.due_at = _deadlines(timer.policy, cal, at, left)

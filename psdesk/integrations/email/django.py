@@ -18,7 +18,9 @@ class DjangoMailer:
         self.using = using
         self.from_email = from_email
 
-    def send(self, *, to: list[str], subject: str, body: str, idempotency_key: str) -> Receipt:
+    def send(
+        self, *, to: list[str], subject: str, body: str, idempotency_key: str, cc: list[str] | None = None
+    ) -> Receipt:
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "psdesk.local"
         message_id = f"<{idempotency_key.replace(':', '.')}@{domain}>"
         msg = EmailMessage(
@@ -26,6 +28,7 @@ class DjangoMailer:
             body=body,
             from_email=self.from_email or settings.DEFAULT_FROM_EMAIL,
             to=to,
+            cc=cc or [],
             headers={"Message-ID": message_id, "X-PSDesk-Idempotency-Key": idempotency_key},
         )
         try:

@@ -5,5 +5,7 @@ from psdesk.integrations.ports import Receipt
 
 
 class FakeMailer(FakeTarget):
-    def send(self, *, to: list[str], subject: str, body: str, idempotency_key: str) -> Receipt:
-        return self._take("send", idempotency_key, to=to, subject=subject, body=body)
+    def send(
+        self, *, to: list[str], subject: str, body: str, idempotency_key: str, cc: list[str] | None = None
+    ) -> Receipt:
+        return self._take("send", idempotency_key, to=to, cc=cc or [], subject=subject, body=body)

@@ -8,6 +8,8 @@ from psdesk.integrations.ports import Receipt
 
 
 class EmailPort(Protocol):
-    def send(self, *, to: list[str], subject: str, body: str, idempotency_key: str) -> Receipt:
-        """Send one message. Raises IntegrationError."""
+    def send(
+        self, *, to: list[str], subject: str, body: str, idempotency_key: str, cc: list[str] | None = None
+    ) -> Receipt:
+        """Send one message (to `to`, copying `cc`). Raises IntegrationError."""
         ...

@@ -1,0 +1,424 @@
+"""Delivery project writes: creation from the opportunity, status moves, the set-up checklist,
+customer contacts and the Welcome to PS email with its SLA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template import Context, Engine
+
+from psdesk.audit.services import audit_record
+from psdesk.audit.transitions import Applied, transition_apply
+from psdesk.core import clock
+from psdesk.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
+from psdesk.core.workflow import Move, MoveContext
+from psdesk.crm.choices import OpportunityStage
+from psdesk.crm.models import Opportunity
+from psdesk.notifications.services import notify, outbox_enqueue
+from psdesk.projects.choices import ChecklistKey, ContactRole, ProjectKind, ProjectStatus
+from psdesk.projects.defaults import DEFAULT_TEMPLATES
+from psdesk.projects.models import (
+    ChecklistItem,
+    ContactRequest,
+    Project,
+    ProjectContact,
+    ProjectsPolicy,
+    ProjectTask,
+    WelcomeEmail,
+    WelcomeTemplate,
+)
+from psdesk.projects.workflow import PROJECT_WORKFLOW
+from psdesk.sla import services as sla
+
+P = ProjectStatus
+_ENGINE = Engine(autoescape=False)
+STAGE_5_PLUS = (OpportunityStage.NEGOTIATING, OpportunityStage.AWAITING_SIGNATURE)
+
+
+def policy_get() -> ProjectsPolicy:
+    policy = ProjectsPolicy.objects.first()
+    return policy if policy is not None else ProjectsPolicy.objects.create()
+
+
+# ---------------------------------------------------------------- creation from the opportunity
+
+
+@dataclass
+class _Plan:
+    budget: Decimal
+    currency: str
+    kind: str
+    rate_card: str
+    tasks: list[tuple[str, str, Decimal]]
+    engagement: Any
+    contacts: list[dict[str, str]]
+
+
+def _plan_for(opp: Opportunity) -> _Plan:
+    """Budget, tasks and contacts from the customer-agreed estimate (custom work) or the opportunity."""
+    from psdesk.estimates.selectors import agreed_version, latest_version, version_lines
+
+    engagement = opp.engagements.order_by("-created_at").first()
+    version = (agreed_version(engagement) or latest_version(engagement)) if engagement else None
+    if version is not None:
+        lines = version_lines(version)
+        education = bool(lines) and all("education" in (ln.service_type or "") for ln in lines)
+        intake = getattr(engagement, "scheduling_intake", None)
+        return _Plan(
+            budget=version.price,
+            currency=version.currency,
+            kind=ProjectKind.TRAINING if education else ProjectKind.CONSULTING,
+            rate_card="Fixed fee at list rate" if version.pricing_model == "fixed_fee" else "T&M role rates",
+            tasks=[(ln.activity, ln.role, ln.hours) for ln in lines],
+            engagement=engagement,
+            contacts=list(intake.contacts) if intake is not None else [],
+        )
+    return _Plan(
+        budget=opp.amount,
+        currency=opp.currency,
+        kind=ProjectKind.CONSULTING,
+        rate_card="Standard SKU prices",
+        tasks=[],
+        engagement=engagement,
+        contacts=[],
+    )
+
+
+_CONTACT_ROLES = {"technical": ContactRole.TECHNICAL_POC, "admin": ContactRole.ADMINISTRATOR}
+
+
+def project_create(*, opportunity: Opportunity, actor: Any = None) -> Project:
+    """Create the delivery project of an opportunity as Prospect (idempotent: returns the existing
+    one). Budget, tasks and contacts come from the agreed estimate when there is one; the checklist
+    starts with every item open. Audited."""
+    with transaction.atomic():
+        existing = Project.objects.filter(opportunity=opportunity).first()
+        if existing is not None:
+            return existing
+        policy = policy_get()
+        plan = _plan_for(opportunity)
+        from django.contrib.auth.models import User
+
+        coordinator = User.objects.filter(groups__name="ps-scheduling", is_active=True).order_by("id").first()
+        project = Project.objects.create(
+            name=f"{opportunity.account.name} - {opportunity.name}"[:255],
+            account=opportunity.account,
+            opportunity=opportunity,
+            engagement=plan.engagement,
+            kind=plan.kind,
+            coordinator=coordinator,
+            budget=plan.budget,
+            currency=plan.currency,
+            target_margin=policy.target_margin,
+            rate_card=plan.rate_card,
+        )
+        ProjectTask.objects.bulk_create(
+            ProjectTask(project=project, position=i, name=name[:200], role=role, hours=hours)
+            for i, (name, role, hours) in enumerate(plan.tasks, start=1)
+        )
+        ChecklistItem.objects.bulk_create(ChecklistItem(project=project, key=k) for k in ChecklistKey.values)
+        for c in plan.contacts:
+            email = str(c.get("email", "")).strip()
+            if email and _valid_email(email):
+                ProjectContact.objects.get_or_create(
+                    project=project,
+                    email=email.lower(),
+                    defaults={
+                        "name": str(c.get("name", ""))[:150] or email,
+                        "role": _CONTACT_ROLES.get(str(c.get("role", "")), ContactRole.STAKEHOLDER),
+                    },
+                )
+        audit_record(
+            verb="projects.created",
+            actor=actor,
+            target=project,
+            after={"status": project.status, "budget": project.budget, "kind": project.kind},
+        )
+        return project
+
+
+def project_book(*, opportunity: Opportunity, actor: Any = None) -> Project:
+    """Closed Won: the project (created now if the opportunity skipped stage 5, as standard SKU
+    orders do) moves to In Set Up and the welcome-email SLA timer starts at the booking time."""
+    with transaction.atomic():
+        project = project_create(opportunity=opportunity, actor=actor)
+        if project.status != P.PROSPECT:
+            return project
+        now = clock.now()
+        project_transition(project_id=project.pk, action="book", actor=actor, system=True)
+        Project.objects.filter(pk=project.pk).update(booked_at=now)
+        project.refresh_from_db()
+        sla.timer_start(
+            policy_key=policy_get().welcome_policy_key, target=project, started_at=now, calendar=project.calendar
+        )
+        notify(
+            event="opportunity.closed_won",
+            target=project,
+            actor=actor,
+            account=project.account,
+            context={"amount": f"{project.currency} {project.budget:,.2f}"},
+        )
+        return project
+
+
+def on_stage_move(applied: Applied, ctx: MoveContext) -> None:
+    """CRM after-stage hook: stage 5+ creates the Prospect project; Closed Won books it; Closed Lost
+    cancels an open one."""
+    opp = applied.obj
+    if applied.target in STAGE_5_PLUS:
+        project_create(opportunity=opp, actor=ctx.actor)
+    elif applied.target == OpportunityStage.CLOSED_WON:
+        project_book(opportunity=opp, actor=ctx.actor)
+    elif applied.target == OpportunityStage.CLOSED_LOST:
+        project = Project.objects.filter(opportunity=opp).first()
+        if project is not None and project.status in PROJECT_WORKFLOW.move("cancel").sources:
+            project_transition(
+                project_id=project.pk, action="cancel", actor=ctx.actor, reason="Opportunity closed lost", system=True
+            )
+
+
+# ---------------------------------------------------------------- status moves
+
+
+def _before_save(project: Any, move: Move, source: str, target: str) -> dict[str, Any]:
+    if target in (P.ON_HOLD, P.BACKLOG):
+        return {"status_before_pause": source}
+    if source in (P.ON_HOLD, P.BACKLOG):
+        return {"status_before_pause": ""}
+    return {}
+
+
+def _after_move(applied: Applied, ctx: MoveContext) -> None:
+    project = applied.obj
+    if applied.target in (P.ON_HOLD, P.BACKLOG):
+        sla.timer_pause(target=project, at=clock.now())
+    elif applied.source in (P.ON_HOLD, P.BACKLOG) and applied.target != P.CANCELLED:
+        sla.timer_resume(target=project, at=clock.now())
+    elif applied.target == P.CANCELLED:
+        sla.timers_cancel(target=project, at=clock.now())
+
+
+def project_transition(
+    *,
+    project_id: int,
+    action: str,
+    actor: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+    system: bool = False,
+) -> Applied:
+    """Move a project's status (audited). Raises BadRequest, NotFound, Conflict, TransitionNotAllowed."""
+    qs = Project.objects.all() if system else Project.objects.visible_to(actor)
+    return transition_apply(
+        workflow=PROJECT_WORKFLOW,
+        queryset=qs.prefetch_related("checklist"),
+        pk=project_id,
+        action=action,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        system=system,
+        before_save=_before_save,
+        after=[_after_move],
+    )
+
+
+# ---------------------------------------------------------------- checklist and contacts
+
+
+def _locked(project_id: int, actor: Any) -> Project:
+    project = Project.objects.visible_to(actor).select_for_update().filter(pk=project_id).first()
+    if project is None:
+        raise NotFound(f"project {project_id} not found")
+    return project
+
+
+def checklist_set(*, project_id: int, key: str, done: bool, actor: Any, note: str = "") -> ChecklistItem:
+    """Tick or untick one set-up checklist item (audited)."""
+    if key not in ChecklistKey.values:
+        raise ValidationFailed(f"Unknown checklist item '{key}'.", details={"field": "key"})
+    with transaction.atomic():
+        project = _locked(project_id, actor)
+        if project.status not in (P.PROSPECT, P.IN_SET_UP):
+            raise Conflict(f"The set-up checklist is closed once the project is {project.get_status_display()}.")
+        item = ChecklistItem.objects.get(project=project, key=key)
+        before = item.done
+        item.done, item.note = done, note[:500]
+        item.done_by, item.done_at = (actor, clock.now()) if done else (None, None)
+        item.save()
+        audit_record(
+            verb="projects.checklist_set",
+            actor=actor,
+            target=project,
+            before={key: before},
+            after={key: done},
+            reason=note,
+        )
+        return item
+
+
+def _valid_email(email: str) -> bool:
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return True
+
+
+def contact_add(*, project_id: int, name: str, email: str, role: str, actor: Any) -> ProjectContact:
+    """Add a customer contact (audited); resolves an open contact request."""
+    email = email.strip().lower()
+    if not _valid_email(email):
+        raise ValidationFailed(f"'{email}' is not a valid email address.", details={"field": "email"})
+    if role not in ContactRole.values:
+        raise ValidationFailed(f"Unknown contact role '{role}'.", details={"field": "role"})
+    if not name.strip():
+        raise ValidationFailed("A contact needs a name.", details={"field": "name"})
+    with transaction.atomic():
+        project = _locked(project_id, actor)
+        if ProjectContact.objects.filter(project=project, email=email).exists():
+            raise Conflict(f"{email} is already a contact of this project.")
+        contact = ProjectContact.objects.create(project=project, name=name.strip()[:150], email=email, role=role)
+        ContactRequest.objects.filter(project=project, resolved_at__isnull=True).update(resolved_at=clock.now())
+        audit_record(verb="projects.contact_added", actor=actor, target=project, after={"email": email, "role": role})
+        return contact
+
+
+def contacts_request(*, project_id: int, actor: Any) -> ContactRequest:
+    """Ask the account team for the missing customer contacts (one click; tracked until answered)."""
+    with transaction.atomic():
+        project = _locked(project_id, actor)
+        open_request = ContactRequest.objects.filter(project=project, resolved_at__isnull=True).first()
+        if open_request is not None:
+            return open_request
+        req = ContactRequest.objects.create(project=project, requested_by=actor)
+        team = list(project.opportunity.account_team.all()) if hasattr(project.opportunity, "account_team") else []
+        if project.opportunity.owner is not None:
+            team.append(project.opportunity.owner)
+        notify(
+            event="project.contacts_requested",
+            target=project,
+            actor=actor,
+            recipients=team,
+            account=project.account,
+        )
+        audit_record(verb="projects.contacts_requested", actor=actor, target=project)
+        return req
+
+
+# ---------------------------------------------------------------- the welcome email
+
+
+@dataclass
+class WelcomeDraft:
+    to: list[str]
+    cc: list[str]
+    subject: str
+    body: str
+
+
+def _template(kind: str) -> tuple[str, str]:
+    row = WelcomeTemplate.objects.filter(kind=kind).first()
+    if row is not None:
+        return row.subject, row.body
+    return DEFAULT_TEMPLATES[kind]
+
+
+def welcome_render(*, project: Project) -> WelcomeDraft:
+    """The email as it would be sent: to the customer contacts, CC the account team and PS leaders.
+    Raises ValidationFailed naming what is missing."""
+    from django.contrib.auth.models import User
+
+    contacts = list(project.contacts.all())
+    if not contacts:
+        raise ValidationFailed(
+            "No customer contact on this project: add at least one (GitLab Champion, administrator or "
+            "technical point of contact), or ask the account team for them.",
+            details={"missing": "contacts"},
+        )
+    bad = [c.email for c in contacts if not _valid_email(c.email)]
+    if bad:
+        raise ValidationFailed(f"Invalid email address: {', '.join(bad)}.", details={"invalid": bad})
+    opp = project.opportunity
+    team = list(opp.account_team.all()) if hasattr(opp, "account_team") else []
+    if opp.owner is not None:
+        team.append(opp.owner)
+    leaders = list(User.objects.filter(groups__name="ps_leadership", is_active=True))
+    cc = sorted({u.email.lower() for u in [*team, *leaders] if u.email} - {c.email for c in contacts})
+    present = {c.role for c in contacts}
+    subject_src, body_src = _template(project.kind)
+    ctx = Context(
+        {
+            "project": project,
+            "account": project.account,
+            "coordinator": project.coordinator,
+            "contacts": contacts,
+            "roles_needed": [label for value, label in ContactRole.choices if value not in present],
+        }
+    )
+    return WelcomeDraft(
+        to=[c.email for c in contacts],
+        cc=cc,
+        subject=_ENGINE.from_string(subject_src).render(ctx).strip(),
+        body=_ENGINE.from_string(body_src).render(ctx).strip() + "\n",
+    )
+
+
+def welcome_send(*, project_id: int, actor: Any, resend_reason: str = "") -> WelcomeEmail:
+    """Send the Welcome to PS (or Education Services) email through the outbox, once.
+
+    A second send is refused unless `resend_reason` is given. Stops the welcome SLA timer
+    (met/breached is recorded on the timer with the send time). The outbox key is stable per send,
+    so a retried delivery never produces a second email. Audited."""
+    with transaction.atomic():
+        project = _locked(project_id, actor)
+        if not actor.has_perm("projects.manage_project"):
+            from psdesk.core.errors import PermissionDenied
+
+            raise PermissionDenied("Only project coordinators send the welcome email.")
+        if project.status not in (P.IN_SET_UP, P.OKAY_TO_START, P.ACTIVE):
+            raise TransitionNotAllowed(
+                f"The welcome email goes out after booking; this project is {project.get_status_display()}."
+            )
+        sent_before = project.welcome_emails.count()
+        if sent_before and not resend_reason.strip():
+            raise Conflict("The welcome email was already sent; give a reason to resend it.", code="already_sent")
+        draft = welcome_render(project=project)
+        now = clock.now()
+        msg = outbox_enqueue(
+            target="email",
+            operation="send",
+            destination=",".join(draft.to),
+            event="project.welcome",
+            payload={"to": draft.to, "cc": draft.cc, "subject": draft.subject, "body": draft.body},
+            source=project,
+            pubsec=project.account.us_public_sector,
+            idempotency_key=f"welcome:{project.pk}:{sent_before + 1}",
+        )
+        email = WelcomeEmail.objects.create(
+            project=project,
+            sent_at=now,
+            sent_by=actor,
+            to=draft.to,
+            cc=draft.cc,
+            subject=draft.subject,
+            body=draft.body,
+            outbox_message_id=msg.pk,
+            resend_reason=resend_reason.strip(),
+        )
+        if project.welcome_sent_at is None:
+            Project.objects.filter(pk=project.pk).update(welcome_sent_at=now)
+            sla.timer_stop(policy_key=policy_get().welcome_policy_key, target=project, stopped_at=now)
+        audit_record(
+            verb="projects.welcome_sent" if not sent_before else "projects.welcome_resent",
+            actor=actor,
+            target=project,
+            after={"to": draft.to, "cc": draft.cc, "outbox": msg.pk},
+            reason=resend_reason,
+        )
+        return email

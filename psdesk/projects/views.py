@@ -1,0 +1,118 @@
+"""Project pages: the coordinator's list with the welcome SLA, a project's set-up page, the dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from psdesk.core.errors import DomainError
+from psdesk.projects import services
+from psdesk.projects.choices import ContactRole, ProjectStatus
+from psdesk.projects.selectors import project_get, project_list, welcome_on_time, welcome_timer
+from psdesk.projects.workflow import PROJECT_WORKFLOW
+
+VIEW = "projects.view_project"
+
+
+@permission_required(VIEW, raise_exception=True)
+def index(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in ProjectStatus.values else ""
+    projects = list(project_list(user=request.user, status=status, mine=request.GET.get("mine") == "1")[:200])
+    rows = [(p, welcome_timer(p)) for p in projects]
+    return render(request, "projects/index.html", {"rows": rows, "statuses": ProjectStatus.choices, "status": status})
+
+
+@permission_required(VIEW, raise_exception=True)
+def detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    try:
+        project = project_get(user=request.user, project_id=project_id)
+    except DomainError:
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    preview = None
+    preview_error = ""
+    try:
+        preview = services.welcome_render(project=project)
+    except DomainError as exc:
+        preview_error = exc.message
+    from psdesk.core.workflow import MoveContext
+
+    moves = [
+        {
+            "action": m.action,
+            "label": m.label,
+            "needs_reason": m.needs_reason,
+            "refusal": PROJECT_WORKFLOW.refusal(project, m.action, MoveContext(actor=request.user, reason="(r)")),
+        }
+        for m in PROJECT_WORKFLOW.actions_from(project.status)
+        if not m.system_only
+    ]
+    ctx: dict[str, Any] = {
+        "project": project,
+        "timer": welcome_timer(project),
+        "checklist": project.checklist.select_related("done_by"),
+        "contacts": project.contacts.all(),
+        "tasks": project.tasks.all(),
+        "emails": project.welcome_emails.all(),
+        "open_request": project.contact_requests.filter(resolved_at__isnull=True).first(),
+        "preview": preview,
+        "preview_error": preview_error,
+        "roles": ContactRole.choices,
+        "moves": moves,
+        "can_manage": request.user.has_perm("projects.manage_project"),
+    }
+    return render(request, "projects/detail.html", ctx)
+
+
+@require_POST
+@permission_required("projects.manage_project", raise_exception=True)
+def act(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Every form on the project page posts here with `op`; errors come back as messages."""
+    op = request.POST.get("op", "")
+    try:
+        if op == "checklist":
+            services.checklist_set(
+                project_id=project_id,
+                key=request.POST.get("key", ""),
+                done=request.POST.get("done") == "1",
+                actor=request.user,
+            )
+        elif op == "contact":
+            services.contact_add(
+                project_id=project_id,
+                name=request.POST.get("name", ""),
+                email=request.POST.get("email", ""),
+                role=request.POST.get("role", ""),
+                actor=request.user,
+            )
+        elif op == "request_contacts":
+            services.contacts_request(project_id=project_id, actor=request.user)
+            messages.info(request, "Asked the account team for the customer contacts.")
+        elif op == "welcome":
+            services.welcome_send(
+                project_id=project_id, actor=request.user, resend_reason=request.POST.get("resend_reason", "")
+            )
+            messages.success(request, "Welcome email queued for delivery.")
+        elif op == "move":
+            services.project_transition(
+                project_id=project_id,
+                action=request.POST.get("action", ""),
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+        else:
+            messages.error(request, "Unknown action.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("projects:detail", project_id=project_id)
+
+
+@permission_required(VIEW, raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    months, people = welcome_on_time(user=request.user)
+    return render(request, "projects/dashboard.html", {"months": months, "people": people})
