@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from psdesk.core.api import errors
+from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied
 from psdesk.engagements.models import Engagement, SchedulingIntake
 from psdesk.engagements.services import scheduling_intake_update
@@ -361,6 +361,42 @@ def answer_ssot(request: HttpRequest, engagement_id: int, row_id: int, payload: 
         row_id=row_id, response=payload.response, actor=request.user, expected_version=payload.expected_version
     )
     return {"row": _row_out(result.row), "diff": _diff_out(result.diff)}
+
+
+class HistoryParams(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class HistoryOut(Schema):
+    at: datetime
+    actor: str
+    question: str
+    before: str
+    after: str
+
+
+@router.get(
+    "/scoping/engagements/{engagement_id}/ssot-history",
+    response={200: list[HistoryOut], **errors(401, 403, 404, 422)},
+)
+def ssot_history(request: HttpRequest, engagement_id: int, params: Query[HistoryParams]) -> Any:
+    """Every change of an SSOT answer, newest first (from the audit log)."""
+    from psdesk.audit.models import AuditEvent
+
+    _require(request, "scoping.view_ssotrow")
+    eng = _engagement(request, engagement_id)
+    events = AuditEvent.objects.for_target(eng).filter(verb="scoping.ssot_answered").order_by("-seq")
+    return [
+        {
+            "at": ev.occurred_at,
+            "actor": ev.actor_label,
+            "question": str(ev.after.get("question", "")),
+            "before": str(ev.before.get("response", "")),
+            "after": str(ev.after.get("response", "")),
+        }
+        for ev in events[params.offset : params.offset + params.limit]
+    ]
 
 
 @router.get("/scoping/engagements/{engagement_id}/estimate", response={200: EstimateOut, **errors(401, 403, 404, 422)})

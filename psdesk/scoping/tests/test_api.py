@@ -117,6 +117,11 @@ def test_answering_a_row_records_history_and_returns_the_estimate_diff(api: Any,
     row.refresh_from_db()
     assert (row.response, row.version) == ("5", 1)
     assert AuditEvent.objects.filter(verb="scoping.ssot_answered").count() == 1
+    history = api("tara").get(f"/api/v1/scoping/engagements/{eid}/ssot-history", limit=10)
+    assert [(h["actor"], h["question"], h["before"], h["after"]) for h in history.json()] == [
+        ("erin", "implementation.integrations", "3", "5")
+    ]
+    assert api("tara").get(f"/api/v1/scoping/engagements/{eid}/ssot-history", limit=1000).status_code == 422
 
 
 @pytest.mark.parametrize(
