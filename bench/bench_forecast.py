@@ -141,3 +141,119 @@ def run() -> None:
             floor_ms=None,
             extra=f"speed-up {ref_ms / vec_ms:.1f}x  identical schedules: {same}",
         )
+
+    with section("the worker's run end to end (database in, results and samples out) and a what-if"):
+        run_database(staff, committed, tentative)
+
+
+def run_database(staff: list[Staff], committed: list[Demand], tentative: list[Demand]) -> None:
+    """The same population through the ORM: `forecast_run` as the worker runs it (inputs read,
+    holidays applied, 200 samples, results + lead-time table + samples stored) and `whatif`
+    answered from the stored run (first call unpacks the run; later calls are memoised)."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from psdesk.core import clock
+    from psdesk.crm.choices import OpportunityStage
+    from psdesk.crm.models import Account, Opportunity
+    from psdesk.scheduling import services
+    from psdesk.scheduling.models import (
+        Consultant,
+        ConsultantSkill,
+        DemandLine,
+        ForecastRun,
+        QueueEntry,
+        Skill,
+    )
+
+    QueueEntry.objects.all().delete()
+    ForecastRun.objects.all().delete()
+    ConsultantSkill.objects.all().delete()
+    Consultant.objects.all().delete()
+    skills = {n: Skill.objects.get_or_create(name=n)[0] for n in SKILLS}
+    countries = {"AMER": ("US", ""), "EMEA": ("DE", "BY"), "APAC": ("JP", "")}
+    people = Consultant.objects.bulk_create(
+        Consultant(
+            name=f"Bench {s.key}",
+            email=f"bench{s.key}@example.com",
+            role=s.role,
+            region=s.region,
+            holiday_country=countries[s.region][0],
+            holiday_subdivision=countries[s.region][1],
+            us_citizen=s.cleared,
+            cleared=s.cleared,
+        )
+        for s in staff
+    )
+    ConsultantSkill.objects.bulk_create(
+        ConsultantSkill(consultant=c, skill=skills[k], level=v)
+        for c, s in zip(people, staff, strict=True)
+        for k, v in s.skills
+    )
+    accounts = [Account.objects.get_or_create(name=f"Bench forecast {i}")[0] for i in range(50)]
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    entries = QueueEntry.objects.bulk_create(
+        QueueEntry(
+            title=f"Bench project {d.key}",
+            account=accounts[d.key % 50],
+            kind="committed",
+            closed_won_at=t0 + timedelta(minutes=d.key),
+            service_type=["implementation", "migration", "cicd"][d.key % 3],
+            requires_clearance=d.cleared_only,
+            regions=",".join(d.regions),
+        )
+        for d in committed
+    )
+    opps = Opportunity.objects.bulk_create(
+        Opportunity(
+            name=f"Bench pipe {d.key}",
+            account=accounts[d.key % 50],
+            stage=OpportunityStage.NEGOTIATING if d.probability < 0.6 else OpportunityStage.AWAITING_SIGNATURE,
+            close_date=(t0 + timedelta(days=30 + d.key % 120)).date(),
+        )
+        for d in tentative
+    )
+    entries += QueueEntry.objects.bulk_create(
+        QueueEntry(
+            title=f"Bench pipe {d.key}",
+            account=o.account,
+            opportunity=o,
+            kind="tentative",
+            expected_close=o.close_date,
+            requires_clearance=d.cleared_only,
+            regions=",".join(d.regions),
+        )
+        for d, o in zip(tentative, opps, strict=True)
+    )
+    DemandLine.objects.bulk_create(
+        DemandLine(
+            entry=e,
+            role=ln.role,
+            hours=Decimal(str(ln.weekly_hours * ln.weeks)),
+            weekly_hours=Decimal(str(ln.weekly_hours)),
+            skills=dict(ln.skills),
+        )
+        for e, d in zip(entries, [*committed, *tentative], strict=True)
+        for ln in d.lines
+    )
+    with clock.frozen(datetime(2026, 11, 27, 16, tzinfo=UTC)):
+        t = time.perf_counter()
+        run = services.forecast_run()
+        report(
+            "forecast_run (worker, 2,500 entries, 200 samples)",
+            (time.perf_counter() - t) * 1000,
+            target_ms=60_000,
+            extra=f"{run.results.count()} results, blob {len(bytes(run.blob)) / 1e6:.1f} MB",
+        )
+        services._MEMO.clear()
+        lines = [services.LineIn("PSE", 120, 20, {"geo": 3}), services.LineIn("PM", 24, 4)]
+        t = time.perf_counter()
+        first = services.whatif(role_hours=lines)
+        report("whatif, first call (unpacks the stored run)", (time.perf_counter() - t) * 1000, target_ms=200)
+        samples = timed(lambda: services.whatif(role_hours=lines), repeat=10, warmup=1)
+        report(
+            "whatif from the cached samples",
+            median_ms(samples),
+            target_ms=200,
+            extra=f"P50 {first.p50_date} P80 {first.p80_date}, {first.ahead_tentative} pipeline deals ahead",
+        )

@@ -374,6 +374,23 @@ class Sampled:
     weeks: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def expanded(
+        self, pace: FloatGrid | None
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], FloatGrid]:
+        """The tentative allocations as one row per consultant-week (tentative index, sample,
+        consultant, week, hours at pace), sorted by tentative index; built once and kept."""
+        if "expanded" not in self.extra:
+            a = self.allocs
+            a = a[np.argsort(a[:, 1], kind="stable")] if a.size else np.zeros((0, 6))
+            span = a[:, 4].astype(np.int64)
+            rep = np.repeat(np.arange(a.shape[0]), span)
+            week = a[rep, 3].astype(np.int64) + (np.arange(rep.size) - np.repeat(np.cumsum(span) - span, span))
+            c = a[rep, 2].astype(np.int64)
+            amount = a[rep, 5] if pace is None else a[rep, 5] * pace[c, week]
+            self.extra["expanded"] = (a[rep, 1].astype(np.int64), a[rep, 0].astype(np.int64), c, week, amount)
+        result: Any = self.extra["expanded"]
+        return result
+
     def tentative_percentiles(self, j: int) -> tuple[int | None, int | None, int]:
         col = self.tent_start[:, j]
         closed = [int(x) for x in col if x >= 0]
@@ -444,19 +461,16 @@ def whatif_from_samples(
     if not demand.lines or idx.size == 0:
         p = place(sampled.base_free.copy(), staff, demand, week_label=week_label)
         return None, None, [], p.binding
-    local = {int(c): i for i, c in enumerate(idx)}
     grids = np.repeat(sampled.base_free[idx][None, :, :], sampled.samples, axis=0)
-    a = sampled.allocs
-    if a.size:
-        a = a[(a[:, 1] < ahead) & rows[a[:, 2].astype(np.int64)]]
-        span = a[:, 4].astype(np.int64)
-        # expand each allocation to one row per week it covers, then subtract them all at once
-        rep = np.repeat(np.arange(a.shape[0]), span)
-        offset = np.arange(rep.size) - np.repeat(np.cumsum(span) - span, span)
-        week = a[rep, 3].astype(np.int64) + offset
-        row = np.array([local[int(c)] for c in a[:, 2]], dtype=np.int64)[rep] if a.size else rep
-        amount = a[rep, 5] if staff.pace is None else a[rep, 5] * staff.pace[a[rep, 2].astype(np.int64), week]
-        np.subtract.at(grids, (a[rep, 0].astype(np.int64), row, week), amount)
+    j, k, c, week, amount = sampled.expanded(staff.pace)
+    cut = int(np.searchsorted(j, ahead, side="left"))  # rows are sorted by tentative index
+    keep = rows[c[:cut]]
+    if keep.any():
+        lookup = np.full(staff.size, -1, dtype=np.int64)
+        lookup[idx] = np.arange(idx.size)
+        # one bincount instead of a scatter: several allocations may hit the same consultant-week
+        flat = (k[:cut][keep] * idx.size + lookup[c[:cut][keep]]) * weeks + week[:cut][keep]
+        grids -= np.bincount(flat, weights=amount[:cut][keep], minlength=grids.size).reshape(grids.shape)
     sub = StaffArrays(
         keys=staff.keys[idx],
         roles=staff.roles[idx],
@@ -468,12 +482,49 @@ def whatif_from_samples(
         skill_names=staff.skill_names,
         pace=staff.pace[idx] if staff.pace is not None else None,
     )
-    starts: list[int] = []
-    bindings: list[str] = []
-    for k in range(sampled.samples):
-        p = place(grids[k], sub, demand, week_label=week_label)
-        starts.append(weeks if p.start is None else p.start)
-        bindings.append(p.binding)
+    starts = _starts_across_samples(grids, sub, demand)
     p50, p80 = nearest_rank(starts, 0.5), nearest_rank(starts, 0.8)
     # name the constraint of a sample that lands on the median, so the words match the P50 date
-    return p50, p80, starts, bindings[starts.index(p50)]
+    k = starts.index(p50)
+    binding = place(grids[k].copy(), sub, demand, week_label=week_label).binding
+    return p50, p80, starts, binding
+
+
+def _starts_across_samples(grids: npt.NDArray[np.float64], staff: StaffArrays, demand: Demand) -> list[int]:
+    """`place` for one demand in every sample at once (grids: samples x consultants x weeks); the
+    same rule, vectorised over samples. Returns the start per sample, `weeks` when it does not fit."""
+    samples, _, weeks = grids.shape
+    fits: list[npt.NDArray[np.bool_]] = []
+    cands: list[npt.NDArray[np.int64]] = []
+    for line in demand.lines:
+        el = np.flatnonzero(eligible(staff, demand, line)).astype(np.int64)
+        nstarts = weeks - line.weeks + 1
+        if el.size == 0 or nstarts <= 0:
+            return [weeks] * samples
+        need = line.weekly_hours if staff.pace is None else line.weekly_hours * staff.pace[el]
+        bad = grids[:, el, :] < need - EPS
+        cum = np.zeros((samples, el.size, weeks + 1), dtype=np.int32)
+        np.cumsum(bad, axis=2, out=cum[:, :, 1:])
+        f = (cum[:, :, line.weeks : line.weeks + nstarts] - cum[:, :, :nstarts]) == 0
+        f[:, :, : min(demand.earliest_week, nstarts)] = False
+        fits.append(f)
+        cands.append(el)
+    n = min(f.shape[2] for f in fits)
+    common = np.ones((samples, n), dtype=np.bool_)
+    for f in fits:
+        common &= f[:, :, :n].any(axis=1)
+    out = []
+    for k in range(samples):
+        start = weeks
+        for s in np.flatnonzero(common[k]):
+            chosen: list[int] = []
+            for el, f in zip(cands, fits, strict=True):
+                pick = next((int(c) for c in el[f[k, :, s]] if int(c) not in chosen), None)
+                if pick is None:
+                    break
+                chosen.append(pick)
+            else:
+                start = int(s)
+                break
+        out.append(start)
+    return out
