@@ -63,7 +63,18 @@ def section(title: str) -> Iterator[None]:
 
 
 def reset_database() -> None:
-    """Flush every table (the bench database is its own file under var/)."""
+    """An empty database with every migration applied, including the data migrations that seed
+    policies (a plain `flush` would delete those)."""
+    from pathlib import Path
+
     from django.core.management import call_command
 
-    call_command("flush", "--no-input", verbosity=0)
+    settings_db = connection.settings_dict
+    connection.close()
+    if connection.vendor == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(settings_db["NAME"]) + suffix).unlink(missing_ok=True)
+    else:
+        with connection.cursor() as cur:
+            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", "--no-input", verbosity=0)

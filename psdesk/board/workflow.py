@@ -45,6 +45,8 @@ def _resume_target(eng: Any) -> str:
 
 ENGAGEMENT_WORKFLOW = Workflow(
     "board",
+    doc="engagement",
+    title="Engagement (SOW Proposal Approval Board)",
     field="state",
     states=S.choices,
     moves=[
