@@ -252,7 +252,7 @@ class ReasonIn(Schema):
 # --- requests -------------------------------------------------------------------------------------
 
 
-@router.get("/training/requests", response={200: RequestPage, **errors(400, 401, 403, 422)})
+@router.get("/training/requests", response={200: RequestPage, **errors()})
 def list_requests(request: HttpRequest, params: Query[RequestListParams]) -> Any:
     """Requests you may see: your own, your reports' audit requests, all of them for coordinators."""
     _require(request, "training.view_trainingrequest")
@@ -264,7 +264,7 @@ def list_requests(request: HttpRequest, params: Query[RequestListParams]) -> Any
     return {"count": total, "items": items}
 
 
-@router.post("/training/requests/trainer", response={201: RequestOut, **errors(400, 401, 403, 404, 422)})
+@router.post("/training/requests/trainer", response={201: RequestOut, **errors()})
 def create_trainer_request(request: HttpRequest, payload: TrainerRequestIn) -> Any:
     """A team lead asks for a trainer for their team."""
     _require(request, "training.add_trainingrequest")
@@ -289,7 +289,7 @@ def create_trainer_request(request: HttpRequest, payload: TrainerRequestIn) -> A
     return Status(201, _request_out(req))
 
 
-@router.post("/training/requests/audit", response={201: RequestOut, **errors(400, 401, 403, 404, 422)})
+@router.post("/training/requests/audit", response={201: RequestOut, **errors()})
 def create_audit_request(request: HttpRequest, payload: AuditRequestIn) -> Any:
     """An individual asks to audit a customer-facing session; their manager is asked to approve."""
     _require(request, "training.add_trainingrequest")
@@ -304,15 +304,13 @@ def create_audit_request(request: HttpRequest, payload: AuditRequestIn) -> Any:
     return Status(201, _request_out(req))
 
 
-@router.get("/training/requests/{request_id}", response={200: RequestOut, **errors(401, 403, 404)})
+@router.get("/training/requests/{request_id}", response={200: RequestOut, **errors()})
 def get_request(request: HttpRequest, request_id: int) -> Any:
     _require(request, "training.view_trainingrequest")
     return _request_out(selectors.request_get(user=request.user, request_id=request_id))
 
 
-@router.post(
-    "/training/requests/{request_id}/transition", response={200: RequestOut, **errors(400, 401, 403, 404, 409, 422)}
-)
+@router.post("/training/requests/{request_id}/transition", response={200: RequestOut, **errors()})
 def transition_request(request: HttpRequest, request_id: int, payload: TransitionIn) -> Any:
     """Apply a workflow move (complete_tasks, reopen_tasks, start_planning, deliver, close, cancel);
     scheduling uses /schedule."""
@@ -327,7 +325,7 @@ def transition_request(request: HttpRequest, request_id: int, payload: Transitio
     return _request_out(applied.obj)
 
 
-@router.post("/training/requests/{request_id}/approval", response={200: RequestOut, **errors(401, 403, 404, 409, 422)})
+@router.post("/training/requests/{request_id}/approval", response={200: RequestOut, **errors()})
 def decide_approval(request: HttpRequest, request_id: int, payload: ApprovalIn) -> Any:
     """The requester's manager approves or rejects an audit request."""
     _require(request, "training.view_trainingrequest")
@@ -339,9 +337,7 @@ def decide_approval(request: HttpRequest, request_id: int, payload: ApprovalIn) 
     return _request_out(req)
 
 
-@router.post(
-    "/training/requests/{request_id}/schedule", response={200: ScheduleOut, **errors(400, 401, 403, 404, 409, 422)}
-)
+@router.post("/training/requests/{request_id}/schedule", response={200: ScheduleOut, **errors()})
 def schedule_request(request: HttpRequest, request_id: int, payload: ScheduleIn) -> Any:
     """Trainer request: create or pick sessions (`plans`). Audit request: take a seat in
     `session_id` (default the desired session); a full session puts the requester on the waitlist."""
@@ -366,7 +362,7 @@ def schedule_request(request: HttpRequest, request_id: int, payload: ScheduleIn)
 # --- sessions -------------------------------------------------------------------------------------
 
 
-@router.get("/training/sessions", response={200: SessionPage, **errors(400, 401, 403, 422)})
+@router.get("/training/sessions", response={200: SessionPage, **errors()})
 def list_sessions(request: HttpRequest, params: Query[SessionListParams]) -> Any:
     _require(request, VIEW)
     qs = selectors.session_list(user=request.user, start=params.start, end=params.end)
@@ -376,7 +372,7 @@ def list_sessions(request: HttpRequest, params: Query[SessionListParams]) -> Any
     return {"count": total, "items": list(qs[params.offset : params.offset + params.limit])}
 
 
-@router.post("/training/sessions", response={201: SessionOut, **errors(400, 401, 403, 404, 409, 422)})
+@router.post("/training/sessions", response={201: SessionOut, **errors()})
 def create_session(request: HttpRequest, payload: SessionIn) -> Any:
     """Create a session (coordinators). Capacity defaults to the course's class size."""
     _require(request, PLAN_PERM)
@@ -408,7 +404,7 @@ def create_session(request: HttpRequest, payload: SessionIn) -> Any:
     return Status(201, s)
 
 
-@router.get("/training/sessions/{session_id}", response={200: SessionDetail, **errors(401, 403, 404)})
+@router.get("/training/sessions/{session_id}", response={200: SessionDetail, **errors()})
 def get_session(request: HttpRequest, session_id: int) -> Any:
     """A session with its roster (the roster only for coordinators; others see their own row)."""
     _require(request, VIEW)
@@ -420,9 +416,7 @@ def get_session(request: HttpRequest, session_id: int) -> Any:
     return s
 
 
-@router.post(
-    "/training/sessions/{session_id}/registrations", response={201: RegistrationOut, **errors(401, 403, 404, 409, 422)}
-)
+@router.post("/training/sessions/{session_id}/registrations", response={201: RegistrationOut, **errors()})
 def register(request: HttpRequest, session_id: int, payload: RegistrationIn) -> Any:
     """Register yourself (internal sessions) or, as a coordinator, anyone. A full session gives a
     waitlist place (status `waitlisted`), not an error."""
@@ -439,7 +433,7 @@ def register(request: HttpRequest, session_id: int, payload: RegistrationIn) -> 
 
 @router.post(
     "/training/registrations/{registration_id}/cancel",
-    response={200: RegistrationOut, **errors(401, 403, 404, 409, 422)},
+    response={200: RegistrationOut, **errors()},
 )
 def cancel_registration(request: HttpRequest, registration_id: int, payload: ReasonIn) -> Any:
     _require(request, VIEW)
@@ -451,7 +445,7 @@ def cancel_registration(request: HttpRequest, registration_id: int, payload: Rea
     return services.registration_cancel(registration_id=registration_id, actor=request.user, reason=payload.reason)
 
 
-@router.post("/training/sessions/{session_id}/deliver", response={200: SessionOut, **errors(401, 403, 404, 409)})
+@router.post("/training/sessions/{session_id}/deliver", response={200: SessionOut, **errors()})
 def deliver_session(request: HttpRequest, session_id: int, payload: DeliverIn) -> Any:
     """Mark a session delivered (after it ended) with attendance; unlocks the roster export."""
     _require(request, PLAN_PERM)

@@ -370,6 +370,8 @@ def session_create(
         raise ValidationFailed("An onsite session needs a location.", details={"field": "location"})
     with transaction.atomic():
         if instructor is None and auto_instructor:
+            # lock the course's trainers so two coordinators cannot pick the same one at once
+            list(Consultant.objects.select_for_update().filter(training_certifications__course=sku))
             free = selectors.instructors_free(course=sku, starts_at=starts_at, ends_at=ends_at)
             if not free:
                 raise Conflict(
