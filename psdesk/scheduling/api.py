@@ -226,6 +226,14 @@ class AllocationOut(Schema):
     override_reason: str
 
 
+@router.get("/scheduling/queue/{entry_id}/allocations", response={200: list[AllocationOut], **errors(401, 403, 404)})
+def allocations(request: HttpRequest, entry_id: int) -> Any:
+    """The consultants staffed on a project (soft and hard)."""
+    _require(request, "scheduling.view_queueentry")
+    e = selectors.entry_get(user=request.user, entry_id=entry_id)
+    return list(e.allocations.all()[:MAX_LIMIT])
+
+
 @router.post(
     "/scheduling/queue/{entry_id}/allocations", response={201: AllocationOut, **errors(401, 403, 404, 409, 422)}
 )

@@ -485,8 +485,8 @@ def whatif_from_samples(
     starts = _starts_across_samples(grids, sub, demand)
     p50, p80 = nearest_rank(starts, 0.5), nearest_rank(starts, 0.8)
     # name the constraint of a sample that lands on the median, so the words match the P50 date
-    k = starts.index(p50)
-    binding = place(grids[k].copy(), sub, demand, week_label=week_label).binding
+    median_sample = starts.index(p50)
+    binding = place(grids[median_sample].copy(), sub, demand, week_label=week_label).binding
     return p50, p80, starts, binding
 
 

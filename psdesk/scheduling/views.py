@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from psdesk.core.errors import DomainError
 from psdesk.scheduling import selectors, services
 from psdesk.scheduling.choices import ServiceType
-from psdesk.scheduling.models import QueueEntry
+from psdesk.scheduling.models import Consultant, QueueEntry
 
 
 @permission_required("scheduling.view_queueentry", raise_exception=True)
@@ -34,28 +35,40 @@ def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
         e = selectors.entry_get(user=request.user, entry_id=entry_id)
     except DomainError:
         return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    return _entry_page(request, e)
+
+
+def _entry_page(request: HttpRequest, e: QueueEntry, *, error: str = "", status: int = 200) -> HttpResponse:
     run = selectors.latest_run_or_none()
     res = e.forecasts.filter(run=run).first() if run else None
+    manage = request.user.has_perm("scheduling.manage_queue")
     ctx: dict[str, Any] = {
         "e": e,
         "row": selectors.QueueRow(e, res),
         "lines": e.lines.all(),
         "allocations": e.allocations.select_related("consultant"),
         "can_commit": request.user.has_perm("scheduling.commit_start"),
-        "candidates": selectors.candidates_rank(entry=e)[:20]
-        if request.user.has_perm("scheduling.manage_queue")
-        else [],
-        "error": request.GET.get("error", ""),
+        "can_allocate": request.user.has_perm("scheduling.add_allocation"),
+        "candidates": selectors.candidates_rank(entry=e)[:20] if manage else [],
+        "error": error,
     }
-    return render(request, "scheduling/entry.html", ctx)
+    return render(request, "scheduling/entry.html", ctx, status=status)
 
 
 @require_POST
 @permission_required("scheduling.view_queueentry", raise_exception=True)
 def commit_start(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Commit a start date; refused inline unless Closed Won and confirmed by a coordinator."""
+    try:
+        e = selectors.entry_get(user=request.user, entry_id=entry_id)
+    except DomainError:
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
     raw = request.POST.get("start", "")
     try:
         start = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return _entry_page(request, e, error="Give the start date as YYYY-MM-DD.", status=422)
+    try:
         services.start_commit(
             entry_id=entry_id,
             start=start,
@@ -63,27 +76,35 @@ def commit_start(request: HttpRequest, entry_id: int) -> HttpResponse:
             actor=request.user,
             queryset=QueueEntry.objects.visible_to(request.user),
         )
-    except (DomainError, ValueError) as exc:
-        msg = exc.message if isinstance(exc, DomainError) else "Give the start date as YYYY-MM-DD."
-        e = QueueEntry.objects.visible_to(request.user).filter(pk=entry_id).first()
-        if e is None:
-            return render(request, "core/error.html", {"message": "Not found."}, status=404)
-        run = selectors.latest_run_or_none()
-        res = e.forecasts.filter(run=run).first() if run else None
-        return render(
-            request,
-            "scheduling/entry.html",
-            {
-                "e": e,
-                "row": selectors.QueueRow(e, res),
-                "lines": e.lines.all(),
-                "allocations": e.allocations.all(),
-                "can_commit": request.user.has_perm("scheduling.commit_start"),
-                "candidates": [],
-                "error": msg,
-            },
-            status=409 if isinstance(exc, DomainError) else 422,
+    except DomainError as exc:
+        return _entry_page(request, e, error=exc.message, status=exc.status)
+    return redirect("scheduling:entry", entry_id=entry_id)
+
+
+@require_POST
+@permission_required("scheduling.add_allocation", raise_exception=True)
+def allocate(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Staff a candidate from the entry page; a conflict comes back inline and needs a reason."""
+    try:
+        e = selectors.entry_get(user=request.user, entry_id=entry_id)
+    except DomainError:
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    try:
+        consultant = Consultant.objects.get(pk=int(request.POST.get("consultant_id", "0")))
+        services.allocation_create(
+            entry=e,
+            consultant=consultant,
+            kind=request.POST.get("kind", "soft"),
+            starts_on=date.fromisoformat(request.POST.get("starts_on", "")),
+            ends_on=date.fromisoformat(request.POST.get("ends_on", "")),
+            weekly_hours=Decimal(request.POST.get("weekly_hours", "")),
+            actor=request.user,
+            override_reason=request.POST.get("override_reason", "")[:2000],
         )
+    except DomainError as exc:
+        return _entry_page(request, e, error=exc.message, status=exc.status)
+    except (ValueError, InvalidOperation, Consultant.DoesNotExist):
+        return _entry_page(request, e, error="Give a consultant, dates (YYYY-MM-DD) and weekly hours.", status=422)
     return redirect("scheduling:entry", entry_id=entry_id)
 
 

@@ -197,3 +197,30 @@ def test_whatif_page_saves_nothing(people: Any, queued: Any) -> None:
     assert "Forecast: start likely in the week of" in page
     assert (QueueEntry.objects.count(), AuditEvent.objects.count()) == before
     assert "needs role-hours" in c.post("/scheduling/whatif/", {}).content.decode()
+
+
+def test_the_entry_page_staffs_a_candidate_and_shows_a_conflict_inline(
+    api: Any, people: Any, queued: Any, bench_team: Any
+) -> None:
+    pia = bench_team["pia"]
+    services.time_off_add(consultant=pia, starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 2))
+    c = _client(people.paula)
+    url = f"/scheduling/entries/{queued['won'].pk}/allocate"
+    data = {
+        "consultant_id": pia.pk,
+        "kind": "hard",
+        "starts_on": "2026-11-30",
+        "ends_on": "2026-12-04",
+        "weekly_hours": "20",
+    }
+    r = c.post(url, data)
+    assert r.status_code == 409
+    assert "time off 2026-12-01 to 2026-12-02" in r.content.decode()
+    assert not queued["won"].allocations.exists()
+    r = c.post(url, {**data, "override_reason": "customer pause"})
+    assert r.status_code == 302
+    listed = api("paula").get(f"/api/v1/scheduling/queue/{queued['won'].pk}/allocations").json()
+    assert [(a["consultant_id"], a["kind"], a["override_reason"]) for a in listed] == [
+        (pia.pk, "hard", "customer pause")
+    ]
+    assert _client(people.erin).post(url, data).status_code == 403

@@ -229,3 +229,15 @@ def test_conflicting_allocation_needs_a_reason_and_hard_ones_reduce_capacity(
     run = services.forecast_run()
     # pia is booked in week 0 and off in week 1: the next PSE job takes quinn at once
     assert ForecastResult.objects.get(run=run, entry=other).consultants == [[bench_team["quinn"].pk, "quinn"]]
+
+
+def test_cli_ranks_candidates_and_hides_pubsec_entries_from_non_members(
+    people: Any, bench_team: Any, won_opportunity: Any, frozen_clock: Any, capsys: Any
+) -> None:
+    gov = enter(won_opportunity("Gov", pubsec=True), people, LineIn("PSE", 40, 40))
+    call_command("forecast", "--candidates", str(gov.pk), "--as", "pat")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:3] == ["quinn", "PSE", "fits"]
+    assert out[1].split()[:4] == ["pia", "PSE", "no:", "not"]
+    with pytest.raises(CommandError, match="not found"):
+        call_command("forecast", "--candidates", str(gov.pk), "--as", "erin")

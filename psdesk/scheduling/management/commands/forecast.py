@@ -6,6 +6,7 @@ forecast --whatif PSE:120:geo=3,PM:20 [--clearance]
 forecast --commit 12 --start 2027-01-11 --as paula --confirm
 forecast --enter --engagement 5 --closed-won 2026-11-27T10:00 --hours PSE:120,PM:20 --as paula
 forecast --import-consultants consultants.csv --as paula
+forecast --candidates 12       ranked candidates and allocations of a queue entry
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("--hours", default="")
         parser.add_argument("--service-type", default="other")
         parser.add_argument("--import-consultants", default="")
+        parser.add_argument("--candidates", type=int, help="rank candidates for a queue entry")
         parser.add_argument("--limit", type=int, default=50)
 
     def _user(self, name: str) -> Any:
@@ -100,6 +102,19 @@ class Command(BaseCommand):
                     service_type=o["service_type"],
                 )
                 self.stdout.write(f"Queued '{e.title}' (entry {e.pk}).")
+                return
+            if o["candidates"] is not None:
+                entry = selectors.entry_get(user=user or _Everyone(), entry_id=o["candidates"])
+                for c in selectors.candidates_rank(entry=entry)[: o["limit"]]:
+                    fit = "fits" if c.eligible else "no: " + ", ".join(c.reasons)
+                    self.stdout.write(
+                        f"{c.consultant.name:<24} {c.consultant.role:<8} {fit:<40} "
+                        f"free {c.free_hours:>6} h  skill {c.skill_score:>2}  past {c.past_work}"
+                    )
+                for a in entry.allocations.select_related("consultant"):
+                    self.stdout.write(
+                        f"allocated: {a.consultant.name} {a.kind} {a.starts_on}..{a.ends_on} {a.weekly_hours} h/wk"
+                    )
                 return
             if o["whatif"]:
                 w = services.whatif(role_hours=parse_hours(o["whatif"]), requires_clearance=o["clearance"])
