@@ -105,7 +105,12 @@ def approval_decide(
     on refusal."""
     content_hash = _check_hash(content_hash)
     with transaction.atomic():
-        req = ApprovalRequest.objects.select_for_update().select_related("target_type").filter(pk=request_id).first()
+        req = (
+            ApprovalRequest.objects.select_for_update(of=("self",))
+            .select_related("target_type")
+            .filter(pk=request_id)
+            .first()
+        )
         if req is None:
             raise NotFound(f"approval request {request_id} not found")
         if not decider.has_perm(decide_permission(req.kind)):

@@ -202,7 +202,7 @@ def label_move(*, engagement_id: int, scope: str, action: str, actor: Any, reaso
     wf = label_workflow(scope)
     m = wf.move(action)
     with transaction.atomic():
-        eng = Engagement.objects.visible_to(actor).select_for_update().filter(pk=engagement_id).first()
+        eng = Engagement.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=engagement_id).first()
         if eng is None:
             raise NotFound(f"engagement {engagement_id} not found")
         current = current_label(eng.pk, scope)

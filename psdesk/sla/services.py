@@ -237,7 +237,7 @@ def timer_pause(*, target: models.Model, policy_key: str | None = None, at: date
     at = at or clock.now()
     ct, tid = _target_key(target)
     qs = (
-        SlaTimer.objects.select_for_update()
+        SlaTimer.objects.select_for_update(of=("self",))
         .filter(target_type=ct, target_id=tid, state=TimerState.RUNNING)
         .select_related("policy__calendar", "calendar")
     )
@@ -262,7 +262,7 @@ def timer_resume(*, target: models.Model, policy_key: str | None = None, at: dat
     at = at or clock.now()
     ct, tid = _target_key(target)
     qs = (
-        SlaTimer.objects.select_for_update()
+        SlaTimer.objects.select_for_update(of=("self",))
         .filter(target_type=ct, target_id=tid, state=TimerState.PAUSED)
         .select_related("policy__calendar", "calendar")
     )
