@@ -365,6 +365,8 @@ def patch_opportunity(request: HttpRequest, opportunity_id: int, payload: Opport
     expected = raw.pop("expected_version", None)
     changes: dict[str, Any] = {}
     for k, v in raw.items():
+        if v is None and k not in ("close_date", "engagement_manager_id"):
+            raise ValidationFailed(f"{k} cannot be null.", details={"field": k})
         if k in ("amount", "ps_value", "education_value"):
             changes[k] = _money(v, k)
         elif k == "engagement_manager_id":

@@ -110,6 +110,8 @@ def msa_add(
 def _check_money(value: Decimal, field: str) -> Decimal:
     if value < 0:
         raise ValidationFailed(f"{field} must not be negative.", details={"field": field})
+    if value >= Decimal("1e12"):
+        raise ValidationFailed(f"{field} is too large.", details={"field": field})
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValidationFailed(f"{field}: at most 2 decimal places.", details={"field": field})
     return value

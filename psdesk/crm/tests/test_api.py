@@ -84,3 +84,12 @@ def test_an_msa_is_recorded_with_its_dates(api: Any, people: Any, make_account: 
         .status_code
         == 403
     )
+
+
+def test_null_for_a_required_field_is_a_422_not_a_crash(api: Any, people: Any, make_opportunity: Any) -> None:
+    opp = make_opportunity()
+    for field in ("name", "amount", "ps_value", "em_confidence", "no_po_required"):
+        r = api("alice").patch(f"/api/v1/crm/opportunities/{opp.pk}", {field: None})
+        assert r.status_code == 422, (field, r.content)
+    r = api("alice").patch(f"/api/v1/crm/opportunities/{opp.pk}", {"close_date": None})
+    assert r.status_code == 200
