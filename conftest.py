@@ -105,13 +105,25 @@ def make_engagement(db: Any, people: Personas, make_account: Any) -> Any:
     from psdesk.engagements.services import engagement_create
 
     def make(
-        account: Any = None, *, em: Any = "erin", path: tuple[str, ...] = (), opportunity: Any = None, **kw: Any
+        account: Any = None,
+        *,
+        em: Any = "erin",
+        path: tuple[str, ...] = (),
+        opportunity: Any = None,
+        at: str | None = None,
+        **kw: Any,
     ) -> Any:
+        """`path` moves the card through the real service (guards apply); `at` puts it straight
+        into a column — test set-up only, for tests about what happens *from* that column."""
+        from psdesk.engagements.models import Engagement
+
         em_user = people[em] if isinstance(em, str) else em
         account = account or make_account()
         eng = engagement_create(account=account, actor=people["sam"], em=em_user, opportunity=opportunity, **kw)
         for action in path:
             engagement_transition(engagement_id=eng.pk, action=action, actor=em_user or people["erin"], reason="r")
+        if at is not None:
+            Engagement.objects.filter(pk=eng.pk).update(state=at)
         eng.refresh_from_db()
         return eng
 

@@ -1,8 +1,9 @@
 """The engagement lifecycle (PRODUCT C7): the single definition of who may move a card where.
 
-Guards that need later features are named extension points: the feature adds its guard with
-`ENGAGEMENT_WORKFLOW.add_guard(action, guard)` from its own AppConfig.ready(), e.g. the scoping app
-adds "required SSOT rows answered" to `start_strawman`. See ARCHITECTURE.md.
+Guards live in the app that owns the data they check (scoping: required SSOT rows; estimates:
+shared / agreed / TA-approved versions; sows: draft, terms, cost estimate, reviews; board.labels:
+RDM approval; board.approval_flow: PS Leadership + Revenue on the current hash) and are listed on
+their move here, so this table stays the one place that says who may move a card where.
 """
 
 from __future__ import annotations
@@ -52,14 +53,42 @@ ENGAGEMENT_WORKFLOW = Workflow(
     moves=[
         Move("triage", frozenset({S.OPEN}), S.AWAITING_DISCOVERY, "Start discovery", MOVE, guards=[em_assigned]),
         # extension point: scoping adds "required SSOT rows answered"
-        Move("start_strawman", frozenset({S.AWAITING_DISCOVERY}), S.STRAWMAN_WIP, "Start strawman", MOVE, guards=[ssot_required_answered]),  # noqa: E501
+        Move(
+            "start_strawman",
+            frozenset({S.AWAITING_DISCOVERY}),
+            S.STRAWMAN_WIP,
+            "Start strawman",
+            MOVE,
+            guards=[ssot_required_answered],
+        ),  # noqa: E501
         # extension point: estimates add "a shared version with lines exists"
-        Move("request_feedback", frozenset({S.STRAWMAN_WIP}), S.ESTIMATE_FEEDBACK, "Share estimate for feedback", MOVE, guards=[estimate_shared_with_lines]),  # noqa: E501
+        Move(
+            "request_feedback",
+            frozenset({S.STRAWMAN_WIP}),
+            S.ESTIMATE_FEEDBACK,
+            "Share estimate for feedback",
+            MOVE,
+            guards=[estimate_shared_with_lines],
+        ),  # noqa: E501
         Move("iterate", frozenset({S.ESTIMATE_FEEDBACK}), S.STRAWMAN_WIP, "Back to strawman", MOVE),
         # extension point: estimates add "customer agreed" and "TA approved over threshold"
-        Move("start_sow", frozenset({S.ESTIMATE_FEEDBACK}), S.SOW_WIP, "Start SOW", MOVE, guards=[estimate_agreed_and_ta_approved]),  # noqa: E501
+        Move(
+            "start_sow",
+            frozenset({S.ESTIMATE_FEEDBACK}),
+            S.SOW_WIP,
+            "Start SOW",
+            MOVE,
+            guards=[estimate_agreed_and_ta_approved],
+        ),  # noqa: E501
         # extension point: sows/approvals add SOW draft, terms, cost estimate, RDM approval, reviews
-        Move("submit_for_approval", frozenset({S.SOW_WIP}), S.READY_FOR_APPROVAL, "Submit for approval", MOVE, guards=[*SUBMIT_FOR_APPROVAL_GUARDS, rdm_approved]),  # noqa: E501
+        Move(
+            "submit_for_approval",
+            frozenset({S.SOW_WIP}),
+            S.READY_FOR_APPROVAL,
+            "Submit for approval",
+            MOVE,
+            guards=[*SUBMIT_FOR_APPROVAL_GUARDS, rdm_approved],
+        ),  # noqa: E501
         Move(
             "send_back",
             frozenset({S.READY_FOR_APPROVAL}),
@@ -69,7 +98,15 @@ ENGAGEMENT_WORKFLOW = Workflow(
             needs_reason=True,
         ),
         # extension point: approvals add "PS Leadership and Revenue approved the current hash"
-        Move("approve", frozenset({S.READY_FOR_APPROVAL}), S.APPROVED, "Approve", None, system_only=True, guards=[approvals_complete]),  # noqa: E501
+        Move(
+            "approve",
+            frozenset({S.READY_FOR_APPROVAL}),
+            S.APPROVED,
+            "Approve",
+            None,
+            system_only=True,
+            guards=[approvals_complete],
+        ),  # noqa: E501
         Move("hold", frozenset(OPEN_STATES), S.ON_HOLD, "Put on hold", MOVE, needs_reason=True),
         Move(
             "resume",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from psdesk.approvals.models import ApprovalDecision
+from psdesk.approvals.models import ApprovalDecision, ApprovalRequest
 from psdesk.approvals.services import approval_decide, approval_request
 from psdesk.audit.models import AuditEvent
 from psdesk.board.approval_flow import engagement_approval_states, engagement_content_hash
@@ -241,3 +241,50 @@ def test_the_sla_endpoint_shows_business_hours_left(
     [timer] = api("erin").get(f"/api/v1/engagements/{eng.pk}/sla").json()
     assert (timer["policy_key"], timer["status"], timer["hours_left"]) == ("estimate_shared", "ok", 70.0)
     assert api("olga").get(f"/api/v1/engagements/{eng.pk}/sla").status_code == 403
+
+
+# --- approver inbox and CLI ----------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_inbox_lists_pending_requests_the_user_may_decide_on_visible_cards(
+    api: Any, people: Any, make_account: Any, make_engagement: Any
+) -> None:
+    eng = make_engagement()
+    secret = make_engagement(make_account("Agency", pubsec=True), em="pat")
+    h = engagement_content_hash(eng)
+    rev = approval_request(kind="revenue", target=eng, content_hash=h, requester=people.erin)
+    approval_request(kind="ps_leadership", target=eng, content_hash=h, requester=people.erin)
+    approval_request(kind="revenue", target=secret, content_hash=engagement_content_hash(secret), requester=people.pat)
+    body = api("rita").get("/api/v1/approvals/pending").json()
+    assert [(r["id"], r["kind"], r["engagement_id"], r["requester"]) for r in body] == [
+        (rev.pk, "revenue", eng.pk, "erin")
+    ]
+    assert api("erin").get("/api/v1/approvals/pending").status_code == 403
+    assert api("olga").get("/api/v1/approvals/pending").status_code == 403
+    assert api("rita").get("/api/v1/approvals/pending", limit=500).status_code == 422
+
+
+@pytest.mark.django_db
+def test_the_cli_requests_decides_and_moves_labels_with_the_same_rules(people: Any, make_engagement: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    eng = _place(make_engagement(), S.READY_FOR_APPROVAL)
+    h = engagement_content_hash(eng)
+    out = StringIO()
+    call_command("approval", "request", str(eng.pk), "ps_leadership", "--as", "erin", stdout=out)
+    call_command("approval", "request", str(eng.pk), "revenue", "--as", "erin", stdout=out)
+    lead, rev = ApprovalRequest.objects.order_by("id").values_list("pk", flat=True)
+    with pytest.raises(CommandError, match="409 stale_hash"):
+        call_command("approval", "decide", str(rev), "--as", "rita", "--approve", "--hash", "0" * 64, stdout=out)
+    call_command("approval", "decide", str(lead), "--as", "leo", "--approve", "--hash", h, stdout=out)
+    call_command("approval", "decide", str(rev), "--as", "rita", "--approve", "--hash", h, stdout=out)
+    assert out.getvalue().splitlines()[-1] == f"request {rev}: approved; engagement {eng.pk} is approved"
+    with pytest.raises(CommandError, match="409 transition_not_allowed"):
+        call_command("approval", "label", str(eng.pk), "RDM", "approve", "--as", "rory", stdout=out)
+    call_command("approval", "label", str(eng.pk), "RDM", "request_review", "--as", "erin", stdout=out)
+    assert out.getvalue().splitlines()[-1] == f"engagement {eng.pk}: RDM::needs-review"
+    status = StringIO()
+    call_command("approval", "status", str(eng.pk), "--as", "erin", stdout=status)
+    assert f"engagement {eng.pk} approved  content hash {h}" in status.getvalue()
+    assert "  revenue        approved " in status.getvalue()

@@ -36,7 +36,7 @@ def test_on_hold_returns_to_the_column_it_left(people: Any, make_engagement: Any
 
 
 def test_send_back_needs_a_reason_and_approvers_may_do_it(people: Any, make_engagement: Any) -> None:
-    eng = make_engagement(path=("triage", "start_strawman", "request_feedback", "start_sow", "submit_for_approval"))
+    eng = make_engagement(at=S.READY_FOR_APPROVAL)
     with pytest.raises(TransitionNotAllowed, match="needs a reason"):
         engagement_transition(engagement_id=eng.pk, action="send_back", actor=people.leo)
     engagement_transition(engagement_id=eng.pk, action="send_back", actor=people.leo, reason="fees section wrong")
