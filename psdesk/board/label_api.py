@@ -7,19 +7,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from psdesk.approvals.choices import ApprovalKind, ApprovalStatus, decide_permission
 from psdesk.approvals.models import ApprovalRequest
 from psdesk.approvals.services import approval_decide, approval_request
 from psdesk.board.approval_flow import engagement_approval_states, engagement_content_hash
 from psdesk.board.labels import LABEL_WORKFLOWS, SCOPE_COLOURS, label_move, label_moves_available
 from psdesk.board.selectors import engagement_get
-from psdesk.core.api import errors
+from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied
-from psdesk.engagements.models import EngagementLabel
+from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.sla.selectors import timers_for_target
 
 label_router = Router(tags=["engagements"])
@@ -188,6 +190,57 @@ def decide_approval(request: HttpRequest, engagement_id: int, request_id: int, p
         "decided_at": decision.decided_at,
         "engagement_state": eng.state,
     }
+
+
+class PendingOut(Schema):
+    id: int
+    kind: str
+    engagement_id: int
+    engagement_title: str
+    content_hash: str
+    requester: str
+    note: str
+    created_at: datetime
+
+
+class PendingParams(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+@label_router.get("/approvals/pending", response={200: list[PendingOut], **errors(401, 403, 422)})
+def pending_approvals(request: HttpRequest, params: Query[PendingParams]) -> Any:
+    """Your approval inbox: pending requests of the kinds you may decide, on engagements you may
+    see, oldest first (never your own requests)."""
+    user = request.user
+    kinds = [k for k in ApprovalKind.values if user.has_perm(decide_permission(k))]
+    if not kinds:
+        raise PermissionDenied("Your role decides no approvals.")
+    visible = Engagement.objects.visible_to(user).values("pk")
+    ct = ContentType.objects.get_for_model(Engagement)
+    qs = (
+        ApprovalRequest.objects.filter(
+            target_type=ct, target_id__in=visible, kind__in=kinds, status=ApprovalStatus.PENDING
+        )
+        .exclude(requester_id=user.pk)
+        .select_related("requester")
+        .order_by("created_at", "id")[params.offset : params.offset + params.limit]
+    )
+    rows = list(qs)
+    titles = dict(Engagement.objects.filter(pk__in=[r.target_id for r in rows]).values_list("pk", "title"))
+    return [
+        {
+            "id": r.pk,
+            "kind": r.kind,
+            "engagement_id": r.target_id,
+            "engagement_title": titles.get(r.target_id, ""),
+            "content_hash": r.content_hash,
+            "requester": r.requester.get_username(),
+            "note": r.note,
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]
 
 
 # --- SLA ---------------------------------------------------------------------------------------
