@@ -8,7 +8,7 @@ import io
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -628,6 +628,8 @@ class Inputs:
     tentative: list[QueueEntry]
     committed_demands: list[fc.Demand]
     tentative_demands: list[fc.Demand]
+    # entry id → (first week of its hard allocations, [(consultant id, name)]): booked by hand
+    staffed: dict[int, tuple[int, list[tuple[int, str]]]] = field(default_factory=dict)
 
     def label(self, week: int) -> str:
         return (self.week0 + timedelta(weeks=week)).isoformat()
@@ -702,31 +704,41 @@ def forecast_inputs(*, policy: ForecastPolicy | None = None, today: date | None 
             row = index[a.consultant_id]
             pace = staff.pace[row, lo:hi] if staff.pace is not None else 1.0
             capacity[row, lo:hi] -= float(a.weekly_hours) * pace
-    hard_roles: dict[int, list[str]] = {}
-    for entry_id, role in Allocation.objects.filter(kind=AllocationKind.HARD).values_list(
-        "entry_id", "consultant__role"
+    hard: dict[int, list[tuple[str, int, str, int]]] = {}
+    for entry_id, role, cid, name, starts_on in Allocation.objects.filter(kind=AllocationKind.HARD).values_list(
+        "entry_id", "consultant__role", "consultant_id", "consultant__name", "starts_on"
     ):
-        hard_roles.setdefault(entry_id, []).append(role)
+        hard.setdefault(entry_id, []).append((role, cid, name, max(0, (starts_on - week0).days // 7)))
+    staffed: dict[int, tuple[int, list[tuple[int, str]]]] = {}
     entries = list(QueueEntry.objects.active().in_queue_order().prefetch_related("lines"))
     probs = stage_probabilities()
     committed = [e for e in entries if e.kind == DemandKind.COMMITTED]
     tentative = [e for e in entries if e.kind == DemandKind.TENTATIVE]
 
     def demand(e: QueueEntry, p: float) -> fc.Demand:
+        """The entry's demand less the lines already booked with hard allocations (their hours are
+        out of capacity already); the rest may not start before the booked part or a committed start."""
         lines = list(e.lines.all())
-        for role in hard_roles.get(e.pk, []):  # a line staffed with a hard allocation is already booked
+        booked = hard.get(e.pk, [])
+        for role, _cid, _name, _week in booked:
             hit = next((ln for ln in lines if ln.role == role), None)
             if hit is not None:
                 lines.remove(hit)
-        return demand_of(
+        not_before = max((d for d in (e.desired_start, e.committed_start) if d), default=None)
+        d = demand_of(
             lines,
             key=e.pk,
             week0=week0,
-            desired_start=e.desired_start,
+            desired_start=not_before,
             cleared=e.requires_clearance,
             regions=e.region_list,
             probability=p,
         )
+        if booked:
+            first = min(w for *_, w in booked)
+            staffed[e.pk] = (first, [(cid, name) for _r, cid, name, _w in booked])
+            d = replace(d, earliest_week=max(d.earliest_week, first))
+        return d
 
     return Inputs(
         week0,
@@ -738,6 +750,7 @@ def forecast_inputs(*, policy: ForecastPolicy | None = None, today: date | None 
         tentative,
         [demand(e, 1.0) for e in committed],
         [demand(e, probs.get(e.opportunity.stage if e.opportunity else "", 0.0)) for e in tentative],
+        staffed,
     )
 
 
@@ -800,18 +813,26 @@ def forecast_run(*, progress: Callable[[int], None] | None = None, today: date |
         pos = 0
         for e, p in zip(inputs.committed, sampled.committed, strict=True):
             pos += 1
-            d = inputs.week0 + timedelta(weeks=p.start) if p.start is not None else None
+            start, binding, people = p.start, p.binding, [list(names[c]) for c in p.consultants]
+            if e.pk in inputs.staffed:
+                first, booked = inputs.staffed[e.pk]
+                people = [[cid, name] for cid, name in booked] + people
+                if not inputs.committed_demands[pos - 1].lines:  # fully staffed by hand
+                    start, binding = first, f"staffed with hard allocations from {inputs.label(first)}"
+                elif start is not None:
+                    start = min(start, first)
+            d = inputs.week0 + timedelta(weeks=start) if start is not None else None
             rows.append(
                 ForecastResult(
                     run=run,
                     entry=e,
                     position=pos,
-                    p50_week=p.start,
-                    p80_week=p.start,
+                    p50_week=start,
+                    p80_week=start,
                     p50_date=d,
                     p80_date=d,
-                    binding=p.binding,
-                    consultants=[list(names[c]) for c in p.consultants],
+                    binding=binding,
+                    consultants=people,
                 )
             )
         for j, e in enumerate(inputs.tentative):

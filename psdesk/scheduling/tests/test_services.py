@@ -241,3 +241,38 @@ def test_cli_ranks_candidates_and_hides_pubsec_entries_from_non_members(
     assert out[1].split()[:4] == ["pia", "PSE", "no:", "not"]
     with pytest.raises(CommandError, match="not found"):
         call_command("forecast", "--candidates", str(gov.pk), "--as", "erin")
+
+
+def test_a_fully_hard_staffed_project_is_reported_as_booked_not_as_missing_hours(
+    people: Any, bench_team: Any, won_opportunity: Any, frozen_clock: Any
+) -> None:
+    e = enter(won_opportunity(), people, LineIn("PSE", 80, 40))
+    services.allocation_create(
+        entry=e,
+        consultant=bench_team["quinn"],
+        kind="hard",
+        starts_on=date(2026, 12, 7),
+        ends_on=date(2026, 12, 18),
+        weekly_hours=Decimal("40"),
+        actor=people.paula,
+    )
+    run = services.forecast_run()
+    r = ForecastResult.objects.get(run=run, entry=e)
+    assert (r.p50_date, r.binding) == (date(2026, 12, 7), "staffed with hard allocations from 2026-12-07")
+    assert r.consultants == [[bench_team["quinn"].pk, "quinn"]]
+
+
+def test_a_committed_start_holds_the_project_until_then(
+    people: Any, bench_team: Any, won_opportunity: Any, frozen_clock: Any
+) -> None:
+    e = enter(won_opportunity(), people, LineIn("PSE", 80, 40))
+    services.start_commit(entry_id=e.pk, start=date(2027, 1, 11), confirm=True, actor=people.paula)
+    run = services.forecast_run()
+    assert ForecastResult.objects.get(run=run, entry=e).p50_date == date(2027, 1, 11)
+
+
+def test_pubsec_queue_notifications_reach_only_pubsec_members(
+    people: Any, bench_team: Any, won_opportunity: Any
+) -> None:
+    enter(won_opportunity("Gov", pubsec=True), people, LineIn("PSE", 40, 40))
+    assert not Notification.objects.filter(event="project.queued", recipient=people.paula).exists()
