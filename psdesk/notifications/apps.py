@@ -16,3 +16,8 @@ class NotificationsConfig(AppConfig):
         "ps_ops_manager": ["view_outbox", "replay_outbox"],
         "ps_leadership": ["view_outbox"],
     }
+
+    def ready(self) -> None:
+        from psdesk.notifications.hooks import effects_register
+
+        effects_register()

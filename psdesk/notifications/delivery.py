@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from psdesk.core import clock
 from psdesk.integrations.errors import IntegrationError
@@ -80,8 +80,27 @@ def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
     return ceiling * _rng.uniform(0.5, 1.0)
 
 
+# Targets whose messages about one record must arrive in order (a label update must not overtake
+# the create, nor an older status a newer one): a message waits while an older one for the same
+# (target, source record) is still pending.
+ORDERED_TARGETS = ("work_tracking", "crm", "psa")
+
+
 def _claimable(now: datetime) -> Q:
     return Q(status__in=[S.QUEUED, S.RETRYING], next_attempt_at__lte=now) | Q(status=S.DELIVERING, lease_until__lt=now)
+
+
+def _due(now: datetime) -> QuerySet[OutboxMessage]:
+    older_pending = OutboxMessage.objects.filter(
+        target=OuterRef("target"),
+        source_type=OuterRef("source_type"),
+        source_id=OuterRef("source_id"),
+        id__lt=OuterRef("id"),
+        status__in=[S.QUEUED, S.RETRYING, S.DELIVERING],
+    )
+    return OutboxMessage.objects.filter(_claimable(now)).exclude(
+        Q(target__in=ORDERED_TARGETS) & ~Q(source_id="") & Exists(older_pending)
+    )
 
 
 def _claim_many(ids: list[int]) -> tuple[list[OutboxMessage], dict[int, str]]:
@@ -95,11 +114,7 @@ def _claim_many(ids: list[int]) -> tuple[list[OutboxMessage], dict[int, str]]:
     states: dict[int, str] = dict.fromkeys(ids, "skipped")
     wake: list[datetime] = []
     with transaction.atomic():
-        rows = list(
-            OutboxMessage.objects.filter(_claimable(now), pk__in=ids)
-            .order_by("next_attempt_at", "id")
-            .values_list("pk", "target")
-        )
+        rows = list(_due(now).filter(pk__in=ids).order_by("next_attempt_at", "id").values_list("pk", "target"))
         by_target: dict[str, list[int]] = {}
         for pk, target in rows:
             by_target.setdefault(target, []).append(pk)
@@ -248,7 +263,7 @@ def _wake_at(when: datetime) -> None:
 
 
 def outbox_due_ids(*, limit: int = 100, target: str | None = None) -> list[int]:
-    qs = OutboxMessage.objects.filter(_claimable(clock.now()))
+    qs = _due(clock.now())
     if target:
         qs = qs.filter(target=target)
     return list(qs.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
@@ -272,14 +287,16 @@ def outbox_drain(*, max_seconds: float = 30.0, batch: int = 20) -> int:
 
     deadline = time.monotonic() + max_seconds
     sent = 0
+    previous: list[int] = []
     while time.monotonic() < deadline:
         ids = outbox_due_ids(limit=batch)
         if not ids:
             break
         msgs, states = _claim_many(ids)
         if not msgs:
-            if "throttled" in states.values():
+            if "throttled" in states.values() or ids == previous:
                 break  # out of budget or paused: the scheduled sweep comes back at the right time
+            previous = ids
             continue  # another worker took this batch; the next one is free
         sent += sum(1 for o in _deliver_claimed(msgs) if o.result == "sent")
     return sent

@@ -10,7 +10,7 @@ transaction, and the worker delivers the outbox after commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +25,19 @@ from psdesk.notifications.models import Notification, NotificationPreference, No
 from psdesk.notifications.routing import route
 
 _ENGINE = Engine(autoescape=False)
+
+# Extra effects of an event beyond notifying people (e.g. mirroring an engagement to GitLab).
+# Each runs inside notify(), in the caller's transaction: fn(event=, target=, actor=, context=, account=).
+EffectFn = Callable[..., None]
+_EFFECTS: dict[str, list[EffectFn]] = {}
+
+
+def effect_register(event: str, fn: EffectFn) -> None:
+    """Run `fn` whenever `event` is notified (idempotent registration). Raises ValueError for an
+    unknown event."""
+    event_get(event)
+    if fn not in _EFFECTS.setdefault(event, []):
+        _EFFECTS[event].append(fn)
 
 
 def _template_for(event: EventType, channel: str) -> tuple[str, str]:
@@ -139,6 +152,8 @@ def notify(
                 source=target,
                 pubsec=r.pubsec,
             )
+        for effect in _EFFECTS.get(ev.name, ()):
+            effect(event=ev.name, target=target, actor=actor, context=context or {}, account=account)
 
 
 def outbox_enqueue(

@@ -178,17 +178,23 @@ def test_gitlab_creates_the_scoping_issue_with_scoped_labels_and_a_key_marker(ht
     assert r.external_id == "42" and r.duplicate is False
     created = json.loads(httpserver.log[1][0].get_data())
     assert created["labels"] == "proposal::Scoping,Segment::MM-East"
-    assert created["description"].endswith("<!-- psdesk:wt:k7 -->")
-    assert httpserver.log[0][0].args["search"] == "wt:k7"
+    assert created["description"].endswith("<!-- psdesk:ref=eng-7 -->")
+    assert httpserver.log[0][0].args["search"] == "psdesk:ref=eng-7"
     assert httpserver.log[0][0].headers["PRIVATE-TOKEN"] == "glpat-test"
 
 
 def test_gitlab_redelivery_finds_the_issue_instead_of_opening_a_second(httpserver: HTTPServer) -> None:
     issues = "/api/v4/projects/ww-consulting/ps-plan/issues"
     httpserver.expect_oneshot_request(issues, method="GET").respond_with_json([payload("gitlab_issue_created.json")])
-    r = _gl(httpserver).issue_upsert(ref="eng-7", title="t", description="d", labels=[], idempotency_key="wt:k7")
+    httpserver.expect_oneshot_request(f"{issues}/42", method="PUT").respond_with_json(
+        payload("gitlab_issue_created.json")
+    )
+    r = _gl(httpserver).issue_upsert(
+        ref="eng-7", title="t", description="d", labels=["proposal::SOW_WIP"], idempotency_key="wt:k9"
+    )
     assert (r.external_id, r.duplicate) == ("42", True)
-    assert [req.method for req, _ in httpserver.log] == ["GET"]
+    assert [req.method for req, _ in httpserver.log] == ["GET", "PUT"]
+    assert json.loads(httpserver.log[1][0].get_data())["labels"] == "proposal::SOW_WIP"
 
 
 def test_gitlab_label_sync_updates_the_existing_issue(httpserver: HTTPServer) -> None:

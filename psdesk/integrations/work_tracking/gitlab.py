@@ -2,8 +2,9 @@
 
 Creates the scoping issue in `project` (e.g. "ww-consulting/ps-plan") with the SSOT table as
 description and the `proposal::` scoped labels, and keeps labels in sync from our side. GitLab has no
-idempotency key, so the key is written into the description as a hidden marker and a create first
-searches for it: a redelivery after a crash finds the issue instead of opening a second one.
+idempotency key, so our `ref` (e.g. "engagement-7") is written into the description as a hidden
+marker and an upsert without `issue_iid` first searches for it: a redelivery after a crash, or a
+label update queued before the create was delivered, finds the issue instead of opening a second.
 """
 
 from __future__ import annotations
@@ -41,22 +42,19 @@ class GitLabIssues:
         issue_iid: int | None = None,
         idempotency_key: str,
     ) -> Receipt:
-        marker = f"<!-- psdesk:{idempotency_key} -->"
-        body = f"{description}\n\n{marker}"
+        marker = f"psdesk:ref={ref}"
+        data = {"title": title, "description": f"{description}\n\n<!-- {marker} -->", "labels": ",".join(labels)}
         try:
             project = self.gl.projects.get(self.project_path, lazy=True)
+            duplicate = False
             if issue_iid is None:
-                found = project.issues.list(search=idempotency_key, get_all=False, obey_rate_limit=False)
-                if found:
-                    return Receipt(external_id=str(found[0].iid), duplicate=True)
-                issue = project.issues.create(
-                    {"title": title, "description": body, "labels": ",".join(labels)}, obey_rate_limit=False
-                )
-                return Receipt(external_id=str(issue.iid))
-            project.issues.update(
-                issue_iid, {"title": title, "description": body, "labels": ",".join(labels)}, obey_rate_limit=False
-            )
-            return Receipt(external_id=str(issue_iid))
+                found = project.issues.list(search=marker, get_all=False, obey_rate_limit=False)
+                if not found:
+                    issue = project.issues.create(data, obey_rate_limit=False)
+                    return Receipt(external_id=str(issue.iid))
+                issue_iid, duplicate = int(found[0].iid), True
+            project.issues.update(issue_iid, data, obey_rate_limit=False)
+            return Receipt(external_id=str(issue_iid), duplicate=duplicate)
         except GitlabError as exc:
             status = int(exc.response_code or 0)
             if status:

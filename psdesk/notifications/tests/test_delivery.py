@@ -205,3 +205,29 @@ def test_the_targets_id_is_kept_for_later_updates(frozen_clock: Any, engagement:
     with adapter_override("work_tracking", FakeWorkTracking()):
         outbox_deliver_due()
     assert outbox_external_id(source=engagement, target="work_tracking", operation="issue_upsert") == "fake-1"
+
+
+def test_work_tracking_messages_about_one_record_are_delivered_in_order(frozen_clock: Any, engagement: Any) -> None:
+    from psdesk.integrations.work_tracking.fake import FakeWorkTracking
+
+    def upsert(label: str) -> OutboxMessage:
+        return outbox_enqueue(
+            target="work_tracking",
+            operation="issue_upsert",
+            source=engagement,
+            payload={"ref": "e", "title": "t", "description": "d", "labels": [label]},
+        )
+
+    first, second = upsert("proposal::Open"), upsert("proposal::SOW_WIP")
+    wt = FakeWorkTracking()
+    wt.fail_next(IntegrationError("GitLab unreachable", permanent=False))
+    with adapter_override("work_tracking", wt):
+        outbox_deliver_due(message_ids=[first.pk, second.pk], limit=0)  # first fails; second waits behind it
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert (first.status, second.status, second.attempts) == ("retrying", "queued", 0)
+        frozen_clock.advance(seconds=2)
+        from psdesk.notifications.delivery import outbox_drain
+
+        outbox_drain()
+    assert [d["labels"] for _, d in wt.effects] == [["proposal::Open"], ["proposal::SOW_WIP"]]
