@@ -19,7 +19,10 @@ class SessionQuerySet(models.QuerySet["Session"]):
         """Sessions for a US PubSec customer are invisible (404) to non-members."""
         if user_is_pubsec(user):
             return self
-        return self.exclude(account__us_public_sector=True)
+        # a subquery, not a join: callers lock rows with select_for_update (no outer joins allowed)
+        from psdesk.crm.models import Account
+
+        return self.exclude(account_id__in=Account.objects.filter(us_public_sector=True).values("pk"))
 
     def active(self) -> SessionQuerySet:
         return self.exclude(status="cancelled")
@@ -36,7 +39,11 @@ class TrainingRequestQuerySet(models.QuerySet["TrainingRequest"]):
             return self.none()
         qs = self
         if not user_is_pubsec(user):
-            qs = qs.exclude(desired_session__account__us_public_sector=True)
+            session_model = self.model._meta.get_field("desired_session").related_model
+            hidden = session_model._default_manager.exclude(  # type: ignore[union-attr]
+                pk__in=session_model._default_manager.visible_to(user).values("pk")  # type: ignore[union-attr]
+            )
+            qs = qs.exclude(desired_session_id__in=hidden.values("pk"))
         if user.has_perm(PLAN_PERM):
             return qs
         return qs.filter(models.Q(requester=user) | models.Q(manager=user))
