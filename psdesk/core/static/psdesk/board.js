@@ -119,7 +119,8 @@
     const form = e.target.closest && e.target.closest(".move-form");
     if (!form) return;
     e.preventDefault();
-    const data = await post(form.action, new FormData(form));
+    // getAttribute: the form has an input named "action", which shadows form.action
+    const data = await post(form.getAttribute("action"), new FormData(form));
     const drawer = form.closest(".drawer-body") || document;
     if (!data.ok) { showRefusal(drawer, data.message); return; }
     if (board()) {
