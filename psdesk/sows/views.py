@@ -55,7 +55,7 @@ def engagement_sow(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def download(request: HttpRequest, version_id: int, fmt: str) -> HttpResponse:
+def download(request: HttpRequest, version_id: int, fmt: str) -> HttpResponse | FileResponse:
     try:
         v = selectors.version_get(user=request.user, version_id=version_id)
     except DomainError:
