@@ -197,9 +197,15 @@ def test_registration_links_within_two_weeks_need_a_reason(
     )
     assert (Session.objects.count(), Registration.objects.count(), AuditEvent.objects.count()) == (0, 0, audits)
     assert not Notification.objects.filter(event="training.registration_link").exists()
+    from psdesk.notifications.models import OutboxMessage
+
+    assert not OutboxMessage.objects.filter(event__startswith="training.").exists()
     request_schedule(request_id=req.pk, actor=people.paula, plans=[_plan(course, soon)], reason="team offsite")
     req.refresh_from_db()
     assert (req.status, req.late_reason) == ("scheduled", "team offsite")
+    assert (
+        OutboxMessage.objects.filter(event="training.registration_link", destination="cody@psdesk.example").count() == 1
+    )
     assert AuditEvent.objects.get(verb="training.schedule").reason == "team offsite"
 
 
