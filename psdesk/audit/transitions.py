@@ -60,7 +60,9 @@ def transition_apply[M: models.Model](
     ctx = MoveContext(actor=actor, reason=reason or "", data=data or {}, system=system)
     with transaction.atomic():
         try:
-            obj = queryset.select_for_update().get(pk=pk)
+            # of=("self",): lock only this row; PostgreSQL refuses FOR UPDATE on the nullable side
+            # of the outer joins that select_related adds for optional relations.
+            obj = queryset.select_for_update(of=("self",)).get(pk=pk)
         except ObjectDoesNotExist:
             raise NotFound(f"{queryset.model._meta.verbose_name} {pk} not found") from None
         version = int(getattr(obj, "version", 0))
