@@ -18,9 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+
 from psdesk.approvals.choices import ApprovalKind, ApprovalStatus
 from psdesk.approvals.models import ApprovalDecision, ApprovalRequest
 from psdesk.approvals.selectors import approvals_current
+from psdesk.core.errors import Conflict, TransitionNotAllowed
 from psdesk.core.workflow import MoveContext
 from psdesk.engagements.choices import CLOSED_STATES, EngagementStatus
 from psdesk.engagements.models import Engagement
@@ -110,20 +113,45 @@ def approve_when_complete(req: ApprovalRequest, decision: ApprovalDecision) -> N
         return
     if req.target_type.model_class() is not Engagement:
         return
+    _approve_if_complete(req.target_id, content_hash=req.content_hash)
+
+
+def _approve_if_complete(engagement_id: int, *, content_hash: str | None = None) -> bool:
+    """Lock the card; if it is in Ready For Approval with both final approvals on its current hash
+    (and, when given, that hash is `content_hash`), make the system move. Returns whether it moved."""
     from psdesk.board.services import engagement_transition
 
-    eng = Engagement.objects.select_for_update().filter(pk=req.target_id).first()
-    if eng is None or eng.state != EngagementStatus.READY_FOR_APPROVAL:
+    with transaction.atomic():
+        eng = Engagement.objects.select_for_update(of=("self",)).filter(pk=engagement_id).first()
+        if eng is None or eng.state != EngagementStatus.READY_FOR_APPROVAL:
+            return False
+        current = engagement_content_hash(eng)
+        if (content_hash is not None and content_hash != current) or final_approvals_missing(eng, current):
+            return False
+        engagement_transition(
+            engagement_id=eng.pk,
+            action="approve",
+            actor=None,
+            system=True,
+            reason="PS Leadership and Revenue approved the current content",
+        )
+        return True
+
+
+def approve_on_entry(applied: Any, ctx: MoveContext) -> None:
+    """After-move hook: a card re-entering Ready For Approval (sent back, then resubmitted without
+    a content change) whose final approvals still hold moves on to Approved right after commit."""
+    if applied.target != EngagementStatus.READY_FOR_APPROVAL or final_approvals_missing(applied.obj):
         return
-    if req.content_hash != engagement_content_hash(eng) or final_approvals_missing(eng):
-        return
-    engagement_transition(
-        engagement_id=eng.pk,
-        action="approve",
-        actor=None,
-        system=True,
-        reason="PS Leadership and Revenue approved the current content",
-    )
+    engagement_id = applied.obj.pk
+
+    def later() -> None:
+        try:
+            _approve_if_complete(engagement_id)
+        except (TransitionNotAllowed, Conflict):  # someone else moved it first: nothing to do
+            pass
+
+    transaction.on_commit(later)
 
 
 # --- SLA ---------------------------------------------------------------------------------------

@@ -15,9 +15,10 @@ class BoardConfig(AppConfig):
         register_after_move(board_after_move)
 
         from psdesk.approvals.services import register_after_decision
-        from psdesk.board.approval_flow import approve_when_complete, sla_after_move
+        from psdesk.board.approval_flow import approve_on_entry, approve_when_complete, sla_after_move
 
         register_after_move(sla_after_move)
+        register_after_move(approve_on_entry)
         register_after_decision(approve_when_complete)
 
         from psdesk.board import sow_flow

@@ -288,3 +288,20 @@ def test_the_cli_requests_decides_and_moves_labels_with_the_same_rules(people: A
     call_command("approval", "status", str(eng.pk), "--as", "erin", stdout=status)
     assert f"engagement {eng.pk} approved  content hash {h}" in status.getvalue()
     assert "  revenue        approved " in status.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_resubmitted_card_whose_approvals_still_hold_moves_on_to_approved_after_commit(
+    people: Any, make_engagement: Any, only_rdm_guard: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    eng = _place(make_engagement(), S.READY_FOR_APPROVAL)
+    engagement_label_set(engagement=eng, label="RDM::approved", actor=people.rory)
+    lead, rev, h = _final_requests(eng, people)
+    approval_decide(request_id=lead.pk, decider=people.leo, approve=True, content_hash=h)
+    engagement_transition(engagement_id=eng.pk, action="send_back", actor=people.erin, reason="terms")
+    approval_decide(request_id=rev.pk, decider=people.rita, approve=True, content_hash=h)
+    assert Engagement.objects.get(pk=eng.pk).state == S.SOW_WIP  # approvals never move a card in SOW WIP
+    with django_capture_on_commit_callbacks(execute=True):
+        engagement_transition(engagement_id=eng.pk, action="submit_for_approval", actor=people.erin)
+    assert Engagement.objects.get(pk=eng.pk).state == S.APPROVED
+    assert AuditEvent.objects.for_target(eng).filter(verb="board.approve").count() == 1
