@@ -30,7 +30,7 @@ from psdesk.scoping.services import (
 router = Router(tags=["scoping"])
 
 
-class QuestionOut(Schema):
+class ScopingQuestionOut(Schema):
     key: str
     text: str
     answer_type: str
@@ -41,18 +41,18 @@ class QuestionOut(Schema):
     required: bool
 
 
-class ServiceTypeOut(Schema):
+class ScopingServiceTypeOut(Schema):
     key: str
     name: str
     description: str
-    questions: list[QuestionOut]
+    questions: list[ScopingQuestionOut]
 
     @staticmethod
     def resolve_questions(obj: Any) -> list[Any]:
         return list(obj.questions.all())
 
 
-class NewCustomerIn(Schema):
+class ScopingNewCustomerIn(Schema):
     name: str = Field(..., max_length=200)
     territory_id: int | None = None
     segment: str = Field("", max_length=16)
@@ -62,10 +62,10 @@ class NewCustomerIn(Schema):
 
 class ScopingRequestIn(Schema):
     account_id: int | None = None
-    new_customer: NewCustomerIn | None = None
+    new_customer: ScopingNewCustomerIn | None = None
     opportunity_id: int | None = None
     us_public_sector: bool = False
-    service_types: list[str] = Field(..., max_length=10)
+    service_types: list[str] = Field(..., min_length=1, max_length=10)
     answers: dict[str, dict[str, Any]] = {}
     intake: dict[str, Any] = {}
 
@@ -80,7 +80,7 @@ class ScopingRequestOut(Schema):
     duplicate: bool
 
 
-class SsotRowOut(Schema):
+class ScopingSsotRowOut(Schema):
     id: int
     service_type: str
     key: str
@@ -95,19 +95,19 @@ class SsotRowOut(Schema):
     updated_at: datetime
 
 
-class SsotTableOut(Schema):
+class ScopingSsotTableOut(Schema):
     engagement_id: int
     can_edit: bool
     missing_required: list[str]
-    rows: list[SsotRowOut]
+    rows: list[ScopingSsotRowOut]
 
 
-class AnswerIn(Schema):
+class ScopingAnswerIn(Schema):
     response: str | bool | int | float | None
     expected_version: int | None = None
 
 
-class LineOut(Schema):
+class ScopingLineOut(Schema):
     service_type: str
     activity: str
     description: str
@@ -117,21 +117,21 @@ class LineOut(Schema):
     provenance: list[str]
 
 
-class RemovedOut(Schema):
+class ScopingRemovedOut(Schema):
     service_type: str
     activity: str
     reason: str
 
 
-class EstimateOut(Schema):
+class ScopingEstimateOut(Schema):
     engagement_id: int
     total_hours: Decimal
     hours_by_role: dict[str, Decimal]
-    lines: list[LineOut]
-    removed: list[RemovedOut]
+    lines: list[ScopingLineOut]
+    removed: list[ScopingRemovedOut]
 
 
-class ChangeOut(Schema):
+class ScopingChangeOut(Schema):
     service_type: str
     activity: str
     description: str
@@ -142,19 +142,19 @@ class ChangeOut(Schema):
     provenance: list[str]
 
 
-class DiffOut(Schema):
+class ScopingDiffOut(Schema):
     before_total: Decimal
     after_total: Decimal
     delta: Decimal
-    changes: list[ChangeOut]
+    changes: list[ScopingChangeOut]
 
 
-class AnswerOut(Schema):
-    row: SsotRowOut
-    diff: DiffOut
+class ScopingAnswerOut(Schema):
+    row: ScopingSsotRowOut
+    diff: ScopingDiffOut
 
 
-class IntakeOut(Schema):
+class ScopingIntakeOut(Schema):
     engagement_id: int
     contacts: list[dict[str, str]]
     skills_needed: list[str]
@@ -173,19 +173,19 @@ class IntakeOut(Schema):
     version: int
 
 
-class IntakeIn(Schema):
+class ScopingIntakeIn(Schema):
     changes: dict[str, Any]
     expected_version: int | None = None
 
 
-class AskPsIn(Schema):
+class ScopingAskPsIn(Schema):
     kind: str = Field(..., max_length=16)
-    subject: str = Field(..., max_length=200)
-    body: str = Field(..., max_length=10_000)
+    subject: str = Field(..., min_length=1, max_length=200)
+    body: str = Field(..., min_length=1, max_length=10_000)
     account_id: int | None = None
 
 
-class AskPsOut(Schema):
+class ScopingAskPsOut(Schema):
     id: int
     kind: str
     route: str
@@ -193,16 +193,16 @@ class AskPsOut(Schema):
     created_at: datetime
 
 
-class AccessRequestIn(Schema):
-    justification: str = Field(..., max_length=5000)
+class ScopingAccessRequestIn(Schema):
+    justification: str = Field(..., min_length=1, max_length=5000)
 
 
-class AccessDecisionIn(Schema):
+class ScopingAccessDecisionIn(Schema):
     grant: bool
     reason: str = Field("", max_length=5000)
 
 
-class AccessRequestOut(Schema):
+class ScopingAccessRequestOut(Schema):
     id: int
     user: str
     status: str
@@ -293,7 +293,7 @@ def _intake_out(intake: SchedulingIntake) -> dict[str, Any]:
     }
 
 
-@router.get("/scoping/service-types", response={200: list[ServiceTypeOut], **errors(401, 403)})
+@router.get("/scoping/service-types", response={200: list[ScopingServiceTypeOut], **errors(401, 403, 422)})
 def list_service_types(request: HttpRequest) -> Any:
     """The questionnaires: service types with their questions (example, rationale, required)."""
     _require(request, "scoping.view_servicetype")
@@ -330,7 +330,9 @@ def create_request(request: HttpRequest, payload: ScopingRequestIn) -> Any:
     return Status(201 if result.created else 200, out)
 
 
-@router.get("/scoping/engagements/{engagement_id}/ssot", response={200: SsotTableOut, **errors(401, 403, 404)})
+@router.get(
+    "/scoping/engagements/{engagement_id}/ssot", response={200: ScopingSsotTableOut, **errors(401, 403, 404, 422)}
+)
 def get_ssot(request: HttpRequest, engagement_id: int) -> Any:
     """The engagement's SSOT table (question / response / example / rationale; required rows)."""
     _require(request, "scoping.view_ssotrow")
@@ -348,9 +350,9 @@ def get_ssot(request: HttpRequest, engagement_id: int) -> Any:
 
 @router.patch(
     "/scoping/engagements/{engagement_id}/ssot/{row_id}",
-    response={200: AnswerOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: ScopingAnswerOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def answer_ssot(request: HttpRequest, engagement_id: int, row_id: int, payload: AnswerIn) -> Any:
+def answer_ssot(request: HttpRequest, engagement_id: int, row_id: int, payload: ScopingAnswerIn) -> Any:
     """Record a customer response; returns the row and the estimate diff. 409 on a stale
     `expected_version`; 422 when the answer does not fit the question."""
     _require(request, "scoping.change_ssotrow")
@@ -363,12 +365,12 @@ def answer_ssot(request: HttpRequest, engagement_id: int, row_id: int, payload: 
     return {"row": _row_out(result.row), "diff": _diff_out(result.diff)}
 
 
-class HistoryParams(Schema):
+class ScopingHistoryParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-class HistoryOut(Schema):
+class ScopingHistoryOut(Schema):
     at: datetime
     actor: str
     question: str
@@ -378,9 +380,9 @@ class HistoryOut(Schema):
 
 @router.get(
     "/scoping/engagements/{engagement_id}/ssot-history",
-    response={200: list[HistoryOut], **errors(401, 403, 404, 422)},
+    response={200: list[ScopingHistoryOut], **errors(401, 403, 404, 422)},
 )
-def ssot_history(request: HttpRequest, engagement_id: int, params: Query[HistoryParams]) -> Any:
+def ssot_history(request: HttpRequest, engagement_id: int, params: Query[ScopingHistoryParams]) -> Any:
     """Every change of an SSOT answer, newest first (from the audit log)."""
     from psdesk.audit.models import AuditEvent
 
@@ -399,7 +401,9 @@ def ssot_history(request: HttpRequest, engagement_id: int, params: Query[History
     ]
 
 
-@router.get("/scoping/engagements/{engagement_id}/estimate", response={200: EstimateOut, **errors(401, 403, 404, 422)})
+@router.get(
+    "/scoping/engagements/{engagement_id}/estimate", response={200: ScopingEstimateOut, **errors(401, 403, 404, 422)}
+)
 def get_estimate(request: HttpRequest, engagement_id: int) -> Any:
     """Run the effort model over the current answers: lines with provenance."""
     _require(request, "scoping.view_ssotrow")
@@ -407,7 +411,9 @@ def get_estimate(request: HttpRequest, engagement_id: int) -> Any:
     return _estimate_out(eng.pk, draft_estimate(engagement=eng))
 
 
-@router.get("/scoping/engagements/{engagement_id}/intake", response={200: IntakeOut, **errors(401, 403, 404)})
+@router.get(
+    "/scoping/engagements/{engagement_id}/intake", response={200: ScopingIntakeOut, **errors(401, 403, 404, 422)}
+)
 def get_intake(request: HttpRequest, engagement_id: int) -> Any:
     _require(request, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
@@ -418,9 +424,10 @@ def get_intake(request: HttpRequest, engagement_id: int) -> Any:
 
 
 @router.patch(
-    "/scoping/engagements/{engagement_id}/intake", response={200: IntakeOut, **errors(400, 401, 403, 404, 409, 422)}
+    "/scoping/engagements/{engagement_id}/intake",
+    response={200: ScopingIntakeOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def update_intake(request: HttpRequest, engagement_id: int, payload: IntakeIn) -> Any:
+def update_intake(request: HttpRequest, engagement_id: int, payload: ScopingIntakeIn) -> Any:
     """Change scheduling-intake fields (account team and EM; audited; 409 when stale)."""
     _require(request, "scoping.change_ssotrow")
     eng = _engagement(request, engagement_id)
@@ -432,8 +439,8 @@ def update_intake(request: HttpRequest, engagement_id: int, payload: IntakeIn) -
     return _intake_out(intake)
 
 
-@router.post("/scoping/ask-ps", response={201: AskPsOut, **errors(400, 401, 403, 404, 422)})
-def ask_ps(request: HttpRequest, payload: AskPsIn) -> Any:
+@router.post("/scoping/ask-ps", response={201: ScopingAskPsOut, **errors(400, 401, 403, 404, 422)})
+def ask_ps(request: HttpRequest, payload: ScopingAskPsIn) -> Any:
     """Ask PS: general → PS channel; about an account → its territory's EM (PubSec → private channel)."""
     req = ask_ps_submit(
         asker=request.user, kind=payload.kind, subject=payload.subject, body=payload.body, account_id=payload.account_id
@@ -460,17 +467,19 @@ def _access_out(req: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/scoping/pubsec-access-requests", response={201: AccessRequestOut, **errors(400, 401, 403, 409, 422)})
-def request_pubsec_access(request: HttpRequest, payload: AccessRequestIn) -> Any:
+@router.post(
+    "/scoping/pubsec-access-requests", response={201: ScopingAccessRequestOut, **errors(400, 401, 403, 409, 422)}
+)
+def request_pubsec_access(request: HttpRequest, payload: ScopingAccessRequestIn) -> Any:
     """Ask to join US Public Sector; a PS Ops Manager decides."""
     return Status(201, _access_out(pubsec_access_request(user=request.user, justification=payload.justification)))
 
 
 @router.post(
     "/scoping/pubsec-access-requests/{request_id}/decision",
-    response={200: AccessRequestOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: ScopingAccessRequestOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def decide_pubsec_access(request: HttpRequest, request_id: int, payload: AccessDecisionIn) -> Any:
+def decide_pubsec_access(request: HttpRequest, request_id: int, payload: ScopingAccessDecisionIn) -> Any:
     """Grant or deny (PS Ops Manager, `accounts.grant_pubsec`; denying needs a reason)."""
     return _access_out(
         pubsec_access_decide(request_id=request_id, grant=payload.grant, actor=request.user, reason=payload.reason)
