@@ -224,3 +224,29 @@ def test_the_entry_page_staffs_a_candidate_and_shows_a_conflict_inline(
         (pia.pk, "hard", "customer pause")
     ]
     assert _client(people.erin).post(url, data).status_code == 403
+
+
+def test_capacity_page_draws_heat_map_and_timeline_without_a_node_per_cell(people: Any, queued: Any) -> None:
+    from psdesk.scheduling.models import Consultant
+
+    Consultant.objects.bulk_create(
+        Consultant(name=f"Extra {i}", email=f"extra{i}@example.com", role="PSE", holiday_country="ZZ")
+        for i in range(60)
+    )
+    services.forecast_run()
+    page = _client(people.erin).get("/scheduling/capacity/").content.decode()
+    assert page.count("<canvas") == 2
+    assert page.count("<td") == 0  # 65 consultants x 104 weeks travel as one JSON array
+    assert '"pct": [[' in page and "Extra 59" in page
+
+
+def test_time_off_is_respected_by_the_forecast(
+    people: Any, bench_team: Any, won_opportunity: Any, frozen_clock: Any
+) -> None:
+    for name in ("pia", "quinn"):  # both PSEs are off the whole first week
+        services.time_off_add(consultant=bench_team[name], starts_on=date(2026, 11, 23), ends_on=date(2026, 11, 27))
+    e = services.queue_enter(
+        role_hours=[LineIn("PSE", 40, 40)], opportunity=won_opportunity(), closed_won_at=WON_AT, actor=people.paula
+    )
+    run = services.forecast_run()
+    assert e.forecasts.get(run=run).p50_date == date(2026, 11, 30)
