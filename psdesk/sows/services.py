@@ -48,6 +48,7 @@ from psdesk.sows.selectors import clause_texts, is_superseded, policy_get
 from psdesk.sows.workflow import SOW_WORKFLOW
 
 EDIT = "sows.edit_sow"
+FROZEN_STATES = (EngagementStatus.APPROVED, EngagementStatus.CLOSED_WON, EngagementStatus.CLOSED_LOST)
 
 
 def _require(actor: Any, perm: str) -> None:
@@ -76,6 +77,11 @@ def _editable(sow: Sow) -> None:
     if sow.status != SowStatus.DRAFT:
         raise Conflict(
             f"The SOW is {sow.get_status_display().lower()}; its content can no longer change.", code="sow_locked"
+        )
+    if sow.engagement.state in FROZEN_STATES:
+        # What Legal stamps must be what PS Leadership and Revenue approved: no new version after Approved.
+        raise Conflict(
+            "The SOW is approved; its content is frozen for the legal stamp and signatures.", code="sow_locked"
         )
 
 

@@ -75,8 +75,14 @@ def test_stamping_before_approval_is_refused(sow_wip: Any, people: Any) -> None:
 
 
 def test_stamping_a_superseded_version_is_refused(approved_sow: Sow, people: Any) -> None:
+    from psdesk.sows.tests.conftest import set_state
+
     old = approved_sow.current
+    with pytest.raises(Conflict, match="content is frozen"):
+        sow_generate(engagement_id=approved_sow.engagement_id, actor=people.erin)
+    set_state(approved_sow.engagement, "ready_for_approval")
     sow_generate(engagement_id=approved_sow.engagement_id, actor=people.erin)
+    set_state(approved_sow.engagement, "approved")
     before = AuditEvent.objects.count()
     with pytest.raises(Conflict, match="superseded"):
         sow_stamp(sow_id=approved_sow.pk, version_id=old.pk, actor=people.lena)
