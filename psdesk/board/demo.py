@@ -13,6 +13,7 @@ from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
 from psdesk.engagements.models import Engagement
 from psdesk.engagements.services import engagement_create
 from psdesk.estimates.demo import estimate_demo
+from psdesk.sows.demo import sow_demo
 
 S = EngagementStatus
 # Path of actions from Open to each column.
@@ -51,6 +52,8 @@ def load(ctx: DemoContext) -> None:
             for action in PATHS[target]:
                 if action == "request_feedback":  # the estimate guards need a shared (and agreed) version
                     estimate_demo(eng, actor=actor, agree="start_sow" in PATHS[target])
+                if action == "submit_for_approval":  # the SOW guards need a generated, reviewed draft
+                    sow_demo(eng, actor=actor)
                 engagement_transition(
                     engagement_id=eng.pk,
                     action=action,

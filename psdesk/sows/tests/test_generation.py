@@ -158,3 +158,13 @@ def test_docx_template_is_built_by_python_docx_with_row_loops() -> None:
     d = Document(io.BytesIO(rendering.build_docx_template()))
     cells = [c.text for r in d.tables[0].rows for c in r.cells]
     assert "{%tr for r in s.rows %}" in cells and "{%tr endfor %}" in cells
+
+
+def test_the_demo_sow_is_generated_and_reviewed(sow_wip: Any, people: Any) -> None:
+    from psdesk.core.workflow import MoveContext
+    from psdesk.sows.demo import sow_demo
+    from psdesk.sows.selectors import SUBMIT_FOR_APPROVAL_GUARDS
+
+    v = sow_demo(sow_wip, actor=people.erin)
+    assert v.number == 1
+    assert [g(sow_wip, MoveContext(actor=people.erin)) for g in SUBMIT_FOR_APPROVAL_GUARDS] == [None] * 4

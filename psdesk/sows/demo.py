@@ -1,0 +1,22 @@
+"""Demo SOWs. Engagements are moved by the board demo (above this app), which calls `sow_demo`
+before submitting a card for approval so the SOW guards pass honestly: a real version generated
+from the customer-agreed estimate, and the account-team/customer review recorded on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psdesk.core.demo import DemoContext
+from psdesk.sows.models import SowVersion
+from psdesk.sows.services import sow_generate, sow_review_record
+
+
+def load(ctx: DemoContext) -> None:
+    """Nothing to load on its own: see `sow_demo` (called by psdesk/board/demo.py)."""
+
+
+def sow_demo(engagement: Any, *, actor: Any) -> SowVersion:
+    """v1 of the engagement's SOW from its agreed estimate, reviewed by the account team and customer."""
+    v = sow_generate(engagement_id=engagement.pk, actor=actor)
+    sow_review_record(sow_id=v.sow_id, actor=actor, note="Reviewed with the account team and the customer (demo)")
+    return v
