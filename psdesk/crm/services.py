@@ -240,7 +240,7 @@ def opportunity_update(
     if "name" in changes and not str(changes["name"]).strip():
         raise ValidationFailed("name must not be empty.", details={"field": "name"})
     with transaction.atomic():
-        opp = Opportunity.objects.visible_to(actor).select_for_update().filter(pk=opportunity_id).first()
+        opp = Opportunity.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=opportunity_id).first()
         if opp is None:
             raise NotFound(f"opportunity {opportunity_id} not found")
         if expected_version is not None and expected_version != opp.version:

@@ -40,7 +40,11 @@ def _parse(fn: Any, value: object, **kw: Any) -> Any:
 def _locked_draft(*, quote_id: int, actor: Any, expected_version: int | None) -> Quote:
     """Lock a visible quote for editing; refuse unless it is a draft and the version matches."""
     quote = (
-        Quote.objects.visible_to(actor).select_for_update().select_related("opportunity").filter(pk=quote_id).first()
+        Quote.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("opportunity")
+        .filter(pk=quote_id)
+        .first()
     )
     if quote is None:
         raise NotFound(f"quote {quote_id} not found")
@@ -78,7 +82,7 @@ def quote_create(*, opportunity_id: int, actor: Any, currency: str | None = None
     opportunity becomes its primary quote. Raises PermissionDenied, NotFound, ValidationFailed."""
     _require(actor, "quotes.add_quote")
     with transaction.atomic():
-        opp = Opportunity.objects.visible_to(actor).select_for_update().filter(pk=opportunity_id).first()
+        opp = Opportunity.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=opportunity_id).first()
         if opp is None:
             raise NotFound(f"opportunity {opportunity_id} not found")
         if opp.stage in TERMINAL_STAGES:
@@ -347,7 +351,7 @@ def quote_make_primary(*, quote_id: int, actor: Any) -> Quote:
     """Make a live quote the opportunity's primary quote (the previous primary stops being one)."""
     _require(actor, "quotes.change_quote")
     with transaction.atomic():
-        quote = Quote.objects.visible_to(actor).select_for_update().filter(pk=quote_id).first()
+        quote = Quote.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=quote_id).first()
         if quote is None:
             raise NotFound(f"quote {quote_id} not found")
         if quote.state == QuoteStatus.CANCELLED:
@@ -399,7 +403,7 @@ def _record_signed_on_opportunity(applied: Applied, ctx: Any) -> None:
     edu = sum(
         (a.net for li, a in zip(lines, totals.lines, strict=True) if li.sku.category == "Education"), Decimal("0.00")
     )
-    opp = Opportunity.objects.select_for_update().get(pk=quote.opportunity_id)
+    opp = Opportunity.objects.select_for_update(of=("self",)).get(pk=quote.opportunity_id)
     before = {"education_value": opp.education_value, "po_number": opp.po_number}
     opp.education_value = edu
     if quote.po_number:
