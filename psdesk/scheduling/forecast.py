@@ -179,15 +179,31 @@ def _line_fits(
     return fits
 
 
-def place(free: FloatGrid, staff: StaffArrays, demand: Demand, *, week_label: Callable[[int], str] = str) -> Placement:
-    """Place one demand in `free` (mutated: its hours are reserved). See the module rules."""
+EligibleCache = dict[tuple[int, int], npt.NDArray[np.int64]]
+
+
+def place(
+    free: FloatGrid,
+    staff: StaffArrays,
+    demand: Demand,
+    *,
+    week_label: Callable[[int], str] = str,
+    cache: EligibleCache | None = None,
+) -> Placement:
+    """Place one demand in `free` (mutated: its hours are reserved). See the module rules.
+    `cache` keeps each line's eligible consultants when the same demand is placed many times."""
     if not demand.lines:
         return Placement(demand.key, None, (), "forecast needs role-hours: the project has no demand lines")
     cands: list[npt.NDArray[np.int64]] = []
     fits: list[npt.NDArray[np.bool_]] = []
     first_fit: list[int | None] = []
-    for line in demand.lines:
-        idx = np.flatnonzero(eligible(staff, demand, line)).astype(np.int64)
+    for i, line in enumerate(demand.lines):
+        if cache is not None and (id(demand), i) in cache:
+            idx = cache[(id(demand), i)]
+        else:
+            idx = np.flatnonzero(eligible(staff, demand, line)).astype(np.int64)
+            if cache is not None:
+                cache[(id(demand), i)] = idx
         if idx.size == 0:
             return Placement(
                 demand.key, None, (), f"no consultant exists who is {describe_line(line, demand)}", len(cands)
@@ -423,10 +439,11 @@ def forecast_sampled(
     binding = [""] * len(tentative)
     consultants: list[tuple[int, ...]] = [()] * len(tentative)
     rows: list[tuple[float, float, float, float, float, float]] = []
+    cache: EligibleCache = {}
     for k in range(samples):
         g = free.copy()
         for j in (int(x) for x in np.flatnonzero(draws[k])):
-            p = place(g, staff, tentative[j], week_label=week_label)
+            p = place(g, staff, tentative[j], week_label=week_label, cache=cache)
             starts[k, j] = weeks if p.start is None else p.start
             if not binding[j] or k == 0:
                 binding[j] = p.binding

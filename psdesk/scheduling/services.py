@@ -755,13 +755,21 @@ def forecast_inputs(*, policy: ForecastPolicy | None = None, today: date | None 
 
 
 def _pack(sampled: fc.Sampled, inputs: Inputs) -> bytes:
+    """The run's arrays as a compressed numpy archive. The tentative allocations are stored already
+    expanded to one row per consultant-week (compact integer types), so a what-if in a fresh web
+    process only decompresses them."""
+    j, k, c, w, amount = sampled.expanded(inputs.staff.pace)
     buf = io.BytesIO()
     np.savez_compressed(
         buf,
         base_free=sampled.base_free,
         capacity=inputs.capacity,
         tent_start=sampled.tent_start,
-        allocs=sampled.allocs,
+        x_tentative=j.astype(np.int32),
+        x_sample=k.astype(np.int16),
+        x_consultant=c.astype(np.int32),
+        x_week=w.astype(np.int16),
+        x_hours=amount,
         keys=inputs.staff.keys,
         roles=inputs.staff.roles,
         regions=inputs.staff.regions,
@@ -926,17 +934,24 @@ def run_load(run: ForecastRun) -> tuple[fc.Sampled, fc.StaffArrays, dict[str, An
             meta["skill_names"],
             data["pace"],
         )
+        expanded = (
+            data["x_tentative"].astype(np.int64),
+            data["x_sample"].astype(np.int64),
+            data["x_consultant"].astype(np.int64),
+            data["x_week"].astype(np.int64),
+            data["x_hours"],
+        )
         sampled = fc.Sampled(
             [],
             data["base_free"],
             data["tent_start"],
             [],
             [],
-            data["allocs"],
+            np.zeros((0, 6)),
             run.samples,
             run.seed,
             run.horizon_weeks,
-            {"capacity": data["capacity"]},
+            {"capacity": data["capacity"], "expanded": expanded},
         )
         _MEMO.clear()
         _MEMO[run.pk] = (sampled, staff, meta)
