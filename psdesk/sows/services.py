@@ -121,7 +121,16 @@ class Rendered:
 def render(content: dict[str, Any]) -> Rendered:
     """Both renderings of one content (pure apart from the template lookup)."""
     secs = doc.sections(content)
-    docx = rendering.render_docx(content, secs, template=_docx_template())
+    template = _docx_template()
+    try:
+        docx = rendering.render_docx(content, secs, template=template)
+    except Exception as exc:  # an admin-uploaded template docxtpl cannot render (bad Jinja, not a DOCX)
+        if template is None:
+            raise
+        raise ValidationFailed(
+            f"The uploaded DOCX template cannot be rendered ({type(exc).__name__}: {exc}); fix or deactivate it.",
+            code="bad_template",
+        ) from None
     html = rendering.render_html(content, secs)
     pdf = rendering.render_pdf(html)
     return Rendered(content=content, content_hash=doc.content_hash(content), docx=docx, pdf=pdf, html=html)

@@ -168,3 +168,32 @@ def test_the_demo_sow_is_generated_and_reviewed(sow_wip: Any, people: Any) -> No
     v = sow_demo(sow_wip, actor=people.erin)
     assert v.number == 1
     assert [g(sow_wip, MoveContext(actor=people.erin)) for g in SUBMIT_FOR_APPROVAL_GUARDS] == [None] * 4
+
+
+def _template(text: str) -> bytes:
+    from docx import Document
+
+    d = Document()
+    d.add_paragraph(text)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_an_admin_uploaded_docx_template_is_used_and_a_broken_one_is_refused(sow_wip: Any, people: Any) -> None:
+    from django.core.files.base import ContentFile
+
+    from psdesk.sows.models import DocxTemplate
+
+    t = DocxTemplate(name="Our paper")
+    t.file.save("ours.docx", ContentFile(_template("Our paper for {{ number }}")), save=True)
+    v = sow_generate(engagement_id=sow_wip.pk, actor=people.erin)
+    with v.docx.open("rb") as fh:
+        assert rendering.docx_text(fh.read()) == f"Our paper for SOW-{v.sow_id}"
+    t.active = False
+    t.save()
+    broken = DocxTemplate(name="Broken")
+    broken.file.save("broken.docx", ContentFile(_template("{{ number ")), save=True)
+    with pytest.raises(ValidationFailed, match="template cannot be rendered"):
+        sow_generate(engagement_id=sow_wip.pk, actor=people.erin)
+    assert SowVersion.objects.count() == 1
