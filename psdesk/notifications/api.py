@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import PermissionDenied, ValidationFailed
@@ -51,7 +52,7 @@ class NotificationParams(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(None, max_length=1000)
+    ids: list[StrictInt] | None = Field(None, max_length=1000, description="omit or null: mark all read")
 
 
 class ReadOut(Schema):
@@ -59,10 +60,13 @@ class ReadOut(Schema):
     unread: int
 
 
+_EVENT_PATTERN = "^(" + "|".join(re.escape(e) for e in sorted(EVENTS)) + ")?$"
+
+
 class PreferenceIn(Schema):
-    event: str = Field("", max_length=64)
-    channel: str = Field(..., max_length=16)
-    enabled: bool
+    event: str = Field("", max_length=64, pattern=_EVENT_PATTERN, description="blank: every event")
+    channel: Channel
+    enabled: StrictBool
 
 
 class PreferenceOut(Schema):
@@ -87,9 +91,12 @@ def list_notifications(request: HttpRequest, params: Query[NotificationParams]) 
     }
 
 
-@router.post("/notifications/read", response={200: ReadOut, **errors(401, 422)})
+@router.post("/notifications/read", response={200: ReadOut, **errors(400, 401, 422)})
 def mark_read(request: HttpRequest, payload: ReadIn) -> Any:
     """Mark the given notifications (all when `ids` is omitted) read."""
+    if request.body and not request.body.lstrip().startswith(b"{"):
+        # django-ninja lets a non-object body through as "all defaults"; that must not mean "all read"
+        raise ValidationFailed("The body must be a JSON object.", details={"field": "body"})
     changed = notification_mark_read(user=request.user, notification_ids=payload.ids)
     return {"changed": changed, "unread": unread_count(user=request.user)}
 
@@ -101,7 +108,7 @@ def list_preferences(request: HttpRequest) -> Any:
     return list(NotificationPreference.objects.filter(user=user).order_by("event", "channel"))
 
 
-@router.put("/notifications/preferences", response={200: PreferenceOut, **errors(401, 422)})
+@router.put("/notifications/preferences", response={200: PreferenceOut, **errors(400, 401, 422)})
 def set_preference(request: HttpRequest, payload: PreferenceIn) -> Any:
     """Switch one channel on/off for one event (blank event = every event)."""
     if payload.event and payload.event not in EVENTS:
@@ -165,7 +172,7 @@ class OutboxPage(Schema):
 
 
 class OutboxParams(Schema):
-    status: str | None = Field(None, max_length=16)
+    status: OutboxStatus | None = None
     target: str | None = Field(None, max_length=32)
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10_000_000)
@@ -189,22 +196,20 @@ def list_outbox(request: HttpRequest, params: Query[OutboxParams]) -> Any:
     _require(request, "notifications.view_outbox")
     qs = outbox_visible(user=request.user).order_by("-id")
     if params.status:
-        if params.status not in OutboxStatus.values:
-            raise ValidationFailed(f"Unknown status {params.status!r}.", details={"field": "status"})
         qs = qs.filter(status=params.status)
     if params.target:
         qs = qs.filter(target=params.target)
     return {"count": qs.count(), "items": list(qs[params.offset : params.offset + params.limit])}
 
 
-@router.get("/outbox/messages/{message_id}", response={200: OutboxDetail, **errors(401, 403, 404)})
+@router.get("/outbox/messages/{message_id}", response={200: OutboxDetail, **errors(401, 403, 404, 422)})
 def get_outbox_message(request: HttpRequest, message_id: int) -> Any:
     """One message with its attempt history and why it has (not) been delivered."""
     _require(request, "notifications.view_outbox")
     return outbox_get(user=request.user, message_id=message_id)
 
 
-@router.post("/outbox/messages/{message_id}/replay", response={200: OutboxOut, **errors(401, 403, 404, 409)})
+@router.post("/outbox/messages/{message_id}/replay", response={200: OutboxOut, **errors(401, 403, 404, 409, 422)})
 def replay_outbox_message(request: HttpRequest, message_id: int) -> Any:
     """Put a parked (or retrying) message back in the queue now. 409 when it was already sent."""
     _require(request, "notifications.replay_outbox")
