@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from psdesk.scheduling.models import (
     Allocation,
@@ -13,6 +16,7 @@ from psdesk.scheduling.models import (
     StageProbability,
     TimeOff,
 )
+from psdesk.scheduling.services import queue_entered
 
 
 class ConsultantSkillInline(admin.TabularInline):
@@ -54,8 +58,13 @@ class QueueEntryAdmin(admin.ModelAdmin):
 
     list_display = ["title", "account", "kind", "status", "closed_won_at", "service_type"]
     list_filter = ["kind", "status", "service_type"]
-    readonly_fields = ["committed_start", "committed_by", "status", "version"]
+    readonly_fields = ["committed_start", "committed_by", "status", "version", "created_at"]
     inlines = [DemandLineInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change:  # the same audit row, notification and recompute as the API
+            queue_entered(entry=form.instance, actor=request.user)
 
 
 admin.site.register(Skill)

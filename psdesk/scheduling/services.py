@@ -442,15 +442,82 @@ def queue_enter(
             )
             for ln in lines
         )
+        queue_entered(entry=entry, actor=actor)
+    return entry
+
+
+def queue_entered(*, entry: QueueEntry, actor: Any = None) -> None:
+    """Side effects of a new queue entry (also for entries saved in admin): audit row
+    `scheduling.queued`, `project.queued` to ps-scheduling, forecast recomputed after commit."""
+    lines = [
+        {"role": ln.role, "hours": ln.hours, "weekly_hours": ln.weekly_hours, "skills": ln.skills}
+        for ln in entry.lines.all()
+    ]
+    with transaction.atomic():
         audit_record(
             verb="scheduling.queued",
             actor=actor,
             target=entry,
-            after={"kind": kind, "closed_won_at": entry.closed_won_at, "lines": [vars(ln) for ln in lines]},
+            after={"kind": entry.kind, "closed_won_at": entry.closed_won_at, "lines": lines},
         )
-        _notify(event="project.queued", target=entry, actor=actor, context={"kind": kind, "title": entry.title})
+        _notify(event="project.queued", target=entry, actor=actor, context={"kind": entry.kind, "title": entry.title})
         _enqueue_forecast()
-    return entry
+
+
+def queue_import(*, text: str, actor: Any) -> int:
+    """Enter projects from CSV: `title,account_id,opportunity_id,closed_won_at,service_type,
+    desired_start,regions,requires_clearance,hours` with hours as `PSE:120:geo=3;ci=2,PM:20`
+    (kind is committed when closed_won_at is given, else tentative). All rows or none; the first
+    bad row raises ValidationFailed naming the line."""
+    reader = csv.DictReader(io.StringIO(text))
+    if "hours" not in (reader.fieldnames or []):
+        raise ValidationFailed("CSV lacks the column hours (e.g. PSE:120,PM:20): the forecast needs role-hours.")
+    count = 0
+    with transaction.atomic():
+        for n, row in enumerate(reader, start=2):
+            try:
+                account = Account.objects.visible_to(actor).filter(pk=int(row.get("account_id") or 0)).first()
+                opp_id = int(row.get("opportunity_id") or 0)
+                opp = Opportunity.objects.visible_to(actor).filter(pk=opp_id).first() if opp_id else None
+                if account is None and opp is None:
+                    raise ValidationFailed("unknown account or opportunity")
+                won = (row.get("closed_won_at") or "").strip()
+                start = (row.get("desired_start") or "").strip()
+                queue_enter(
+                    role_hours=role_hours_parse(row.get("hours") or ""),
+                    actor=actor,
+                    account=account,
+                    opportunity=opp,
+                    kind=DemandKind.COMMITTED if won else DemandKind.TENTATIVE,
+                    closed_won_at=datetime.fromisoformat(won) if won else None,
+                    title=(row.get("title") or "").strip(),
+                    service_type=(row.get("service_type") or ServiceType.OTHER).strip(),
+                    desired_start=date.fromisoformat(start) if start else None,
+                    regions=[r.strip() for r in (row.get("regions") or "").split(";")],
+                    requires_clearance=_bool(row["requires_clearance"]) if row.get("requires_clearance") else None,
+                )
+            except ValidationFailed as exc:
+                raise ValidationFailed(f"line {n}: {exc.message}", details={"line": n}) from None
+            except ValueError as exc:
+                raise ValidationFailed(f"line {n}: {exc}", details={"line": n}) from None
+            count += 1
+    return count
+
+
+def role_hours_parse(text: str) -> list[LineIn]:
+    """`PSE:120:geo=3;ci=2,PM:20` → role-hours lines (CLI and CSV)."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        bits = part.split(":")
+        if len(bits) < 2:
+            raise ValidationFailed(f"Give role-hours as ROLE:HOURS[:skill=level;...], not '{part}'.")
+        skills: dict[str, int] = {}
+        if len(bits) > 2:
+            for item in filter(None, bits[2].split(";")):
+                k, _, v = item.partition("=")
+                skills[k.strip()] = int(v) if v.strip().isdigit() else 0
+        out.append(LineIn(bits[0].strip(), bits[1].strip(), None, skills))
+    return out
 
 
 def demand_from_pipeline(*, actor: Any = None) -> dict[str, list[int]]:

@@ -276,3 +276,57 @@ def test_pubsec_queue_notifications_reach_only_pubsec_members(
 ) -> None:
     enter(won_opportunity("Gov", pubsec=True), people, LineIn("PSE", 40, 40))
     assert not Notification.objects.filter(event="project.queued", recipient=people.paula).exists()
+
+
+def test_queue_csv_import_is_all_or_nothing(people: Any, bench_team: Any, won_opportunity: Any, tmp_path: Any) -> None:
+    acc = won_opportunity().account
+    # `;` separates skills, `,` separates roles: a quoted field keeps both roles in one cell
+    good = f'title,account_id,closed_won_at,hours\nRollout,{acc.pk},2026-11-20T10:00:00+00:00,"PSE:80:geo=3,PM:10"\n'
+    assert services.queue_import(text=good, actor=people.paula) == 1
+    e = QueueEntry.objects.get(title="Rollout")
+    assert [(ln.role, ln.hours, ln.skills) for ln in e.lines.all()] == [
+        ("PSE", Decimal("80.00"), {"geo": 3}),
+        ("PM", Decimal("10.00"), {}),
+    ]
+    bad = good.replace("Rollout", "Second") + f"Third,{acc.pk},2026-11-21T10:00:00+00:00,PSE:0\n"
+    with pytest.raises(ValidationFailed, match="line 3: PSE hours must be above zero"):
+        services.queue_import(text=bad, actor=people.paula)
+    assert not QueueEntry.objects.filter(title__in=["Second", "Third"]).exists()
+    path = tmp_path / "q.csv"
+    path.write_text(good.replace("Rollout", "From CLI"))
+    call_command("forecast", "--import-queue", str(path), "--as", "paula")
+    assert QueueEntry.objects.filter(title="From CLI").exists()
+
+
+def test_an_entry_added_in_admin_is_audited_and_announced(people: Any, bench_team: Any, won_opportunity: Any) -> None:
+    from django.test import Client
+
+    people.oscar.is_staff = True
+    people.oscar.is_superuser = True
+    people.oscar.save()
+    c = Client()
+    c.force_login(people.oscar)
+    acc = won_opportunity().account
+    r = c.post(
+        "/admin/scheduling/queueentry/add/",
+        {
+            "title": "Admin entry",
+            "account": acc.pk,
+            "kind": "committed",
+            "service_type": "other",
+            "closed_won_at_0": "2026-11-20",
+            "closed_won_at_1": "10:00:00",
+            "delivery_mode": "remote",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-role": "PSE",
+            "lines-0-hours": "40",
+            "lines-0-weekly_hours": "20",
+            "lines-0-skills": "{}",
+        },
+    )
+    assert r.status_code == 302, [str(e) for e in r.context["errors"]] if r.context else r.status_code
+    e = QueueEntry.objects.get(title="Admin entry")
+    ev = AuditEvent.objects.get(verb="scheduling.queued", target_id=str(e.pk))
+    assert ev.after["lines"] == [{"role": "PSE", "hours": "40.00", "weekly_hours": "20.00", "skills": {}}]
+    assert Notification.objects.filter(event="project.queued", recipient=people.paula).count() == 1

@@ -7,6 +7,7 @@ forecast --commit 12 --start 2027-01-11 --as paula --confirm
 forecast --enter --engagement 5 --closed-won 2026-11-27T10:00 --hours PSE:120,PM:20 --as paula
 forecast --import-consultants consultants.csv --as paula
 forecast --candidates 12       ranked candidates and allocations of a queue entry
+forecast --import-queue projects.csv --as paula
 """
 
 from __future__ import annotations
@@ -22,22 +23,6 @@ from psdesk.core.errors import DomainError
 from psdesk.engagements.models import Engagement
 from psdesk.scheduling import selectors, services
 from psdesk.scheduling.models import QueueEntry
-
-
-def parse_hours(text: str) -> list[services.LineIn]:
-    """`PSE:120:geo=3;ci=2,PM:20` → role-hours lines."""
-    out = []
-    for part in filter(None, text.split(",")):
-        bits = part.split(":")
-        if len(bits) < 2:
-            raise CommandError(f"Give role-hours as ROLE:HOURS[:skill=level;...], not '{part}'.")
-        skills = {}
-        if len(bits) > 2:
-            for s in filter(None, bits[2].split(";")):
-                k, _, v = s.partition("=")
-                skills[k] = int(v) if v.isdigit() else 0
-        out.append(services.LineIn(bits[0], bits[1], None, skills))
-    return out
 
 
 class Command(BaseCommand):
@@ -57,6 +42,7 @@ class Command(BaseCommand):
         parser.add_argument("--hours", default="")
         parser.add_argument("--service-type", default="other")
         parser.add_argument("--import-consultants", default="")
+        parser.add_argument("--import-queue", default="", help="CSV of projects with role-hours")
         parser.add_argument("--candidates", type=int, help="rank candidates for a queue entry")
         parser.add_argument("--limit", type=int, default=50)
 
@@ -75,6 +61,13 @@ class Command(BaseCommand):
                 with open(o["import_consultants"], encoding="utf-8") as fh:
                     n = services.consultants_import(text=fh.read(), actor=user)
                 self.stdout.write(f"Imported {n} consultants.")
+                return
+            if o["import_queue"]:
+                if user is None or not user.has_perm("scheduling.manage_queue"):
+                    raise CommandError("Importing projects needs --as <user allowed to manage the queue>.")
+                with open(o["import_queue"], encoding="utf-8") as fh:
+                    n = services.queue_import(text=fh.read(), actor=user)
+                self.stdout.write(f"Queued {n} projects.")
                 return
             if o["commit"] is not None:
                 if user is None:
@@ -95,7 +88,7 @@ class Command(BaseCommand):
                 if not user.has_perm("scheduling.manage_queue"):
                     raise CommandError("Your role may not enter projects into the queue.")
                 e = services.queue_enter(
-                    role_hours=parse_hours(o["hours"]),
+                    role_hours=services.role_hours_parse(o["hours"]),
                     actor=user,
                     engagement=eng,
                     closed_won_at=o["closed_won"],
@@ -117,7 +110,9 @@ class Command(BaseCommand):
                     )
                 return
             if o["whatif"]:
-                w = services.whatif(role_hours=parse_hours(o["whatif"]), requires_clearance=o["clearance"])
+                w = services.whatif(
+                    role_hours=services.role_hours_parse(o["whatif"]), requires_clearance=o["clearance"]
+                )
                 self.stdout.write(
                     f"Forecast P50 {w.p50_date or 'beyond horizon'}  P80 {w.p80_date or 'beyond horizon'}"
                     f"  ({w.samples} samples)\n{w.binding}"
