@@ -7,3 +7,6 @@ class IntegrationsConfig(AppConfig):
     name = "psdesk.integrations"
     label = "integrations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from psdesk.integrations import checks  # noqa: F401 - registers the system check

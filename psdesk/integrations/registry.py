@@ -67,7 +67,7 @@ def adapter_name(capability: str) -> str:
 
 def adapter_get(capability: str) -> Any:
     """The configured adapter instance for `capability`. Raises KeyError for an unknown capability
-    or adapter name (a configuration error, found at start-up by `check`)."""
+    or adapter name (a configuration error, reported at start-up by the integrations system check)."""
     if capability in _overrides:
         return _overrides[capability]
     name = adapter_name(capability)

@@ -282,3 +282,14 @@ def test_zuora_business_refusal_is_permanent(httpserver: HTTPServer) -> None:
         z.quote_push(ref="Q-8", account="A1", currency="USD", lines=[], idempotency_key="q:8")
     assert err.value.permanent is True
     assert err.value.message == "Zuora refused the order: Product rate plan PS-NOPE not found"
+
+
+def test_a_misconfigured_adapter_name_fails_the_system_check(settings: Any) -> None:
+    from psdesk.integrations.checks import adapters_configured
+
+    assert adapters_configured() == []
+    settings.PSDESK_ADAPTERS = {**settings.PSDESK_ADAPTERS, "chat": "slak"}
+    [err] = adapters_configured()
+    assert (
+        err.id == "integrations.E002" and err.msg == "PSDESK_ADAPTERS['chat'] = 'slak' is not one of: fake, log, slack"
+    )
