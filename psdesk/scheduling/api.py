@@ -54,7 +54,7 @@ def _row(r: selectors.QueueRow) -> dict[str, Any]:
     e, res = r.entry, r.result
     return {
         "id": e.pk,
-        "position": res.position if res else None,
+        "position": r.position,
         "title": e.title,
         "account": e.account.name,
         "kind": e.kind,
@@ -147,7 +147,7 @@ def queue_entry(request: HttpRequest, entry_id: int) -> Any:
     e = selectors.entry_get(user=request.user, entry_id=entry_id)
     run = selectors.latest_run_or_none()
     res = e.forecasts.filter(run=run).first() if run else None
-    return _row(selectors.QueueRow(e, res))
+    return _row(selectors.QueueRow(e, res, selectors.queue_position(user=request.user, entry=e)))
 
 
 class CommitIn(Schema):

@@ -31,8 +31,12 @@ def latest_run_or_none() -> ForecastRun | None:
 
 @dataclass
 class QueueRow:
+    """An entry with its latest result. `position` is its place among the entries the reader may
+    see (PubSec work still takes capacity in everyone's forecast, but leaves no gap in the numbers)."""
+
     entry: QueueEntry
     result: ForecastResult | None
+    position: int | None = None
 
     @property
     def customer_text(self) -> str:
@@ -51,7 +55,13 @@ def queue_list(*, user: Any, limit: int = 200, offset: int = 0) -> tuple[int, li
     entries = list(qs[offset : offset + limit])
     run = latest_run_or_none()
     results = {r.entry_id: r for r in ForecastResult.objects.filter(run=run, entry__in=entries)} if run else {}
-    return total, [QueueRow(e, results.get(e.pk)) for e in entries]
+    return total, [QueueRow(e, results.get(e.pk), offset + i + 1) for i, e in enumerate(entries)]
+
+
+def queue_position(*, user: Any, entry: QueueEntry) -> int | None:
+    """The entry's place among the active entries the user may see (None once removed)."""
+    ids = list(QueueEntry.objects.visible_to(user).active().in_queue_order().values_list("id", flat=True))
+    return ids.index(entry.pk) + 1 if entry.pk in ids else None
 
 
 def lead_time_table() -> list[LeadTime]:

@@ -53,8 +53,14 @@ def test_queue_lists_in_order_with_forecasts_and_hides_pubsec_from_non_members(a
     first = body["items"][0]
     assert (first["position"], first["p50"], first["p80"]) == (1, "2026-11-23", "2026-11-23")
     assert first["customer_text"] == "Forecast: week of 23 Nov 2026 (P50), not a commitment"
+    assert [i["position"] for i in body["items"]] == [1, 2]  # no gap where the PubSec project is
     pat = api("pat").get("/api/v1/scheduling/queue").json()
-    assert [i["title"] for i in pat["items"]] == ["Acme rollout", "Gov rollout", "Pipe deal"]
+    assert [(i["title"], i["position"]) for i in pat["items"]] == [
+        ("Acme rollout", 1),
+        ("Gov rollout", 2),
+        ("Pipe deal", 3),
+    ]
+    assert api("erin").get(f"/api/v1/scheduling/queue/{queued['pipe'].pk}").json()["position"] == 2
     assert api("erin").get(f"/api/v1/scheduling/queue/{queued['gov'].pk}").status_code == 404
     assert api("pat").get(f"/api/v1/scheduling/queue/{queued['gov'].pk}").status_code == 200
 

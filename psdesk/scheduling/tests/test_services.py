@@ -187,13 +187,17 @@ def test_the_cli_refuses_to_commit_before_close(
     assert t.committed_start is None
 
 
-def test_cli_runs_the_forecast_and_prints_the_queue(
+def test_cli_runs_the_forecast_and_prints_the_queue_without_pubsec_unless_asked(
     people: Any, bench_team: Any, won_opportunity: Any, frozen_clock: Any, capsys: Any
 ) -> None:
     enter(won_opportunity(), people, LineIn("PSE", 80, 40), title="Acme rollout")
+    enter(won_opportunity("Gov", pubsec=True), people, LineIn("PSE", 40, 40), title="Gov rollout")
     call_command("forecast")
     out = capsys.readouterr().out
     assert "Acme rollout" in out and "2026-11-23" in out and "1 projects in the queue." in out
+    assert "Gov rollout" not in out
+    call_command("forecast", "--no-run", "--as", "pat")
+    assert "Gov rollout" in capsys.readouterr().out
 
 
 def test_conflicting_allocation_needs_a_reason_and_hard_ones_reduce_capacity(

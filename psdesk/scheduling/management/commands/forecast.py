@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -97,7 +98,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Queued '{e.title}' (entry {e.pk}).")
                 return
             if o["candidates"] is not None:
-                entry = selectors.entry_get(user=user or _Everyone(), entry_id=o["candidates"])
+                entry = selectors.entry_get(user=user or AnonymousUser(), entry_id=o["candidates"])
                 for c in selectors.candidates_rank(entry=entry)[: o["limit"]]:
                     fit = "fits" if c.eligible else "no: " + ", ".join(c.reasons)
                     self.stdout.write(
@@ -126,24 +127,16 @@ class Command(BaseCommand):
             with tqdm(total=inputs_total + policy.samples, desc="forecast", unit="step", file=self.stderr) as bar:
                 run = services.forecast_run(progress=bar.update)
             self.stdout.write(f"Forecast run {run.pk}: {run.samples} samples, {run.duration_ms} ms")
-        total, rows = selectors.queue_list(user=user or _Everyone(), limit=o["limit"])
+        total, rows = selectors.queue_list(user=user or AnonymousUser(), limit=o["limit"])
         self.stdout.write(f"{'#':>4}  {'project':<40} {'closed won':<10}  {'P50':<10}  {'P80':<10}  binding")
         for r in rows:
             res = r.result
             self.stdout.write(
-                f"{(res.position if res else '-'):>4}  {r.entry.title[:40]:<40} "
+                f"{r.position:>4}  {r.entry.title[:40]:<40} "
                 f"{(r.entry.closed_won_at.date().isoformat() if r.entry.closed_won_at else 'pipeline'):<10}  "
                 f"{(str(res.p50_date) if res and res.p50_date else '-'):<10}  "
                 f"{(str(res.p80_date) if res and res.p80_date else '-'):<10}  {res.binding if res else ''}"
             )
         self.stdout.write(f"{total} projects in the queue.")
-
-
-class _Everyone:
-    """The operator at the console without --as sees every entry (PubSec included)."""
-
-    is_authenticated = True
-    is_superuser = True
-
-    def has_perm(self, perm: str) -> bool:
-        return True
+        if user is None:
+            self.stdout.write("(US PubSec projects are listed only with --as <PubSec member>.)")
