@@ -54,12 +54,14 @@ _BODY = {
 @router.post(
     "/integrations/webhooks/crm",
     auth=None,
-    response={200: WebhookAck, **errors(400, 401, 409, 422)},
+    response={200: WebhookAck, **errors(400, 401, 404, 409, 422)},
     openapi_extra=_BODY,
 )
 def crm_webhook(request: HttpRequest) -> Any:
-    """CRM opportunity stage change (Salesforce outbound message relay). 401 bad or stale signature,
-    400 malformed payload; a replayed event id answers 200 with `duplicate: true` and changes nothing."""
+    """CRM opportunity stage change (Salesforce outbound message relay): moves the opportunity
+    through the crm transition service. 401 bad or stale signature, 400 malformed payload or unknown
+    stage, 404 unknown opportunity, 409 the move is refused (reason in `message`); a replayed event
+    id answers 200 with `duplicate: true` and changes nothing."""
     ev, created = inbound_receive(
         source="crm", body=request.body, signature=request.headers.get("X-PSDesk-Signature", "")
     )

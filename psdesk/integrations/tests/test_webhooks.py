@@ -117,7 +117,8 @@ def test_a_malformed_payload_is_400_with_the_reason(
     assert applied == [] and not InboundEvent.objects.exists()
 
 
-def test_without_a_crm_handler_the_event_is_recorded_as_unhandled(frozen_clock: Any) -> None:
+def test_without_any_handler_the_event_is_recorded_as_unhandled(frozen_clock: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(inbound, "_DEFAULT_HANDLERS", {})
     previous = inbound._HANDLERS.pop(("crm", "opportunity.stage_changed"), None)
     try:
         resp = _post(_event(id="evt-9"), ts=int(frozen_clock.at.timestamp()))
