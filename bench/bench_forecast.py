@@ -87,6 +87,7 @@ def run() -> None:
     with section("deterministic forecast: 2,000 committed projects, 300 consultants x 104 weeks"):
         samples = timed(lambda: schedule(cap.copy(), arrays, committed), repeat=3, warmup=1)
         placed = schedule(cap.copy(), arrays, committed)
+        # floor: touching the whole capacity grid once per project (the least a per-project pass costs)
         floor = timed(lambda: cap.copy(), repeat=50)
         report(
             "forecast (2,000 projects)",

@@ -122,7 +122,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from None
         if not o["no_run"]:
-            inputs_total = QueueEntry.objects.active().count()
+            inputs_total = QueueEntry.objects.active().filter(kind="committed").count()  # one step each
             policy = services.policy_get()
             with tqdm(total=inputs_total + policy.samples, desc="forecast", unit="step", file=self.stderr) as bar:
                 run = services.forecast_run(progress=bar.update)
