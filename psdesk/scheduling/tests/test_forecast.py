@@ -57,6 +57,18 @@ def test_a_later_small_project_backfills_only_capacity_nobody_ahead_uses() -> No
     assert schedule(free, staff, [half])[0].start == 4  # 20 h left beside the small job in week 4
 
 
+def test_a_later_project_starts_first_when_it_uses_capacity_the_one_ahead_cannot() -> None:
+    staff = staff_compile([PSE, TA])
+    free = grid(2, 10)
+    free[1, :4] = 0  # the only TA is booked until week 4
+    ahead = Demand(1, (Line("TA", 20, 2),))
+    behind = Demand(2, (Line("PSE", 20, 2),))
+    alone = schedule(free.copy(), staff, [ahead])[0]
+    both = schedule(free.copy(), staff, [ahead, behind])
+    assert [p.start for p in both] == [4, 0]  # backfill: the PSE job does not wait behind the TA job
+    assert (both[0].start, both[0].consultants) == (alone.start, alone.consultants)  # and delays nobody
+
+
 def test_adding_projects_behind_never_changes_the_schedule_ahead() -> None:
     staff = staff_compile([PSE, TA])
     ahead = [Demand(1, (Line("PSE", 30, 3),)), Demand(2, (Line("TA", 20, 5), Line("PSE", 10, 2)), earliest_week=1)]
@@ -301,3 +313,15 @@ def test_an_intensity_above_any_free_week_is_named_as_such() -> None:
     assert placed.binding == (
         "no eligible PSE has 32 h free in any week: lower the weekly intensity of 1 PSE for 32 h/week x 2 weeks"
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(cases(), st.integers(0, 5))
+def test_placing_projects_behind_never_moves_a_project_ahead(
+    case: tuple[list[Staff], list[list[float]], list[Demand]], k: int
+) -> None:
+    staff, free, demands = case
+    arrays = staff_compile(staff)
+    prefix = schedule(np.array(free, dtype=np.float64), arrays, demands[:k])
+    full = schedule(np.array(free, dtype=np.float64), arrays, demands)
+    assert [(p.start, p.consultants) for p in prefix] == [(p.start, p.consultants) for p in full[:k]]
