@@ -529,7 +529,7 @@ def demand_from_pipeline(*, actor: Any = None) -> dict[str, list[int]]:
     removed: list[int] = []
     with transaction.atomic():
         for e in (
-            QueueEntry.objects.select_for_update()
+            QueueEntry.objects.select_for_update(of=("self",))
             .filter(kind=DemandKind.TENTATIVE)
             .exclude(status=QueueStatus.REMOVED)
             .select_related("opportunity")
@@ -578,7 +578,7 @@ def start_commit(
 
     applied = transition_apply(
         workflow=QUEUE_WORKFLOW,
-        queryset=qs.select_related("opportunity"),
+        queryset=qs,  # no select_related: FOR UPDATE may not reach the nullable side of an outer join
         pk=entry_id,
         action="commit_start",
         actor=actor,
