@@ -134,3 +134,11 @@ def make_engagement(db: Any, people: Personas, make_account: Any) -> Any:
 def _fast_password_hasher(settings: Any) -> None:
     # PBKDF2 at production strength costs ~0.3 s per persona; tests need speed, not strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache() -> None:
+    # A transactional test's flush recreates content types with new ids; never reuse stale ones.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()

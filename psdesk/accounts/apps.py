@@ -16,6 +16,27 @@ def _sync_roles(sender: AppConfig, **kwargs: Any) -> None:
     from psdesk.accounts.roles import roles_sync
 
     roles_sync()
+    _seeds_rerun()
+
+
+def _seeds_rerun() -> None:
+    """Run every PS Desk data migration's seed again (they are idempotent), lowest app first.
+
+    After `migrate` this changes nothing. After a `flush` — which empties every table, e.g. when a
+    transactional test ends — it restores the seeded policies, calendars, questionnaires, rates and
+    clause templates, so no code ever runs against a database missing its defaults."""
+    from django.apps import apps as global_apps
+    from django.conf import settings
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    order = {f"{app}": i for i, app in enumerate(settings.PSDESK_APPS)}
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    keys = sorted((k for k in loader.disk_migrations if k[0] in order), key=lambda k: (order[k[0]], k[1]))
+    for key in keys:
+        for op in loader.disk_migrations[key].operations:
+            if isinstance(op, RunPython):
+                op.code(global_apps, None)
 
 
 class AccountsConfig(AppConfig):
