@@ -116,7 +116,9 @@ class TimeOff(models.Model):
 class ForecastPolicy(models.Model):
     """Singleton (id=1) of forecast thresholds, editable in admin; seeded with the defaults."""
 
-    horizon_weeks = models.PositiveSmallIntegerField(default=104)
+    horizon_weeks = models.PositiveSmallIntegerField(
+        default=104, validators=[MinValueValidator(4), MaxValueValidator(520)]
+    )
     samples = models.PositiveSmallIntegerField(default=200, validators=[MinValueValidator(200)])
     seed = models.PositiveIntegerField(default=20261128)
     slip_notify_days = models.PositiveSmallIntegerField(default=7)

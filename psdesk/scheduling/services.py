@@ -43,6 +43,7 @@ from psdesk.scheduling.models import (
 from psdesk.scheduling.workflow import QUEUE_WORKFLOW
 
 KEEP_RUNS = 5
+MIN_SAMPLES = 200  # the floor for a P50/P80 worth publishing
 PIPELINE_STAGES = (OpportunityStage.NEGOTIATING, OpportunityStage.AWAITING_SIGNATURE)
 DEFAULT_PROBABILITIES = {
     OpportunityStage.NEGOTIATING: Decimal("0.5"),
@@ -728,7 +729,7 @@ def demand_of(
 def forecast_inputs(*, policy: ForecastPolicy | None = None, today: date | None = None) -> Inputs:
     policy = policy or policy_get()
     week0 = fc.monday_of(today or clock.today())
-    weeks = int(policy.horizon_weeks)
+    weeks = min(max(int(policy.horizon_weeks), 4), 520)  # the admin validators, also for raw edits
     consultants = list(
         Consultant.objects.filter(active=True).prefetch_related("skills__skill", "time_off").order_by("id")
     )
@@ -859,7 +860,7 @@ def forecast_run(*, progress: Callable[[int], None] | None = None, today: date |
         inputs.staff,
         inputs.committed_demands,
         inputs.tentative_demands,
-        samples=int(policy.samples),
+        samples=max(int(policy.samples), MIN_SAMPLES),
         seed=int(policy.seed),
         week_label=inputs.label,
         progress=progress,
