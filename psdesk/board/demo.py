@@ -6,6 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from psdesk.approvals.choices import ApprovalKind
+from psdesk.approvals.services import approval_decide, approval_request
+from psdesk.board.approval_flow import engagement_content_hash
+from psdesk.board.labels import label_move
 from psdesk.board.services import engagement_transition
 from psdesk.core import clock
 from psdesk.core.demo import DemoContext
@@ -24,6 +28,7 @@ PATHS: dict[str, list[str]] = {
     S.ESTIMATE_FEEDBACK: ["triage", "start_strawman", "request_feedback"],
     S.SOW_WIP: ["triage", "start_strawman", "request_feedback", "start_sow"],
     S.READY_FOR_APPROVAL: ["triage", "start_strawman", "request_feedback", "start_sow", "submit_for_approval"],
+    S.APPROVED: ["triage", "start_strawman", "request_feedback", "start_sow", "submit_for_approval", "*approvals"],
     S.ON_HOLD: ["triage", "hold"],
     S.CLOSED_LOST: ["triage", "close_lost"],
 }
@@ -38,6 +43,8 @@ def load(ctx: DemoContext) -> None:
     for i, acc in enumerate(accounts):
         for j in range(2):
             target = targets[(i * 2 + j) % len(targets)]
+            if acc.us_public_sector and target in (S.READY_FOR_APPROVAL, S.APPROVED):
+                target = S.SOW_WIP  # the demo's RDM and approvers are not PubSec members
             em = acc.territory.engagement_manager if acc.territory else None
             if target == S.OPEN and j == 0:
                 em = None  # one card still waiting for triage
@@ -54,6 +61,11 @@ def load(ctx: DemoContext) -> None:
                     estimate_demo(eng, actor=actor, agree="start_sow" in PATHS[target])
                 if action == "submit_for_approval":  # the SOW guards need a generated, reviewed draft
                     sow_demo(eng, actor=actor)
+                    label_move(engagement_id=eng.pk, scope="RDM", action="request_review", actor=actor)
+                    label_move(engagement_id=eng.pk, scope="RDM", action="approve", actor=users["rory"])
+                if action == "*approvals":  # PS Leadership and Revenue approve; the card moves itself
+                    _final_approvals(eng, requester=actor, users=users)
+                    continue
                 engagement_transition(
                     engagement_id=eng.pk,
                     action=action,
@@ -64,6 +76,13 @@ def load(ctx: DemoContext) -> None:
                 )
             created.append(eng)
     ctx.objects["engagements"] = created
+
+
+def _final_approvals(eng: Engagement, *, requester: Any, users: dict[str, Any]) -> None:
+    content_hash = engagement_content_hash(eng)
+    for kind, decider in ((ApprovalKind.PS_LEADERSHIP, "leo"), (ApprovalKind.REVENUE, "rita")):
+        req = approval_request(kind=kind, target=eng, content_hash=content_hash, requester=requester)
+        approval_decide(request_id=req.pk, decider=users[decider], approve=True, content_hash=content_hash)
 
 
 def generate(ctx: DemoContext, progress: Any = None) -> None:
