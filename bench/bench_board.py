@@ -65,10 +65,10 @@ def run() -> None:
             token = token_create(user=erin)
             api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
-            def board() -> None:
+            def board(web: Client = web) -> None:
                 assert web.get("/").status_code == 200
 
-            def api_list() -> None:
+            def api_list(api: Client = api) -> None:
                 assert api.get("/api/v1/engagements?limit=50").status_code == 200
 
             q_board, q_api = count_queries(board), count_queries(api_list)

@@ -34,7 +34,7 @@ def median_ms(samples: list[float]) -> float:
 
 def p(samples: list[float], q: float) -> float:
     s = sorted(samples)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] * 1000
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))] * 1000
 
 
 def count_queries(fn: Callable[[], Any]) -> int:
@@ -43,7 +43,9 @@ def count_queries(fn: Callable[[], Any]) -> int:
     return len(ctx.captured_queries)
 
 
-def report(name: str, value_ms: float, *, floor_ms: float | None = None, target_ms: float | None = None, extra: str = "") -> None:
+def report(
+    name: str, value_ms: float, *, floor_ms: float | None = None, target_ms: float | None = None, extra: str = ""
+) -> None:
     parts = [f"{name:<48} {value_ms:9.2f} ms"]
     if floor_ms is not None and floor_ms > 0:
         parts.append(f"floor {floor_ms:8.2f} ms  ratio {value_ms / floor_ms:6.1f}x")

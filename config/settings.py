@@ -226,9 +226,7 @@ PSDESK_ADAPTER_OPTIONS = {
         "token": os.environ.get("ZUORA_TOKEN", ""),
     },
 }
-PSDESK_ADAPTER_OPTIONS = {
-    cap: {k: v for k, v in opts.items() if v} for cap, opts in PSDESK_ADAPTER_OPTIONS.items()
-}
+PSDESK_ADAPTER_OPTIONS = {cap: {k: v for k, v in opts.items() if v} for cap, opts in PSDESK_ADAPTER_OPTIONS.items()}
 # Per-target token buckets override the defaults in psdesk/notifications/delivery.py (first use
 # seeds a TargetBudget row, editable in admin afterwards).
 PSDESK_OUTBOX_BUDGETS: dict[str, dict[str, float]] = {}

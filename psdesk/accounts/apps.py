@@ -36,7 +36,7 @@ def _seeds_rerun() -> None:
     for key in keys:
         for op in loader.disk_migrations[key].operations:
             if isinstance(op, RunPython):
-                op.code(global_apps, None)
+                op.code(global_apps, None)  # type: ignore[arg-type]  # seeds only use apps.get_model
 
 
 class AccountsConfig(AppConfig):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -15,14 +16,16 @@ from psdesk.accounts.services import token_create, token_revoke
 
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # LoginRequiredMiddleware: never anonymous here
     new_token = ""
     if request.method == "POST":
         if request.POST.get("revoke", "").isdigit():
-            token_revoke(user=request.user, token_id=int(request.POST["revoke"]))
+            token_revoke(user=user, token_id=int(request.POST["revoke"]))
             messages.info(request, "Token revoked.")
             return redirect("accounts:profile")
         name = (request.POST.get("name") or "web").strip()[:100] or "web"
-        new_token = token_create(user=request.user, name=name)
-    roles = [ROLE_LABELS.get(r, r) for r in sorted(user_roles(request.user))]
-    tokens = ApiToken.objects.filter(user=request.user, revoked=False).order_by("-created_at")
+        new_token = token_create(user=user, name=name)
+    roles = [ROLE_LABELS.get(r, r) for r in sorted(user_roles(user))]
+    tokens = ApiToken.objects.filter(user=user, revoked=False).order_by("-created_at")
     return render(request, "accounts/profile.html", {"roles": roles, "tokens": tokens, "new_token": new_token})

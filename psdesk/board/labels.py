@@ -136,7 +136,7 @@ LABEL_WORKFLOWS: dict[str, LabelWorkflow] = {
                     SCOPING_NEEDS_TA,
                     EM_MOVE,
                     "Ask a TA for help",
-                    "ask_ps.question",
+                    "ta.assistance_requested",
                 ),
                 LabelMove("assisted", frozenset({SCOPING_NEEDS_TA}), SCOPING_TA_ASSISTED, TA_DECIDE, "TA assisted"),
             ],

@@ -52,7 +52,6 @@ ENGAGEMENT_WORKFLOW = Workflow(
     states=S.choices,
     moves=[
         Move("triage", frozenset({S.OPEN}), S.AWAITING_DISCOVERY, "Start discovery", MOVE, guards=[em_assigned]),
-        # extension point: scoping adds "required SSOT rows answered"
         Move(
             "start_strawman",
             frozenset({S.AWAITING_DISCOVERY}),
@@ -60,8 +59,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             "Start strawman",
             MOVE,
             guards=[ssot_required_answered],
-        ),  # noqa: E501
-        # extension point: estimates add "a shared version with lines exists"
+        ),
         Move(
             "request_feedback",
             frozenset({S.STRAWMAN_WIP}),
@@ -69,9 +67,8 @@ ENGAGEMENT_WORKFLOW = Workflow(
             "Share estimate for feedback",
             MOVE,
             guards=[estimate_shared_with_lines],
-        ),  # noqa: E501
+        ),
         Move("iterate", frozenset({S.ESTIMATE_FEEDBACK}), S.STRAWMAN_WIP, "Back to strawman", MOVE),
-        # extension point: estimates add "customer agreed" and "TA approved over threshold"
         Move(
             "start_sow",
             frozenset({S.ESTIMATE_FEEDBACK}),
@@ -79,8 +76,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             "Start SOW",
             MOVE,
             guards=[estimate_agreed_and_ta_approved],
-        ),  # noqa: E501
-        # extension point: sows/approvals add SOW draft, terms, cost estimate, RDM approval, reviews
+        ),
         Move(
             "submit_for_approval",
             frozenset({S.SOW_WIP}),
@@ -88,7 +84,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             "Submit for approval",
             MOVE,
             guards=[*SUBMIT_FOR_APPROVAL_GUARDS, rdm_approved],
-        ),  # noqa: E501
+        ),
         Move(
             "send_back",
             frozenset({S.READY_FOR_APPROVAL}),
@@ -97,7 +93,6 @@ ENGAGEMENT_WORKFLOW = Workflow(
             "engagements.send_back_engagement",
             needs_reason=True,
         ),
-        # extension point: approvals add "PS Leadership and Revenue approved the current hash"
         Move(
             "approve",
             frozenset({S.READY_FOR_APPROVAL}),
@@ -106,7 +101,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             None,
             system_only=True,
             guards=[approvals_complete],
-        ),  # noqa: E501
+        ),
         Move("hold", frozenset(OPEN_STATES), S.ON_HOLD, "Put on hold", MOVE, needs_reason=True),
         Move(
             "resume",

@@ -12,6 +12,7 @@ from psdesk.core.errors import ValidationFailed
 from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.models import CustomerEpic, Engagement, EngagementLabel, SchedulingIntake, label_scope
 from psdesk.notifications.services import notify
+from psdesk.sla.services import sla_event
 
 
 def engagement_title_for(account: Account) -> str:
@@ -55,6 +56,7 @@ def engagement_create(
         after={"title": eng.title, "account": account.pk, "em": getattr(em, "pk", None), "state": eng.state},
     )
     notify(event="engagement.created", target=eng, actor=actor, account=account)
+    sla_event(event="engagements.created", target=eng, at=now)  # starts "first EM touch"
     return eng
 
 

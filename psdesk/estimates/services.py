@@ -612,7 +612,7 @@ def ta_assistance_request(*, engagement_id: int, actor: Any, note: str = "") -> 
             raise NotFound(f"engagement {engagement_id} not found")
         engagement_label_set(engagement=eng, label=SCOPING_NEEDS_TA, actor=actor, reason=note)
         _notify(
-            event="approval.requested",
+            event="ta.assistance_requested",
             target=eng,
             actor=actor,
             context={"ask": "ta_assistance", "note": note},

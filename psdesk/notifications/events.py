@@ -84,7 +84,8 @@ EVENTS: dict[str, EventType] = {
             ("in_app", "email"),
             body="{{ actor }} asks to audit a training session ({{ target }}). Approve or reject: {{ approval_link }}",
         ),
-        _e("ask_ps.question", "Question for PS", "ta"),
+        _e("ask_ps.question", "Question for PS", "ps"),
+        _e("ta.assistance_requested", "TA assistance requested", "ta"),
         _e(
             "board.moved",
             "Card moved",

@@ -59,7 +59,7 @@ def test_verify_detects_a_modified_row(people: Any) -> None:
 
 
 def test_verify_detects_a_deleted_row_and_a_deleted_tail(people: Any) -> None:
-    a, b, c = _three(people)
+    _a, b, c = _three(people)
     _sql("DELETE FROM audit_auditevent WHERE id = %s", [b.pk])
     assert {p.seq for p in audit_verify()} == {2, 3}
     _sql("DELETE FROM audit_auditevent WHERE id = %s", [c.pk])

@@ -35,3 +35,14 @@ def test_setting_a_present_label_again_records_nothing(people: Any, make_engagem
 def test_an_empty_label_is_refused(people: Any, make_engagement: Any) -> None:
     with pytest.raises(ValidationFailed):
         engagement_label_set(engagement=make_engagement(), label="  ", actor=people.erin)
+
+
+def test_creating_an_engagement_starts_the_first_em_touch_timer(people: Any, make_engagement: Any) -> None:
+    from psdesk.board.services import engagement_transition
+    from psdesk.sla.selectors import timers_for_target
+
+    eng = make_engagement()
+    assert [t.policy_key for t in timers_for_target(eng)] == ["first_em_touch"]
+    engagement_transition(engagement_id=eng.pk, action="triage", actor=people.erin)
+    [touch] = [t for t in timers_for_target(eng, include_stopped=True) if t.policy_key == "first_em_touch"]
+    assert touch.outcome == "met"

@@ -166,7 +166,7 @@ def test_ta_assistance_can_be_asked_at_any_time_and_marked_done_by_a_ta(
     eng = make_engagement()  # still Open
     ta_assistance_request(engagement_id=eng.pk, actor=people.erin, note="Geo sizing")
     assert _labels(eng) == ["Scoping::Needs_TA_Assistance"]
-    assert [n["recipients"] for n in notes if n["event"] == "approval.requested"] == [["tara"]]
+    assert [n["recipients"] for n in notes if n["event"] == "ta.assistance_requested"] == [["tara"]]
     ta_assistance_complete(engagement_id=eng.pk, actor=people.tara)
     assert _labels(eng) == ["Scoping::TA_Assisted"]
 
