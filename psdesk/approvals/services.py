@@ -62,7 +62,7 @@ def approval_request(
     ct = ContentType.objects.get_for_model(type(target))
     with transaction.atomic():
         existing = (
-            ApprovalRequest.objects.select_for_update()
+            ApprovalRequest.objects.select_for_update(of=("self",))
             .filter(target_type=ct, target_id=target.pk, kind=kind, status=ApprovalStatus.PENDING)
             .first()
         )

@@ -48,7 +48,7 @@ def audit_record(
     Locks the chain head so concurrent writers append one after the other.
     """
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        head, _ = AuditChainHead.objects.select_for_update(of=("self",)).get_or_create(id=1)
         ev = AuditEvent(
             seq=head.last_seq + 1,
             occurred_at=clock.now(),

@@ -6,14 +6,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
+from psdesk.board.labels import SCOPE_COLOURS
 from psdesk.board.workflow import BOARD_COLUMNS, ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
 from psdesk.engagements.choices import CLOSED_STATES
-from psdesk.engagements.models import Engagement
+from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.engagements.querysets import EngagementQuerySet
+from psdesk.estimates.selectors import estimate_margin_flags
+from psdesk.scoping.models import ScopingRequest
+from psdesk.sla.choices import TimerStatus
+from psdesk.sla.models import SlaTimer
+from psdesk.sla.selectors import timer_badges
 
 
 @dataclass
@@ -22,6 +29,9 @@ class BoardFilters:
     segment: str = ""
     mine: bool = False
     q: str = ""
+    label: str = ""
+    service_type: str = ""
+    at_risk: bool = False
 
 
 @dataclass
@@ -48,6 +58,20 @@ def engagement_list(*, user: Any, filters: BoardFilters | None = None) -> Engage
         qs = qs.filter(Q(em=user) | Q(created_by=user) | Q(opportunity__owner=user))
     if f.q:
         qs = qs.filter(Q(title__icontains=f.q) | Q(account__name__icontains=f.q))
+    if f.label:
+        qs = qs.filter(labels__name=f.label)
+    if f.service_type:
+        # service types are a JSON list on the calculator request; filter in one query, portably
+        ids = [
+            eid
+            for eid, types in ScopingRequest.objects.values_list("engagement_id", "service_types")
+            if f.service_type in (types or [])
+        ]
+        qs = qs.filter(pk__in=ids)
+    if f.at_risk:
+        ct = ContentType.objects.get_for_model(Engagement)
+        risky = SlaTimer.objects.active().filter(target_type=ct, status__in=[TimerStatus.AT_RISK, TimerStatus.BREACHED])
+        qs = qs.filter(pk__in=risky.values("target_id"))
     return qs
 
 
@@ -73,8 +97,21 @@ def board_columns(*, user: Any, filters: BoardFilters | None = None, per_column:
     for s in CLOSED_STATES:
         if counts.get(s):
             rows.extend(base.filter(state=s).for_board().order_by("-state_changed_at", "-id")[:per_column])
+    ids = [eng.pk for eng in rows]
+    badges = timer_badges(Engagement, ids, now=now)
+    margins = estimate_margin_flags(ids)
+    labels: dict[int, list[Any]] = {}
+    for lab in EngagementLabel.objects.filter(engagement_id__in=ids).order_by("scope", "name"):
+        labels.setdefault(lab.engagement_id, []).append(lab)
     for eng in rows:
         eng.age_days = _age_days(eng.state_changed_at, now)
+        eng.card_labels = [
+            {"scope": lab.scope, "value": lab.name.split("::", 1)[-1], "color": SCOPE_COLOURS.get(lab.scope, "#666")}
+            for lab in labels.get(eng.pk, [])
+        ]
+        eng.has_segment_label = any(lab.scope == "Segment" for lab in labels.get(eng.pk, []))
+        eng.sla_badge = badges.get(eng.pk)
+        eng.margin_flag = margins.get(eng.pk)
         by_state[eng.state].append(eng)
     return [
         Column(state=s, label=ENGAGEMENT_WORKFLOW.states[s], count=counts.get(s, 0), cards=by_state[s])

@@ -17,6 +17,8 @@ from psdesk.board.selectors import BoardFilters, available_moves, board_columns,
 from psdesk.board.services import engagement_move_to_column, engagement_transition
 from psdesk.core.errors import DomainError
 from psdesk.crm.choices import Segment
+from psdesk.engagements.models import EngagementLabel
+from psdesk.scoping.models import ServiceType
 
 
 def _filters(request: HttpRequest) -> BoardFilters:
@@ -26,6 +28,9 @@ def _filters(request: HttpRequest) -> BoardFilters:
         segment=request.GET.get("segment", "") if request.GET.get("segment", "") in Segment.values else "",
         mine=request.GET.get("mine") == "1",
         q=request.GET.get("q", "")[:100],
+        label=request.GET.get("label", "")[:100],
+        service_type=request.GET.get("service_type", "")[:64],
+        at_risk=request.GET.get("at_risk") == "1",
     )
 
 
@@ -42,6 +47,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "columns": columns,
         "filters": filters,
         "segments": Segment.choices,
+        "service_types": ServiceType.objects.order_by("name").values_list("key", "name"),
+        "label_names": EngagementLabel.objects.order_by("name").values_list("name", flat=True).distinct(),
         "ems": User.objects.filter(groups__name="engagement_manager").order_by("username").only("id", "username"),
         "can_move": request.user.has_perm("engagements.move_engagement"),
         "detail_prefix": _detail_prefix(),

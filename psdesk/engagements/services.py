@@ -65,7 +65,7 @@ def engagement_assign_em(*, engagement_id: int, em: Any, actor: Any, expected_ve
     """Assign the engagement manager (audited, optimistic concurrency)."""
     from psdesk.core.errors import Conflict
 
-    eng = Engagement.objects.select_for_update().get(pk=engagement_id)
+    eng = Engagement.objects.select_for_update(of=("self",)).get(pk=engagement_id)
     if expected_version is not None and eng.version != expected_version:
         raise Conflict("This engagement changed since you loaded it; reload and try again.", code="stale")
     before = eng.em_id
@@ -127,7 +127,7 @@ def engagement_label_remove(*, engagement: Engagement, label: str, actor: Any, r
 @transaction.atomic
 def customer_epic_ensure(*, account: Account, actor: Any) -> CustomerEpic:
     """The account's engagement group (epic), created (audited) on first use."""
-    epic = CustomerEpic.objects.select_for_update().filter(account=account).first()
+    epic = CustomerEpic.objects.select_for_update(of=("self",)).filter(account=account).first()
     if epic is not None:
         return epic
     epic = CustomerEpic.objects.create(account=account, title=account.name[:255], created_at=clock.now())
@@ -245,7 +245,7 @@ def scheduling_intake_update(
     from psdesk.core.errors import Conflict
 
     values = intake_clean(data)
-    intake, _ = SchedulingIntake.objects.select_for_update().get_or_create(engagement=engagement)
+    intake, _ = SchedulingIntake.objects.select_for_update(of=("self",)).get_or_create(engagement=engagement)
     if expected_version is not None and intake.version != expected_version:
         raise Conflict(
             "The scheduling intake changed since you loaded it; reload and try again.",

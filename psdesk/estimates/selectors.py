@@ -118,14 +118,27 @@ class MarginFlag:
 
 def estimate_margin_flag(engagement: Any) -> MarginFlag | None:
     """The margin flag of the engagement's latest estimate version, or None. Never blocks anything."""
-    v = latest_version(engagement)
-    if v is None:
-        return None
+    return estimate_margin_flags([engagement.pk]).get(engagement.pk)
+
+
+def estimate_margin_flags(engagement_ids: list[int]) -> dict[int, MarginFlag]:
+    """engagement id → margin flag of its latest version, for many cards in two queries."""
+    if not engagement_ids:
+        return {}
     target = policy_get().target_margin
-    if not below_target(v.margin, target):
-        return None
-    assert v.margin is not None
-    return MarginFlag(version_number=v.number, margin=v.margin, target=target)
+    latest: dict[int, tuple[int, Decimal | None]] = {}
+    rows = (
+        EstimateVersion.objects.filter(engagement_id__in=engagement_ids)
+        .order_by("engagement_id", "-number")
+        .values_list("engagement_id", "number", "margin")
+    )
+    for eng_id, number, margin in rows:
+        latest.setdefault(eng_id, (number, margin))
+    return {
+        eng_id: MarginFlag(version_number=number, margin=margin, target=target)
+        for eng_id, (number, margin) in latest.items()
+        if margin is not None and below_target(margin, target)
+    }
 
 
 # --- board guards (added to the engagement workflow in psdesk/board/workflow.py) ----------------

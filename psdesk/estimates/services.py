@@ -233,7 +233,7 @@ def estimate_version_create(
     """
     _require(actor, EDIT)
     with transaction.atomic():
-        eng = Engagement.objects.visible_to(actor).select_for_update().filter(pk=engagement_id).first()
+        eng = Engagement.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=engagement_id).first()
         if eng is None:
             raise NotFound(f"engagement {engagement_id} not found")
         latest = EstimateVersion.objects.filter(engagement=eng).order_by("-number").first()
@@ -323,7 +323,7 @@ def estimate_version_update(
     with transaction.atomic():
         v = (
             EstimateVersion.objects.visible_to(actor)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("engagement")
             .filter(pk=version_id)
             .first()
@@ -423,7 +423,7 @@ def estimate_version_share(*, version_id: int, actor: Any) -> Shared:
     with transaction.atomic():
         v = (
             EstimateVersion.objects.visible_to(actor)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("engagement", "engagement__account")
             .filter(pk=version_id)
             .first()
@@ -452,7 +452,7 @@ def review_link_revoke(*, link_id: int, actor: Any) -> ReviewLink:
     _require(actor, EDIT)
     with transaction.atomic():
         link = (
-            ReviewLink.objects.select_for_update()
+            ReviewLink.objects.select_for_update(of=("self",))
             .filter(pk=link_id, version__in=EstimateVersion.objects.visible_to(actor))
             .select_related("version")
             .first()

@@ -120,7 +120,7 @@ def _claim_many(ids: list[int]) -> tuple[list[OutboxMessage], dict[int, str]]:
             by_target.setdefault(target, []).append(pk)
         for target, tids in by_target.items():
             budget_for(target)
-            budget = TargetBudget.objects.select_for_update().get(target=target)
+            budget = TargetBudget.objects.select_for_update(of=("self",)).get(target=target)
             if budget.paused_until and budget.paused_until > now:
                 OutboxMessage.objects.filter(pk__in=tids, status__in=[S.QUEUED, S.RETRYING]).update(
                     next_attempt_at=budget.paused_until
@@ -234,7 +234,7 @@ def outbox_deliver_one(*, message_id: int) -> Outcome:
 def _failed(msg: OutboxMessage, error: str, *, permanent: bool, retry_after: float | None) -> Outcome:
     now = clock.now()
     with transaction.atomic():
-        budget = TargetBudget.objects.select_for_update().get(target=msg.target)
+        budget = TargetBudget.objects.select_for_update(of=("self",)).get(target=msg.target)
         if permanent or msg.attempts >= budget.max_attempts:
             status, when = S.PARKED, now
             reason = error if permanent else f"gave up after {msg.attempts} attempts: {error}"

@@ -230,7 +230,7 @@ def outbox_replay(*, message_id: int, actor: Any) -> OutboxMessage:
     from psdesk.core.errors import Conflict, NotFound
 
     with transaction.atomic():
-        msg = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        msg = OutboxMessage.objects.select_for_update(of=("self",)).filter(pk=message_id).first()
         if msg is None:
             raise NotFound(f"outbox message {message_id} not found")
         if msg.status not in (OutboxStatus.PARKED, OutboxStatus.RETRYING):

@@ -232,7 +232,7 @@ def project_transition(
 
 
 def _locked(project_id: int, actor: Any) -> Project:
-    project = Project.objects.visible_to(actor).select_for_update().filter(pk=project_id).first()
+    project = Project.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=project_id).first()
     if project is None:
         raise NotFound(f"project {project_id} not found")
     return project

@@ -641,7 +641,7 @@ def allocation_create(
     if entry.region_list and consultant.region not in entry.region_list:
         raise ValidationFailed(f"{consultant.name} is in {consultant.region}; the project needs {entry.regions}.")
     with transaction.atomic():
-        Consultant.objects.select_for_update().get(pk=consultant.pk)
+        Consultant.objects.select_for_update(of=("self",)).get(pk=consultant.pk)
         conflicts = allocation_conflicts(
             consultant=consultant, starts_on=starts_on, ends_on=ends_on, weekly_hours=weekly_hours
         )

@@ -211,7 +211,7 @@ def scoping_request_submit(
 
     with transaction.atomic():
         # Serialise submissions of one requester so a double click cannot create two engagements.
-        get_user_model().objects.select_for_update().filter(pk=requester.pk).first()
+        get_user_model().objects.select_for_update(of=("self",)).filter(pk=requester.pk).first()
         now = clock.now()
         dup = (
             ScopingRequest.objects.select_related("engagement")
@@ -354,7 +354,7 @@ def ssot_answer_set(*, row_id: int, response: Any, actor: Any, expected_version:
     with transaction.atomic():
         row = (
             SsotRow.objects.select_related("engagement", "engagement__account", "engagement__opportunity")
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(pk=row_id, engagement__in=Engagement.objects.visible_to(actor))
             .first()
         )
@@ -491,7 +491,7 @@ def pubsec_access_request(*, user: Any, justification: str) -> PubSecAccessReque
         raise ValidationFailed("You are already a US Public Sector member.", details={"field": "user"})
     with transaction.atomic():
         if (
-            PubSecAccessRequest.objects.select_for_update()
+            PubSecAccessRequest.objects.select_for_update(of=("self",))
             .filter(user=user, status=AccessRequestStatus.PENDING)
             .exists()
         ):
@@ -511,7 +511,12 @@ def pubsec_access_decide(*, request_id: int, grant: bool, actor: Any, reason: st
     if not grant and not reason:
         raise ValidationFailed("Denying needs a reason.", details={"field": "reason"})
     with transaction.atomic():
-        req = PubSecAccessRequest.objects.select_for_update().select_related("user").filter(pk=request_id).first()
+        req = (
+            PubSecAccessRequest.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=request_id)
+            .first()
+        )
         if req is None:
             raise NotFound(f"PubSec access request {request_id} not found")
         if req.status != AccessRequestStatus.PENDING:

@@ -204,7 +204,10 @@ def _stop(policy: SlaPolicy, target: models.Model, at: datetime, outcome: str | 
     ct, tid = _target_key(target)
     with transaction.atomic():
         timer = (
-            SlaTimer.objects.select_for_update().active().filter(policy=policy, target_type=ct, target_id=tid).first()
+            SlaTimer.objects.select_for_update(of=("self",))
+            .active()
+            .filter(policy=policy, target_type=ct, target_id=tid)
+            .first()
         )
         if timer is None:
             return None

@@ -238,7 +238,7 @@ def _store_version(
 def _locked_sow(*, actor: Any, sow_id: int) -> Sow:
     sow = (
         Sow.objects.visible_to(actor)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("engagement", "engagement__account", "current")
         .filter(pk=sow_id)
         .first()
@@ -266,7 +266,7 @@ def sow_generate(
     if billing_terms is not None and billing_terms not in BillingTerms.values:
         raise ValidationFailed(f"Unknown billing terms '{billing_terms}'.", details={"field": "billing_terms"})
     with transaction.atomic():
-        eng = Engagement.objects.visible_to(actor).select_for_update().filter(pk=engagement_id).first()
+        eng = Engagement.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=engagement_id).first()
         if eng is None:
             raise NotFound(f"engagement {engagement_id} not found")
         agreed = agreed_version(eng)
@@ -419,7 +419,7 @@ def _locked_markup(*, actor: Any, markup_id: int) -> tuple[Markup, Sow]:
     if m is None:
         raise NotFound(f"mark-up {markup_id} not found")
     sow = _locked_sow(actor=actor, sow_id=m.version.sow_id)
-    m = Markup.objects.select_for_update().select_related("version").get(pk=markup_id)
+    m = Markup.objects.select_for_update(of=("self",)).select_related("version").get(pk=markup_id)
     if m.status != MarkupStatus.PENDING:
         raise Conflict(f"This mark-up was already {m.get_status_display().lower()}.", code="markup_decided")
     return m, sow

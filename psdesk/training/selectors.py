@@ -77,7 +77,7 @@ def request_get(*, user: Any, request_id: int, for_update: bool = False) -> Trai
     """A request the user may see; NotFound otherwise (also for PubSec ones a non-member may not see)."""
     qs = TrainingRequest.objects.visible_to(user)
     if for_update:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     req = qs.filter(pk=request_id).first()
     if req is None:
         raise NotFound(f"training request {request_id} not found")

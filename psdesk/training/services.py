@@ -232,7 +232,11 @@ def audit_approval_decide(
     Raises NotFound, PermissionDenied (anyone but the requester's current manager), Conflict
     (already decided or the request is no longer open)."""
     with transaction.atomic():
-        req = TrainingRequest.objects.select_for_update().filter(pk=request_id, kind=RequestKind.AUDIT).first()
+        req = (
+            TrainingRequest.objects.select_for_update(of=("self",))
+            .filter(pk=request_id, kind=RequestKind.AUDIT)
+            .first()
+        )
         if req is None:
             raise NotFound(f"training request {request_id} not found")
         current = getattr(getattr(req.requester, "profile", None), "manager_id", None)
@@ -371,7 +375,7 @@ def session_create(
     with transaction.atomic():
         if instructor is None and auto_instructor:
             # lock the course's trainers so two coordinators cannot pick the same one at once
-            list(Consultant.objects.select_for_update().filter(training_certifications__course=sku))
+            list(Consultant.objects.select_for_update(of=("self",)).filter(training_certifications__course=sku))
             free = selectors.instructors_free(course=sku, starts_at=starts_at, ends_at=ends_at)
             if not free:
                 raise Conflict(
@@ -382,7 +386,7 @@ def session_create(
             instructor = free[0]
         elif instructor is not None:
             # lock the instructor so two sessions cannot book them at once
-            Consultant.objects.select_for_update().filter(pk=instructor.pk).first()
+            Consultant.objects.select_for_update(of=("self",)).filter(pk=instructor.pk).first()
             _check_instructor(instructor, sku, starts_at, ends_at)
         s = Session.objects.create(
             course=sku,
@@ -422,7 +426,7 @@ def session_deliver(*, session_id: int, actor: Any, attended_user_ids: Sequence[
     Raises PermissionDenied, NotFound, Conflict (not ended yet, cancelled, already delivered)."""
     _require(actor, PLAN_PERM)
     with transaction.atomic():
-        s = Session.objects.visible_to(actor).select_for_update().filter(pk=session_id).first()
+        s = Session.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=session_id).first()
         if s is None:
             raise NotFound(f"session {session_id} not found")
         if s.status != SessionStatus.SCHEDULED:
@@ -476,7 +480,7 @@ def registration_create(
     Raises NotFound, PermissionDenied, ValidationFailed (session started/cancelled), Conflict
     (already registered)."""
     with transaction.atomic():
-        s = Session.objects.visible_to(actor).select_for_update().filter(pk=session_id).first()
+        s = Session.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=session_id).first()
         if s is None:
             raise NotFound(f"session {session_id} not found")
         if request is None and not actor.has_perm(PLAN_PERM):
@@ -529,7 +533,7 @@ def _registration_release(reg: Registration, *, actor: Any, reason: str, cascade
     promoted = None
     if was == RegistrationStatus.CONFIRMED:
         nxt = (
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .filter(session_id=reg.session_id, status=RegistrationStatus.WAITLISTED)
             .order_by("created_at", "id")
             .first()
@@ -587,7 +591,7 @@ def registration_cancel(*, registration_id: int, actor: Any, reason: str = "", v
     Raises NotFound, PermissionDenied, Conflict (already cancelled), ValidationFailed (session started)."""
     with transaction.atomic():
         reg = (
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .select_related("session", "user")
             .filter(pk=registration_id)
             .first()
@@ -600,7 +604,7 @@ def registration_cancel(*, registration_id: int, actor: Any, reason: str = "", v
             raise Conflict("This registration is already cancelled.", code="already_cancelled")
         if reg.session.starts_at <= clock.now():
             raise ValidationFailed("The session has started; it can no longer be cancelled.", code="session_started")
-        Session.objects.select_for_update().filter(pk=reg.session_id).first()
+        Session.objects.select_for_update(of=("self",)).filter(pk=reg.session_id).first()
         _registration_release(reg, actor=actor if not via_link else reg.user, reason=reason)
     reg.refresh_from_db()
     return reg

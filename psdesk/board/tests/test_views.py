@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from psdesk.audit.models import AuditEvent
 from psdesk.engagements.choices import EngagementStatus as S
 from psdesk.engagements.models import Engagement
+from psdesk.engagements.services import engagement_label_set
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,9 @@ def test_board_query_count_is_constant_in_the_number_of_engagements(
     few = queries()
     acc = make_account("Many")
     for i in range(30):
-        make_engagement(acc, path=("triage",) if i % 2 else ())
+        eng = make_engagement(acc, path=("triage",) if i % 2 else ())
+        engagement_label_set(engagement=eng, label="EM_Status::ToDo", actor=people.erin)
+        engagement_label_set(engagement=eng, label="Services Calculator", actor=people.erin)
     assert queries() == few
 
 
@@ -97,3 +100,41 @@ def test_detail_drawer_shows_moves_and_timeline(people: Any, make_engagement: An
     eng = make_engagement(path=("triage",))
     html = client_for(people.erin).get(f"/engagements/{eng.pk}/").content.decode()
     assert "Start strawman" in html and "board.triage" in html
+
+
+def _card(html: str, eng: Any) -> str:
+    return html.split(f'id="card-{eng.pk}"')[1].split("</li>")[0]
+
+
+def test_cards_show_scoped_labels_sla_badge_and_margin_flag(people: Any, make_engagement: Any) -> None:
+    from decimal import Decimal
+
+    from psdesk.estimates.models import EstimateVersion
+    from psdesk.estimates.testing import estimate_seed_shared
+
+    eng = make_engagement()
+    engagement_label_set(engagement=eng, label="TA::Needs-Review", actor=people.erin)
+    html = client_for(people.erin).get("/").content.decode()
+    assert "<b>TA</b><i>Needs-Review</i>" in _card(html, eng)
+    assert 'class="sla ok" title="First EM touch"' in _card(html, eng)
+    assert "margin-low" not in _card(html, eng)
+    estimate_seed_shared(eng)
+    EstimateVersion.objects.filter(engagement=eng).update(margin=Decimal("0.1500"))  # below the 40 % target
+    html = client_for(people.erin).get("/").content.decode()
+    assert 'class="margin-low"' in _card(html, eng) and "margin 15%" in _card(html, eng)
+
+
+def test_board_filters_by_label_service_type_and_sla_risk(people: Any, make_account: Any, make_engagement: Any) -> None:
+    from psdesk.sla.models import SlaTimer
+
+    flagged = make_engagement(make_account("Flagged Co"))
+    make_engagement(make_account("Plain Co"))
+    engagement_label_set(engagement=flagged, label="RDM::needs-review", actor=people.erin)
+    c = client_for(people.erin)
+    html = c.get("/", {"label": "RDM::needs-review"}).content.decode()
+    assert "Flagged Co" in html and "Plain Co" not in html
+    SlaTimer.objects.filter(target_id=flagged.pk).update(status="at_risk")
+    html = c.get("/", {"at_risk": "1"}).content.decode()
+    assert "Flagged Co" in html and "Plain Co" not in html
+    html = c.get("/", {"service_type": "scm_migration"}).content.decode()
+    assert "Flagged Co" not in html and "Plain Co" not in html
