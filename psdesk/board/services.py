@@ -8,7 +8,7 @@ from typing import Any
 from psdesk.audit.transitions import AfterHook, Applied, transition_apply
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
-from psdesk.core.errors import BadRequest, TransitionNotAllowed
+from psdesk.core.errors import BadRequest
 from psdesk.core.workflow import Move
 from psdesk.engagements.choices import EngagementStatus
 from psdesk.engagements.models import Engagement
@@ -71,15 +71,7 @@ def engagement_move_to_column(
         from psdesk.core.errors import NotFound
 
         raise NotFound(f"engagement {engagement_id} not found")
-    move = ENGAGEMENT_WORKFLOW.move_to(eng.state, target_state)
-    if move is None and eng.state == EngagementStatus.ON_HOLD and eng.state_before_hold == target_state:
-        move = ENGAGEMENT_WORKFLOW.move("resume")
-    if move is None:
-        states = ENGAGEMENT_WORKFLOW.states
-        raise TransitionNotAllowed(
-            f"There is no move from {states[eng.state]} to {states[target_state]}.",
-            details={"state": eng.state, "target": target_state},
-        )
+    move = ENGAGEMENT_WORKFLOW.move_between(eng, target_state)
     return engagement_transition(
         engagement_id=engagement_id, action=move.action, actor=actor, reason=reason, expected_version=expected_version
     )

@@ -131,12 +131,18 @@ class Workflow:
     def actions_from(self, state: str) -> list[Move]:
         return [m for m in self.moves.values() if state in m.sources]
 
-    def move_to(self, state: str, target: str) -> Move | None:
-        """The move that takes `state` to `target` (used by drag-and-drop)."""
+    def move_between(self, obj: Any, target: str) -> Move:
+        """The move that takes `obj` from its state to `target` (drag-and-drop, webhooks), including
+        moves whose target is dynamic (resume → the column it left). Raises TransitionNotAllowed
+        naming both states when there is none."""
+        state = self.state_of(obj)
         for m in self.actions_from(state):
-            if m.target == target:
+            if m.resolve_target(obj) == target:
                 return m
-        return None
+        raise TransitionNotAllowed(
+            f"There is no move from {self.states.get(state, state)} to {self.states.get(target, target)}.",
+            details={"state": state, "target": target},
+        )
 
     def mermaid(self) -> str:
         """A Mermaid state diagram generated from the definition."""

@@ -38,3 +38,9 @@ class CrmConfig(AppConfig):
         "education_services": _VIEW,
         "sales_manager": [*_SELL, "manage_opportunity", "revert_opportunity"],
     }
+
+    def ready(self) -> None:
+        from psdesk.crm.services import opportunity_stage_from_crm
+        from psdesk.integrations.inbound import inbound_handler_register
+
+        inbound_handler_register("crm", "opportunity.stage_changed", opportunity_stage_from_crm)

@@ -11,7 +11,7 @@ from django.db import transaction
 from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import AfterHook, Applied, transition_apply
 from psdesk.core import clock
-from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.money import CURRENCIES
 from psdesk.core.workflow import Move
 from psdesk.crm.choices import (
@@ -314,13 +314,29 @@ def opportunity_move_to_stage(
     opp = Opportunity.objects.visible_to(actor).filter(pk=opportunity_id).only("stage").first()
     if opp is None:
         raise NotFound(f"opportunity {opportunity_id} not found")
-    move = CRM_WORKFLOW.move_to(opp.stage, stage)
-    if move is None:
-        states = CRM_WORKFLOW.states
-        raise TransitionNotAllowed(
-            f"There is no move from {states[opp.stage]} to {states[stage]}.",
-            details={"state": opp.stage, "target": stage},
-        )
+    move = CRM_WORKFLOW.move_between(opp, stage)
     return opportunity_transition(
         opportunity_id=opportunity_id, action=move.action, actor=actor, reason=reason, expected_version=expected_version
     )
+
+
+def opportunity_stage_from_crm(data: dict[str, Any]) -> dict[str, Any]:
+    """Inbound CRM webhook `opportunity.stage_changed`: move the built-in opportunity
+    `opportunity_id` (our id) to `stage` (value or label) as the system, through
+    `opportunity_transition` (row lock, guards, audit, hooks). Same stage: no change.
+    Raises BadRequest (unknown stage), NotFound (no such opportunity) or TransitionNotAllowed."""
+    by_label = {label: key for key, label in CRM_WORKFLOW.states.items()}
+    stage = data["stage"] if data["stage"] in CRM_WORKFLOW.states else by_label.get(data["stage"], "")
+    if not stage:
+        raise BadRequest(f"Unknown stage {data['stage']!r}.", code="malformed", details={"field": "stage"})
+    ref = data["opportunity_id"]
+    opp = Opportunity.objects.filter(pk=int(ref)).only("stage").first() if ref.isdigit() else None
+    if opp is None:
+        raise NotFound(f"opportunity {ref} not found")
+    if opp.stage == stage:
+        return {"opportunity": opp.pk, "stage": stage, "changed": False}
+    move = CRM_WORKFLOW.move_between(opp, stage)
+    opportunity_transition(
+        opportunity_id=opp.pk, action=move.action, actor=None, system=True, reason=f"CRM webhook {data['id']}"
+    )
+    return {"opportunity": opp.pk, "stage": stage, "changed": True}

@@ -12,17 +12,13 @@ Handlers: the app that reacts registers one per (source, kind) from its AppConfi
 The handler gets the parsed payload, runs inside the transaction that records the event, and returns
 a JSON-able result. Without a handler the event is recorded as `unhandled` (nothing else changes).
 
-CRM stage changes have a default handler (`crm_stage_changed_default`) that calls
-`psdesk.crm.services.opportunity_transition` while the crm app registers none of its own. crm sits
-above integrations, so it is resolved at call time (like `apps.get_model`), never imported at module
-level; a handler registered by crm replaces it.
+The crm app registers `opportunity.stage_changed` (psdesk.crm.services.opportunity_stage_from_crm).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -51,42 +47,6 @@ class SignatureInvalid(DomainError):
 
 def inbound_handler_register(source: str, kind: str, handler: Handler) -> None:
     _HANDLERS[(source, kind)] = handler
-
-
-def crm_stage_changed_default(data: dict[str, Any]) -> dict[str, Any]:
-    """Move the built-in CRM opportunity `opportunity_id` (our id) to `stage` (value or label) as the
-    system, through the crm transition service (row lock, guards, audit). Same stage: no change.
-    Raises BadRequest (unknown stage), NotFound (no such opportunity) or TransitionNotAllowed."""
-    from django.apps import apps
-
-    from psdesk.core.errors import NotFound, TransitionNotAllowed
-
-    crm_services = importlib.import_module("psdesk.crm.services")
-    workflow = importlib.import_module("psdesk.crm.workflow").CRM_WORKFLOW
-    by_label = {label: key for key, label in workflow.states.items()}
-    stage = data["stage"] if data["stage"] in workflow.states else by_label.get(data["stage"], "")
-    if not stage:
-        raise BadRequest(f"Unknown stage {data['stage']!r}.", code="malformed", details={"field": "stage"})
-    opportunity = apps.get_model("crm", "Opportunity")
-    ref = data["opportunity_id"]
-    opp = opportunity.objects.filter(pk=int(ref)).only("stage").first() if ref.isdigit() else None
-    if opp is None:
-        raise NotFound(f"opportunity {ref} not found")
-    if opp.stage == stage:
-        return {"opportunity": opp.pk, "stage": stage, "changed": False}
-    move = workflow.move_to(opp.stage, stage)
-    if move is None:
-        raise TransitionNotAllowed(
-            f"There is no move from {workflow.states[opp.stage]} to {workflow.states[stage]}.",
-            details={"state": opp.stage, "target": stage},
-        )
-    crm_services.opportunity_transition(
-        opportunity_id=opp.pk, action=move.action, actor=None, system=True, reason=f"CRM webhook {data['id']}"
-    )
-    return {"opportunity": opp.pk, "stage": stage, "changed": True}
-
-
-_DEFAULT_HANDLERS: dict[tuple[str, str], Handler] = {("crm", "opportunity.stage_changed"): crm_stage_changed_default}
 
 
 def sign(*, secret: str, body: bytes, timestamp: int) -> str:
@@ -149,7 +109,7 @@ def inbound_receive(*, source: str, body: bytes, signature: str) -> tuple[Inboun
     existing = InboundEvent.objects.filter(source=source, event_id=data["id"]).first()
     if existing is not None:
         return existing, False
-    handler = _HANDLERS.get((source, data["type"])) or _DEFAULT_HANDLERS.get((source, data["type"]))
+    handler = _HANDLERS.get((source, data["type"]))
     try:
         with transaction.atomic():
             result = handler(data) if handler is not None else {}

@@ -121,10 +121,20 @@ def test_terminal_stages_have_no_way_out(terminal: str, people: Any, make_opport
 
 
 def test_every_stage_pair_is_forward_back_or_impossible() -> None:
+    from types import SimpleNamespace
+
+    from psdesk.core.errors import TransitionNotAllowed
+
+    def move_to(s: str, t: str) -> Any:
+        try:
+            return CRM_WORKFLOW.move_between(SimpleNamespace(stage=s), t)
+        except TransitionNotAllowed:
+            return None
+
     stages = list(CRM_WORKFLOW.states)
     for s in stages:
         for t in stages:
-            move = CRM_WORKFLOW.move_to(s, t)
+            move = move_to(s, t)
             if s in OPEN_STAGES and t in OPEN_STAGES and s != t:
                 assert move is not None
                 forward = OPEN_STAGES.index(t) > OPEN_STAGES.index(s)
