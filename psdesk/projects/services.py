@@ -139,7 +139,23 @@ def project_create(*, opportunity: Opportunity, actor: Any = None) -> Project:
             target=project,
             after={"status": project.status, "budget": project.budget, "kind": project.kind},
         )
+        outbox_enqueue(
+            target="psa",
+            operation="project_create",
+            destination=psa_ref(project),
+            event="project.created",
+            payload={"ref": psa_ref(project), "name": project.name, "account": project.account.name},
+            source=project,
+            pubsec=project.account.us_public_sector,
+            idempotency_key=psa_ref(project),
+        )
         return project
+
+
+def psa_ref(project: Project) -> str:
+    """Our reference for the project in the PSA (Kantata stores it as the workspace's external
+    reference, and finds the workspace by it for status changes)."""
+    return f"psdesk:project:{project.pk}"
 
 
 def project_book(*, opportunity: Opportunity, actor: Any = None) -> Project:
@@ -195,6 +211,17 @@ def _before_save(project: Any, move: Move, source: str, target: str) -> dict[str
 
 def _after_move(applied: Applied, ctx: MoveContext) -> None:
     project = applied.obj
+    # Mirror the status in the PSA (after commit, in order per project, from the outbox).
+    outbox_enqueue(
+        target="psa",
+        operation="project_status_set",
+        destination=psa_ref(project),
+        event="project.status_changed",
+        payload={"project_id": psa_ref(project), "status": applied.target},
+        source=project,
+        pubsec=project.account.us_public_sector,
+        idempotency_key=f"{psa_ref(project)}:v{project.version}",
+    )
     if applied.target in (P.ON_HOLD, P.BACKLOG):
         sla.timer_pause(target=project, at=clock.now())
     elif applied.source in (P.ON_HOLD, P.BACKLOG) and applied.target != P.CANCELLED:

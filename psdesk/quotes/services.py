@@ -16,9 +16,11 @@ from psdesk.catalog.models import Sku
 from psdesk.catalog.selectors import pricing_policy_get
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.money import quantize
 from psdesk.core.workflow import Move
 from psdesk.crm.choices import TERMINAL_STAGES
 from psdesk.crm.models import Opportunity
+from psdesk.notifications.services import outbox_enqueue
 from psdesk.quotes import pricing
 from psdesk.quotes.choices import QuoteStatus
 from psdesk.quotes.models import Quote, QuoteLine
@@ -417,6 +419,27 @@ def _record_signed_on_opportunity(applied: Applied, ctx: Any) -> None:
         before=before,
         after={"education_value": edu, "po_number": opp.po_number},
         reason=f"signed order form {quote.number}",
+    )
+    # The billing system (built-in by default, Zuora when configured) gets the signed order form,
+    # after commit, from the outbox; the stable key makes a redelivery a no-op at the target.
+    outbox_enqueue(
+        target="quotes",
+        operation="quote_push",
+        destination=quote.number,
+        event="quote.signed",
+        payload={
+            "ref": quote.number,
+            "account": quote.opportunity.account.name,
+            "currency": quote.currency,
+            "lines": [
+                # the net unit price after line and quote discounts, in cents (Decimal, half up)
+                {"sku": li.sku.code, "quantity": li.quantity, "unit_price": str(quantize(a.net / li.quantity))}
+                for li, a in zip(lines, totals.lines, strict=True)
+            ],
+        },
+        source=quote,
+        pubsec=quote.opportunity.account.us_public_sector,
+        idempotency_key=f"quotes:quote:{quote.pk}:signed",
     )
 
 

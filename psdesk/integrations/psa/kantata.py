@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from psdesk.integrations.errors import IntegrationError
 from psdesk.integrations.http import call
 from psdesk.integrations.ports import Receipt
 
@@ -68,7 +69,18 @@ class KantataPsa:
         return Receipt(external_id=str(results[0].get("id", "")))
 
     def project_status_set(self, *, project_id: str, status: str, idempotency_key: str) -> Receipt:
+        """`project_id` is the workspace id, or our reference (the external reference the create
+        stored), looked up first. Not found yet → retryable (the create may still be queued)."""
+        workspace = project_id
+        if not project_id.isdigit():
+            found = self._call(
+                "GET", "/api/v1/workspaces.json", idempotency_key, params={"matching_external_reference": project_id}
+            )
+            results = found.get("results") or []
+            if not results:
+                raise IntegrationError(f"Kantata has no workspace for {project_id} yet", permanent=False)
+            workspace = str(results[0]["id"])
         self._call(
-            "PUT", f"/api/v1/workspaces/{project_id}.json", idempotency_key, json={"workspace": {"status_key": status}}
+            "PUT", f"/api/v1/workspaces/{workspace}.json", idempotency_key, json={"workspace": {"status_key": status}}
         )
-        return Receipt(external_id=project_id)
+        return Receipt(external_id=workspace)

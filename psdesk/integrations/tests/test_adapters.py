@@ -249,6 +249,29 @@ def test_kantata_status_change_and_a_429(httpserver: HTTPServer) -> None:
     assert (err.value.permanent, err.value.retry_after) == (False, 12.0)
 
 
+def test_kantata_finds_the_workspace_by_our_reference_before_a_status_change(httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request(
+        "/api/v1/workspaces.json", method="GET", query_string={"matching_external_reference": "psdesk:project:7"}
+    ).respond_with_json(payload("kantata_workspace_created.json"))
+    httpserver.expect_oneshot_request("/api/v1/workspaces/9876543.json", method="PUT").respond_with_json(
+        payload("kantata_workspace_created.json")
+    )
+    psa = KantataPsa(base_url=httpserver.url_for(""), token="kt-test")
+    r = psa.project_status_set(project_id="psdesk:project:7", status="in_set_up", idempotency_key="psa:4")
+    assert r.external_id == "9876543"
+    assert json.loads(httpserver.log[1][0].get_data()) == {"workspace": {"status_key": "in_set_up"}}
+
+
+def test_kantata_status_change_before_the_workspace_exists_is_retried(httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request("/api/v1/workspaces.json", method="GET").respond_with_json(
+        payload("kantata_workspaces_empty.json")
+    )
+    psa = KantataPsa(base_url=httpserver.url_for(""), token="kt-test")
+    with pytest.raises(IntegrationError) as err:
+        psa.project_status_set(project_id="psdesk:project:8", status="active", idempotency_key="psa:5")
+    assert err.value.permanent is False
+
+
 # --- Zuora ------------------------------------------------------------------------------------
 
 

@@ -201,3 +201,17 @@ def test_asking_the_account_team_for_contacts_is_tracked_and_resolved(opportunit
     )
     first.refresh_from_db()
     assert first.resolved_at is not None
+
+
+def test_the_psa_gets_the_project_and_each_status_through_the_outbox(opportunity: Any, people: Any) -> None:
+    from psdesk.notifications.delivery import outbox_deliver_one
+
+    project = _book(opportunity, people)
+    msgs = list(OutboxMessage.objects.filter(target="psa").order_by("id"))
+    assert [(m.operation, m.payload.get("status")) for m in msgs] == [
+        ("project_create", None),
+        ("project_status_set", "in_set_up"),
+    ]
+    assert msgs[0].payload["ref"] == msgs[1].payload["project_id"] == f"psdesk:project:{project.pk}"
+    for m in msgs:  # the built-in PSA (the default adapter) accepts them
+        assert outbox_deliver_one(message_id=m.pk).result == "sent"

@@ -277,3 +277,18 @@ def test_the_order_form_pdf_has_the_lines_totals_descriptions_and_travel_note(
     assert "USD 15200.00" in text
     assert q.totals().total == Decimal("15200.00")
     assert Opportunity.objects.get(pk=q.opportunity_id).account.name in text
+
+
+def test_a_signed_primary_quote_is_pushed_to_billing_through_the_outbox_once(
+    people: Any, make_quote: Any, frozen_clock: Any
+) -> None:
+    from psdesk.notifications.delivery import outbox_deliver_one
+    from psdesk.notifications.models import OutboxMessage
+
+    q = make_quote((("GL-BAS-R", 2, {"discount_pct": "10"}),))
+    assert not OutboxMessage.objects.filter(target="quotes").exists()
+    _send_and_sign(q, people)
+    [msg] = OutboxMessage.objects.filter(target="quotes")
+    assert msg.idempotency_key == f"quotes:quote:{q.pk}:signed"
+    assert msg.payload["lines"] == [{"sku": "GL-BAS-R", "quantity": 2, "unit_price": "4500.00"}]
+    assert outbox_deliver_one(message_id=msg.pk).result == "sent"  # the built-in billing adapter
