@@ -130,6 +130,12 @@ class Opportunity(models.Model):
     )
     po_number = models.CharField("PO number", max_length=64, blank=True)
     no_po_required = models.BooleanField("no PO required (recorded)", default=False)
+    crm_external_id = models.CharField(
+        "external CRM id",
+        max_length=64,
+        blank=True,
+        help_text="the opportunity's id in the external CRM (e.g. Salesforce); PS fields are pushed there when set",
+    )
     stage_changed_at = models.DateTimeField(default=clock.now)
     closed_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=0)

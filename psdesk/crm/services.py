@@ -23,6 +23,7 @@ from psdesk.crm.choices import (
 )
 from psdesk.crm.models import Account, Msa, Opportunity, Territory
 from psdesk.crm.workflow import CRM_WORKFLOW
+from psdesk.notifications.services import outbox_enqueue
 
 # Effects run inside the transaction after a stage move (projects at stage 5, queue at Closed Won);
 # apps above crm register here from their AppConfig.ready().
@@ -259,7 +260,46 @@ def opportunity_update(
             before=before,
             after={k: _plain(getattr(opp, k)) for k in changes},
         )
+        if set(changes) & PS_FIELDS:
+            ps_fields_push(opp)
     return opp
+
+
+# PS fields as the external CRM names them (Salesforce custom fields of PRODUCT C3).
+CRM_FIELD_NAMES = {
+    "engagement_manager": "Engagement_Manager__c",
+    "em_confidence": "EM_Confidence__c",
+    "em_confidence_rationale": "EM_Confidence_Rationale__c",
+    "ps_value": "Professional_Services_Value__c",
+    "education_value": "Education_Services_Value__c",
+    "po_number": "PO_Number__c",
+}
+
+
+def ps_fields_push(opp: Opportunity) -> None:
+    """Queue the opportunity's PS fields for the external CRM (after commit, from the outbox), when
+    the opportunity is linked to one. The built-in CRM needs nothing pushed."""
+    if not opp.crm_external_id:
+        return
+    em = opp.engagement_manager
+    values = {
+        "engagement_manager": em.email if em is not None else "",
+        "em_confidence": opp.em_confidence,
+        "em_confidence_rationale": opp.em_confidence_rationale,
+        "ps_value": str(opp.ps_value),
+        "education_value": str(opp.education_value),
+        "po_number": opp.po_number,
+    }
+    outbox_enqueue(
+        target="crm",
+        operation="update_ps_fields",
+        destination=opp.crm_external_id,
+        event="opportunity.ps_fields",
+        payload={"opportunity_id": opp.crm_external_id, "fields": {CRM_FIELD_NAMES[k]: v for k, v in values.items()}},
+        source=opp,
+        pubsec=opp.account.us_public_sector,
+        idempotency_key=f"crm:opportunity:{opp.pk}:v{opp.version}",
+    )
 
 
 def _plain(v: Any) -> Any:

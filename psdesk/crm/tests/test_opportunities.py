@@ -208,3 +208,20 @@ def test_an_msa_is_usable_only_inside_its_effective_dates(people: Any, make_acco
             effective_to=date(2026, 1, 1),
         )
     assert Msa.objects.count() == 1
+
+
+def test_ps_fields_are_pushed_to_the_external_crm_only_when_linked(people: Any, make_opportunity: Any) -> None:
+    from psdesk.crm.models import Opportunity
+    from psdesk.crm.services import opportunity_update
+    from psdesk.notifications.delivery import outbox_deliver_one
+    from psdesk.notifications.models import OutboxMessage
+
+    opp = make_opportunity()
+    opportunity_update(opportunity_id=opp.pk, actor=people.erin, changes={"ps_value": "1200.00"})
+    assert not OutboxMessage.objects.filter(target="crm").exists()  # built-in CRM: nothing to push
+    Opportunity.objects.filter(pk=opp.pk).update(crm_external_id="006AB000001")
+    opportunity_update(opportunity_id=opp.pk, actor=people.erin, changes={"ps_value": "45000.00"})
+    [msg] = OutboxMessage.objects.filter(target="crm")
+    assert msg.payload["opportunity_id"] == "006AB000001"
+    assert msg.payload["fields"]["Professional_Services_Value__c"] == "45000.00"
+    assert outbox_deliver_one(message_id=msg.pk).result == "sent"  # the built-in CRM adapter by default
