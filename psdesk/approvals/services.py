@@ -39,6 +39,19 @@ def _notify(event: str, target: models.Model, actor: Any, context: dict[str, Any
     notify(event=event, target=target, actor=actor, context=context, recipients=recipients)
 
 
+def _deciders(kind: str) -> list[Any]:
+    """Everyone whose role may decide `kind` (PubSec routing later drops non-members)."""
+    from django.contrib.auth.models import User
+
+    return list(
+        User.objects.filter(
+            is_active=True,
+            groups__permissions__codename=f"decide_{kind}",
+            groups__permissions__content_type__app_label="approvals",
+        ).distinct()
+    )
+
+
 def _check_hash(content_hash: str) -> str:
     content_hash = (content_hash or "").strip()
     if not content_hash or len(content_hash) > 64:
@@ -89,7 +102,9 @@ def approval_request(
             after={"request": req.pk, "kind": kind, "content_hash": content_hash},
             reason=note,
         )
-        _notify("approval.requested", target, requester, {"kind": req.get_kind_display(), "note": note}, [])
+        _notify(
+            "approval.requested", target, requester, {"kind": req.get_kind_display(), "note": note}, _deciders(kind)
+        )
     return req
 
 

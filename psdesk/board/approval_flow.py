@@ -49,6 +49,24 @@ def engagement_content_hash(eng: Engagement) -> str:
     return hashlib.sha256(f"engagement:{eng.pk}\n{eng.title}\n{eng.description}".encode()).hexdigest()
 
 
+def engagement_approval_request(
+    *, engagement: Engagement, kind: str, requester: Any, note: str = ""
+) -> ApprovalRequest:
+    """Request a `kind` approval of the engagement's current content (its content hash). A PS
+    Leadership request carries the low-margin flag in its note, so leadership is told when asked
+    (PRODUCT C6: below-target margin is flagged, never blocked)."""
+    from psdesk.approvals.services import approval_request
+    from psdesk.estimates.selectors import estimate_margin_flag
+
+    if kind == ApprovalKind.PS_LEADERSHIP:
+        flag = estimate_margin_flag(engagement)
+        if flag is not None:
+            note = f"{note}\n{flag}".strip()
+    return approval_request(
+        kind=kind, target=engagement, content_hash=engagement_content_hash(engagement), requester=requester, note=note
+    )
+
+
 def final_approvals_missing(eng: Engagement, content_hash: str | None = None) -> list[str]:
     """The final kinds (PS Leadership, Revenue) not yet approved on the current hash."""
     current = approvals_current(eng, content_hash or engagement_content_hash(eng))

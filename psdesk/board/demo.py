@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from psdesk.approvals.choices import ApprovalKind
-from psdesk.approvals.services import approval_decide, approval_request
-from psdesk.board.approval_flow import engagement_content_hash
+from psdesk.approvals.services import approval_decide
+from psdesk.board.approval_flow import engagement_approval_request, engagement_content_hash
 from psdesk.board.labels import label_move
 from psdesk.board.services import engagement_transition
 from psdesk.core import clock
@@ -81,7 +81,7 @@ def load(ctx: DemoContext) -> None:
 def _final_approvals(eng: Engagement, *, requester: Any, users: dict[str, Any]) -> None:
     content_hash = engagement_content_hash(eng)
     for kind, decider in ((ApprovalKind.PS_LEADERSHIP, "leo"), (ApprovalKind.REVENUE, "rita")):
-        req = approval_request(kind=kind, target=eng, content_hash=content_hash, requester=requester)
+        req = engagement_approval_request(engagement=eng, kind=kind, requester=requester)
         approval_decide(request_id=req.pk, decider=users[decider], approve=True, content_hash=content_hash)
 
 

@@ -15,8 +15,8 @@ from pydantic import Field
 
 from psdesk.approvals.choices import ApprovalKind, ApprovalStatus, decide_permission
 from psdesk.approvals.models import ApprovalRequest
-from psdesk.approvals.services import approval_decide, approval_request
-from psdesk.board.approval_flow import engagement_approval_states, engagement_content_hash
+from psdesk.approvals.services import approval_decide
+from psdesk.board.approval_flow import engagement_approval_request, engagement_approval_states, engagement_content_hash
 from psdesk.board.labels import LABEL_WORKFLOWS, SCOPE_COLOURS, label_move, label_moves_available
 from psdesk.board.selectors import engagement_get
 from psdesk.core.api import MAX_LIMIT, errors
@@ -154,13 +154,7 @@ def request_approval(request: HttpRequest, engagement_id: int, payload: Approval
     """Request an approval of the engagement's current content. 422 unknown kind; 403 your role
     may not request approvals."""
     eng = _visible(request, engagement_id)
-    req = approval_request(
-        kind=payload.kind,
-        target=eng,
-        content_hash=engagement_content_hash(eng),
-        requester=request.user,
-        note=payload.note,
-    )
+    req = engagement_approval_request(engagement=eng, kind=payload.kind, requester=request.user, note=payload.note)
     return Status(201, req)
 
 

@@ -62,7 +62,13 @@ EVENTS: dict[str, EventType] = {
     e.name: e
     for e in (
         _e("engagement.created", "New engagement"),
-        _e("approval.requested", "Approval requested", "managers"),
+        _e(
+            "approval.requested",
+            "Approval requested",
+            "managers",
+            body="{{ label }} ({{ kind }}): {{ target }}{% if actor %} (by {{ actor }}){% endif %}."
+            "{% if note %}\n{{ note }}{% endif %}{% if url %}\n{{ url }}{% endif %}",
+        ),
         _e("approval.decided", "Approval decided", "managers"),
         _e("estimate.ready_for_review", "Estimate ready for review"),
         _e("customer.agreed", "Customer agreed"),

@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from psdesk.approvals.services import approval_decide, approval_request
-from psdesk.board.approval_flow import engagement_approval_states, engagement_content_hash
+from psdesk.approvals.services import approval_decide
+from psdesk.board.approval_flow import engagement_approval_request, engagement_approval_states, engagement_content_hash
 from psdesk.board.labels import label_move
 from psdesk.board.selectors import engagement_get
 from psdesk.core.errors import DomainError
@@ -80,9 +80,7 @@ class Command(BaseCommand):
 
     def _request(self, user: Any, opts: dict[str, Any]) -> None:
         eng = self._engagement(user, opts["engagement_id"])
-        req = approval_request(
-            kind=opts["kind"], target=eng, content_hash=engagement_content_hash(eng), requester=user, note=opts["note"]
-        )
+        req = engagement_approval_request(engagement=eng, kind=opts["kind"], requester=user, note=opts["note"])
         self.stdout.write(f"request {req.pk}: {req.kind} on {req.content_hash} ({req.status})")
 
     def _decide(self, user: Any, opts: dict[str, Any]) -> None:
