@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("engagements/<int:engagement_id>/", views.detail, name="detail"),
     path("engagements/<int:engagement_id>/move", views.move, name="move"),
+    path("engagements/<int:engagement_id>/act", views.act, name="act"),
 ]

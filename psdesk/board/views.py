@@ -13,6 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from psdesk.audit.models import AuditEvent
+from psdesk.approvals.choices import ApprovalKind
+from psdesk.board.approval_flow import engagement_approval_states
+from psdesk.board.labels import label_moves_available
 from psdesk.board.selectors import BoardFilters, available_moves, board_columns, engagement_get
 from psdesk.board.services import engagement_move_to_column, engagement_transition
 from psdesk.core.errors import DomainError
@@ -65,9 +68,63 @@ def detail(request: HttpRequest, engagement_id: int) -> HttpResponse:
     except DomainError:
         return render(request, "core/error.html", {"message": "Not found."}, status=404)
     timeline = AuditEvent.objects.for_target(eng).select_related("actor").order_by("-seq")[:100]
-    ctx = {"eng": eng, "moves": available_moves(eng, request.user), "timeline": timeline}
+    ctx = {
+        "eng": eng,
+        "moves": available_moves(eng, request.user),
+        "timeline": timeline,
+        "labels": eng.labels.all(),
+        "label_moves": label_moves_available(eng, request.user),
+        "approvals": engagement_approval_states(eng),
+        "can_request": request.user.has_perm("approvals.request_approval"),
+        "decidable": [k for k in ApprovalKind.values if request.user.has_perm(f"approvals.decide_{k}")],
+    }
     template = "board/_drawer.html" if request.headers.get("HX-Request") else "board/detail.html"
     return render(request, template, ctx)
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def act(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    """Side-label moves and approvals from the card drawer: the same services as the API; a refusal
+    comes back as a message on the engagement page."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from psdesk.approvals.services import approval_decide
+    from psdesk.board.approval_flow import engagement_approval_request, engagement_content_hash
+    from psdesk.board.labels import label_move
+
+    op = request.POST.get("op", "")
+    try:
+        eng = engagement_get(user=request.user, engagement_id=engagement_id)
+        if op == "label":
+            label_move(
+                engagement_id=eng.pk,
+                scope=request.POST.get("scope", ""),
+                action=request.POST.get("action", ""),
+                actor=request.user,
+                reason=request.POST.get("reason", "")[:2000],
+            )
+        elif op == "request_approval":
+            engagement_approval_request(
+                engagement=eng,
+                kind=request.POST.get("kind", ""),
+                requester=request.user,
+                note=request.POST.get("note", "")[:2000],
+            )
+        elif op == "decide":
+            approval_decide(
+                request_id=int(request.POST.get("request_id", "0") or 0),
+                decider=request.user,
+                approve=request.POST.get("decision") == "approve",
+                content_hash=request.POST.get("content_hash", "") or engagement_content_hash(eng),
+                comment=request.POST.get("comment", "")[:2000],
+            )
+        else:
+            messages.error(request, "Unknown action.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("board:detail", engagement_id=engagement_id)
 
 
 @require_POST

@@ -13,6 +13,11 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The live server binds 127.0.0.1 on a port below the ephemeral range, one per xdist worker.
+# (Assigned, not defaulted: an xdist controller imports this too and its workers inherit its env.)
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+_base = int(os.environ.get("PSDESK_LIVE_SERVER_PORT", "21080"))
+os.environ["DJANGO_LIVE_TEST_SERVER_ADDRESS"] = f"127.0.0.1:{_base + (int(_worker) if _worker.isdigit() else 0)}"
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
