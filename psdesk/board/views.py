@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from psdesk.audit.models import AuditEvent
 from psdesk.approvals.choices import ApprovalKind
+from psdesk.audit.models import AuditEvent
 from psdesk.board.approval_flow import engagement_approval_states
 from psdesk.board.labels import label_moves_available
 from psdesk.board.selectors import BoardFilters, available_moves, board_columns, engagement_get
