@@ -6,6 +6,8 @@ count, beside a floor: the same rows fetched with one raw SQL query in the same 
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
@@ -53,6 +55,65 @@ def _floor_list() -> None:
         cur.fetchall()
 
 
+def _decorate_open_cards() -> None:
+    """Issue 6's board: every open card with scoped labels and an SLA timer (bulk set-up)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from psdesk.engagements.models import Engagement, EngagementLabel
+    from psdesk.sla.models import SlaPolicy, SlaTimer
+
+    open_ids = list(Engagement.objects.exclude(state__in=["closed_won", "closed_lost"]).values_list("pk", flat=True))
+    EngagementLabel.objects.bulk_create(
+        [EngagementLabel(engagement_id=i, name="Services Calculator", scope="") for i in open_ids]
+        + [EngagementLabel(engagement_id=i, name="RDM::needs-review", scope="RDM") for i in open_ids[::2]]
+        + [EngagementLabel(engagement_id=i, name="TA::Approved", scope="TA") for i in open_ids[::3]],
+        batch_size=2000,
+    )
+    from psdesk.core import clock
+
+    now = clock.now()
+    policy = SlaPolicy.objects.get(key="estimate_shared")
+    ct = ContentType.objects.get_for_model(Engagement)
+    SlaTimer.objects.bulk_create(
+        [
+            SlaTimer(policy=policy, target_type=ct, target_id=i, started_at=now, due_at=now, warn_at=now)
+            for i in open_ids
+        ],
+        batch_size=2000,
+    )
+
+
+def _transition_latency() -> None:
+    from django.contrib.auth.models import User
+
+    from psdesk.board.services import engagement_transition
+    from psdesk.engagements.models import Engagement
+
+    erin = User.objects.get(username="erin")
+    ids = list(
+        Engagement.objects.filter(state="open", em__isnull=False, account__us_public_sector=False).values_list(
+            "pk", flat=True
+        )[:200]
+    )
+    samples = []
+    for pk in ids:
+        t0 = time.perf_counter()
+        engagement_transition(engagement_id=pk, action="hold", actor=erin, reason="bench")
+        samples.append(time.perf_counter() - t0)
+    floor_ids = list(Engagement.objects.filter(state="awaiting_discovery").values_list("pk", flat=True)[:200])
+    floor = []
+    for pk in floor_ids:
+        t0 = time.perf_counter()
+        Engagement.objects.filter(pk=pk).update(state="awaiting_discovery")
+        floor.append(time.perf_counter() - t0)
+    report(
+        f"transition service (median of {len(samples)})",
+        median_ms(samples),
+        floor_ms=median_ms(floor),
+        extra="lock + guard + audit + SLA/notification hooks vs a bare UPDATE",
+    )
+
+
 def run() -> None:
     from psdesk.accounts.services import token_create
 
@@ -88,3 +149,13 @@ def run() -> None:
                 target_ms=20,
                 extra=f"{q_api} queries",
             )
+            _decorate_open_cards()
+            report(
+                "board page with labels and SLA timers",
+                median_ms(timed(board, repeat=25)),
+                floor_ms=floor_b,
+                target_ms=100,
+                extra=f"{count_queries(board)} queries",
+            )
+            if n == N:
+                _transition_latency()

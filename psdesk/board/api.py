@@ -171,3 +171,26 @@ def transition_engagement(request: HttpRequest, engagement_id: int, payload: Tra
 from psdesk.board.label_api import label_router  # noqa: E402  side labels, approvals, SLA (issue 6)
 
 router.add_router("", label_router)
+
+
+class ColumnCycleOut(Schema):
+    state: str
+    label: str
+    samples: int
+    median_days: float | None
+    p80_days: float | None
+    wip: int
+    wip_median_age_days: float | None
+
+
+class MetricsParams(Schema):
+    days: int = Field(90, ge=1, le=730)
+
+
+@router.get("/board/metrics", response={200: list[ColumnCycleOut], **errors(401, 403, 422)})
+def board_metrics(request: HttpRequest, params: Query[MetricsParams]) -> Any:
+    """Cycle time per column over the last `days` (median and P80, business days) and WIP ageing."""
+    from psdesk.board.metrics import board_cycle_times
+
+    _require(request, "engagements.view_engagement")
+    return board_cycle_times(user=request.user, days=params.days)

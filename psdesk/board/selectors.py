@@ -32,6 +32,7 @@ class BoardFilters:
     label: str = ""
     service_type: str = ""
     at_risk: bool = False
+    pubsec: bool = False  # only US Public Sector cards (members see them; others get none)
 
 
 @dataclass
@@ -58,6 +59,8 @@ def engagement_list(*, user: Any, filters: BoardFilters | None = None) -> Engage
         qs = qs.filter(Q(em=user) | Q(created_by=user) | Q(opportunity__owner=user))
     if f.q:
         qs = qs.filter(Q(title__icontains=f.q) | Q(account__name__icontains=f.q))
+    if f.pubsec:
+        qs = qs.filter(account__us_public_sector=True)
     if f.label:
         qs = qs.filter(labels__name=f.label)
     if f.service_type:

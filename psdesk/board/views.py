@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from psdesk.accounts.selectors import user_is_pubsec
 from psdesk.approvals.choices import ApprovalKind
 from psdesk.audit.models import AuditEvent
 from psdesk.board.approval_flow import engagement_approval_states
@@ -34,6 +35,7 @@ def _filters(request: HttpRequest) -> BoardFilters:
         label=request.GET.get("label", "")[:100],
         service_type=request.GET.get("service_type", "")[:64],
         at_risk=request.GET.get("at_risk") == "1",
+        pubsec=request.GET.get("pubsec") == "1",
     )
 
 
@@ -54,6 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "label_names": EngagementLabel.objects.order_by("name").values_list("name", flat=True).distinct(),
         "ems": User.objects.filter(groups__name="engagement_manager").order_by("username").only("id", "username"),
         "can_move": request.user.has_perm("engagements.move_engagement"),
+        "is_pubsec": user_is_pubsec(request.user),
         "detail_prefix": _detail_prefix(),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "board-columns":
@@ -160,3 +163,13 @@ def move(request: HttpRequest, engagement_id: int) -> HttpResponse:
         "board/_card.html", {"eng": eng, "can_move": True, "detail_prefix": _detail_prefix()}, request=request
     )
     return JsonResponse({"ok": True, "state": applied.target, "source": applied.source, "card_html": html})
+
+
+@permission_required("engagements.view_engagement", raise_exception=True)
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Cycle time per column over the last 90 days (median and P80 business days) and WIP ageing."""
+    from psdesk.board.metrics import board_cycle_times
+
+    rows = board_cycle_times(user=request.user)
+    scale = max([r.p80_days or 0 for r in rows] + [r.wip_median_age_days or 0 for r in rows] + [1.0])
+    return render(request, "board/metrics.html", {"rows": rows, "scale": scale})

@@ -138,3 +138,12 @@ def test_board_filters_by_label_service_type_and_sla_risk(people: Any, make_acco
     assert "Flagged Co" in html and "Plain Co" not in html
     html = c.get("/", {"service_type": "scm_migration"}).content.decode()
     assert "Flagged Co" not in html and "Plain Co" not in html
+
+
+def test_pubsec_members_can_filter_to_public_sector_cards(people: Any, make_account: Any, make_engagement: Any) -> None:
+    make_engagement(make_account("Agency Q", pubsec=True), em="pat")
+    make_engagement(make_account("Commercial Co"))
+    html = client_for(people.pat).get("/", {"pubsec": "1"}).content.decode()
+    assert "Agency Q" in html and "Commercial Co" not in html and "Public Sector US only" in html
+    html = client_for(people.erin).get("/", {"pubsec": "1"}).content.decode()
+    assert "Agency Q" not in html and "Public Sector US only" not in html
