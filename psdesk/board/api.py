@@ -194,3 +194,39 @@ def board_metrics(request: HttpRequest, params: Query[MetricsParams]) -> Any:
 
     _require(request, "engagements.view_engagement")
     return board_cycle_times(user=request.user, days=params.days)
+
+
+class SuggestionOut(Schema):
+    id: int
+    engagement_id: int
+    suggested_at: datetime
+    idle_since: datetime
+    status: str
+
+
+class SuggestionDecisionIn(Schema):
+    confirm: bool
+    reason: str = Field("", max_length=2000)
+
+
+@router.get("/board/closed-lost-suggestions", response={200: list[SuggestionOut], **errors(401, 403)})
+def list_suggestions(request: HttpRequest) -> Any:
+    """Open "no activity → Closed Lost?" suggestions on cards you may see."""
+    from psdesk.board.models import ClosedLostSuggestion
+
+    _require(request, "engagements.view_engagement")
+    visible = engagement_list(user=request.user, filters=BoardFilters())
+    return list(ClosedLostSuggestion.objects.filter(status="open", engagement__in=visible)[:200])
+
+
+@router.post(
+    "/board/closed-lost-suggestions/{suggestion_id}/decision",
+    response={200: SuggestionOut, **errors(401, 403, 404, 409, 422)},
+)
+def decide_suggestion(request: HttpRequest, suggestion_id: int, payload: SuggestionDecisionIn) -> Any:
+    """Confirm (the card closes lost) or dismiss (still active). 409 when already decided."""
+    from psdesk.board.stale import suggestion_decide
+
+    return suggestion_decide(
+        suggestion_id=suggestion_id, actor=request.user, confirm=payload.confirm, reason=payload.reason
+    )

@@ -79,6 +79,7 @@ def detail(request: HttpRequest, engagement_id: int) -> HttpResponse:
         "label_moves": label_moves_available(eng, request.user),
         "approvals": engagement_approval_states(eng),
         "can_request": request.user.has_perm("approvals.request_approval"),
+        "suggestion": eng.closed_lost_suggestions.filter(status="open").first(),
         "decidable": [k for k in ApprovalKind.values if request.user.has_perm(f"approvals.decide_{k}")],
     }
     template = "board/_drawer.html" if request.headers.get("HX-Request") else "board/detail.html"
@@ -122,6 +123,15 @@ def act(request: HttpRequest, engagement_id: int) -> HttpResponse:
                 approve=request.POST.get("decision") == "approve",
                 content_hash=request.POST.get("content_hash", "") or engagement_content_hash(eng),
                 comment=request.POST.get("comment", "")[:2000],
+            )
+        elif op in ("confirm_lost", "dismiss_lost"):
+            from psdesk.board.stale import suggestion_decide
+
+            suggestion_decide(
+                suggestion_id=int(request.POST.get("suggestion_id", "0") or 0),
+                actor=request.user,
+                confirm=op == "confirm_lost",
+                reason=request.POST.get("reason", "")[:2000],
             )
         else:
             messages.error(request, "Unknown action.")

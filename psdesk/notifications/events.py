@@ -62,6 +62,7 @@ EVENTS: dict[str, EventType] = {
     e.name: e
     for e in (
         _e("engagement.created", "New engagement"),
+        _e("engagement.stale", "No activity: close lost?", "none"),
         _e(
             "approval.requested",
             "Approval requested",
