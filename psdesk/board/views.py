@@ -17,6 +17,7 @@ from psdesk.approvals.choices import ApprovalKind
 from psdesk.audit.models import AuditEvent
 from psdesk.board.approval_flow import engagement_approval_states
 from psdesk.board.labels import label_moves_available
+from psdesk.board.models import ClosedLostSuggestion
 from psdesk.board.selectors import BoardFilters, available_moves, board_columns, engagement_get
 from psdesk.board.services import engagement_move_to_column, engagement_transition
 from psdesk.core.errors import DomainError
@@ -79,7 +80,7 @@ def detail(request: HttpRequest, engagement_id: int) -> HttpResponse:
         "label_moves": label_moves_available(eng, request.user),
         "approvals": engagement_approval_states(eng),
         "can_request": request.user.has_perm("approvals.request_approval"),
-        "suggestion": eng.closed_lost_suggestions.filter(status="open").first(),
+        "suggestion": ClosedLostSuggestion.objects.filter(engagement=eng, status="open").first(),
         "decidable": [k for k in ApprovalKind.values if request.user.has_perm(f"approvals.decide_{k}")],
     }
     template = "board/_drawer.html" if request.headers.get("HX-Request") else "board/detail.html"
