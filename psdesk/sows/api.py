@@ -269,11 +269,19 @@ def stamp(request: HttpRequest, sow_id: int, payload: StampIn) -> Any:
     )
 
 
-@router.post("/sows/{sow_id}/release", response={200: SowOut, **errors(401, 403, 404, 409)})
-def release(request: HttpRequest, sow_id: int) -> Any:
-    """Release for signature (409 before the legal stamp)."""
+class ReleaseIn(Schema):
+    signer_email: str = Field("", max_length=254)
+    signer_name: str = Field("", max_length=200)
+
+
+@router.post("/sows/{sow_id}/release", response={200: SowOut, **errors(401, 403, 404, 409, 422)})
+def release(request: HttpRequest, sow_id: int, payload: ReleaseIn) -> Any:
+    """Release for signature: the PDF is emailed to the customer signer (given here, else the
+    intake's "signer" contact; 422 when none). 409 before the legal stamp."""
     _sow(request, sow_id)
-    services.sow_release(sow_id=sow_id, actor=request.user)
+    services.sow_release(
+        sow_id=sow_id, actor=request.user, signer_email=payload.signer_email, signer_name=payload.signer_name
+    )
     return selectors.sow_get(user=request.user, sow_id=sow_id)
 
 

@@ -534,19 +534,78 @@ def sow_stamp(*, sow_id: int, version_id: int, actor: Any, note: str = "") -> Le
         return cases[0]
 
 
-def sow_release(*, sow_id: int, actor: Any) -> Sow:
-    """Release the stamped version for signature (only after the stamp); the customer signer and the
-    EM are notified with the PDF's link and hash. Audited `sows.release`."""
+def customer_signer_of(sow: Sow) -> tuple[str, str]:
+    """(name, email) of the customer's signer from the scheduling intake's contacts (role "signer")."""
+    intake = getattr(sow.engagement, "scheduling_intake", None)
+    for c in (intake.contacts if intake is not None else []) or []:
+        if str(c.get("role", "")).lower() == "signer" and c.get("email"):
+            return str(c.get("name", "")), str(c["email"])
+    return "", ""
+
+
+def sow_release(*, sow_id: int, actor: Any, signer_email: str = "", signer_name: str = "") -> Sow:
+    """Release the stamped version for signature (only after the stamp): the PDF goes to the
+    customer signer by email (through the outbox, CC the EM) — the signer named here, else the
+    scheduling intake's "signer" contact — and the EM and account team are notified with the PDF's
+    hash. Raises ValidationFailed when no valid signer email is known. Audited `sows.release`."""
+    import base64
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from psdesk.notifications.services import outbox_enqueue
+
     with transaction.atomic():
+        sow_row = Sow.objects.select_related("engagement__em").filter(pk=sow_id).first()
+        if sow_row is not None and not signer_email:
+            signer_name, signer_email = customer_signer_of(sow_row)
+        signer_email = signer_email.strip().lower()
+        try:
+            validate_email(signer_email)
+        except ValidationError:
+            raise ValidationFailed(
+                "Name the customer signer: give their email, or add a contact with role 'signer' to the "
+                "scheduling intake.",
+                details={"field": "signer_email"},
+            ) from None
         now = clock.now()
         applied = _move(sow_id=sow_id, action="release", actor=actor, before_save=lambda *a: {"released_at": now})
         sow: Sow = applied.obj
         assert sow.current is not None
+        version = sow.current
+        with version.pdf.open("rb") as fh:
+            pdf = base64.b64encode(fh.read()).decode()
+        em = sow.engagement.em
+        outbox_enqueue(
+            target="email",
+            operation="send",
+            destination=signer_email,
+            event="sow.released",
+            payload={
+                "to": [signer_email],
+                "cc": [em.email] if em is not None and em.email else [],
+                "subject": f"Statement of Work {sow.number} for signature",
+                "body": (
+                    f"Dear {signer_name or 'customer'},\n\nPlease find attached Statement of Work {sow.number} "
+                    f"(version {version.number}) for signature.\nSHA-256 of the PDF: {version.pdf_sha256}\n"
+                ),
+                "attachments": [
+                    {
+                        "filename": f"{sow.number}-v{version.number}.pdf",
+                        "mimetype": "application/pdf",
+                        "content_b64": pdf,
+                    }
+                ],
+            },
+            source=sow,
+            pubsec=sow.engagement.account.us_public_sector,
+            idempotency_key=f"sow:{sow.pk}:release:v{version.number}",
+        )
         _notify(
             sow=sow,
             event="sow.released",
             actor=actor,
-            context={"sow": sow.number, "version": sow.current.number, "pdf_sha256": sow.current.pdf_sha256},
+            context={"sow": sow.number, "version": version.number, "pdf_sha256": version.pdf_sha256},
         )
         return sow
 

@@ -40,6 +40,8 @@ def engagement_sow(request: HttpRequest, engagement_id: int) -> HttpResponse:
         return render(request, "core/error.html", {"message": "Not found."}, status=404)
     sow = selectors.sow_for_engagement(eng)
     ctx: dict[str, Any] = {"eng": eng, "sow": sow, "perms_user": request.user}
+    if sow is not None:
+        ctx["signer_name"], ctx["signer_email"] = services.customer_signer_of(sow)
     if sow is not None and sow.current is not None:
         cur = sow.current
         ctx.update(
@@ -100,7 +102,9 @@ def act(request: HttpRequest, engagement_id: int) -> HttpResponse:
             )
             messages.success(request, "Legal stamp recorded.")
         elif op == "release":
-            services.sow_release(sow_id=sid, actor=u)
+            services.sow_release(
+                sow_id=sid, actor=u, signer_email=p.get("signer_email", ""), signer_name=p.get("signer_name", "")
+            )
             messages.success(request, "Released for signature.")
         elif op == "customer_sign":
             f = request.FILES.get("signed_pdf")

@@ -99,6 +99,7 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     page.context.clear_cookies()  # log out, then in as the next person
     login(page, "erin")
     page.goto(sow_url)
+    page.fill("input[name=signer_email]", "carl@customer.example")
     _click(page, "Release for signature")
     assert page.locator("#sow-status").inner_text() == "Released for signature"
     signed = tmp_path / "signed.pdf"

@@ -90,7 +90,7 @@ def test_closing_the_opportunity_won_moves_the_card_to_closed_won(
     engagement_transition(engagement_id=card.pk, action="submit_for_approval", actor=people.erin)
     _approve_both(card, people)
     sows.sow_stamp(sow_id=v.sow_id, version_id=v.pk, actor=people.lena)
-    sows.sow_release(sow_id=v.sow_id, actor=people.alice)
+    sows.sow_release(sow_id=v.sow_id, actor=people.alice, signer_email="cam@customer.example")
     sows.sow_customer_sign(sow_id=v.sow_id, actor=people.alice, name="Carl", title="CTO")
     sows.sow_countersign(sow_id=v.sow_id, actor=people.rita)
     crm.opportunity_update(opportunity_id=card.opportunity_id, actor=people.rita, changes={"po_number": "PO-778"})

@@ -3,6 +3,7 @@ production. The idempotency key becomes the Message-ID so receiving systems can 
 
 from __future__ import annotations
 
+import base64
 import smtplib
 from typing import Any
 
@@ -19,7 +20,14 @@ class DjangoMailer:
         self.from_email = from_email
 
     def send(
-        self, *, to: list[str], subject: str, body: str, idempotency_key: str, cc: list[str] | None = None
+        self,
+        *,
+        to: list[str],
+        subject: str,
+        body: str,
+        idempotency_key: str,
+        cc: list[str] | None = None,
+        attachments: list[dict[str, str]] | None = None,
     ) -> Receipt:
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "psdesk.local"
         message_id = f"<{idempotency_key.replace(':', '.')}@{domain}>"
@@ -31,6 +39,8 @@ class DjangoMailer:
             cc=cc or [],
             headers={"Message-ID": message_id, "X-PSDesk-Idempotency-Key": idempotency_key},
         )
+        for a in attachments or []:
+            msg.attach(a["filename"], base64.b64decode(a["content_b64"]), a.get("mimetype", "application/octet-stream"))
         try:
             msg.send(using=self.using)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -6,6 +6,14 @@ from psdesk.integrations.ports import Receipt
 
 class FakeMailer(FakeTarget):
     def send(
-        self, *, to: list[str], subject: str, body: str, idempotency_key: str, cc: list[str] | None = None
+        self,
+        *,
+        to: list[str],
+        subject: str,
+        body: str,
+        idempotency_key: str,
+        cc: list[str] | None = None,
+        attachments: list[dict[str, str]] | None = None,
     ) -> Receipt:
-        return self._take("send", idempotency_key, to=to, cc=cc or [], subject=subject, body=body)
+        files = [a["filename"] for a in attachments or []]
+        return self._take("send", idempotency_key, to=to, cc=cc or [], subject=subject, body=body, files=files)

@@ -9,7 +9,15 @@ from psdesk.integrations.ports import Receipt
 
 class EmailPort(Protocol):
     def send(
-        self, *, to: list[str], subject: str, body: str, idempotency_key: str, cc: list[str] | None = None
+        self,
+        *,
+        to: list[str],
+        subject: str,
+        body: str,
+        idempotency_key: str,
+        cc: list[str] | None = None,
+        attachments: list[dict[str, str]] | None = None,
     ) -> Receipt:
-        """Send one message (to `to`, copying `cc`). Raises IntegrationError."""
+        """Send one message (to `to`, copying `cc`; attachments: filename, mimetype, content_b64).
+        Raises IntegrationError."""
         ...

@@ -91,11 +91,14 @@ def test_markup_upload_accept_and_bad_uploads_over_http(api: Any, sow_wip: Any) 
 
 def test_stamp_release_sign_and_fragments_over_http(api: Any, approved_sow: Sow, people: Any) -> None:
     sid, vid = approved_sow.pk, approved_sow.current_id
-    assert api("erin").post(f"/api/v1/sows/{sid}/release").status_code == 409
+    assert api("erin").post(f"/api/v1/sows/{sid}/release", {"signer_email": "cam@customer.example"}).status_code == 409
     assert api("erin").post(f"/api/v1/sows/{sid}/stamp", {"version_id": vid}).status_code == 409
     r = api("lena").post(f"/api/v1/sows/{sid}/stamp", {"version_id": vid})
     assert r.status_code == 201 and r.json()["content_hash"] == approved_sow.current.content_hash
-    assert api("erin").post(f"/api/v1/sows/{sid}/release").json()["status"] == "released"
+    assert (
+        api("erin").post(f"/api/v1/sows/{sid}/release", {"signer_email": "cam@customer.example"}).json()["status"]
+        == "released"
+    )
     pdf = api("erin").get(f"/api/v1/sows/versions/{vid}/download").content
     s = _multipart(
         api("erin"),

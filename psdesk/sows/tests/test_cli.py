@@ -34,7 +34,7 @@ def test_refusals_are_command_errors_with_the_reason(sow_wip: Any, people: Any) 
 
     sow = Sow.objects.get()
     with pytest.raises(CommandError, match="409 transition_not_allowed"):
-        run("release", sow.pk, "--as", "erin")
+        run("release", sow.pk, "--as", "erin", "--signer-email", "cam@customer.example")
     with pytest.raises(CommandError, match="403"):
         run("generate", sow_wip.pk, "--as", "olga")
 

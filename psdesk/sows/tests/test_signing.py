@@ -32,7 +32,7 @@ def test_the_full_path_from_stamp_to_executed(approved_sow: Sow, people: Any, fr
     v = approved_sow.current
     case = sow_stamp(sow_id=approved_sow.pk, version_id=v.pk, actor=people.lena, note="ok")
     assert (case.reviewer, case.content_hash, case.version_id) == (people.lena, v.content_hash, v.pk)
-    sow_release(sow_id=approved_sow.pk, actor=people.alice)
+    sow_release(sow_id=approved_sow.pk, actor=people.alice, signer_email="cam@customer.example")
     sig = sow_customer_sign(
         sow_id=approved_sow.pk,
         actor=people.alice,
@@ -101,7 +101,7 @@ def test_only_legal_stamps(approved_sow: Sow, people: Any) -> None:
 def test_releasing_before_the_stamp_is_refused(approved_sow: Sow, people: Any) -> None:
     before = AuditEvent.objects.count()
     with pytest.raises(TransitionNotAllowed, match="starts from Legal stamped"):
-        sow_release(sow_id=approved_sow.pk, actor=people.erin)
+        sow_release(sow_id=approved_sow.pk, actor=people.erin, signer_email="cam@customer.example")
     assert AuditEvent.objects.count() == before
     assert not Notification.objects.filter(event="sow.released").exists()
 
@@ -110,7 +110,7 @@ def test_release_needs_the_stamp_on_the_current_version(approved_sow: Sow, peopl
     sow_stamp(sow_id=approved_sow.pk, version_id=approved_sow.current_id, actor=people.lena)
     LegalCase.objects.update(content_hash="0" * 64)  # as if the stamp named another hash
     with pytest.raises(TransitionNotAllowed, match="legal stamp on the current version"):
-        sow_release(sow_id=approved_sow.pk, actor=people.erin)
+        sow_release(sow_id=approved_sow.pk, actor=people.erin, signer_email="cam@customer.example")
 
 
 def test_a_signed_pdf_whose_text_differs_is_refused(approved_sow: Sow, people: Any) -> None:
@@ -119,7 +119,7 @@ def test_a_signed_pdf_whose_text_differs_is_refused(approved_sow: Sow, people: A
 
     v = approved_sow.current
     sow_stamp(sow_id=approved_sow.pk, version_id=v.pk, actor=people.lena)
-    sow_release(sow_id=approved_sow.pk, actor=people.erin)
+    sow_release(sow_id=approved_sow.pk, actor=people.erin, signer_email="cam@customer.example")
     tampered = {**v.content, "fees": {**v.content["fees"], "total": "1.00"}}
     pdf = rendering.render_pdf(rendering.render_html(tampered, doc.sections(tampered)))
     with pytest.raises(ValidationFailed, match=r"differs from approved version 1 in: 8\. Fees"):
@@ -132,7 +132,7 @@ def test_a_signed_pdf_whose_text_differs_is_refused(approved_sow: Sow, people: A
 
 def test_signatures_need_name_title_and_a_past_date(approved_sow: Sow, people: Any, frozen_clock: Any) -> None:
     sow_stamp(sow_id=approved_sow.pk, version_id=approved_sow.current_id, actor=people.lena)
-    sow_release(sow_id=approved_sow.pk, actor=people.erin)
+    sow_release(sow_id=approved_sow.pk, actor=people.erin, signer_email="cam@customer.example")
     with pytest.raises(ValidationFailed, match="title"):
         sow_customer_sign(sow_id=approved_sow.pk, actor=people.erin, name="Carl", title="")
     with pytest.raises(ValidationFailed, match="future"):
@@ -148,7 +148,7 @@ def test_an_executed_sow_is_immutable(approved_sow: Sow, people: Any) -> None:
     from psdesk.sows.services import sow_review_record
 
     sow_stamp(sow_id=approved_sow.pk, version_id=approved_sow.current_id, actor=people.lena)
-    sow_release(sow_id=approved_sow.pk, actor=people.erin)
+    sow_release(sow_id=approved_sow.pk, actor=people.erin, signer_email="cam@customer.example")
     sow_customer_sign(sow_id=approved_sow.pk, actor=people.erin, name="Carl", title="CTO")
     with pytest.raises(TransitionNotAllowed, match="permission"):
         sow_countersign(sow_id=approved_sow.pk, actor=people.erin)
@@ -163,7 +163,7 @@ def test_an_executed_sow_is_immutable(approved_sow: Sow, people: Any) -> None:
 
 def _execute(sow: Sow, people: Any) -> None:
     sow_stamp(sow_id=sow.pk, version_id=sow.current_id, actor=people.lena)
-    sow_release(sow_id=sow.pk, actor=people.erin)
+    sow_release(sow_id=sow.pk, actor=people.erin, signer_email="cam@customer.example")
     sow_customer_sign(sow_id=sow.pk, actor=people.erin, name="Carl", title="CTO")
     sow_countersign(sow_id=sow.pk, actor=people.rita)
 
@@ -238,3 +238,32 @@ def test_submit_for_approval_guards_name_what_is_missing(sow_wip: Any, people: A
     assert refusals() == [None, None, None, None]
     make_estimate(sow_wip)  # the customer agrees to a newer version: the SOW must follow
     assert refusals()[0] == "The current SOW version is not generated from the estimate version the customer agreed to."
+
+
+def test_release_emails_the_pdf_to_the_customer_signer_and_needs_one(
+    approved_sow: Sow, people: Any, frozen_clock: Any
+) -> None:
+    import base64
+
+    from psdesk.core.errors import ValidationFailed
+    from psdesk.engagements.models import SchedulingIntake
+    from psdesk.notifications.delivery import outbox_deliver_one
+    from psdesk.notifications.models import OutboxMessage
+    from psdesk.sows.choices import SowStatus
+
+    v = approved_sow.current
+    sow_stamp(sow_id=approved_sow.pk, version_id=v.pk, actor=people.lena, note="ok")
+    with pytest.raises(ValidationFailed, match="Name the customer signer"):
+        sow_release(sow_id=approved_sow.pk, actor=people.erin)
+    approved_sow.refresh_from_db()
+    assert approved_sow.status != SowStatus.RELEASED and not OutboxMessage.objects.filter(event="sow.released").exists()
+    SchedulingIntake.objects.update_or_create(
+        engagement=approved_sow.engagement,
+        defaults={"contacts": [{"role": "signer", "name": "Carl Customer", "email": "Carl@Customer.example"}]},
+    )
+    sow_release(sow_id=approved_sow.pk, actor=people.erin)
+    [msg] = OutboxMessage.objects.filter(event="sow.released", target="email", destination="carl@customer.example")
+    assert msg.payload["to"] == ["carl@customer.example"] and msg.payload["cc"] == [people.erin.email]
+    [att] = msg.payload["attachments"]
+    assert att["mimetype"] == "application/pdf" and base64.b64decode(att["content_b64"]) == _bytes(v.pdf)
+    assert outbox_deliver_one(message_id=msg.pk).result == "sent"

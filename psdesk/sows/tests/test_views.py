@@ -31,7 +31,9 @@ def test_the_sow_page_generates_and_previews_the_document(sow_wip: Any, people: 
 def test_refusals_are_shown_on_the_page_and_change_nothing(sow_wip: Any, people: Any) -> None:
     c = _client(people.erin)
     c.post(f"/sows/engagements/{sow_wip.pk}/act", {"op": "generate"})
-    r = c.post(f"/sows/engagements/{sow_wip.pk}/act", {"op": "release"}, follow=True)
+    r = c.post(
+        f"/sows/engagements/{sow_wip.pk}/act", {"op": "release", "signer_email": "cam@customer.example"}, follow=True
+    )
     assert "starts from Legal stamped" in r.content.decode()
 
 

@@ -48,7 +48,9 @@ class Command(BaseCommand):
         r = cmd("review", "sow_id")
         r.add_argument("--note", default="")
         cmd("stamp", "sow_id", "version_id")
-        cmd("release", "sow_id")
+        rel = cmd("release", "sow_id")
+        rel.add_argument("--signer-email", default="")
+        rel.add_argument("--signer-name", default="")
         c = cmd("sign-customer", "sow_id")
         c.add_argument("--name", required=True)
         c.add_argument("--title", required=True)
@@ -115,7 +117,9 @@ class Command(BaseCommand):
             case = services.sow_stamp(sow_id=o["sow_id"], version_id=o["version_id"], actor=user)
             out(f"legal case {case.pk}: stamped {case.content_hash}")
         elif sub == "release":
-            services.sow_release(sow_id=o["sow_id"], actor=user)
+            services.sow_release(
+                sow_id=o["sow_id"], actor=user, signer_email=o["signer_email"], signer_name=o["signer_name"]
+            )
             out("released for signature")
         elif sub == "sign-customer":
             pdf = Path(o["pdf"]).read_bytes() if o["pdf"] else None
