@@ -147,6 +147,20 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Documents (SOW versions, uploads) go to S3-compatible object storage when a bucket is configured.
+if os.environ.get("PSDESK_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["PSDESK_S3_BUCKET"],
+            "endpoint_url": os.environ.get("PSDESK_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("PSDESK_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PSDESK_S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("PSDESK_S3_REGION", "us-east-1"),
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 WHITENOISE_USE_FINDERS = True
 
 TASKS = {
