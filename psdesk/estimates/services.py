@@ -194,6 +194,22 @@ def _summary(v: EstimateVersion) -> dict[str, Any]:
     }
 
 
+def _lines_of(version: EstimateVersion) -> list[LineData]:
+    """A version's lines as editable data (provenance kept)."""
+    return [
+        LineData(
+            activity=ln.activity,
+            role=ln.role,
+            hours=ln.hours,
+            description=ln.description,
+            delivery=ln.delivery,
+            provenance=tuple(ln.provenance),
+            service_type=ln.service_type,
+        )
+        for ln in version.lines.order_by("position")
+    ]
+
+
 def draft_lines_for(engagement: Engagement) -> list[LineData]:
     """The calculator's draft lines (psdesk.scoping), provenance kept."""
     from psdesk.scoping.selectors import draft_estimate_lines
@@ -251,18 +267,7 @@ def estimate_version_create(
                 raise NotFound(f"estimate version {based_on_id} not found on this engagement")
         if lines is None:
             if base is not None and not from_draft:
-                lines = [
-                    LineData(
-                        activity=ln.activity,
-                        role=ln.role,
-                        hours=ln.hours,
-                        description=ln.description,
-                        delivery=ln.delivery,
-                        provenance=tuple(ln.provenance),
-                        service_type=ln.service_type,
-                    )
-                    for ln in base.lines.order_by("position")
-                ]
+                lines = _lines_of(base)
             elif from_draft or latest is None:
                 lines = draft_lines_for(eng)
             else:
@@ -343,18 +348,7 @@ def estimate_version_update(
             )
         before = _summary(v)
         if lines is None:
-            lines = [
-                LineData(
-                    activity=ln.activity,
-                    role=ln.role,
-                    hours=ln.hours,
-                    description=ln.description,
-                    delivery=ln.delivery,
-                    provenance=tuple(ln.provenance),
-                    service_type=ln.service_type,
-                )
-                for ln in v.lines.order_by("position")
-            ]
+            lines = _lines_of(v)
         cleaned = _clean_lines(lines)
         model = pricing_model or v.pricing_model
         today = clock.today()
