@@ -21,6 +21,9 @@ def close_cards_when_opportunity_won(applied: Applied, ctx: MoveContext) -> None
     (directly, or through a billable event of its SOW) moves to Closed Won as the system, audited."""
     from psdesk.board.services import engagement_transition
 
+    if applied.target == OpportunityStage.CLOSED_LOST:
+        _close_cards_lost(applied, ctx)
+        return
     if applied.target != OpportunityStage.CLOSED_WON:
         return
     opp = applied.obj
@@ -31,6 +34,21 @@ def close_cards_when_opportunity_won(applied: Applied, ctx: MoveContext) -> None
             continue  # a further billable event: the card follows its own (first) opportunity
         engagement_transition(
             engagement_id=eng.pk, action="close_won", actor=ctx.actor, system=True, reason="opportunity closed won"
+        )
+
+
+def _close_cards_lost(applied: Applied, ctx: MoveContext) -> None:
+    """An opportunity closing lost closes its open cards lost too (Closed Lost follows the opportunity)."""
+    from psdesk.board.services import engagement_transition
+
+    opp = applied.obj
+    for pk in Engagement.objects.filter(opportunity=opp).exclude(state__in=CLOSED_STATES).values_list("pk", flat=True):
+        engagement_transition(
+            engagement_id=pk,
+            action="close_lost",
+            actor=ctx.actor,
+            system=True,
+            reason=f"opportunity closed lost{': ' + ctx.reason if ctx.reason else ''}",
         )
 
 

@@ -116,3 +116,26 @@ def test_two_racing_moves_of_one_card_make_exactly_one_transition(people: Any, m
     assert sorted(outcomes) == ["409", "ok"]
     assert Engagement.objects.get(pk=eng.pk).state == S.AWAITING_DISCOVERY
     assert AuditEvent.objects.filter(verb="board.triage").count() == 1
+
+
+def test_closing_the_opportunity_lost_closes_its_open_card_lost(
+    people: Any, make_account: Any, make_engagement: Any
+) -> None:
+    from psdesk.crm.choices import OpportunityStage, RecordType
+    from psdesk.crm.models import Opportunity
+    from psdesk.crm.services import opportunity_transition
+
+    acc = make_account("Lost Co")
+    opp = Opportunity.objects.create(
+        name="Lost Co PS",
+        account=acc,
+        owner=people.alice,
+        record_type=RecordType.LICENSE,
+        stage=OpportunityStage.PROPOSAL,
+    )
+    eng = make_engagement(acc, opportunity=opp, path=("triage",))
+    opportunity_transition(opportunity_id=opp.pk, action="close_lost", actor=people.alice, reason="went with a partner")
+    eng.refresh_from_db()
+    assert eng.state == S.CLOSED_LOST
+    ev = AuditEvent.objects.filter(verb="board.close_lost", target_id=str(eng.pk)).get()
+    assert ev.reason == "opportunity closed lost: went with a partner"
