@@ -80,3 +80,17 @@ def welcome_on_time(*, user: Any) -> tuple[list[OnTimeRow], list[OnTimeRow]]:
         [OnTimeRow(k, *v) for k, v in sorted(months.items())],
         [OnTimeRow(k, *v) for k, v in sorted(people.items())],
     )
+
+
+def backlog_suggested(project: Project, *, now: Any = None) -> bool:
+    """Still In Set Up longer than the policy's days after booking: the customer is not ready, so
+    the coordinator should consider Backlog (ps-process §3.8)."""
+    from datetime import timedelta
+
+    from psdesk.core import clock
+    from psdesk.projects.choices import ProjectStatus
+
+    if project.status != ProjectStatus.IN_SET_UP or project.booked_at is None:
+        return False
+    days = ProjectsPolicy.objects.values_list("backlog_after_days", flat=True).first() or 30
+    return (now or clock.now()) - project.booked_at > timedelta(days=days)

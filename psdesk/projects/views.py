@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from psdesk.core.errors import DomainError
 from psdesk.projects import services
 from psdesk.projects.choices import ContactRole, ProjectStatus
-from psdesk.projects.selectors import project_get, project_list, welcome_on_time, welcome_timer
+from psdesk.projects.selectors import backlog_suggested, project_get, project_list, welcome_on_time, welcome_timer
 from psdesk.projects.workflow import PROJECT_WORKFLOW
 
 VIEW = "projects.view_project"
@@ -65,6 +65,7 @@ def detail(request: HttpRequest, project_id: int) -> HttpResponse:
         "roles": ContactRole.choices,
         "moves": moves,
         "can_manage": request.user.has_perm("projects.manage_project"),
+        "backlog_suggested": backlog_suggested(project),
     }
     return render(request, "projects/detail.html", ctx)
 

@@ -215,3 +215,18 @@ def test_the_psa_gets_the_project_and_each_status_through_the_outbox(opportunity
     assert msgs[0].payload["ref"] == msgs[1].payload["project_id"] == f"psdesk:project:{project.pk}"
     for m in msgs:  # the built-in PSA (the default adapter) accepts them
         assert outbox_deliver_one(message_id=m.pk).result == "sent"
+
+
+def test_backlog_is_suggested_when_set_up_outlasts_the_policy(opportunity: Any, people: Any) -> None:
+    from datetime import timedelta
+
+    from psdesk.projects.selectors import backlog_suggested
+
+    with clock.frozen(datetime(2026, 10, 1, 12, 0, tzinfo=UTC)):
+        project = _book(opportunity, people)
+    assert backlog_suggested(project, now=datetime(2026, 10, 30, 12, 0, tzinfo=UTC)) is False
+    assert backlog_suggested(project, now=datetime(2026, 10, 31, 12, 1, tzinfo=UTC)) is True
+    from psdesk.projects.models import ProjectsPolicy
+
+    ProjectsPolicy.objects.update(backlog_after_days=60)
+    assert backlog_suggested(project, now=datetime(2026, 10, 31, 12, 1, tzinfo=UTC) + timedelta(days=1)) is False
