@@ -24,4 +24,8 @@ def psdesk(request: HttpRequest) -> dict[str, Any]:
                 items.append({"label": label, "url": reverse(url_name)})
             except NoReverseMatch:
                 continue
+    unread = apps.get_model("notifications", "Notification").objects.filter(recipient=user, read_at__isnull=True)
+    for item in items:
+        if item["url"] == reverse("notifications:inbox"):
+            item["badge"] = unread.count()
     return {"user_roles": sorted(user_roles(user)), "nav_items": items}

@@ -84,3 +84,29 @@ def outbox_replay_view(request: HttpRequest, message_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("notifications:outbox_detail", message_id=message_id)
+
+
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Which events reach me on which channel: a grid of checkboxes (unchecked = off)."""
+    from psdesk.notifications.choices import Channel
+    from psdesk.notifications.events import EVENTS
+    from psdesk.notifications.models import NotificationPreference
+    from psdesk.notifications.services import preference_set
+
+    channels = [c for c in Channel.values if c != "chat"]  # chat goes to team channels, not people
+    if request.method == "POST":
+        for name in EVENTS:
+            for ch in channels:
+                preference_set(user=request.user, channel=ch, event=name, enabled=f"{name}:{ch}" in request.POST)
+        messages.success(request, "Preferences saved.")
+        return redirect("notifications:preferences")
+    off = {(p.event, p.channel) for p in NotificationPreference.objects.filter(user=request.user, enabled=False)}
+    rows = [
+        {
+            "name": ev.name,
+            "label": ev.label,
+            "cells": [(ch, f"{ev.name}:{ch}", (ev.name, ch) not in off and ("", ch) not in off) for ch in channels],
+        }
+        for ev in EVENTS.values()
+    ]
+    return render(request, "notifications/preferences.html", {"rows": rows, "channels": channels})
