@@ -100,7 +100,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 preference_set(user=request.user, channel=ch, event=name, enabled=f"{name}:{ch}" in request.POST)
         messages.success(request, "Preferences saved.")
         return redirect("notifications:preferences")
-    off = {(p.event, p.channel) for p in NotificationPreference.objects.filter(user=request.user, enabled=False)}
+    off = {(p.event, p.channel) for p in NotificationPreference.objects.filter(user_id=request.user.pk, enabled=False)}
     rows = [
         {
             "name": ev.name,
