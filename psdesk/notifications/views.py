@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -93,14 +94,16 @@ def preferences(request: HttpRequest) -> HttpResponse:
     from psdesk.notifications.models import NotificationPreference
     from psdesk.notifications.services import preference_set
 
+    user = request.user
+    assert isinstance(user, User)  # LoginRequiredMiddleware: never anonymous here
     channels = [c for c in Channel.values if c != "chat"]  # chat goes to team channels, not people
     if request.method == "POST":
         for name in EVENTS:
             for ch in channels:
-                preference_set(user=request.user, channel=ch, event=name, enabled=f"{name}:{ch}" in request.POST)
+                preference_set(user=user, channel=ch, event=name, enabled=f"{name}:{ch}" in request.POST)
         messages.success(request, "Preferences saved.")
         return redirect("notifications:preferences")
-    off = {(p.event, p.channel) for p in NotificationPreference.objects.filter(user_id=request.user.pk, enabled=False)}
+    off = {(p.event, p.channel) for p in NotificationPreference.objects.filter(user=user, enabled=False)}
     rows = [
         {
             "name": ev.name,
