@@ -10,10 +10,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
+from psdesk.approvals.choices import ApprovalStatus
+from psdesk.approvals.models import ApprovalRequest
+from psdesk.board.approval_flow import FINAL_KINDS
 from psdesk.board.labels import SCOPE_COLOURS
 from psdesk.board.workflow import BOARD_COLUMNS, ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
-from psdesk.engagements.choices import CLOSED_STATES
+from psdesk.engagements.choices import CLOSED_STATES, EngagementStatus
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.engagements.querysets import EngagementQuerySet
 from psdesk.estimates.selectors import estimate_margin_flags
@@ -103,6 +106,7 @@ def board_columns(*, user: Any, filters: BoardFilters | None = None, per_column:
     ids = [eng.pk for eng in rows]
     badges = timer_badges(Engagement, ids, now=now)
     margins = estimate_margin_flags(ids)
+    finals = _final_approvals_by_card([e.pk for e in rows if e.state == EngagementStatus.READY_FOR_APPROVAL])
     labels: dict[int, list[Any]] = {}
     for lab in EngagementLabel.objects.filter(engagement_id__in=ids).order_by("scope", "name"):
         labels.setdefault(lab.engagement_id, []).append(lab)
@@ -115,11 +119,30 @@ def board_columns(*, user: Any, filters: BoardFilters | None = None, per_column:
         eng.has_segment_label = any(lab.scope == "Segment" for lab in labels.get(eng.pk, []))
         eng.sla_badge = badges.get(eng.pk)
         eng.margin_flag = margins.get(eng.pk)
+        eng.final_approvals = finals.get(eng.pk)
         by_state[eng.state].append(eng)
     return [
         Column(state=s, label=ENGAGEMENT_WORKFLOW.states[s], count=counts.get(s, 0), cards=by_state[s])
         for s in BOARD_COLUMNS
     ]
+
+
+def _final_approvals_by_card(ids: list[int]) -> dict[int, dict[str, str]]:
+    """card id → {kind: status} of its live PS Leadership / Revenue requests, in one query (the
+    drawer checks them against the current SOW hash)."""
+    if not ids:
+        return {}
+    ct = ContentType.objects.get_for_model(Engagement)
+    out: dict[int, dict[str, str]] = {i: {} for i in ids}
+    rows = (
+        ApprovalRequest.objects.filter(target_type=ct, target_id__in=ids, kind__in=FINAL_KINDS)
+        .exclude(status=ApprovalStatus.SUPERSEDED)
+        .order_by("id")
+        .values_list("target_id", "kind", "status")
+    )
+    for target_id, kind, status in rows:
+        out[int(target_id)][kind] = status
+    return out
 
 
 def _age_days(since: datetime, now: datetime) -> int:

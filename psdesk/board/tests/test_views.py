@@ -147,3 +147,12 @@ def test_pubsec_members_can_filter_to_public_sector_cards(people: Any, make_acco
     assert "Agency Q" in html and "Commercial Co" not in html and "Public Sector US only" in html
     html = client_for(people.erin).get("/", {"pubsec": "1"}).content.decode()
     assert "Agency Q" not in html and "Public Sector US only" not in html
+
+
+def test_cards_awaiting_approval_show_each_final_approval(people: Any, make_engagement: Any) -> None:
+    from psdesk.board.approval_flow import engagement_approval_request
+
+    eng = make_engagement(at=S.READY_FOR_APPROVAL)
+    engagement_approval_request(engagement=eng, kind="ps_leadership", requester=people.erin)
+    card = _card(client_for(people.erin).get("/").content.decode(), eng)
+    assert "PS Lead: pending" in card and "Revenue: —" in card
