@@ -60,6 +60,21 @@ def _tz(name: str, field: str = "timezone") -> str:
     return name
 
 
+def _customer_session(actor: Any, session_id: int, *, field: str) -> Session:
+    """A customer-facing session the actor may see, or NotFound / ValidationFailed (internal-only:
+    audit requests are for customer-facing sessions)."""
+    session = Session.objects.visible_to(actor).filter(pk=session_id).first()
+    if session is None:
+        raise NotFound(f"session {session_id} not found")
+    if session.audience != SessionAudience.CUSTOMER:
+        raise ValidationFailed(
+            "That session is internal-only; audit requests are for customer-facing sessions.",
+            code="internal_only_session",
+            details={"field": field},
+        )
+    return session
+
+
 def _course(course: Sku | int) -> Sku:
     sku = course if isinstance(course, Sku) else Sku.objects.filter(pk=course).first()
     if sku is None or sku.category != SkuCategory.EDUCATION or not sku.active:
@@ -169,15 +184,7 @@ def audit_request_create(
     sku = _course(course)
     session = None
     if desired_session_id is not None:
-        session = Session.objects.visible_to(requester).filter(pk=desired_session_id).first()
-        if session is None:
-            raise NotFound(f"session {desired_session_id} not found")
-        if session.audience != SessionAudience.CUSTOMER:
-            raise ValidationFailed(
-                "That session is internal-only; audit requests are for customer-facing sessions.",
-                code="internal_only_session",
-                details={"field": "desired_session_id"},
-            )
+        session = _customer_session(requester, desired_session_id, field="desired_session_id")
         if session.course_id != sku.pk:
             raise ValidationFailed("That session teaches another course.", details={"field": "desired_session_id"})
         if session.status != SessionStatus.SCHEDULED or session.starts_at <= clock.now():
@@ -712,15 +719,7 @@ def _schedule_audit(
     sid = session_id or req.desired_session_id
     if sid is None:
         raise ValidationFailed("Choose the session the requester attends.", details={"field": "session_id"})
-    s = Session.objects.visible_to(actor).filter(pk=sid).first()
-    if s is None:
-        raise NotFound(f"session {sid} not found")
-    if s.audience != SessionAudience.CUSTOMER:
-        raise ValidationFailed(
-            "That session is internal-only; audit requests are for customer-facing sessions.",
-            code="internal_only_session",
-            details={"field": "session_id"},
-        )
+    s = _customer_session(actor, sid, field="session_id")
     if not req.courses.filter(pk=s.course_id).exists():
         raise ValidationFailed("That session teaches another course.", details={"field": "session_id"})
     # refuse a late link before taking a seat (the move is checked again when applied)
