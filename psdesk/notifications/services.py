@@ -80,9 +80,11 @@ def notify(
     context: dict[str, Any] | None = None,
     recipients: Iterable[Any] = (),
     account: Any = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> None:
     """Notify about `event` on `target`: in-app rows for the routed users and outbox rows for email
-    and chat, all in the caller's transaction (delivery runs after commit).
+    and chat, all in the caller's transaction (delivery runs after commit). `attachments`
+    (filename, mimetype, content_b64) go with the emails only.
 
     Routing: the owning EM and account owner plus `recipients` (minus the actor for the implicit
     ones), chat to the event's audience channel. PubSec targets reach only PubSec members and the
@@ -132,7 +134,12 @@ def notify(
                         operation="send",
                         destination=u.email,
                         event=ev.name,
-                        payload={"to": [u.email], "subject": subj, "body": text},
+                        payload={
+                            "to": [u.email],
+                            "subject": subj,
+                            "body": text,
+                            **({"attachments": attachments} if attachments else {}),
+                        },
                         source=target,
                         pubsec=r.pubsec,
                     )

@@ -463,8 +463,14 @@ def session_deliver(*, session_id: int, actor: Any, attended_user_ids: Sequence[
 
 
 def _send_link(reg: Registration, actor: Any) -> None:
+    """The registration link, with the session's .ics invite attached to the email."""
+    import base64
+
+    from psdesk.training.ics import registration_ics
+
     s = reg.session
     local = s.starts_at.astimezone(ZoneInfo(s.timezone))
+    invite = base64.b64encode(registration_ics(reg)).decode()
     notify(
         event="training.registration_link",
         target=reg,
@@ -472,6 +478,7 @@ def _send_link(reg: Registration, actor: Any) -> None:
         recipients=[reg.user],
         account=s.account,
         context={"session": str(s), "starts": f"{local:%Y-%m-%d %H:%M} {s.timezone}"},
+        attachments=[{"filename": "session.ics", "mimetype": "text/calendar", "content_b64": invite}],
     )
     Registration.objects.filter(pk=reg.pk).update(link_sent_at=clock.now())
 

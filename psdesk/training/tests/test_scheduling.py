@@ -203,10 +203,17 @@ def test_registration_links_within_two_weeks_need_a_reason(
     request_schedule(request_id=req.pk, actor=people.paula, plans=[_plan(course, soon)], reason="team offsite")
     req.refresh_from_db()
     assert (req.status, req.late_reason) == ("scheduled", "team offsite")
-    assert (
-        OutboxMessage.objects.filter(event="training.registration_link", destination="cody@psdesk.example").count() == 1
-    )
+    [msg] = OutboxMessage.objects.filter(event="training.registration_link", destination="cody@psdesk.example")
     assert AuditEvent.objects.get(verb="training.schedule").reason == "team offsite"
+    # the email carries the .ics invite, which parses back to the session's start
+    import base64
+
+    from icalendar import Calendar
+
+    [att] = msg.payload["attachments"]
+    assert (att["filename"], att["mimetype"]) == ("session.ics", "text/calendar")
+    [event] = Calendar.from_ical(base64.b64decode(att["content_b64"])).walk("VEVENT")
+    assert event.decoded("dtstart").astimezone(soon.tzinfo) == soon
 
 
 def test_exactly_two_weeks_ahead_needs_no_reason_and_the_policy_is_editable(
