@@ -4,7 +4,6 @@ their manager from the signed link; each ends with the attendee's registration l
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,34 +11,19 @@ import pytest
 from psdesk.audit.models import AuditEvent
 from psdesk.training.links import approval_link_path, registration_link_path
 from psdesk.training.models import Registration, TrainingRequest
+from psdesk.training.testing import course_create, trainer_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def course(db: Any) -> Any:
-    from psdesk.catalog.models import Sku
-
-    return Sku.objects.create(
-        code="EDU-CICD",
-        name="GitLab CI/CD Training",
-        category="Education",
-        type="Education - Standard",
-        price=Decimal("5000"),
-        unit="session",
-        class_size=12,
-        description="CI/CD class",
-    )
+    return course_create()
 
 
 @pytest.fixture
 def trainer(course: Any) -> Any:
-    from psdesk.scheduling.models import Consultant
-    from psdesk.training.models import TrainerCertification
-
-    c = Consultant.objects.create(name="Tina Trainer", email="tina@psdesk.example", role="Trainer", timezone="UTC")
-    TrainerCertification.objects.create(consultant=c, course=course)
-    return c
+    return trainer_create(courses=(course,))
 
 
 def _switch(page: Any, login: Any, who: str) -> None:

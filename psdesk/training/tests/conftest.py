@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from psdesk.training.testing import course_create, trainer_create
+
 # Friday 2026-11-27 16:00 UTC is the frozen "now"; sessions a month out are on Mon 2027-01-04.
 MONDAY = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -19,18 +21,7 @@ def _now(frozen_clock: Any) -> Any:
 
 @pytest.fixture
 def course(db: Any) -> Any:
-    from psdesk.catalog.models import Sku
-
-    return Sku.objects.create(
-        code="EDU-CICD",
-        name="GitLab CI/CD Training",
-        category="Education",
-        type="Education - Standard",
-        price=Decimal("5000"),
-        unit="session",
-        class_size=12,
-        description="CI/CD class",
-    )
+    return course_create()
 
 
 @pytest.fixture
@@ -51,23 +42,7 @@ def course_small(db: Any) -> Any:
 
 @pytest.fixture
 def make_trainer(db: Any) -> Any:
-    from psdesk.scheduling.models import Consultant
-    from psdesk.training.models import TrainerCertification
-
-    def make(name: str = "Tina Trainer", *, courses: tuple[Any, ...] = (), role: str = "Trainer", **kw: Any) -> Any:
-        c = Consultant.objects.create(
-            name=name,
-            email=f"{name.split()[0].lower()}@psdesk.example",
-            role=role,
-            timezone=kw.pop("timezone", "UTC"),
-            holiday_country=kw.pop("holiday_country", "US"),
-            **kw,
-        )
-        for course in courses:
-            TrainerCertification.objects.create(consultant=c, course=course)
-        return c
-
-    return make
+    return trainer_create
 
 
 @pytest.fixture
