@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from psdesk.accounts.roles import Role
+from psdesk.core.types import AnyUser
 
 
-def user_roles(user: Any) -> set[str]:
+def user_roles(user: AnyUser | None) -> set[str]:
     """The role (group) names of a user, cached on the user object for the request."""
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     cached = getattr(user, "_psdesk_roles", None)
     if cached is None:
         cached = set(user.groups.values_list("name", flat=True))
-        user._psdesk_roles = cached
+        user._psdesk_roles = cached  # type: ignore[union-attr]
     return cached
 
 
-def user_has_role(user: Any, role: str) -> bool:
+def user_has_role(user: AnyUser | None, role: str) -> bool:
     return role in user_roles(user)
 
 
-def user_is_pubsec(user: Any) -> bool:
+def user_is_pubsec(user: AnyUser | None) -> bool:
     """May this user see US Public Sector accounts and everything under them?"""
     if user is None or not getattr(user, "is_authenticated", False):
         return False

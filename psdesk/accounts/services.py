@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
@@ -12,6 +11,7 @@ from psdesk.accounts.models import ApiToken, Profile, hash_token
 from psdesk.accounts.personas import Persona
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
+from psdesk.core.types import Actor
 
 
 def token_create(*, user: User, name: str = "default") -> str:
@@ -61,7 +61,7 @@ def persona_ensure(p: Persona, *, password: str | None) -> User:
 
 
 @transaction.atomic
-def pubsec_membership_set(*, user: User, member: bool, actor: Any, reason: str = "") -> None:
+def pubsec_membership_set(*, user: User, member: bool, actor: Actor, reason: str = "") -> None:
     """Grant or revoke US PubSec membership (audited)."""
     from psdesk.accounts.roles import Role
 

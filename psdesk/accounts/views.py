@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -12,10 +12,11 @@ from psdesk.accounts.models import ApiToken
 from psdesk.accounts.roles import ROLE_LABELS
 from psdesk.accounts.selectors import user_roles
 from psdesk.accounts.services import token_create, token_revoke
+from psdesk.core.types import AuthedRequest
 
 
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # LoginRequiredMiddleware: never anonymous here
     new_token = ""

@@ -21,6 +21,7 @@ from psdesk.approvals.models import ApprovalDecision, ApprovalRequest
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.types import Actor
 
 AfterDecision = Callable[[ApprovalRequest, ApprovalDecision], None]
 AFTER_DECISION_HOOKS: list[AfterDecision] = []
@@ -31,7 +32,7 @@ def register_after_decision(hook: AfterDecision) -> None:
         AFTER_DECISION_HOOKS.append(hook)
 
 
-def _notify(event: str, target: models.Model, actor: Any, context: dict[str, Any], recipients: list[Any]) -> None:
+def _notify(event: str, target: models.Model, actor: Actor, context: dict[str, Any], recipients: list[Any]) -> None:
     try:
         from psdesk.notifications.services import notify
     except ImportError:  # pragma: no cover - notifications always installed in this project
@@ -173,7 +174,7 @@ def approval_decide(
 
 
 def _supersede(
-    *, ct: ContentType, target: models.Model, content_hash: str, actor: Any, kinds: list[str] | None = None
+    *, ct: ContentType, target: models.Model, content_hash: str, actor: Actor | None, kinds: list[str] | None = None
 ) -> int:
     qs = ApprovalRequest.objects.filter(
         target_type=ct, target_id=target.pk, status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED]
@@ -193,7 +194,7 @@ def _supersede(
     return len(ids)
 
 
-def approvals_invalidate(*, target: models.Model, content_hash: str, actor: Any = None) -> int:
+def approvals_invalidate(*, target: models.Model, content_hash: str, actor: Actor | None = None) -> int:
     """The target's content is now `content_hash`: supersede every pending or approved request
     made on another hash (audited once). Returns how many were superseded. Call it whenever the
     approved thing changes (a new SOW version, an edited quote)."""

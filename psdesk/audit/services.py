@@ -14,6 +14,7 @@ from psdesk.audit.chain import GENESIS, row_hash
 from psdesk.audit.models import AuditChainHead, AuditEvent
 from psdesk.core import clock
 from psdesk.core.middleware import current_request_id
+from psdesk.core.types import Actor
 
 
 def _content(ev: AuditEvent) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def _content(ev: AuditEvent) -> dict[str, Any]:
 def audit_record(
     *,
     verb: str,
-    actor: Any = None,
+    actor: Actor | str | None = None,
     target: models.Model | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
@@ -47,13 +48,15 @@ def audit_record(
 
     Locks the chain head so concurrent writers append one after the other.
     """
+    # A person is stored as a foreign key; a label (a customer on a review link) only as text.
+    person = actor if actor is not None and not isinstance(actor, str) and actor.pk else None
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update(of=("self",)).get_or_create(id=1)
         ev = AuditEvent(
             seq=head.last_seq + 1,
             occurred_at=clock.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=(actor.get_username() if getattr(actor, "pk", None) else (str(actor) if actor else "system")),
+            actor=person,
+            actor_label=person.get_username() if person is not None else (str(actor) if actor else "system"),
             verb=verb,
             target_type=ContentType.objects.get_for_model(type(target)) if target is not None else None,
             target_id=str(target.pk) if target is not None else "",

@@ -20,6 +20,7 @@ from django.db import models, transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.core.errors import Conflict, NotFound
+from psdesk.core.types import Actor
 from psdesk.core.workflow import Move, MoveContext, Workflow
 
 M = TypeVar("M", bound=models.Model)
@@ -42,7 +43,7 @@ def transition_apply[M: models.Model](
     queryset: models.QuerySet[M],
     pk: Any,
     action: str,
-    actor: Any = None,
+    actor: Actor | None = None,
     reason: str = "",
     expected_version: int | None = None,
     data: dict[str, Any] | None = None,

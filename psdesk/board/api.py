@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -15,6 +14,7 @@ from psdesk.board.services import engagement_transition
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.types import AuthedRequest
 from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.services import engagement_create
 
@@ -90,13 +90,13 @@ class TransitionIn(Schema):
     expected_version: int | None = None
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
 
 @router.get("/engagements", response={200: EngagementPage, **errors(400, 401, 403, 422)})
-def list_engagements(request: HttpRequest, params: Query[ListParams]) -> Any:
+def list_engagements(request: AuthedRequest, params: Query[ListParams]) -> Any:
     """Engagements you may see (PubSec ones only for PubSec members), oldest in column first."""
     _require(request, "engagements.view_engagement")
     if params.state and params.state not in ENGAGEMENT_WORKFLOW.states:
@@ -113,7 +113,7 @@ def list_engagements(request: HttpRequest, params: Query[ListParams]) -> Any:
 
 
 @router.get("/engagements/{engagement_id}", response={200: EngagementDetail, **errors(401, 403, 404)})
-def get_engagement(request: HttpRequest, engagement_id: int) -> Any:
+def get_engagement(request: AuthedRequest, engagement_id: int) -> Any:
     _require(request, "engagements.view_engagement")
     eng = engagement_get(user=request.user, engagement_id=engagement_id)
     eng.moves = available_moves(eng, request.user)  # type: ignore[attr-defined]
@@ -121,7 +121,7 @@ def get_engagement(request: HttpRequest, engagement_id: int) -> Any:
 
 
 @router.post("/engagements", response={201: EngagementOut, **errors(400, 401, 403, 404, 422)})
-def create_engagement(request: HttpRequest, payload: EngagementIn) -> Any:
+def create_engagement(request: AuthedRequest, payload: EngagementIn) -> Any:
     """Create an engagement in `open` (normally the Services Calculator does this)."""
     _require(request, "engagements.add_engagement")
     account = Account.objects.visible_to(request.user).filter(pk=payload.account_id).first()
@@ -154,7 +154,7 @@ def create_engagement(request: HttpRequest, payload: EngagementIn) -> Any:
     "/engagements/{engagement_id}/transitions",
     response={200: EngagementOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def transition_engagement(request: HttpRequest, engagement_id: int, payload: TransitionIn) -> Any:
+def transition_engagement(request: AuthedRequest, engagement_id: int, payload: TransitionIn) -> Any:
     """Apply a board move. 400 unknown action; 404 not visible; 409 refused (reason in `message`)
     or stale `expected_version`."""
     _require(request, "engagements.view_engagement")
@@ -188,7 +188,7 @@ class MetricsParams(Schema):
 
 
 @router.get("/board/metrics", response={200: list[ColumnCycleOut], **errors(401, 403, 422)})
-def board_metrics(request: HttpRequest, params: Query[MetricsParams]) -> Any:
+def board_metrics(request: AuthedRequest, params: Query[MetricsParams]) -> Any:
     """Cycle time per column over the last `days` (median and P80, business days) and WIP ageing."""
     from psdesk.board.metrics import board_cycle_times
 
@@ -210,7 +210,7 @@ class SuggestionDecisionIn(Schema):
 
 
 @router.get("/board/closed-lost-suggestions", response={200: list[SuggestionOut], **errors(401, 403)})
-def list_suggestions(request: HttpRequest) -> Any:
+def list_suggestions(request: AuthedRequest) -> Any:
     """Open "no activity → Closed Lost?" suggestions on cards you may see."""
     from psdesk.board.models import ClosedLostSuggestion
 
@@ -223,7 +223,7 @@ def list_suggestions(request: HttpRequest) -> Any:
     "/board/closed-lost-suggestions/{suggestion_id}/decision",
     response={200: SuggestionOut, **errors(401, 403, 404, 409, 422)},
 )
-def decide_suggestion(request: HttpRequest, suggestion_id: int, payload: SuggestionDecisionIn) -> Any:
+def decide_suggestion(request: AuthedRequest, suggestion_id: int, payload: SuggestionDecisionIn) -> Any:
     """Confirm (the card closes lost) or dismiss (still active). 409 when already decided."""
     from psdesk.board.stale import suggestion_decide
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -21,13 +20,14 @@ from psdesk.board.labels import LABEL_WORKFLOWS, SCOPE_COLOURS, label_move, labe
 from psdesk.board.selectors import engagement_get
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.core.types import Actor, AuthedRequest
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.sla.selectors import timers_for_target
 
 label_router = Router(tags=["engagements"])
 
 
-def _visible(request: HttpRequest, engagement_id: int) -> Any:
+def _visible(request: AuthedRequest, engagement_id: int) -> Any:
     if not request.user.has_perm("engagements.view_engagement"):
         raise PermissionDenied("Your role may not do this.")
     return engagement_get(user=request.user, engagement_id=engagement_id)
@@ -58,7 +58,7 @@ class LabelMoveIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
-def _labels(eng: Any, user: Any) -> dict[str, Any]:
+def _labels(eng: Any, user: Actor) -> dict[str, Any]:
     rows = list(EngagementLabel.objects.filter(engagement=eng).order_by("scope", "name"))
     return {
         "labels": [{"name": r.name, "scope": r.scope, "colour": SCOPE_COLOURS.get(r.scope, "#888888")} for r in rows],
@@ -67,7 +67,7 @@ def _labels(eng: Any, user: Any) -> dict[str, Any]:
 
 
 @label_router.get("/engagements/{engagement_id}/labels", response={200: LabelsOut, **errors(401, 403, 404)})
-def get_labels(request: HttpRequest, engagement_id: int) -> Any:
+def get_labels(request: AuthedRequest, engagement_id: int) -> Any:
     """The card's labels (with scope colours) and the side-label moves you may make now."""
     eng = _visible(request, engagement_id)
     return _labels(eng, request.user)
@@ -76,7 +76,7 @@ def get_labels(request: HttpRequest, engagement_id: int) -> Any:
 @label_router.post(
     "/engagements/{engagement_id}/labels/moves", response={200: LabelsOut, **errors(400, 401, 403, 404, 409, 422)}
 )
-def move_label(request: HttpRequest, engagement_id: int, payload: LabelMoveIn) -> Any:
+def move_label(request: AuthedRequest, engagement_id: int, payload: LabelMoveIn) -> Any:
     """Apply a side-label move (e.g. scope `RDM`, action `approve`). 400 unknown scope/action;
     403 your role may not; 409 not allowed from the current label (reason in `message`)."""
     _visible(request, engagement_id)
@@ -140,7 +140,7 @@ def _approvals(eng: Any) -> dict[str, Any]:
 
 
 @label_router.get("/engagements/{engagement_id}/approvals", response={200: ApprovalsOut, **errors(401, 403, 404)})
-def get_approvals(request: HttpRequest, engagement_id: int) -> Any:
+def get_approvals(request: AuthedRequest, engagement_id: int) -> Any:
     """The current content hash and, per kind, whether it is approved on it, pending, rejected,
     stale (approved on an older hash) or not requested."""
     return _approvals(_visible(request, engagement_id))
@@ -150,7 +150,7 @@ def get_approvals(request: HttpRequest, engagement_id: int) -> Any:
     "/engagements/{engagement_id}/approvals",
     response={201: ApprovalRequestOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def request_approval(request: HttpRequest, engagement_id: int, payload: ApprovalRequestIn) -> Any:
+def request_approval(request: AuthedRequest, engagement_id: int, payload: ApprovalRequestIn) -> Any:
     """Request an approval of the engagement's current content. 422 unknown kind; 403 your role
     may not request approvals."""
     eng = _visible(request, engagement_id)
@@ -162,7 +162,7 @@ def request_approval(request: HttpRequest, engagement_id: int, payload: Approval
     "/engagements/{engagement_id}/approvals/{request_id}/decision",
     response={200: DecisionOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def decide_approval(request: HttpRequest, engagement_id: int, request_id: int, payload: DecisionIn) -> Any:
+def decide_approval(request: AuthedRequest, engagement_id: int, request_id: int, payload: DecisionIn) -> Any:
     """Approve or reject, on the content hash you reviewed. 403 without the kind's permission or
     on your own request; 409 when the content changed (stale hash) or already decided."""
     eng = _visible(request, engagement_id)
@@ -203,7 +203,7 @@ class PendingParams(Schema):
 
 
 @label_router.get("/approvals/pending", response={200: list[PendingOut], **errors(401, 403, 422)})
-def pending_approvals(request: HttpRequest, params: Query[PendingParams]) -> Any:
+def pending_approvals(request: AuthedRequest, params: Query[PendingParams]) -> Any:
     """Your approval inbox: pending requests of the kinds you may decide, on engagements you may
     see, oldest first (never your own requests)."""
     user = request.user
@@ -252,7 +252,7 @@ class TimerOut(Schema):
 
 
 @label_router.get("/engagements/{engagement_id}/sla", response={200: list[TimerOut], **errors(401, 403, 404)})
-def get_sla(request: HttpRequest, engagement_id: int, include_stopped: bool = False) -> Any:
+def get_sla(request: AuthedRequest, engagement_id: int, include_stopped: bool = False) -> Any:
     """The engagement's SLA timers with business hours left (negative when overdue)."""
     eng = _visible(request, engagement_id)
     return timers_for_target(eng, include_stopped=include_stopped)

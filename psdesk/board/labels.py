@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 
 from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, TransitionNotAllowed
+from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.engagements.services import engagement_label_set
@@ -192,7 +193,7 @@ def current_label(engagement_id: int, scope: str) -> str:
     return ALIASES.get(name or "", name or "")
 
 
-def label_move(*, engagement_id: int, scope: str, action: str, actor: Any, reason: str = "") -> EngagementLabel:
+def label_move(*, engagement_id: int, scope: str, action: str, actor: Actor, reason: str = "") -> EngagementLabel:
     """Apply one side-label move to a card the actor may see.
 
     Raises BadRequest (unknown scope/action), NotFound (absent or not visible), PermissionDenied
@@ -220,14 +221,14 @@ def label_move(*, engagement_id: int, scope: str, action: str, actor: Any, reaso
     return row
 
 
-def _notify(event: str, eng: Engagement, actor: Any, context: dict[str, Any]) -> None:
+def _notify(event: str, eng: Engagement, actor: Actor, context: dict[str, Any]) -> None:
     from psdesk.notifications.services import notify
 
     notify(event=event, target=eng, actor=actor, context=context)
 
 
 def label_moves_available(
-    engagement: Engagement, user: Any, labels: dict[str, str] | None = None
+    engagement: Engagement, user: Actor, labels: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """The side-label moves the user could make now, per scope (for the card and the API)."""
     if labels is None:

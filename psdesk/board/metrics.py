@@ -8,7 +8,6 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 
@@ -16,6 +15,7 @@ from psdesk.audit.models import AuditEvent
 from psdesk.board.workflow import BOARD_COLUMNS, ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
 from psdesk.core.calendar import UTC_CALENDAR, BusinessCalendar
+from psdesk.core.types import Actor
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
 from psdesk.sla.models import Calendar
@@ -46,7 +46,7 @@ def _calendar() -> BusinessCalendar:
     return cal.business_calendar() if cal is not None else UTC_CALENDAR
 
 
-def board_cycle_times(*, user: Any, days: int = 90, now: datetime | None = None) -> list[ColumnCycle]:
+def board_cycle_times(*, user: Actor, days: int = 90, now: datetime | None = None) -> list[ColumnCycle]:
     """Per column: how long cards stayed before leaving it (moves in the last `days`), as median and
     P80 business days (24-hour business days on the PS Ops calendar), and the current WIP with its
     median age. Only engagements the user may see count. A bounded number of queries."""

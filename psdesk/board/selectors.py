@@ -16,6 +16,7 @@ from psdesk.board.approval_flow import FINAL_KINDS
 from psdesk.board.labels import SCOPE_COLOURS
 from psdesk.board.workflow import BOARD_COLUMNS, ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
+from psdesk.core.types import Actor
 from psdesk.engagements.choices import CLOSED_STATES, EngagementStatus
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.engagements.querysets import EngagementQuerySet
@@ -50,7 +51,7 @@ class Column:
         return max(0, self.count - len(self.cards))
 
 
-def engagement_list(*, user: Any, filters: BoardFilters | None = None) -> EngagementQuerySet:
+def engagement_list(*, user: Actor, filters: BoardFilters | None = None) -> EngagementQuerySet:
     """Engagements the user may see, filtered."""
     qs: EngagementQuerySet = Engagement.objects.visible_to(user)
     f = filters or BoardFilters()
@@ -81,7 +82,7 @@ def engagement_list(*, user: Any, filters: BoardFilters | None = None) -> Engage
     return qs
 
 
-def board_columns(*, user: Any, filters: BoardFilters | None = None, per_column: int = 25) -> list[Column]:
+def board_columns(*, user: Actor, filters: BoardFilters | None = None, per_column: int = 25) -> list[Column]:
     """Every column with its count and up to `per_column` cards: the oldest in the column first for
     open columns (they need attention), the most recent for the closed ones. A constant number of
     queries whatever N is: one count per state, one windowed query over the open columns only, and
@@ -149,7 +150,7 @@ def _age_days(since: datetime, now: datetime) -> int:
     return max(0, (now - since).days)
 
 
-def engagement_get(*, user: Any, engagement_id: int) -> Engagement:
+def engagement_get(*, user: Actor, engagement_id: int) -> Engagement:
     """One engagement the user may see, or NotFound (also for PubSec to non-members)."""
     from psdesk.core.errors import NotFound
 
@@ -159,7 +160,7 @@ def engagement_get(*, user: Any, engagement_id: int) -> Engagement:
     return eng
 
 
-def available_moves(eng: Any, user: Any) -> list[dict[str, Any]]:
+def available_moves(eng: Any, user: Actor) -> list[dict[str, Any]]:
     """Moves from the card's column with the reason each would be refused (None = allowed)."""
     from psdesk.core.workflow import MoveContext
 

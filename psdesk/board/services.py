@@ -9,6 +9,7 @@ from psdesk.audit.transitions import AfterHook, Applied, transition_apply
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
 from psdesk.core.errors import BadRequest
+from psdesk.core.types import Actor
 from psdesk.core.workflow import Move
 from psdesk.engagements.choices import EngagementStatus
 from psdesk.engagements.models import Engagement
@@ -36,7 +37,7 @@ def engagement_transition(
     *,
     engagement_id: int,
     action: str,
-    actor: Any,
+    actor: Actor | None,
     reason: str = "",
     expected_version: int | None = None,
     system: bool = False,
@@ -61,7 +62,7 @@ def engagement_transition(
 
 
 def engagement_move_to_column(
-    *, engagement_id: int, target_state: str, actor: Any, reason: str = "", expected_version: int | None = None
+    *, engagement_id: int, target_state: str, actor: Actor, reason: str = "", expected_version: int | None = None
 ) -> Applied:
     """Drag-and-drop: find the move from the card's column to `target_state` and apply it."""
     if target_state not in ENGAGEMENT_WORKFLOW.states:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 
@@ -12,6 +11,7 @@ from psdesk.board.models import BoardPolicy, ClosedLostSuggestion, SuggestionSta
 from psdesk.board.services import engagement_transition
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied
+from psdesk.core.types import Actor
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
 from psdesk.notifications.services import notify
@@ -53,7 +53,7 @@ def stale_sweep(*, now: datetime | None = None) -> int:
     return made
 
 
-def suggestion_decide(*, suggestion_id: int, actor: Any, confirm: bool, reason: str = "") -> ClosedLostSuggestion:
+def suggestion_decide(*, suggestion_id: int, actor: Actor, confirm: bool, reason: str = "") -> ClosedLostSuggestion:
     """Confirm (the card moves to Closed Lost through the transition service) or dismiss (the card is
     still active; its activity clock restarts). Needs the close permission. Raises NotFound,
     PermissionDenied, Conflict (already decided) or TransitionNotAllowed."""

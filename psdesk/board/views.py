@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,12 +21,13 @@ from psdesk.board.models import ClosedLostSuggestion
 from psdesk.board.selectors import BoardFilters, available_moves, board_columns, engagement_get
 from psdesk.board.services import engagement_move_to_column, engagement_transition
 from psdesk.core.errors import DomainError
+from psdesk.core.types import AuthedRequest
 from psdesk.crm.choices import Segment
 from psdesk.engagements.models import EngagementLabel
 from psdesk.scoping.models import ServiceType
 
 
-def _filters(request: HttpRequest) -> BoardFilters:
+def _filters(request: AuthedRequest) -> BoardFilters:
     em = request.GET.get("em", "")
     return BoardFilters(
         em=int(em) if em.isdigit() else None,
@@ -46,7 +47,7 @@ def _detail_prefix() -> str:
 
 
 @permission_required("engagements.view_engagement", raise_exception=True)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     filters = _filters(request)
     columns = board_columns(user=request.user, filters=filters)
     ctx: dict[str, Any] = {
@@ -66,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("engagements.view_engagement", raise_exception=True)
-def detail(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def detail(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     try:
         eng = engagement_get(user=request.user, engagement_id=engagement_id)
     except DomainError:
@@ -89,7 +90,7 @@ def detail(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("engagements.view_engagement", raise_exception=True)
-def act(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def act(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     """Side-label moves and approvals from the card drawer: the same services as the API; a refusal
     comes back as a message on the engagement page."""
     from django.contrib import messages
@@ -143,7 +144,7 @@ def act(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("engagements.view_engagement", raise_exception=True)
-def move(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def move(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     """One endpoint for drag-and-drop, keyboard and the move menu. JSON in, JSON out:
     200 {ok, state, card_html}; 4xx {ok: false, code, message} shown inline on the card."""
     version_raw = request.POST.get("version", "")
@@ -177,7 +178,7 @@ def move(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 
 @permission_required("engagements.view_engagement", raise_exception=True)
-def metrics(request: HttpRequest) -> HttpResponse:
+def metrics(request: AuthedRequest) -> HttpResponse:
     """Cycle time per column over the last 90 days (median and P80 business days) and WIP ageing."""
     from psdesk.board.metrics import board_cycle_times
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -19,11 +18,12 @@ from psdesk.catalog.services import catalog_import_text, sku_values_parse
 from psdesk.core import clock
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import PermissionDenied, ValidationFailed
+from psdesk.core.types import AuthedRequest
 
 router = Router(tags=["catalog"])
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
@@ -127,7 +127,7 @@ class RatesParams(Schema):
 
 
 @router.get("/catalog/skus", response={200: SkuPage, **errors(400, 401, 403, 422)})
-def list_skus(request: HttpRequest, params: Query[SkuParams]) -> Any:
+def list_skus(request: AuthedRequest, params: Query[SkuParams]) -> Any:
     """Browse the catalog; filter by category, type, maturity, text and active flag."""
     _require(request, "catalog.view_sku")
     for value, choices, field in (
@@ -148,13 +148,13 @@ def list_skus(request: HttpRequest, params: Query[SkuParams]) -> Any:
 
 
 @router.get("/catalog/skus/{code}", response={200: SkuOut, **errors(401, 403, 404)})
-def get_sku(request: HttpRequest, code: str) -> Any:
+def get_sku(request: AuthedRequest, code: str) -> Any:
     _require(request, "catalog.view_sku")
     return sku_get(code=code)
 
 
 @router.put("/catalog/skus/{code}", response={200: SkuOut, **errors(400, 401, 403, 422)})
-def put_sku(request: HttpRequest, code: str, payload: SkuIn) -> Any:
+def put_sku(request: AuthedRequest, code: str, payload: SkuIn) -> Any:
     """Create or replace a SKU (same validation as the CSV import; audited)."""
     _require(request, "catalog.change_sku")
     _require(request, "catalog.add_sku")
@@ -180,7 +180,7 @@ def put_sku(request: HttpRequest, code: str, payload: SkuIn) -> Any:
 
 
 @router.post("/catalog/import", response={200: ImportOut, **errors(400, 401, 403, 422)})
-def import_catalog(request: HttpRequest, payload: ImportIn) -> Any:
+def import_catalog(request: AuthedRequest, payload: ImportIn) -> Any:
     """Import SKUs from CSV text; idempotent on the code; per-row report with line numbers."""
     _require(request, "catalog.import_sku")
     report = catalog_import_text(text=payload.csv, actor=request.user, dry_run=payload.dry_run)
@@ -195,7 +195,7 @@ def import_catalog(request: HttpRequest, payload: ImportIn) -> Any:
 
 
 @router.get("/catalog/rates", response={200: RatesOut, **errors(401, 403, 422)})
-def get_rates(request: HttpRequest, params: Query[RatesParams]) -> Any:
+def get_rates(request: AuthedRequest, params: Query[RatesParams]) -> Any:
     """The rate card and list rate; standard cost rates only for roles allowed to see them."""
     _require(request, "catalog.view_billrate")
     on = params.on or clock.today()

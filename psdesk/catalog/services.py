@@ -17,6 +17,7 @@ from psdesk.catalog.models import Sku
 from psdesk.core import clock
 from psdesk.core.errors import ValidationFailed
 from psdesk.core.money import CURRENCIES, MoneyError, to_decimal
+from psdesk.core.types import Actor
 
 REQUIRED_COLUMNS = ("sku", "name", "category", "type", "maturity", "price", "currency", "unit", "description")
 OPTIONAL_COLUMNS = ("duration_days", "class_size", "delivery", "active", "seat_addons_per_extra_attendee")
@@ -147,7 +148,7 @@ def sku_values_parse(row: dict[str, str]) -> tuple[str, dict[str, Any]]:
 def catalog_import(
     *,
     stream: TextIO,
-    actor: Any = None,
+    actor: Actor | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
@@ -210,7 +211,7 @@ def catalog_import(
     return report
 
 
-def catalog_import_text(*, text: str, actor: Any = None, dry_run: bool = False) -> ImportReport:
+def catalog_import_text(*, text: str, actor: Actor | None = None, dry_run: bool = False) -> ImportReport:
     return catalog_import(stream=io.StringIO(text), actor=actor, dry_run=dry_run)
 
 

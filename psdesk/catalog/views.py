@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from psdesk.catalog.choices import Maturity, SkuCategory, SkuType
 from psdesk.catalog.selectors import sku_get, sku_list
 from psdesk.core.errors import DomainError
+from psdesk.core.types import AuthedRequest
 
 
 def _pick(value: str, allowed: list[str]) -> str:
@@ -16,7 +17,7 @@ def _pick(value: str, allowed: list[str]) -> str:
 
 
 @permission_required("catalog.view_sku", raise_exception=True)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     f = {
         "category": _pick(request.GET.get("category", ""), list(SkuCategory.values)),
         "type": _pick(request.GET.get("type", ""), list(SkuType.values)),
@@ -37,7 +38,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("catalog.view_sku", raise_exception=True)
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthedRequest, code: str) -> HttpResponse:
     try:
         sku = sku_get(code=code)
     except DomainError:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from psdesk.core.errors import BadRequest, TransitionNotAllowed
+from psdesk.core.types import Actor
 
 Guard = Callable[[Any, "MoveContext"], "str | None"]
 
@@ -25,7 +26,7 @@ Guard = Callable[[Any, "MoveContext"], "str | None"]
 class MoveContext:
     """What a guard may look at besides the object: who moves it, why, and extra request data."""
 
-    actor: Any = None
+    actor: Actor | None = None
     reason: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     system: bool = False  # a move made by the system (sweeps, follow-ups), not a person

@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.types import AuthedRequest
 from psdesk.crm.models import Opportunity, Territory
 from psdesk.crm.selectors import (
     OpportunityFilters,
@@ -36,7 +36,7 @@ from psdesk.crm.workflow import CRM_WORKFLOW
 router = Router(tags=["crm"])
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
@@ -231,7 +231,7 @@ class NameSuggestionOut(Schema):
 
 
 @router.get("/crm/accounts", response={200: AccountPage, **errors(400, 401, 403, 422)})
-def list_accounts(request: HttpRequest, params: Query[AccountParams]) -> Any:
+def list_accounts(request: AuthedRequest, params: Query[AccountParams]) -> Any:
     """Accounts you may see (US PubSec accounts only for PubSec members)."""
     _require(request, "crm.view_account")
     qs = account_list(user=request.user, q=params.q or "", segment=params.segment or "")
@@ -239,13 +239,13 @@ def list_accounts(request: HttpRequest, params: Query[AccountParams]) -> Any:
 
 
 @router.get("/crm/accounts/{account_id}", response={200: AccountDetail, **errors(401, 403, 404)})
-def get_account(request: HttpRequest, account_id: int) -> Any:
+def get_account(request: AuthedRequest, account_id: int) -> Any:
     _require(request, "crm.view_account")
     return account_get(user=request.user, account_id=account_id)
 
 
 @router.post("/crm/accounts", response={201: AccountOut, **errors(400, 401, 403, 422)})
-def create_account(request: HttpRequest, payload: AccountIn) -> Any:
+def create_account(request: AuthedRequest, payload: AccountIn) -> Any:
     _require(request, "crm.add_account")
     territory = None
     if payload.territory:
@@ -266,7 +266,7 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Any:
 
 
 @router.post("/crm/accounts/{account_id}/msas", response={201: MsaOut, **errors(400, 401, 403, 404, 422)})
-def add_msa(request: HttpRequest, account_id: int, payload: MsaIn) -> Any:
+def add_msa(request: AuthedRequest, account_id: int, payload: MsaIn) -> Any:
     """Record an MSA on file with its effective dates."""
     _require(request, "crm.add_msa")
     acc = account_get(user=request.user, account_id=account_id)
@@ -281,14 +281,14 @@ def add_msa(request: HttpRequest, account_id: int, payload: MsaIn) -> Any:
 
 
 @router.get("/crm/accounts/{account_id}/opportunity-name", response={200: NameSuggestionOut, **errors(401, 403, 404)})
-def suggest_name(request: HttpRequest, account_id: int) -> Any:
+def suggest_name(request: AuthedRequest, account_id: int) -> Any:
     """The naming convention for a new PS opportunity of this account."""
     _require(request, "crm.view_account")
     return {"name": opportunity_name_suggest(account=account_get(user=request.user, account_id=account_id))}
 
 
 @router.get("/crm/opportunities", response={200: OpportunityPage, **errors(400, 401, 403, 422)})
-def list_opportunities(request: HttpRequest, params: Query[OpportunityParams]) -> Any:
+def list_opportunities(request: AuthedRequest, params: Query[OpportunityParams]) -> Any:
     _require(request, "crm.view_opportunity")
     if params.stage and params.stage not in CRM_WORKFLOW.states:
         raise ValidationFailed(f"Unknown stage '{params.stage}'.", details={"field": "stage"})
@@ -306,7 +306,7 @@ def list_opportunities(request: HttpRequest, params: Query[OpportunityParams]) -
     return {"count": qs.count(), "items": list(qs[params.offset : params.offset + params.limit])}
 
 
-def _detail(request: HttpRequest, opportunity_id: int) -> Any:
+def _detail(request: AuthedRequest, opportunity_id: int) -> Any:
     opp = opportunity_get(user=request.user, opportunity_id=opportunity_id)
     opp.moves = opportunity_moves(opp, request.user)  # type: ignore[attr-defined]
     opp.history = opportunity_stage_history(opportunity=opp)  # type: ignore[attr-defined]
@@ -314,7 +314,7 @@ def _detail(request: HttpRequest, opportunity_id: int) -> Any:
 
 
 @router.get("/crm/opportunities/{opportunity_id}", response={200: OpportunityDetail, **errors(401, 403, 404)})
-def get_opportunity(request: HttpRequest, opportunity_id: int) -> Any:
+def get_opportunity(request: AuthedRequest, opportunity_id: int) -> Any:
     """One opportunity with its possible moves (and why each is refused now) and stage history."""
     _require(request, "crm.view_opportunity")
     return _detail(request, opportunity_id)
@@ -330,7 +330,7 @@ def _user(user_id: int | None, field: str) -> Any:
 
 
 @router.post("/crm/opportunities", response={201: OpportunityOut, **errors(400, 401, 403, 404, 422)})
-def create_opportunity(request: HttpRequest, payload: OpportunityIn) -> Any:
+def create_opportunity(request: AuthedRequest, payload: OpportunityIn) -> Any:
     """Create an opportunity. A PS-only one needs `parent_id` (a license opportunity of the account)."""
     _require(request, "crm.add_opportunity")
     account = account_get(user=request.user, account_id=payload.account_id)
@@ -358,7 +358,7 @@ def create_opportunity(request: HttpRequest, payload: OpportunityIn) -> Any:
 @router.patch(
     "/crm/opportunities/{opportunity_id}", response={200: OpportunityOut, **errors(400, 401, 403, 404, 409, 422)}
 )
-def patch_opportunity(request: HttpRequest, opportunity_id: int, payload: OpportunityPatch) -> Any:
+def patch_opportunity(request: AuthedRequest, opportunity_id: int, payload: OpportunityPatch) -> Any:
     """Edit fields (not the stage). PS-section fields are open to EMs."""
     _require(request, "crm.view_opportunity")
     raw = payload.dict(exclude_unset=True)
@@ -382,7 +382,7 @@ def patch_opportunity(request: HttpRequest, opportunity_id: int, payload: Opport
     "/crm/opportunities/{opportunity_id}/transitions",
     response={200: OpportunityDetail, **errors(400, 401, 403, 404, 409, 422)},
 )
-def transition_opportunity(request: HttpRequest, opportunity_id: int, payload: TransitionIn) -> Any:
+def transition_opportunity(request: AuthedRequest, opportunity_id: int, payload: TransitionIn) -> Any:
     """Move the stage (`forward_to_<stage>`, `back_to_<stage>`, `close_won`, `close_lost`, `unqualify`,
     `mark_duplicate`). 409 with the reason when refused; 404 when not visible."""
     _require(request, "crm.view_opportunity")

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Q
 
 from psdesk.audit.models import AuditEvent
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
+from psdesk.core.types import Actor
 from psdesk.crm.models import Account, Msa, Opportunity
 from psdesk.crm.querysets import AccountQuerySet, OpportunityQuerySet
 from psdesk.crm.workflow import CRM_WORKFLOW
 
 
-def account_list(*, user: Any, q: str = "", segment: str = "") -> AccountQuerySet:
+def account_list(*, user: Actor, q: str = "", segment: str = "") -> AccountQuerySet:
     qs: AccountQuerySet = Account.objects.visible_to(user).select_related("territory", "owner")
     if q:
         qs = qs.filter(name__icontains=q)
@@ -25,7 +25,7 @@ def account_list(*, user: Any, q: str = "", segment: str = "") -> AccountQuerySe
     return qs
 
 
-def account_get(*, user: Any, account_id: int) -> Account:
+def account_get(*, user: Actor, account_id: int) -> Account:
     acc = Account.objects.visible_to(user).select_related("territory", "owner").filter(pk=account_id).first()
     if acc is None:
         raise NotFound(f"account {account_id} not found")
@@ -48,7 +48,7 @@ class OpportunityFilters:
     open_only: bool = False
 
 
-def opportunity_list(*, user: Any, filters: OpportunityFilters | None = None) -> OpportunityQuerySet:
+def opportunity_list(*, user: Actor, filters: OpportunityFilters | None = None) -> OpportunityQuerySet:
     f = filters or OpportunityFilters()
     qs: OpportunityQuerySet = Opportunity.objects.visible_to(user).select_related("account", "owner", "parent")
     if f.q:
@@ -70,7 +70,7 @@ def opportunity_list(*, user: Any, filters: OpportunityFilters | None = None) ->
     return qs
 
 
-def opportunity_get(*, user: Any, opportunity_id: int) -> Opportunity:
+def opportunity_get(*, user: Actor, opportunity_id: int) -> Opportunity:
     opp = (
         Opportunity.objects.visible_to(user)
         .select_related("account", "owner", "parent", "engagement_manager")
@@ -118,7 +118,7 @@ class MoveOption:
     refusal: str | None
 
 
-def opportunity_moves(opp: Opportunity, user: Any) -> list[MoveOption]:
+def opportunity_moves(opp: Opportunity, user: Actor) -> list[MoveOption]:
     """The moves from the opportunity's stage, each with the reason it is refused now (or None)."""
     from psdesk.core.workflow import MoveContext
 

@@ -13,6 +13,7 @@ from psdesk.audit.transitions import AfterHook, Applied, transition_apply
 from psdesk.core import clock
 from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.money import CURRENCIES
+from psdesk.core.types import Actor
 from psdesk.core.workflow import Move
 from psdesk.crm.choices import (
     EmConfidence,
@@ -43,7 +44,7 @@ def opportunity_name_suggest(*, account: Account, on: datetime.date | None = Non
 
 def account_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     segment: str = Segment.MM_EAST,
     territory: Territory | None = None,
@@ -88,7 +89,7 @@ def account_create(
 
 
 def msa_add(
-    *, account: Account, actor: Any, reference: str, effective_from: datetime.date, effective_to: datetime.date | None
+    *, account: Account, actor: Actor, reference: str, effective_from: datetime.date, effective_to: datetime.date | None
 ) -> Msa:
     """Record an MSA on file for the account (audited). Raises ValidationFailed when it ends before it starts."""
     if not reference.strip():
@@ -120,7 +121,7 @@ def _check_money(value: Decimal, field: str) -> Decimal:
 
 def opportunity_create(
     *,
-    actor: Any,
+    actor: Actor,
     account: Account,
     record_type: str = RecordType.PS_ONLY,
     name: str = "",
@@ -212,7 +213,7 @@ PS_FIELDS = {
 
 
 def opportunity_update(
-    *, opportunity_id: int, actor: Any, changes: dict[str, Any], expected_version: int | None = None
+    *, opportunity_id: int, actor: Actor, changes: dict[str, Any], expected_version: int | None = None
 ) -> Opportunity:
     """Edit fields of an opportunity (not its stage: that is `opportunity_transition`). General fields
     need `crm.change_opportunity`; the PS section needs `crm.edit_ps_fields` or change. Audited with
@@ -319,7 +320,7 @@ def opportunity_transition(
     *,
     opportunity_id: int,
     action: str,
-    actor: Any,
+    actor: Actor | None,
     reason: str = "",
     expected_version: int | None = None,
     system: bool = False,
@@ -346,7 +347,7 @@ def opportunity_transition(
 
 
 def opportunity_move_to_stage(
-    *, opportunity_id: int, stage: str, actor: Any, reason: str = "", expected_version: int | None = None
+    *, opportunity_id: int, stage: str, actor: Actor, reason: str = "", expected_version: int | None = None
 ) -> Applied:
     """Find the move from the current stage to `stage` and apply it."""
     if stage not in CRM_WORKFLOW.states:

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from psdesk.core import clock
 from psdesk.core.errors import DomainError, NotFound
+from psdesk.core.types import AuthedRequest
 from psdesk.crm.choices import ForecastCategory, OpportunityStage, RecordType, Segment
 from psdesk.crm.models import Opportunity
 from psdesk.crm.selectors import (
@@ -29,12 +30,12 @@ from psdesk.crm.selectors import (
 from psdesk.crm.services import opportunity_create, opportunity_name_suggest, opportunity_transition
 
 
-def _not_found(request: HttpRequest, what: str) -> HttpResponse:
+def _not_found(request: AuthedRequest, what: str) -> HttpResponse:
     return render(request, "core/error.html", {"message": f"{what} not found."}, status=404)
 
 
 @permission_required("crm.view_account", raise_exception=True)
-def accounts(request: HttpRequest) -> HttpResponse:
+def accounts(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     seg = request.GET.get("segment", "")
     seg = seg if seg in Segment.values else ""
@@ -43,7 +44,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("crm.view_account", raise_exception=True)
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
     try:
         acc = account_get(user=request.user, account_id=account_id)
     except NotFound:
@@ -58,7 +59,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 @permission_required("crm.view_opportunity", raise_exception=True)
-def opportunities(request: HttpRequest) -> HttpResponse:
+def opportunities(request: AuthedRequest) -> HttpResponse:
     g = request.GET
     f = OpportunityFilters(
         q=g.get("q", "")[:100],
@@ -80,7 +81,7 @@ def _parse_date(raw: str) -> datetime.date | None:
 
 
 @permission_required("crm.add_opportunity", raise_exception=True)
-def opportunity_new(request: HttpRequest) -> HttpResponse:
+def opportunity_new(request: AuthedRequest) -> HttpResponse:
     accounts_qs = account_list(user=request.user)
     account_id = request.POST.get("account") or request.GET.get("account", "")
     account = accounts_qs.filter(pk=int(account_id)).first() if account_id.isdigit() else None
@@ -129,7 +130,7 @@ def opportunity_new(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("crm.view_opportunity", raise_exception=True)
-def opportunity_detail(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+def opportunity_detail(request: AuthedRequest, opportunity_id: int) -> HttpResponse:
     try:
         opp = opportunity_get(user=request.user, opportunity_id=opportunity_id)
     except NotFound:
@@ -149,7 +150,7 @@ def opportunity_detail(request: HttpRequest, opportunity_id: int) -> HttpRespons
 
 @require_POST
 @permission_required("crm.view_opportunity", raise_exception=True)
-def opportunity_move(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+def opportunity_move(request: AuthedRequest, opportunity_id: int) -> HttpResponse:
     version = request.POST.get("version", "")
     try:
         applied = opportunity_transition(

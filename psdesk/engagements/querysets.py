@@ -5,11 +5,12 @@ from typing import Any
 from django.db import models
 
 from psdesk.accounts.selectors import user_is_pubsec
+from psdesk.core.types import AnyUser
 from psdesk.engagements.choices import CLOSED_STATES
 
 
-class EngagementQuerySet(models.QuerySet["Any"]):
-    def visible_to(self, user: Any) -> EngagementQuerySet:
+class EngagementQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: AnyUser | None) -> EngagementQuerySet:
         """PubSec engagements exist only for PubSec members (others get 404, never 403)."""
         if user_is_pubsec(user):
             return self

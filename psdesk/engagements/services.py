@@ -9,6 +9,7 @@ from django.db import transaction
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import ValidationFailed
+from psdesk.core.types import Actor
 from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.models import CustomerEpic, Engagement, EngagementLabel, SchedulingIntake, label_scope
 from psdesk.notifications.services import notify
@@ -23,7 +24,7 @@ def engagement_title_for(account: Account) -> str:
 def engagement_create(
     *,
     account: Account,
-    actor: Any,
+    actor: Actor,
     title: str = "",
     opportunity: Opportunity | None = None,
     em: Any = None,
@@ -61,7 +62,9 @@ def engagement_create(
 
 
 @transaction.atomic
-def engagement_assign_em(*, engagement_id: int, em: Any, actor: Any, expected_version: int | None = None) -> Engagement:
+def engagement_assign_em(
+    *, engagement_id: int, em: Any, actor: Actor, expected_version: int | None = None
+) -> Engagement:
     """Assign the engagement manager (audited, optimistic concurrency)."""
     from psdesk.core.errors import Conflict
 
@@ -84,7 +87,7 @@ def engagement_assign_em(*, engagement_id: int, em: Any, actor: Any, expected_ve
 
 
 @transaction.atomic
-def engagement_label_set(*, engagement: Engagement, label: str, actor: Any, reason: str = "") -> EngagementLabel:
+def engagement_label_set(*, engagement: Engagement, label: str, actor: Actor, reason: str = "") -> EngagementLabel:
     """Put `label` on the engagement; a scoped label replaces the other label of its scope (audited).
     Idempotent: setting a label already present changes nothing and records nothing."""
     label = label.strip()
@@ -114,7 +117,7 @@ def engagement_label_set(*, engagement: Engagement, label: str, actor: Any, reas
 
 
 @transaction.atomic
-def engagement_label_remove(*, engagement: Engagement, label: str, actor: Any, reason: str = "") -> bool:
+def engagement_label_remove(*, engagement: Engagement, label: str, actor: Actor, reason: str = "") -> bool:
     """Remove `label` (audited). Returns False when it was not there (nothing recorded)."""
     deleted, _ = EngagementLabel.objects.filter(engagement=engagement, name=label).delete()
     if deleted:
@@ -125,7 +128,7 @@ def engagement_label_remove(*, engagement: Engagement, label: str, actor: Any, r
 
 
 @transaction.atomic
-def customer_epic_ensure(*, account: Account, actor: Any) -> CustomerEpic:
+def customer_epic_ensure(*, account: Account, actor: Actor) -> CustomerEpic:
     """The account's engagement group (epic), created (audited) on first use."""
     epic = CustomerEpic.objects.select_for_update(of=("self",)).filter(account=account).first()
     if epic is not None:
@@ -237,7 +240,7 @@ def intake_clean(data: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def scheduling_intake_update(
-    *, engagement: Engagement, data: dict[str, Any], actor: Any, expected_version: int | None = None
+    *, engagement: Engagement, data: dict[str, Any], actor: Actor, expected_version: int | None = None
 ) -> SchedulingIntake:
     """Change fields of the engagement's scheduling intake (audited with old and new values,
     compare-and-set on `version`; creates the record if missing). Raises ValidationFailed or

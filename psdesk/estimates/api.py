@@ -6,12 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import errors
 from psdesk.core.errors import PermissionDenied
+from psdesk.core.types import Actor, AuthedRequest
 from psdesk.estimates import exports, selectors, services
 from psdesk.estimates.models import EstimateVersion
 
@@ -21,7 +22,7 @@ VIEW = "estimates.view_estimateversion"
 COST = "estimates.view_estimate_cost"
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
@@ -156,7 +157,7 @@ class ExportParams(Schema):
     variant: Literal["customer", "internal"] = "customer"
 
 
-def _summary(v: EstimateVersion, user: Any) -> dict[str, Any]:
+def _summary(v: EstimateVersion, user: Actor) -> dict[str, Any]:
     policy = selectors.policy_get()
     cost_ok = user.has_perm(COST)
     return {
@@ -180,7 +181,7 @@ def _summary(v: EstimateVersion, user: Any) -> dict[str, Any]:
     }
 
 
-def _detail(v: EstimateVersion, user: Any) -> dict[str, Any]:
+def _detail(v: EstimateVersion, user: Actor) -> dict[str, Any]:
     cost_ok = user.has_perm(COST)
     data = _summary(v, user)
     data["assumptions"] = v.assumptions
@@ -221,7 +222,7 @@ def _lines(items: list[LineIn] | None) -> list[services.LineData] | None:
     ]
 
 
-def review_url(request: HttpRequest, token: str) -> str:
+def review_url(request: AuthedRequest, token: str) -> str:
     return request.build_absolute_uri(f"/review/{token}/")
 
 
@@ -229,7 +230,7 @@ def review_url(request: HttpRequest, token: str) -> str:
     "/estimates/engagements/{engagement_id}/versions",
     response={200: list[VersionSummary], **errors(401, 403, 404)},
 )
-def list_versions(request: HttpRequest, engagement_id: int) -> Any:
+def list_versions(request: AuthedRequest, engagement_id: int) -> Any:
     """Every version of the engagement's estimate, oldest first (cost and margin only for roles that see cost)."""
     _require(request, VIEW)
     from psdesk.engagements.models import Engagement
@@ -245,7 +246,7 @@ def list_versions(request: HttpRequest, engagement_id: int) -> Any:
     "/estimates/engagements/{engagement_id}/versions",
     response={201: VersionOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def create_version(request: HttpRequest, engagement_id: int, payload: VersionCreateIn) -> Any:
+def create_version(request: AuthedRequest, engagement_id: int, payload: VersionCreateIn) -> Any:
     """New version: from the calculator draft (`from_draft`), a copy of `based_on`, or `lines`.
     `expected_latest` (latest number you saw, 0 for none) → 409 when someone saved meanwhile."""
     _require(request, VIEW)
@@ -264,13 +265,13 @@ def create_version(request: HttpRequest, engagement_id: int, payload: VersionCre
 
 
 @router.get("/estimates/versions/{version_id}", response={200: VersionOut, **errors(401, 403, 404)})
-def get_version(request: HttpRequest, version_id: int) -> Any:
+def get_version(request: AuthedRequest, version_id: int) -> Any:
     _require(request, VIEW)
     return _detail(selectors.version_get(user=request.user, version_id=version_id), request.user)
 
 
 @router.put("/estimates/versions/{version_id}", response={200: VersionOut, **errors(400, 401, 403, 404, 409, 422)})
-def update_version(request: HttpRequest, version_id: int, payload: VersionUpdateIn) -> Any:
+def update_version(request: AuthedRequest, version_id: int, payload: VersionUpdateIn) -> Any:
     """Edit a draft in place. 409 `version_shared` for a shared version (create a new one); 409 `stale`."""
     _require(request, VIEW)
     v = services.estimate_version_update(
@@ -286,7 +287,7 @@ def update_version(request: HttpRequest, version_id: int, payload: VersionUpdate
 
 
 @router.post("/estimates/versions/{version_id}/share", response={200: ShareOut, **errors(401, 403, 404, 422)})
-def share_version(request: HttpRequest, version_id: int) -> Any:
+def share_version(request: AuthedRequest, version_id: int) -> Any:
     """Freeze the version and create a customer review link (valid for the policy's days)."""
     _require(request, VIEW)
     shared = services.estimate_version_share(version_id=version_id, actor=request.user)
@@ -299,21 +300,21 @@ def share_version(request: HttpRequest, version_id: int) -> Any:
 
 
 @router.get("/estimates/versions/{version_id}/links", response={200: list[LinkOut], **errors(401, 403, 404)})
-def list_links(request: HttpRequest, version_id: int) -> Any:
+def list_links(request: AuthedRequest, version_id: int) -> Any:
     _require(request, services.EDIT)
     v = selectors.version_get(user=request.user, version_id=version_id)
     return list(v.review_links.all())
 
 
 @router.post("/estimates/links/{link_id}/revoke", response={200: LinkOut, **errors(401, 403, 404)})
-def revoke_link(request: HttpRequest, link_id: int) -> Any:
+def revoke_link(request: AuthedRequest, link_id: int) -> Any:
     """Revoke a customer link; it answers 404 from now on."""
     _require(request, VIEW)
     return services.review_link_revoke(link_id=link_id, actor=request.user)
 
 
 @router.post("/estimates/versions/{version_id}/reviews", response={201: ReviewOut, **errors(401, 403, 404, 422)})
-def review_version(request: HttpRequest, version_id: int, payload: ReviewIn) -> Any:
+def review_version(request: AuthedRequest, version_id: int, payload: ReviewIn) -> Any:
     """TA decision on this version: `approved` (→ TA::Approved) or `changes_requested` with a comment."""
     _require(request, VIEW)
     r = services.estimate_review_record(
@@ -333,7 +334,7 @@ def review_version(request: HttpRequest, version_id: int, payload: ReviewIn) -> 
 
 
 @router.get("/estimates/versions/{a_id}/diff/{b_id}", response={200: DiffOut, **errors(401, 403, 404)})
-def diff_versions(request: HttpRequest, a_id: int, b_id: int) -> Any:
+def diff_versions(request: AuthedRequest, a_id: int, b_id: int) -> Any:
     """Line-by-line comparison of two versions of one engagement (margin delta only for cost roles)."""
     _require(request, VIEW)
     a = selectors.version_get(user=request.user, version_id=a_id)
@@ -368,7 +369,7 @@ def diff_versions(request: HttpRequest, a_id: int, b_id: int) -> Any:
 
 
 @router.get("/estimates/versions/{version_id}/xlsx", response={200: None, **errors(401, 403, 404, 422)})
-def export_xlsx(request: HttpRequest, version_id: int, params: Query[ExportParams]) -> Any:
+def export_xlsx(request: AuthedRequest, version_id: int, params: Query[ExportParams]) -> Any:
     """The estimate workbook; `variant=internal` adds the Cost & margin sheet (cost roles only)."""
     _require(request, VIEW)
     internal = params.variant == "internal"
@@ -382,7 +383,7 @@ def export_xlsx(request: HttpRequest, version_id: int, params: Query[ExportParam
 
 
 @router.get("/estimates/versions/{version_id}/pdf", response={200: None, **errors(401, 403, 404)})
-def export_pdf(request: HttpRequest, version_id: int) -> Any:
+def export_pdf(request: AuthedRequest, version_id: int) -> Any:
     """The customer PDF (no cost, no margin)."""
     _require(request, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
@@ -392,7 +393,7 @@ def export_pdf(request: HttpRequest, version_id: int) -> Any:
 
 
 @router.post("/estimates/engagements/{engagement_id}/ta-assistance", response={204: None, **errors(401, 403, 404)})
-def request_ta_assistance(request: HttpRequest, engagement_id: int, payload: AssistIn) -> Any:
+def request_ta_assistance(request: AuthedRequest, engagement_id: int, payload: AssistIn) -> Any:
     """Ask for TA help while scoping (`Scoping::Needs_TA_Assistance`), at any time."""
     _require(request, VIEW)
     services.ta_assistance_request(engagement_id=engagement_id, actor=request.user, note=payload.note)
@@ -400,7 +401,7 @@ def request_ta_assistance(request: HttpRequest, engagement_id: int, payload: Ass
 
 
 @router.post("/estimates/engagements/{engagement_id}/ta-assistance/done", response={204: None, **errors(401, 403, 404)})
-def complete_ta_assistance(request: HttpRequest, engagement_id: int) -> Any:
+def complete_ta_assistance(request: AuthedRequest, engagement_id: int) -> Any:
     """A TA marks the assistance given (`Scoping::TA_Assisted`)."""
     _require(request, VIEW)
     services.ta_assistance_complete(engagement_id=engagement_id, actor=request.user)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from psdesk.core.demo import DemoContext
+from psdesk.core.types import Actor
 from psdesk.estimates.models import EstimateVersion
 from psdesk.estimates.services import (
     LineData,
@@ -28,7 +29,7 @@ def load(ctx: DemoContext) -> None:
     """Nothing to load on its own: see `estimate_demo` (called by psdesk/board/demo.py)."""
 
 
-def estimate_demo(engagement: Any, *, actor: Any, agree: bool) -> EstimateVersion:
+def estimate_demo(engagement: Any, *, actor: Actor, agree: bool) -> EstimateVersion:
     """v1 of a small fixed-fee estimate (USD 28,380), shared; agreed by the customer when `agree`."""
     v = estimate_version_create(
         engagement_id=engagement.pk,

@@ -12,6 +12,7 @@ from django.core import signing
 
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
+from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.estimates.choices import FeedbackKind, ReviewDecision, VersionStatus
 from psdesk.estimates.models import (
@@ -35,7 +36,7 @@ def policy_get() -> EstimatePolicy:
     return policy
 
 
-def version_list(*, user: Any, engagement_id: int) -> list[EstimateVersion]:
+def version_list(*, user: Actor, engagement_id: int) -> list[EstimateVersion]:
     return list(
         EstimateVersion.objects.visible_to(user)
         .filter(engagement_id=engagement_id)
@@ -44,7 +45,7 @@ def version_list(*, user: Any, engagement_id: int) -> list[EstimateVersion]:
     )
 
 
-def version_get(*, user: Any, version_id: int) -> EstimateVersion:
+def version_get(*, user: Actor, version_id: int) -> EstimateVersion:
     """One version the user may see, with its engagement, or NotFound (also PubSec to non-members)."""
     v = (
         EstimateVersion.objects.visible_to(user)
@@ -61,7 +62,7 @@ def version_lines(version: EstimateVersion) -> list[EstimateLine]:
     return list(version.lines.order_by("position"))
 
 
-def latest_versions(*, user: Any, limit: int = 100) -> list[EstimateVersion]:
+def latest_versions(*, user: Actor, limit: int = 100) -> list[EstimateVersion]:
     """The newest version of each visible engagement, most recently updated first (two queries)."""
     from django.db.models import Max
 

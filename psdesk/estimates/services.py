@@ -18,6 +18,7 @@ from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.money import MoneyError, to_decimal
+from psdesk.core.types import Actor
 from psdesk.engagements.models import Engagement
 from psdesk.engagements.services import engagement_label_set
 from psdesk.estimates.choices import (
@@ -81,7 +82,7 @@ def _notify(
     *,
     event: str,
     target: Any,
-    actor: Any = None,
+    actor: Actor | None = None,
     context: dict[str, Any] | None = None,
     recipients: Iterable[Any] = (),
     account: Any = None,
@@ -97,7 +98,7 @@ def _notify(
     )
 
 
-def _require(actor: Any, perm: str) -> None:
+def _require(actor: Actor, perm: str) -> None:
     if actor is None or not actor.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
@@ -231,7 +232,7 @@ def draft_lines_for(engagement: Engagement) -> list[LineData]:
 def estimate_version_create(
     *,
     engagement_id: int,
-    actor: Any,
+    actor: Actor,
     lines: Sequence[LineData] | None = None,
     based_on_id: int | None = None,
     from_draft: bool = False,
@@ -312,7 +313,7 @@ def _store_new(v: EstimateVersion, priced: _Priced) -> None:
 def estimate_version_update(
     *,
     version_id: int,
-    actor: Any,
+    actor: Actor,
     revision: int,
     lines: Sequence[LineData] | None = None,
     pricing_model: str | None = None,
@@ -367,7 +368,7 @@ def estimate_version_update(
         return v
 
 
-def _ta_label_for(version: EstimateVersion, actor: Any) -> None:
+def _ta_label_for(version: EstimateVersion, actor: Actor) -> None:
     """Over the threshold the engagement needs TA review of this version (unless already approved)."""
     if needs_ta_review(version) and not ta_approved(version):
         engagement_label_set(
@@ -386,7 +387,7 @@ def _ta_label_for(version: EstimateVersion, actor: Any) -> None:
         )
 
 
-def review_link_create(*, version: EstimateVersion, actor: Any) -> Shared:
+def review_link_create(*, version: EstimateVersion, actor: Actor) -> Shared:
     """A signed link to `version` valid for the policy's days (audited `estimates.link_created`)."""
     with transaction.atomic():
         now = clock.now()
@@ -406,7 +407,7 @@ def review_link_create(*, version: EstimateVersion, actor: Any) -> Shared:
         return Shared(version=version, link=link, token=review_token_for(link))
 
 
-def estimate_version_share(*, version_id: int, actor: Any) -> Shared:
+def estimate_version_share(*, version_id: int, actor: Actor) -> Shared:
     """Share a version with the customer: freeze it (no more edits), create a review link, and when its
     total is strictly above the TA threshold set `TA::Needs-Review` and notify the TAs.
 
@@ -441,7 +442,7 @@ def estimate_version_share(*, version_id: int, actor: Any) -> Shared:
         return review_link_create(version=v, actor=actor)
 
 
-def review_link_revoke(*, link_id: int, actor: Any) -> ReviewLink:
+def review_link_revoke(*, link_id: int, actor: Actor) -> ReviewLink:
     """Revoke a link at once (audited). Revoking twice changes nothing."""
     _require(actor, EDIT)
     with transaction.atomic():
@@ -460,7 +461,7 @@ def review_link_revoke(*, link_id: int, actor: Any) -> ReviewLink:
         return link
 
 
-def estimate_review_record(*, version_id: int, actor: Any, decision: str, comment: str = "") -> EstimateReview:
+def estimate_review_record(*, version_id: int, actor: Actor, decision: str, comment: str = "") -> EstimateReview:
     """A TA approves a version or requests changes (comment required). Approval belongs to that version:
     the engagement gets `TA::Approved`; a request for changes puts `TA::Needs-Review` back.
     Audited `estimates.ta_reviewed`; the EM is notified."""
@@ -597,7 +598,7 @@ def customer_agreement_record(*, token: str, name: str, email: str) -> tuple[Cus
         return existing, False
 
 
-def ta_assistance_request(*, engagement_id: int, actor: Any, note: str = "") -> None:
+def ta_assistance_request(*, engagement_id: int, actor: Actor, note: str = "") -> None:
     """`Scoping::Needs_TA_Assistance` — may be asked at any time; notifies the TAs."""
     _require(actor, EDIT)
     with transaction.atomic():
@@ -615,7 +616,7 @@ def ta_assistance_request(*, engagement_id: int, actor: Any, note: str = "") -> 
         )
 
 
-def ta_assistance_complete(*, engagement_id: int, actor: Any) -> None:
+def ta_assistance_complete(*, engagement_id: int, actor: Actor) -> None:
     """`Scoping::Needs_TA_Assistance → Scoping::TA_Assisted`, by a TA."""
     _require(actor, REVIEW)
     with transaction.atomic():

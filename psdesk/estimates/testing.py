@@ -12,12 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from psdesk.core import clock
+from psdesk.core.types import Actor
 from psdesk.estimates.choices import FeedbackKind, ReviewDecision, VersionStatus
 from psdesk.estimates.models import CustomerFeedback, EstimateLine, EstimateReview, EstimateVersion
 
 
 def estimate_seed_shared(
-    engagement: Any, *, price: Decimal = Decimal("33000.00"), actor: Any = None
+    engagement: Any, *, price: Decimal = Decimal("33000.00"), actor: Actor | None = None
 ) -> EstimateVersion:
     """A shared version with one line worth `price` (fixed fee at 330/h, 40 % cost)."""
     number = (EstimateVersion.objects.filter(engagement=engagement).count() or 0) + 1
@@ -54,7 +55,7 @@ def estimate_seed_shared(
 
 
 def estimate_seed_agreed(
-    engagement: Any, *, price: Decimal = Decimal("33000.00"), ta_approved_by: Any = None, actor: Any = None
+    engagement: Any, *, price: Decimal = Decimal("33000.00"), ta_approved_by: Any = None, actor: Actor | None = None
 ) -> EstimateVersion:
     """A shared version the customer agreed to (and, given `ta_approved_by`, a TA approved)."""
     v = estimate_seed_shared(engagement, price=price, actor=actor)

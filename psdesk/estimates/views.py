@@ -6,12 +6,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from psdesk.core.errors import DomainError, NotFound
+from psdesk.core.types import AuthedRequest
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.estimates import exports, selectors, services
 from psdesk.estimates.choices import ROLES, Delivery, FeedbackKind, PricingModel
@@ -20,14 +21,14 @@ VIEW = "estimates.view_estimateversion"
 COST = "estimates.view_estimate_cost"
 
 
-def _engagement(request: HttpRequest, engagement_id: int) -> Engagement:
+def _engagement(request: AuthedRequest, engagement_id: int) -> Engagement:
     eng = Engagement.objects.visible_to(request.user).for_board().filter(pk=engagement_id).first()
     if eng is None:
         raise Http404("Not found.")
     return eng
 
 
-def _version(request: HttpRequest, engagement_id: int, version_id: int) -> Any:
+def _version(request: AuthedRequest, engagement_id: int, version_id: int) -> Any:
     try:
         v = selectors.version_get(user=request.user, version_id=version_id)
     except NotFound:
@@ -37,13 +38,13 @@ def _version(request: HttpRequest, engagement_id: int, version_id: int) -> Any:
     return v
 
 
-def _refused(request: HttpRequest, exc: DomainError, to: str) -> HttpResponse:
+def _refused(request: AuthedRequest, exc: DomainError, to: str) -> HttpResponse:
     messages.error(request, exc.message)
     return redirect(to)
 
 
 @permission_required(VIEW, raise_exception=True)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """The latest estimate version of each engagement you may see, most recently changed first."""
     ctx = {
         "versions": selectors.latest_versions(user=request.user, limit=100),
@@ -54,7 +55,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def engagement(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def engagement(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     eng = _engagement(request, engagement_id)
     versions = selectors.version_list(user=request.user, engagement_id=eng.pk)
     policy = selectors.policy_get()
@@ -82,7 +83,7 @@ def engagement(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def version(request: HttpRequest, engagement_id: int, version_id: int) -> HttpResponse:
+def version(request: AuthedRequest, engagement_id: int, version_id: int) -> HttpResponse:
     v = _version(request, engagement_id, version_id)
     lines = selectors.version_lines(v)
     can_edit = request.user.has_perm(services.EDIT) and not v.is_shared
@@ -109,7 +110,7 @@ def version(request: HttpRequest, engagement_id: int, version_id: int) -> HttpRe
     return render(request, "estimates/version.html", ctx)
 
 
-def _posted_lines(request: HttpRequest) -> list[services.LineData]:
+def _posted_lines(request: AuthedRequest) -> list[services.LineData]:
     p = request.POST
     cols = [p.getlist(k) for k in ("activity", "description", "role", "hours", "delivery", "provenance")]
     lines = []
@@ -131,7 +132,7 @@ def _posted_lines(request: HttpRequest) -> list[services.LineData]:
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def version_new(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def version_new(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     eng = _engagement(request, engagement_id)
     back = reverse("estimates:engagement", args=[eng.pk])
     based_on = request.POST.get("based_on", "")
@@ -153,7 +154,7 @@ def version_new(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def version_edit(request: HttpRequest, engagement_id: int, version_id: int) -> HttpResponse:
+def version_edit(request: AuthedRequest, engagement_id: int, version_id: int) -> HttpResponse:
     v = _version(request, engagement_id, version_id)
     here = reverse("estimates:version", args=[engagement_id, v.pk])
     revision = request.POST.get("revision", "")
@@ -175,7 +176,7 @@ def version_edit(request: HttpRequest, engagement_id: int, version_id: int) -> H
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def version_share(request: HttpRequest, engagement_id: int, version_id: int) -> HttpResponse:
+def version_share(request: AuthedRequest, engagement_id: int, version_id: int) -> HttpResponse:
     v = _version(request, engagement_id, version_id)
     here = reverse("estimates:version", args=[engagement_id, v.pk])
     try:
@@ -190,7 +191,7 @@ def version_share(request: HttpRequest, engagement_id: int, version_id: int) -> 
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def link_revoke(request: HttpRequest, engagement_id: int, link_id: int) -> HttpResponse:
+def link_revoke(request: AuthedRequest, engagement_id: int, link_id: int) -> HttpResponse:
     back = reverse("estimates:engagement", args=[engagement_id])
     try:
         link = services.review_link_revoke(link_id=link_id, actor=request.user)
@@ -202,7 +203,7 @@ def link_revoke(request: HttpRequest, engagement_id: int, link_id: int) -> HttpR
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def version_review(request: HttpRequest, engagement_id: int, version_id: int) -> HttpResponse:
+def version_review(request: AuthedRequest, engagement_id: int, version_id: int) -> HttpResponse:
     v = _version(request, engagement_id, version_id)
     here = reverse("estimates:version", args=[engagement_id, v.pk])
     try:
@@ -220,7 +221,7 @@ def version_review(request: HttpRequest, engagement_id: int, version_id: int) ->
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def ta_assistance(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def ta_assistance(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     back = reverse("estimates:engagement", args=[engagement_id])
     try:
         if request.POST.get("done") == "1":
@@ -235,7 +236,7 @@ def ta_assistance(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def compare(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def compare(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     eng = _engagement(request, engagement_id)
     a_raw, b_raw = request.GET.get("a", ""), request.GET.get("b", "")
     if not (a_raw.isdigit() and b_raw.isdigit()):
@@ -247,7 +248,7 @@ def compare(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def export_xlsx(request: HttpRequest, engagement_id: int, version_id: int) -> HttpResponse:
+def export_xlsx(request: AuthedRequest, engagement_id: int, version_id: int) -> HttpResponse:
     v = _version(request, engagement_id, version_id)
     internal = request.GET.get("variant") == "internal"
     if internal and not request.user.has_perm(COST):
@@ -259,7 +260,7 @@ def export_xlsx(request: HttpRequest, engagement_id: int, version_id: int) -> Ht
 
 
 @permission_required(VIEW, raise_exception=True)
-def export_pdf(request: HttpRequest, engagement_id: int, version_id: int) -> HttpResponse:
+def export_pdf(request: AuthedRequest, engagement_id: int, version_id: int) -> HttpResponse:
     v = _version(request, engagement_id, version_id)
     resp = HttpResponse(exports.estimate_pdf(v, selectors.version_lines(v)), content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="{exports.pdf_filename(v)}"'
@@ -282,7 +283,7 @@ def _not_found() -> HttpResponse:
     return _private(HttpResponse("Not found.", status=404, content_type="text/plain"))
 
 
-def review(request: HttpRequest, token: str) -> HttpResponse:
+def review(request: AuthedRequest, token: str) -> HttpResponse:
     """The customer's read-only view of one version: activities, hours, price; never cost or margin."""
     try:
         link = selectors.review_link_resolve(token)
@@ -305,7 +306,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-def review_feedback(request: HttpRequest, token: str) -> HttpResponse:
+def review_feedback(request: AuthedRequest, token: str) -> HttpResponse:
     try:
         services.customer_feedback_record(
             token=token,
@@ -321,7 +322,7 @@ def review_feedback(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-def review_agree(request: HttpRequest, token: str) -> HttpResponse:
+def review_agree(request: AuthedRequest, token: str) -> HttpResponse:
     try:
         services.customer_agreement_record(
             token=token, name=request.POST.get("name", ""), email=request.POST.get("email", "")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from psdesk.core.api import errors
+from psdesk.core.types import AuthedRequest
 from psdesk.integrations.inbound import inbound_receive
 
 router = Router(tags=["webhooks"])
@@ -57,7 +57,7 @@ _BODY = {
     response={200: WebhookAck, **errors(400, 401, 404, 409, 422)},
     openapi_extra=_BODY,
 )
-def crm_webhook(request: HttpRequest) -> Any:
+def crm_webhook(request: AuthedRequest) -> Any:
     """CRM opportunity stage change (Salesforce outbound message relay): moves the opportunity
     through the crm transition service. 401 bad or stale signature, 400 malformed payload or unknown
     stage, 404 unknown opportunity, 409 the move is refused (reason in `message`); a replayed event

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from psdesk.core.errors import DomainError
+from psdesk.core.types import actor_of
 from psdesk.notifications.models import (
     Notification,
     NotificationPreference,
@@ -43,14 +44,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutboxMessage]:
         from psdesk.notifications.selectors import outbox_visible
 
-        return outbox_visible(user=request.user)
+        return outbox_visible(user=actor_of(request))
 
     @admin.action(description="Replay selected parked/retrying messages", permissions=["change"])
     def replay(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         done = 0
         for msg in queryset:
             try:
-                outbox_replay(message_id=msg.pk, actor=request.user)
+                outbox_replay(message_id=msg.pk, actor=actor_of(request))
                 done += 1
             except DomainError as exc:
                 messages.warning(request, f"#{msg.pk}: {exc.message}")

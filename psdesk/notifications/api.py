@@ -6,12 +6,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field, StrictBool, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import PermissionDenied, ValidationFailed
+from psdesk.core.types import Actor, AuthedRequest
 from psdesk.notifications.choices import Channel, OutboxStatus
 from psdesk.notifications.events import EVENTS
 from psdesk.notifications.models import NotificationPreference
@@ -75,13 +75,13 @@ class PreferenceOut(Schema):
     enabled: bool
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
 
 @router.get("/notifications", response={200: NotificationPage, **errors(401, 422)})
-def list_notifications(request: HttpRequest, params: Query[NotificationParams]) -> Any:
+def list_notifications(request: AuthedRequest, params: Query[NotificationParams]) -> Any:
     """Your in-app notifications, newest first, with the unread count."""
     qs = notification_list(user=request.user, unread_only=params.unread_only)
     return {
@@ -92,7 +92,7 @@ def list_notifications(request: HttpRequest, params: Query[NotificationParams]) 
 
 
 @router.post("/notifications/read", response={200: ReadOut, **errors(400, 401, 422)})
-def mark_read(request: HttpRequest, payload: ReadIn) -> Any:
+def mark_read(request: AuthedRequest, payload: ReadIn) -> Any:
     """Mark the given notifications (all when `ids` is omitted) read."""
     if request.body and not request.body.lstrip().startswith(b"{"):
         # django-ninja lets a non-object body through as "all defaults"; that must not mean "all read"
@@ -102,14 +102,14 @@ def mark_read(request: HttpRequest, payload: ReadIn) -> Any:
 
 
 @router.get("/notifications/preferences", response={200: list[PreferenceOut], **errors(401)})
-def list_preferences(request: HttpRequest) -> Any:
+def list_preferences(request: AuthedRequest) -> Any:
     """Your opt-outs and opt-ins (anything not listed is on)."""
-    user: Any = request.user
+    user: Actor = request.user
     return list(NotificationPreference.objects.filter(user=user).order_by("event", "channel"))
 
 
 @router.put("/notifications/preferences", response={200: PreferenceOut, **errors(400, 401, 422)})
-def set_preference(request: HttpRequest, payload: PreferenceIn) -> Any:
+def set_preference(request: AuthedRequest, payload: PreferenceIn) -> Any:
     """Switch one channel on/off for one event (blank event = every event)."""
     if payload.event and payload.event not in EVENTS:
         raise ValidationFailed(f"Unknown event {payload.event!r}.", details={"field": "event"})
@@ -184,14 +184,14 @@ class WhyParams(Schema):
 
 
 @router.get("/outbox/status", response={200: list[TargetStatusOut], **errors(401, 403)})
-def get_outbox_status(request: HttpRequest) -> Any:
+def get_outbox_status(request: AuthedRequest) -> Any:
     """Per target: queued, delivering, retrying, sent, parked, budget left, last error."""
     _require(request, "notifications.view_outbox")
     return outbox_status(user=request.user)
 
 
 @router.get("/outbox/messages", response={200: OutboxPage, **errors(401, 403, 422)})
-def list_outbox(request: HttpRequest, params: Query[OutboxParams]) -> Any:
+def list_outbox(request: AuthedRequest, params: Query[OutboxParams]) -> Any:
     """Outbox messages, newest first (PubSec ones only for PubSec members)."""
     _require(request, "notifications.view_outbox")
     qs = outbox_visible(user=request.user).order_by("-id")
@@ -203,14 +203,14 @@ def list_outbox(request: HttpRequest, params: Query[OutboxParams]) -> Any:
 
 
 @router.get("/outbox/messages/{message_id}", response={200: OutboxDetail, **errors(401, 403, 404, 422)})
-def get_outbox_message(request: HttpRequest, message_id: int) -> Any:
+def get_outbox_message(request: AuthedRequest, message_id: int) -> Any:
     """One message with its attempt history and why it has (not) been delivered."""
     _require(request, "notifications.view_outbox")
     return outbox_get(user=request.user, message_id=message_id)
 
 
 @router.post("/outbox/messages/{message_id}/replay", response={200: OutboxOut, **errors(401, 403, 404, 409, 422)})
-def replay_outbox_message(request: HttpRequest, message_id: int) -> Any:
+def replay_outbox_message(request: AuthedRequest, message_id: int) -> Any:
     """Put a parked (or retrying) message back in the queue now. 409 when it was already sent."""
     _require(request, "notifications.replay_outbox")
     outbox_get(user=request.user, message_id=message_id)
@@ -219,7 +219,7 @@ def replay_outbox_message(request: HttpRequest, message_id: int) -> Any:
 
 
 @router.get("/outbox/why", response={200: list[OutboxOut], **errors(401, 403, 404, 422)})
-def why_not_synced(request: HttpRequest, params: Query[WhyParams]) -> Any:
+def why_not_synced(request: AuthedRequest, params: Query[WhyParams]) -> Any:
     """Every outbox message caused by one record, each with why it has (not) been delivered."""
     _require(request, "notifications.view_outbox")
     return outbox_for_source(user=request.user, model=params.model, object_id=params.id)

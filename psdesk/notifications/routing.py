@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from psdesk.accounts.selectors import user_is_pubsec
+from psdesk.core.types import Actor
 from psdesk.notifications.events import CHAT_DESTINATIONS, PUBSEC_CHANNEL, EventType
 
 
@@ -61,7 +62,9 @@ class Route:
     chat_destination: str = ""
 
 
-def route(*, event: EventType, target: Any, actor: Any, recipients: Iterable[Any], account: Any = None) -> Route:
+def route(
+    *, event: EventType, target: Any, actor: Actor | None, recipients: Iterable[Any], account: Any = None
+) -> Route:
     """Decide the users (in-app/email) and the chat destination for one event."""
     pubsec = is_pubsec(target, account)
     seen: set[int] = set()

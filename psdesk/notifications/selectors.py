@@ -12,20 +12,21 @@ from django.db.models import Count, QuerySet
 from psdesk.accounts.selectors import user_is_pubsec
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
+from psdesk.core.types import Actor
 from psdesk.notifications.choices import OutboxStatus as S
 from psdesk.notifications.models import Notification, OutboxMessage, TargetBudget
 
 
-def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
+def notification_list(*, user: Actor, unread_only: bool = False) -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient=user)
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 
-def unread_count(*, user: Any) -> int:
+def unread_count(*, user: Actor) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def outbox_visible(*, user: Any) -> QuerySet[OutboxMessage]:
+def outbox_visible(*, user: Actor) -> QuerySet[OutboxMessage]:
     """Outbox rows the user may see: PubSec rows (their payload names a PubSec customer) only for members."""
     qs = OutboxMessage.objects.all()
     return qs if user_is_pubsec(user) else qs.filter(pubsec=False)
@@ -46,7 +47,7 @@ class TargetStatus:
     last_error_at: datetime | None
 
 
-def outbox_status(*, user: Any) -> list[TargetStatus]:
+def outbox_status(*, user: Actor) -> list[TargetStatus]:
     """Per target: counts by status, budget left, and the latest error (PubSec errors hidden from
     non-members)."""
     visible = outbox_visible(user=user)
@@ -88,7 +89,7 @@ def outbox_status(*, user: Any) -> list[TargetStatus]:
     return out
 
 
-def outbox_get(*, user: Any, message_id: int) -> OutboxMessage:
+def outbox_get(*, user: Actor, message_id: int) -> OutboxMessage:
     """One outbox row; NotFound when absent or PubSec for a non-member."""
     msg = outbox_visible(user=user).filter(pk=message_id).first()
     if msg is None:
@@ -124,7 +125,7 @@ def outbox_explain(msg: OutboxMessage) -> str:
     return "Queued; the worker delivers it shortly. If it stays here, check that `db_worker` is running."
 
 
-def outbox_for_source(*, user: Any, model: str, object_id: str) -> list[OutboxMessage]:
+def outbox_for_source(*, user: Actor, model: str, object_id: str) -> list[OutboxMessage]:
     """The outbox rows caused by one record (`model` as "app_label.model"). Raises NotFound for an
     unknown model."""
     app_label, _, name = model.partition(".")

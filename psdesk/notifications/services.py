@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.template import Context, Engine
 
 from psdesk.core import clock
+from psdesk.core.types import Actor
 from psdesk.notifications.choices import Channel, OutboxStatus
 from psdesk.notifications.events import EventType, event_get
 from psdesk.notifications.models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
@@ -62,7 +63,7 @@ def _url_of(target: Any) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}" if path else ""
 
 
-def _enabled(user: Any, event: str, channel: str) -> bool:
+def _enabled(user: Actor, event: str, channel: str) -> bool:
     prefs = {
         (p.event, p.channel): p.enabled
         for p in NotificationPreference.objects.filter(user=user, channel=channel, event__in=[event, ""])
@@ -76,7 +77,7 @@ def notify(
     *,
     event: str,
     target: models.Model | None,
-    actor: Any = None,
+    actor: Actor | None = None,
     context: dict[str, Any] | None = None,
     recipients: Iterable[Any] = (),
     account: Any = None,
@@ -98,7 +99,7 @@ def notify(
             "event": ev.name,
             "label": ev.label,
             "target": str(target) if target is not None else "",
-            "actor": (actor.get_full_name() or actor.get_username()) if getattr(actor, "pk", None) else "",
+            "actor": (actor.get_full_name() or actor.get_username()) if actor is not None and actor.pk else "",
             "account": str(account) if account is not None else "",
             "url": _url_of(target),
             **(context or {}),
@@ -208,7 +209,7 @@ def _after_commit(message_id: int) -> None:
         outbox_wake([message_id])
 
 
-def notification_mark_read(*, user: Any, notification_ids: Iterable[int] | None = None) -> int:
+def notification_mark_read(*, user: Actor, notification_ids: Iterable[int] | None = None) -> int:
     """Mark the user's notifications (all unread ones when `notification_ids` is None) read.
     Returns how many changed."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
@@ -217,7 +218,7 @@ def notification_mark_read(*, user: Any, notification_ids: Iterable[int] | None 
     return qs.update(read_at=clock.now())
 
 
-def preference_set(*, user: Any, channel: str, enabled: bool, event: str = "") -> NotificationPreference:
+def preference_set(*, user: Actor, channel: str, enabled: bool, event: str = "") -> NotificationPreference:
     """Switch one channel on/off for one event (or all events when `event` is blank).
     Raises ValueError for an unknown event or channel."""
     if event:
@@ -230,7 +231,7 @@ def preference_set(*, user: Any, channel: str, enabled: bool, event: str = "") -
     return pref
 
 
-def outbox_replay(*, message_id: int, actor: Any) -> OutboxMessage:
+def outbox_replay(*, message_id: int, actor: Actor | None) -> OutboxMessage:
     """Put a parked (or retrying) message back in the queue with a fresh attempt count (audited).
     Raises NotFound (absent) or Conflict (already sent or being delivered)."""
     from psdesk.audit.services import audit_record

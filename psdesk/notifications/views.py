@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from psdesk.core.errors import DomainError
+from psdesk.core.types import AuthedRequest
 from psdesk.notifications.choices import OutboxStatus
 from psdesk.notifications.selectors import (
     notification_list,
@@ -22,20 +23,20 @@ from psdesk.notifications.selectors import (
 from psdesk.notifications.services import notification_mark_read, outbox_replay
 
 
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthedRequest) -> HttpResponse:
     items = list(notification_list(user=request.user)[:100])
     return render(request, "notifications/inbox.html", {"items": items, "unread": unread_count(user=request.user)})
 
 
 @require_POST
-def mark_read(request: HttpRequest) -> HttpResponse:
+def mark_read(request: AuthedRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
     notification_mark_read(user=request.user, notification_ids=ids or None)
     return redirect("notifications:inbox")
 
 
 @permission_required("notifications.view_outbox", raise_exception=True)
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     target = request.GET.get("target", "")[:32]
     qs = outbox_visible(user=request.user).order_by("-id")
@@ -58,7 +59,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("notifications.view_outbox", raise_exception=True)
-def outbox_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+def outbox_detail(request: AuthedRequest, message_id: int) -> HttpResponse:
     try:
         msg = outbox_get(user=request.user, message_id=message_id)
     except DomainError:
@@ -77,7 +78,7 @@ def outbox_detail(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("notifications.replay_outbox", raise_exception=True)
-def outbox_replay_view(request: HttpRequest, message_id: int) -> HttpResponse:
+def outbox_replay_view(request: AuthedRequest, message_id: int) -> HttpResponse:
     try:
         outbox_get(user=request.user, message_id=message_id)
         outbox_replay(message_id=message_id, actor=request.user)
@@ -87,7 +88,7 @@ def outbox_replay_view(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect("notifications:outbox_detail", message_id=message_id)
 
 
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthedRequest) -> HttpResponse:
     """Which events reach me on which channel: a grid of checkboxes (unchecked = off)."""
     from psdesk.notifications.choices import Channel
     from psdesk.notifications.events import EVENTS

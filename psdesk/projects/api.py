@@ -7,13 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import PermissionDenied, ValidationFailed
+from psdesk.core.types import AuthedRequest
 from psdesk.projects import services
 from psdesk.projects.choices import ProjectStatus
 from psdesk.projects.selectors import project_get, project_list, welcome_timer
@@ -125,22 +125,22 @@ class WelcomeOut(Schema):
     body: str
 
 
-def _view(request: HttpRequest) -> None:
+def _view(request: AuthedRequest) -> None:
     if not request.user.has_perm("projects.view_project"):
         raise PermissionDenied("Your role may not see delivery projects.")
 
 
-def _manage(request: HttpRequest) -> None:
+def _manage(request: AuthedRequest) -> None:
     if not request.user.has_perm("projects.manage_project"):
         raise PermissionDenied("Only project coordinators and PS Ops manage projects.")
 
 
-def _detail(request: HttpRequest, project_id: int) -> Any:
+def _detail(request: AuthedRequest, project_id: int) -> Any:
     return project_get(user=request.user, project_id=project_id)
 
 
 @router.get("/projects", response={200: ProjectPage, **errors(401, 403, 422)})
-def list_projects(request: HttpRequest, params: Query[ListParams]) -> Any:
+def list_projects(request: AuthedRequest, params: Query[ListParams]) -> Any:
     _view(request)
     if params.status and params.status not in ProjectStatus.values:
         raise ValidationFailed(f"Unknown status '{params.status}'.", details={"field": "status"})
@@ -149,7 +149,7 @@ def list_projects(request: HttpRequest, params: Query[ListParams]) -> Any:
 
 
 @router.get("/projects/{project_id}", response={200: ProjectDetail, **errors(401, 403, 404)})
-def get_project(request: HttpRequest, project_id: int) -> Any:
+def get_project(request: AuthedRequest, project_id: int) -> Any:
     _view(request)
     return _detail(request, project_id)
 
@@ -157,7 +157,7 @@ def get_project(request: HttpRequest, project_id: int) -> Any:
 @router.post(
     "/projects/{project_id}/transitions", response={200: ProjectDetail, **errors(400, 401, 403, 404, 409, 422)}
 )
-def move_project(request: HttpRequest, project_id: int, payload: TransitionIn) -> Any:
+def move_project(request: AuthedRequest, project_id: int, payload: TransitionIn) -> Any:
     _view(request)
     services.project_transition(
         project_id=project_id,
@@ -170,14 +170,14 @@ def move_project(request: HttpRequest, project_id: int, payload: TransitionIn) -
 
 
 @router.put("/projects/{project_id}/checklist/{key}", response={200: ProjectDetail, **errors(401, 403, 404, 409, 422)})
-def set_checklist(request: HttpRequest, project_id: int, key: str, payload: ChecklistIn) -> Any:
+def set_checklist(request: AuthedRequest, project_id: int, key: str, payload: ChecklistIn) -> Any:
     _manage(request)
     services.checklist_set(project_id=project_id, key=key, done=payload.done, actor=request.user, note=payload.note)
     return _detail(request, project_id)
 
 
 @router.post("/projects/{project_id}/contacts", response={201: ProjectDetail, **errors(401, 403, 404, 409, 422)})
-def add_contact(request: HttpRequest, project_id: int, payload: ContactIn) -> Any:
+def add_contact(request: AuthedRequest, project_id: int, payload: ContactIn) -> Any:
     _manage(request)
     services.contact_add(
         project_id=project_id, name=payload.name, email=payload.email, role=payload.role, actor=request.user
@@ -186,7 +186,7 @@ def add_contact(request: HttpRequest, project_id: int, payload: ContactIn) -> An
 
 
 @router.post("/projects/{project_id}/contact-requests", response={200: ProjectDetail, **errors(401, 403, 404)})
-def request_contacts(request: HttpRequest, project_id: int) -> Any:
+def request_contacts(request: AuthedRequest, project_id: int) -> Any:
     """Ask the account team for the missing customer contacts (idempotent while one is open)."""
     _manage(request)
     services.contacts_request(project_id=project_id, actor=request.user)
@@ -194,7 +194,7 @@ def request_contacts(request: HttpRequest, project_id: int) -> Any:
 
 
 @router.post("/projects/{project_id}/welcome", response={200: WelcomeOut, **errors(401, 403, 404, 409, 422)})
-def send_welcome(request: HttpRequest, project_id: int, payload: WelcomeIn) -> Any:
+def send_welcome(request: AuthedRequest, project_id: int, payload: WelcomeIn) -> Any:
     """Send the welcome email (or preview it with `dry_run`). A second send needs `resend_reason`."""
     _manage(request)
     if payload.dry_run:

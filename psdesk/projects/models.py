@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from psdesk.core import clock
+from psdesk.core.types import AnyUser
 from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.models import Engagement
 from psdesk.projects.choices import ChecklistKey, ContactRole, ProjectKind, ProjectStatus
@@ -35,7 +36,7 @@ class ProjectsPolicy(models.Model):
 
 
 class ProjectQuerySet(models.QuerySet["Project"]):
-    def visible_to(self, user: object) -> ProjectQuerySet:
+    def visible_to(self, user: AnyUser | None) -> ProjectQuerySet:
         from psdesk.accounts.selectors import user_is_pubsec
 
         return self if user_is_pubsec(user) else self.filter(account__us_public_sector=False)

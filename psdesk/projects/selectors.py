@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from psdesk.core.errors import NotFound
+from psdesk.core.types import Actor
 from psdesk.projects.models import Project, ProjectsPolicy
 from psdesk.sla.choices import TimerOutcome
 from psdesk.sla.models import SlaTimer
 from psdesk.sla.selectors import TimerView, timers_for_target
 
 
-def project_list(*, user: Any, status: str = "", mine: bool = False) -> Any:
+def project_list(*, user: Actor, status: str = "", mine: bool = False) -> Any:
     qs = Project.objects.visible_to(user).select_related("account", "coordinator", "opportunity")
     if status:
         qs = qs.filter(status=status)
@@ -22,7 +23,7 @@ def project_list(*, user: Any, status: str = "", mine: bool = False) -> Any:
     return qs
 
 
-def project_get(*, user: Any, project_id: int) -> Project:
+def project_get(*, user: Actor, project_id: int) -> Project:
     project = (
         Project.objects.visible_to(user)
         .select_related("account", "coordinator", "opportunity", "calendar")
@@ -58,7 +59,7 @@ class OnTimeRow:
         return round(100 * self.met / self.total, 1) if self.total else None
 
 
-def welcome_on_time(*, user: Any) -> tuple[list[OnTimeRow], list[OnTimeRow]]:
+def welcome_on_time(*, user: Actor) -> tuple[list[OnTimeRow], list[OnTimeRow]]:
     """On-time percentage of welcome emails per booking month and per coordinator (finished timers)."""
     from django.contrib.contenttypes.models import ContentType
 

@@ -16,6 +16,7 @@ from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import Applied, transition_apply
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
+from psdesk.core.types import Actor
 from psdesk.core.workflow import Move, MoveContext
 from psdesk.crm.choices import OpportunityStage
 from psdesk.crm.models import Opportunity
@@ -92,7 +93,7 @@ def _plan_for(opp: Opportunity) -> _Plan:
 _CONTACT_ROLES = {"technical": ContactRole.TECHNICAL_POC, "admin": ContactRole.ADMINISTRATOR}
 
 
-def project_create(*, opportunity: Opportunity, actor: Any = None) -> Project:
+def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> Project:
     """Create the delivery project of an opportunity as Prospect (idempotent: returns the existing
     one). Budget, tasks and contacts come from the agreed estimate when there is one; the checklist
     starts with every item open. Audited."""
@@ -158,7 +159,7 @@ def psa_ref(project: Project) -> str:
     return f"psdesk:project:{project.pk}"
 
 
-def project_book(*, opportunity: Opportunity, actor: Any = None) -> Project:
+def project_book(*, opportunity: Opportunity, actor: Actor | None = None) -> Project:
     """Closed Won: the project (created now if the opportunity skipped stage 5, as standard SKU
     orders do) moves to In Set Up and the welcome-email SLA timer starts at the booking time."""
     with transaction.atomic():
@@ -234,7 +235,7 @@ def project_transition(
     *,
     project_id: int,
     action: str,
-    actor: Any,
+    actor: Actor | None,
     reason: str = "",
     expected_version: int | None = None,
     system: bool = False,
@@ -258,14 +259,14 @@ def project_transition(
 # ---------------------------------------------------------------- checklist and contacts
 
 
-def _locked(project_id: int, actor: Any) -> Project:
+def _locked(project_id: int, actor: Actor) -> Project:
     project = Project.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=project_id).first()
     if project is None:
         raise NotFound(f"project {project_id} not found")
     return project
 
 
-def checklist_set(*, project_id: int, key: str, done: bool, actor: Any, note: str = "") -> ChecklistItem:
+def checklist_set(*, project_id: int, key: str, done: bool, actor: Actor, note: str = "") -> ChecklistItem:
     """Tick or untick one set-up checklist item (audited)."""
     if key not in ChecklistKey.values:
         raise ValidationFailed(f"Unknown checklist item '{key}'.", details={"field": "key"})
@@ -297,7 +298,7 @@ def _valid_email(email: str) -> bool:
     return True
 
 
-def contact_add(*, project_id: int, name: str, email: str, role: str, actor: Any) -> ProjectContact:
+def contact_add(*, project_id: int, name: str, email: str, role: str, actor: Actor) -> ProjectContact:
     """Add a customer contact (audited); resolves an open contact request."""
     email = email.strip().lower()
     if not _valid_email(email):
@@ -316,7 +317,7 @@ def contact_add(*, project_id: int, name: str, email: str, role: str, actor: Any
         return contact
 
 
-def contacts_request(*, project_id: int, actor: Any) -> ContactRequest:
+def contacts_request(*, project_id: int, actor: Actor) -> ContactRequest:
     """Ask the account team for the missing customer contacts (one click; tracked until answered)."""
     with transaction.atomic():
         project = _locked(project_id, actor)
@@ -396,7 +397,7 @@ def welcome_render(*, project: Project) -> WelcomeDraft:
     )
 
 
-def welcome_send(*, project_id: int, actor: Any, resend_reason: str = "") -> WelcomeEmail:
+def welcome_send(*, project_id: int, actor: Actor, resend_reason: str = "") -> WelcomeEmail:
     """Send the Welcome to PS (or Education Services) email through the outbox, once.
 
     A second send is refused unless `resend_reason` is given. Stops the welcome SLA timer

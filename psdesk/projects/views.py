@@ -6,11 +6,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from psdesk.core.errors import DomainError
+from psdesk.core.types import AuthedRequest
 from psdesk.projects import services
 from psdesk.projects.choices import ContactRole, ProjectStatus
 from psdesk.projects.selectors import backlog_suggested, project_get, project_list, welcome_on_time, welcome_timer
@@ -20,7 +21,7 @@ VIEW = "projects.view_project"
 
 
 @permission_required(VIEW, raise_exception=True)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in ProjectStatus.values else ""
     projects = list(project_list(user=request.user, status=status, mine=request.GET.get("mine") == "1")[:200])
@@ -29,7 +30,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def detail(request: HttpRequest, project_id: int) -> HttpResponse:
+def detail(request: AuthedRequest, project_id: int) -> HttpResponse:
     try:
         project = project_get(user=request.user, project_id=project_id)
     except DomainError:
@@ -72,7 +73,7 @@ def detail(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("projects.manage_project", raise_exception=True)
-def act(request: HttpRequest, project_id: int) -> HttpResponse:
+def act(request: AuthedRequest, project_id: int) -> HttpResponse:
     """Every form on the project page posts here with `op`; errors come back as messages."""
     op = request.POST.get("op", "")
     try:
@@ -114,6 +115,6 @@ def act(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     months, people = welcome_on_time(user=request.user)
     return render(request, "projects/dashboard.html", {"months": months, "people": people})

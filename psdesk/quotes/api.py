@@ -6,12 +6,13 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import PermissionDenied, ValidationFailed
+from psdesk.core.types import Actor, AuthedRequest
 from psdesk.quotes.choices import QuoteStatus
 from psdesk.quotes.documents import order_form_pdf
 from psdesk.quotes.selectors import quote_get, quote_list, quote_moves
@@ -29,7 +30,7 @@ router = Router(tags=["quotes"])
 Money = str | int  # decimal strings ("12.50") or whole numbers; floats are refused
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
@@ -124,7 +125,7 @@ class TransitionIn(Schema):
     expected_version: int | None = None
 
 
-def _out(quote: Any, *, detail: bool = False, user: Any = None) -> dict[str, Any]:
+def _out(quote: Any, *, detail: bool = False, user: Actor | None = None) -> dict[str, Any]:
     totals = quote.totals()
     data: dict[str, Any] = {
         **{
@@ -178,12 +179,12 @@ def _out(quote: Any, *, detail: bool = False, user: Any = None) -> dict[str, Any
     return data
 
 
-def _detail(request: HttpRequest, quote_id: int) -> dict[str, Any]:
+def _detail(request: AuthedRequest, quote_id: int) -> dict[str, Any]:
     return _out(quote_get(user=request.user, quote_id=quote_id), detail=True, user=request.user)
 
 
 @router.get("/quotes", response={200: QuotePage, **errors(400, 401, 403, 422)})
-def list_quotes(request: HttpRequest, params: Query[QuoteParams]) -> Any:
+def list_quotes(request: AuthedRequest, params: Query[QuoteParams]) -> Any:
     _require(request, "quotes.view_quote")
     if params.state and params.state not in QuoteStatus.values:
         raise ValidationFailed(f"Unknown state '{params.state}'.", details={"field": "state"})
@@ -193,20 +194,20 @@ def list_quotes(request: HttpRequest, params: Query[QuoteParams]) -> Any:
 
 
 @router.post("/quotes", response={201: QuoteDetail, **errors(400, 401, 403, 404, 422)})
-def create_quote(request: HttpRequest, payload: QuoteIn) -> Any:
+def create_quote(request: AuthedRequest, payload: QuoteIn) -> Any:
     """Start a draft quote (the first live quote of an opportunity becomes primary)."""
     q = quote_create(opportunity_id=payload.opportunity_id, actor=request.user, currency=payload.currency)
     return Status(201, _detail(request, q.pk))
 
 
 @router.get("/quotes/{quote_id}", response={200: QuoteDetail, **errors(401, 403, 404)})
-def get_quote(request: HttpRequest, quote_id: int) -> Any:
+def get_quote(request: AuthedRequest, quote_id: int) -> Any:
     _require(request, "quotes.view_quote")
     return _detail(request, quote_id)
 
 
 @router.patch("/quotes/{quote_id}", response={200: QuoteDetail, **errors(400, 401, 403, 404, 409, 422)})
-def patch_quote(request: HttpRequest, quote_id: int, payload: QuotePatch) -> Any:
+def patch_quote(request: AuthedRequest, quote_id: int, payload: QuotePatch) -> Any:
     """Set the quote-level discount (draft only; 409 once sent or signed)."""
     quote_discount_set(
         quote_id=quote_id,
@@ -218,7 +219,7 @@ def patch_quote(request: HttpRequest, quote_id: int, payload: QuotePatch) -> Any
 
 
 @router.post("/quotes/{quote_id}/lines", response={201: QuoteDetail, **errors(400, 401, 403, 404, 409, 422)})
-def add_line(request: HttpRequest, quote_id: int, payload: LineIn) -> Any:
+def add_line(request: AuthedRequest, quote_id: int, payload: LineIn) -> Any:
     """Add a SKU line. 422: unknown/inactive SKU, currency mismatch, bad quantity/price/discount,
     override without reason. 409: quote not a draft or stale version."""
     quote_line_add(
@@ -236,7 +237,7 @@ def add_line(request: HttpRequest, quote_id: int, payload: LineIn) -> Any:
 
 
 @router.patch("/quotes/{quote_id}/lines/{line_id}", response={200: QuoteDetail, **errors(400, 401, 403, 404, 409, 422)})
-def patch_line(request: HttpRequest, quote_id: int, line_id: int, payload: LinePatch) -> Any:
+def patch_line(request: AuthedRequest, quote_id: int, line_id: int, payload: LinePatch) -> Any:
     raw = payload.dict(exclude_unset=True)
     expected = raw.pop("expected_version", None)
     quote_line_update(quote_id=quote_id, line_id=line_id, actor=request.user, expected_version=expected, **raw)
@@ -244,19 +245,19 @@ def patch_line(request: HttpRequest, quote_id: int, line_id: int, payload: LineP
 
 
 @router.delete("/quotes/{quote_id}/lines/{line_id}", response={200: QuoteDetail, **errors(401, 403, 404, 409, 422)})
-def delete_line(request: HttpRequest, quote_id: int, line_id: int) -> Any:
+def delete_line(request: AuthedRequest, quote_id: int, line_id: int) -> Any:
     quote_line_remove(quote_id=quote_id, line_id=line_id, actor=request.user)
     return _detail(request, quote_id)
 
 
 @router.post("/quotes/{quote_id}/primary", response={200: QuoteDetail, **errors(401, 403, 404, 409, 422)})
-def make_primary(request: HttpRequest, quote_id: int) -> Any:
+def make_primary(request: AuthedRequest, quote_id: int) -> Any:
     quote_make_primary(quote_id=quote_id, actor=request.user)
     return _detail(request, quote_id)
 
 
 @router.post("/quotes/{quote_id}/transitions", response={200: QuoteDetail, **errors(400, 401, 403, 404, 409, 422)})
-def transition_quote(request: HttpRequest, quote_id: int, payload: TransitionIn) -> Any:
+def transition_quote(request: AuthedRequest, quote_id: int, payload: TransitionIn) -> Any:
     """send (needs lines) · revise (sent → draft) · mark_signed (signer_name, signed_on, optional
     po_number) · cancel (reason). 409 with the reason when refused."""
     _require(request, "quotes.view_quote")
@@ -278,7 +279,7 @@ def transition_quote(request: HttpRequest, quote_id: int, payload: TransitionIn)
     response={200: None, **errors(401, 403, 404)},
     openapi_extra={"responses": {"200": {"description": "The order form", "content": {"application/pdf": {}}}}},
 )
-def order_form(request: HttpRequest, quote_id: int) -> HttpResponse:
+def order_form(request: AuthedRequest, quote_id: int) -> HttpResponse:
     """The order form PDF (same template as the on-screen preview)."""
     _require(request, "quotes.view_quote")
     quote = quote_get(user=request.user, quote_id=quote_id)

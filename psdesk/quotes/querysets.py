@@ -5,10 +5,11 @@ from typing import Any
 from django.db import models
 
 from psdesk.accounts.selectors import user_is_pubsec
+from psdesk.core.types import AnyUser
 
 
 class QuoteQuerySet(models.QuerySet[Any]):
-    def visible_to(self, user: Any) -> QuoteQuerySet:
+    def visible_to(self, user: AnyUser | None) -> QuoteQuerySet:
         """Quotes of US PubSec accounts exist only for PubSec members (404 for everyone else)."""
         if user_is_pubsec(user):
             return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from psdesk.core.errors import NotFound
+from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.crm.workflow import BookingVerdict
 from psdesk.quotes.choices import QuoteStatus
@@ -15,7 +16,7 @@ from psdesk.quotes.workflow import QUOTE_WORKFLOW
 STANDARD_PATH = "standard order form"
 
 
-def quote_list(*, user: Any, opportunity_id: int | None = None, state: str = "") -> QuoteQuerySet:
+def quote_list(*, user: Actor, opportunity_id: int | None = None, state: str = "") -> QuoteQuerySet:
     qs: QuoteQuerySet = Quote.objects.visible_to(user).select_related("opportunity", "opportunity__account")
     if opportunity_id is not None:
         qs = qs.filter(opportunity_id=opportunity_id)
@@ -24,7 +25,7 @@ def quote_list(*, user: Any, opportunity_id: int | None = None, state: str = "")
     return qs
 
 
-def quote_get(*, user: Any, quote_id: int) -> Quote:
+def quote_get(*, user: Actor, quote_id: int) -> Quote:
     quote = (
         Quote.objects.visible_to(user)
         .select_related("opportunity", "opportunity__account", "opportunity__owner", "created_by")
@@ -37,7 +38,7 @@ def quote_get(*, user: Any, quote_id: int) -> Quote:
     return quote
 
 
-def quote_moves(quote: Quote, user: Any) -> list[dict[str, Any]]:
+def quote_moves(quote: Quote, user: Actor | None) -> list[dict[str, Any]]:
     ctx = MoveContext(actor=user, reason="(preview)", data={"signer_name": "(preview)", "signed_on": None})
     result = []
     for m in QUOTE_WORKFLOW.actions_from(quote.state):

@@ -17,6 +17,7 @@ from psdesk.catalog.selectors import pricing_policy_get
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.money import quantize
+from psdesk.core.types import Actor
 from psdesk.core.workflow import Move
 from psdesk.crm.choices import TERMINAL_STAGES
 from psdesk.crm.models import Opportunity
@@ -27,7 +28,7 @@ from psdesk.quotes.models import Quote, QuoteLine
 from psdesk.quotes.workflow import QUOTE_WORKFLOW
 
 
-def _require(actor: Any, perm: str) -> None:
+def _require(actor: Actor, perm: str) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
@@ -39,7 +40,7 @@ def _parse(fn: Any, value: object, **kw: Any) -> Any:
         raise ValidationFailed(str(exc), details={"field": kw.get("field", "")}) from None
 
 
-def _locked_draft(*, quote_id: int, actor: Any, expected_version: int | None) -> Quote:
+def _locked_draft(*, quote_id: int, actor: Actor, expected_version: int | None) -> Quote:
     """Lock a visible quote for editing; refuse unless it is a draft and the version matches."""
     quote = (
         Quote.objects.visible_to(actor)
@@ -79,7 +80,7 @@ def _next_number() -> str:
     return f"Q-{n:06d}"
 
 
-def quote_create(*, opportunity_id: int, actor: Any, currency: str | None = None) -> Quote:
+def quote_create(*, opportunity_id: int, actor: Actor, currency: str | None = None) -> Quote:
     """Start a draft quote on an open opportunity the actor may see. The first live quote of the
     opportunity becomes its primary quote. Raises PermissionDenied, NotFound, ValidationFailed."""
     _require(actor, "quotes.add_quote")
@@ -170,7 +171,7 @@ def _price_and_reason(sku: Sku, unit_price: object | None, reason: str) -> tuple
 def quote_line_add(
     *,
     quote_id: int,
-    actor: Any,
+    actor: Actor,
     sku_code: str,
     quantity: object = 1,
     unit_price: object | None = None,
@@ -246,7 +247,7 @@ def quote_line_update(
     *,
     quote_id: int,
     line_id: int,
-    actor: Any,
+    actor: Actor,
     quantity: object = _UNSET,
     unit_price: object = _UNSET,
     price_override_reason: str = "",
@@ -312,7 +313,7 @@ def quote_line_update(
     return line
 
 
-def quote_line_remove(*, quote_id: int, line_id: int, actor: Any, expected_version: int | None = None) -> None:
+def quote_line_remove(*, quote_id: int, line_id: int, actor: Actor, expected_version: int | None = None) -> None:
     """Remove a line (and its seat add-on) from a draft quote (audited)."""
     _require(actor, "quotes.change_quote")
     with transaction.atomic():
@@ -329,7 +330,7 @@ def quote_line_remove(*, quote_id: int, line_id: int, actor: Any, expected_versi
 
 
 def quote_discount_set(
-    *, quote_id: int, actor: Any, discount_pct: object, expected_version: int | None = None
+    *, quote_id: int, actor: Actor, discount_pct: object, expected_version: int | None = None
 ) -> Quote:
     """Set the quote-level discount (0-100 %, at most 2 decimals) of a draft quote (audited)."""
     _require(actor, "quotes.change_quote")
@@ -349,7 +350,7 @@ def quote_discount_set(
     return quote
 
 
-def quote_make_primary(*, quote_id: int, actor: Any) -> Quote:
+def quote_make_primary(*, quote_id: int, actor: Actor) -> Quote:
     """Make a live quote the opportunity's primary quote (the previous primary stops being one)."""
     _require(actor, "quotes.change_quote")
     with transaction.atomic():
@@ -447,7 +448,7 @@ def quote_transition(
     *,
     quote_id: int,
     action: str,
-    actor: Any,
+    actor: Actor,
     reason: str = "",
     expected_version: int | None = None,
     signer_name: str = "",

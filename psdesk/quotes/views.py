@@ -8,13 +8,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from psdesk.catalog.models import Sku
 from psdesk.core.errors import DomainError, NotFound
+from psdesk.core.types import AuthedRequest
 from psdesk.crm.selectors import opportunity_get
 from psdesk.quotes.documents import order_form_html, order_form_pdf
 from psdesk.quotes.selectors import quote_get, quote_list, quote_moves
@@ -29,7 +30,7 @@ from psdesk.quotes.services import (
 )
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
+def _not_found(request: AuthedRequest) -> HttpResponse:
     return render(request, "core/error.html", {"message": "Not found."}, status=404)
 
 
@@ -42,13 +43,13 @@ def _calculator_url(opportunity_id: int | None) -> str:
 
 
 @permission_required("quotes.view_quote", raise_exception=True)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     quotes = quote_list(user=request.user).select_related("opportunity__account")[:300]
     return render(request, "quotes/index.html", {"quotes": quotes})
 
 
 @permission_required("quotes.add_quote", raise_exception=True)
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthedRequest) -> HttpResponse:
     """ "Do standard SKUs meet the need?" yes: start a quote; no: the Services Calculator (custom path)."""
     raw = request.POST.get("opportunity") or request.GET.get("opportunity", "")
     opp = None
@@ -78,7 +79,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("quotes.view_quote", raise_exception=True)
-def detail(request: HttpRequest, quote_id: int) -> HttpResponse:
+def detail(request: AuthedRequest, quote_id: int) -> HttpResponse:
     try:
         quote = quote_get(user=request.user, quote_id=quote_id)
     except NotFound:
@@ -97,7 +98,7 @@ def detail(request: HttpRequest, quote_id: int) -> HttpResponse:
 
 
 @permission_required("quotes.view_quote", raise_exception=True)
-def preview(request: HttpRequest, quote_id: int) -> HttpResponse:
+def preview(request: AuthedRequest, quote_id: int) -> HttpResponse:
     """The order form exactly as the PDF renders it (same template)."""
     try:
         quote = quote_get(user=request.user, quote_id=quote_id)
@@ -107,7 +108,7 @@ def preview(request: HttpRequest, quote_id: int) -> HttpResponse:
 
 
 @permission_required("quotes.view_quote", raise_exception=True)
-def pdf(request: HttpRequest, quote_id: int) -> HttpResponse:
+def pdf(request: AuthedRequest, quote_id: int) -> HttpResponse:
     try:
         quote = quote_get(user=request.user, quote_id=quote_id)
     except NotFound:
@@ -124,7 +125,7 @@ def _int(raw: str | None) -> int | None:
 
 @require_POST
 @permission_required("quotes.view_quote", raise_exception=True)
-def edit(request: HttpRequest, quote_id: int) -> HttpResponse:
+def edit(request: AuthedRequest, quote_id: int) -> HttpResponse:
     """One POST endpoint for the editor's forms (`op` = add_line, update_line, remove_line,
     discount, primary, move)."""
     p = request.POST

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from psdesk.core.types import actor_of
 from psdesk.scheduling.models import (
     Allocation,
     Consultant,
@@ -64,7 +65,7 @@ class QueueEntryAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if not change:  # the same audit row, notification and recompute as the API
-            queue_entered(entry=form.instance, actor=request.user)
+            queue_entered(entry=form.instance, actor=actor_of(request))
 
 
 admin.site.register(Skill)

@@ -6,12 +6,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.core.types import Actor, AuthedRequest
 from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.models import Engagement
 from psdesk.scheduling import selectors, services
@@ -20,7 +20,7 @@ from psdesk.scheduling.models import Consultant, QueueEntry
 router = Router(tags=["scheduling"])
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
@@ -82,7 +82,7 @@ class PageParams(Schema):
 
 
 @router.get("/scheduling/queue", response={200: QueuePage, **errors(401, 403, 422)})
-def queue(request: HttpRequest, params: Query[PageParams]) -> Any:
+def queue(request: AuthedRequest, params: Query[PageParams]) -> Any:
     """The delivery queue in order (committed by closed-won time, then pipeline) with P50/P80."""
     _require(request, "scheduling.view_queueentry")
     total, rows = selectors.queue_list(user=request.user, limit=params.limit, offset=params.offset)
@@ -105,7 +105,7 @@ class QueueIn(Schema):
 
 
 @router.post("/scheduling/queue", response={201: QueueRowOut, **errors(401, 403, 404, 422)})
-def queue_enter(request: HttpRequest, payload: QueueIn) -> Any:
+def queue_enter(request: AuthedRequest, payload: QueueIn) -> Any:
     """Enter a project with its role-hours (required until estimates feed them)."""
     _require(request, "scheduling.manage_queue")
     user = request.user
@@ -141,7 +141,7 @@ def queue_enter(request: HttpRequest, payload: QueueIn) -> Any:
 
 
 @router.get("/scheduling/queue/{entry_id}", response={200: QueueRowOut, **errors(401, 403, 404)})
-def queue_entry(request: HttpRequest, entry_id: int) -> Any:
+def queue_entry(request: AuthedRequest, entry_id: int) -> Any:
     """The forecast of one project."""
     _require(request, "scheduling.view_queueentry")
     e = selectors.entry_get(user=request.user, entry_id=entry_id)
@@ -159,7 +159,7 @@ class CommitIn(Schema):
 @router.post(
     "/scheduling/queue/{entry_id}/commit-start", response={200: QueueRowOut, **errors(401, 403, 404, 409, 422)}
 )
-def commit_start(request: HttpRequest, entry_id: int, payload: CommitIn) -> Any:
+def commit_start(request: AuthedRequest, entry_id: int, payload: CommitIn) -> Any:
     """Commit a start date: refused (409) unless Closed Won and confirmed by ps-scheduling."""
     _require(request, "scheduling.view_queueentry")
     qs = QueueEntry.objects.visible_to(request.user)
@@ -187,7 +187,7 @@ class CandidateOut(Schema):
 
 
 @router.get("/scheduling/queue/{entry_id}/candidates", response={200: list[CandidateOut], **errors(401, 403, 404)})
-def candidates(request: HttpRequest, entry_id: int) -> Any:
+def candidates(request: AuthedRequest, entry_id: int) -> Any:
     """Ranked candidates: hard constraints first, then availability, skill level, past work."""
     _require(request, "scheduling.manage_queue")
     e = selectors.entry_get(user=request.user, entry_id=entry_id)
@@ -227,7 +227,7 @@ class AllocationOut(Schema):
 
 
 @router.get("/scheduling/queue/{entry_id}/allocations", response={200: list[AllocationOut], **errors(401, 403, 404)})
-def allocations(request: HttpRequest, entry_id: int) -> Any:
+def allocations(request: AuthedRequest, entry_id: int) -> Any:
     """The consultants staffed on a project (soft and hard)."""
     _require(request, "scheduling.view_queueentry")
     e = selectors.entry_get(user=request.user, entry_id=entry_id)
@@ -237,7 +237,7 @@ def allocations(request: HttpRequest, entry_id: int) -> Any:
 @router.post(
     "/scheduling/queue/{entry_id}/allocations", response={201: AllocationOut, **errors(401, 403, 404, 409, 422)}
 )
-def allocate(request: HttpRequest, entry_id: int, payload: AllocationIn) -> Any:
+def allocate(request: AuthedRequest, entry_id: int, payload: AllocationIn) -> Any:
     """Staff a consultant (soft or hard); conflicts need `override_reason` (409 otherwise)."""
     _require(request, "scheduling.add_allocation")
     e = selectors.entry_get(user=request.user, entry_id=entry_id)
@@ -279,7 +279,7 @@ class WhatIfOut(Schema):
     customer_text: str
 
 
-def whatif_answer(user: Any, payload: WhatIfIn) -> dict[str, Any]:
+def whatif_answer(user: Actor, payload: WhatIfIn) -> dict[str, Any]:
     clearance, close = payload.requires_clearance, payload.expected_close
     if payload.engagement_id is not None:
         eng = (
@@ -319,7 +319,7 @@ def whatif_answer(user: Any, payload: WhatIfIn) -> dict[str, Any]:
 
 
 @router.post("/scheduling/whatif", response={200: WhatIfOut, **errors(401, 403, 404, 422)})
-def whatif(request: HttpRequest, payload: WhatIfIn) -> Any:
+def whatif(request: AuthedRequest, payload: WhatIfIn) -> Any:
     """Lead time for a hypothetical engagement, from the cached samples; saves nothing."""
     _require(request, "scheduling.view_queueentry")
     return whatif_answer(request.user, payload)
@@ -333,7 +333,7 @@ class LeadTimeOut(Schema):
 
 
 @router.get("/scheduling/lead-times", response={200: list[LeadTimeOut], **errors(401, 403)})
-def lead_times(request: HttpRequest) -> Any:
+def lead_times(request: AuthedRequest) -> Any:
     """The published lead-time table: weeks from closed won to forecast start, per service type."""
     _require(request, "scheduling.view_leadtime")
     return selectors.lead_time_table()

@@ -5,10 +5,11 @@ from typing import Any
 from django.db import models
 
 from psdesk.accounts.selectors import user_is_pubsec
+from psdesk.core.types import AnyUser
 
 
-class QueueEntryQuerySet(models.QuerySet["Any"]):
-    def visible_to(self, user: Any) -> QueueEntryQuerySet:
+class QueueEntryQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: AnyUser | None) -> QueueEntryQuerySet:
         """PubSec projects exist only for PubSec members (others get 404, never 403)."""
         if user_is_pubsec(user):
             return self

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 
 from psdesk.core.errors import NotFound
+from psdesk.core.types import Actor, AnyUser
 from psdesk.scheduling.models import Consultant, ForecastResult, ForecastRun, LeadTime, QueueEntry
 
 
-def entry_get(*, user: Any, entry_id: int) -> QueueEntry:
+def entry_get(*, user: AnyUser, entry_id: int) -> QueueEntry:
     """A queue entry the user may see; 404 for PubSec entries to non-members."""
     e = (
         QueueEntry.objects.visible_to(user)
@@ -48,7 +49,7 @@ class QueueRow:
         return f"Forecast: week of {self.result.p50_date:%d %b %Y} (P50), not a commitment"
 
 
-def queue_list(*, user: Any, limit: int = 200, offset: int = 0) -> tuple[int, list[QueueRow]]:
+def queue_list(*, user: AnyUser, limit: int = 200, offset: int = 0) -> tuple[int, list[QueueRow]]:
     """The active queue in queue order with each entry's result in the latest run."""
     qs = QueueEntry.objects.visible_to(user).active().in_queue_order().select_related("account", "opportunity")
     total = qs.count()
@@ -58,7 +59,7 @@ def queue_list(*, user: Any, limit: int = 200, offset: int = 0) -> tuple[int, li
     return total, [QueueRow(e, results.get(e.pk), offset + i + 1) for i, e in enumerate(entries)]
 
 
-def queue_position(*, user: Any, entry: QueueEntry) -> int | None:
+def queue_position(*, user: Actor, entry: QueueEntry) -> int | None:
     """The entry's place among the active entries the user may see (None once removed)."""
     ids = list(QueueEntry.objects.visible_to(user).active().in_queue_order().values_list("id", flat=True))
     return ids.index(entry.pk) + 1 if entry.pk in ids else None

@@ -21,6 +21,7 @@ from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import transition_apply
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, ValidationFailed
+from psdesk.core.types import Actor
 from psdesk.crm.choices import OpportunityStage
 from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.models import Engagement
@@ -62,7 +63,7 @@ def stage_probabilities() -> dict[str, float]:
     return {str(s): rows.get(s, float(p)) for s, p in DEFAULT_PROBABILITIES.items()}
 
 
-def _notify(*, event: str, target: Any, actor: Any = None, context: dict[str, Any]) -> None:
+def _notify(*, event: str, target: Any, actor: Actor | None = None, context: dict[str, Any]) -> None:
     from psdesk.notifications.services import notify
 
     coordinators = get_user_model().objects.filter(groups__name="ps-scheduling", is_active=True)
@@ -171,7 +172,7 @@ CSV_COLUMNS = [
 
 
 def time_off_add(
-    *, consultant: Consultant, starts_on: date, ends_on: date, reason: str = "", actor: Any = None
+    *, consultant: Consultant, starts_on: date, ends_on: date, reason: str = "", actor: Actor | None = None
 ) -> TimeOff:
     """Record time off. Raises ValidationFailed when it ends before it starts."""
     if ends_on < starts_on:
@@ -187,7 +188,7 @@ def time_off_add(
     return t
 
 
-def consultants_import(*, text: str, actor: Any = None) -> int:
+def consultants_import(*, text: str, actor: Actor | None = None) -> int:
     """Create or update consultants from CSV (columns CSV_COLUMNS; skills as `geo:3;ci:2`).
     All rows or none: the first bad row raises ValidationFailed naming the line."""
     reader = csv.DictReader(io.StringIO(text))
@@ -364,7 +365,7 @@ def on_opportunity_stage(applied: Any, ctx: Any) -> None:
 def queue_enter(
     *,
     role_hours: Sequence[LineIn] | None,
-    actor: Any = None,
+    actor: Actor | None = None,
     engagement: Engagement | None = None,
     opportunity: Opportunity | None = None,
     account: Account | None = None,
@@ -447,7 +448,7 @@ def queue_enter(
     return entry
 
 
-def queue_entered(*, entry: QueueEntry, actor: Any = None) -> None:
+def queue_entered(*, entry: QueueEntry, actor: Actor | None = None) -> None:
     """Side effects of a new queue entry (also for entries saved in admin): audit row
     `scheduling.queued`, `project.queued` to ps-scheduling, forecast recomputed after commit."""
     lines = [
@@ -465,7 +466,7 @@ def queue_entered(*, entry: QueueEntry, actor: Any = None) -> None:
         _enqueue_forecast()
 
 
-def queue_import(*, text: str, actor: Any) -> int:
+def queue_import(*, text: str, actor: Actor) -> int:
     """Enter projects from CSV: `title,account_id,opportunity_id,closed_won_at,service_type,
     desired_start,regions,requires_clearance,hours` with hours as `PSE:120:geo=3;ci=2,PM:20`
     (kind is committed when closed_won_at is given, else tentative). All rows or none; the first
@@ -521,7 +522,7 @@ def role_hours_parse(text: str) -> list[LineIn]:
     return out
 
 
-def demand_from_pipeline(*, actor: Any = None) -> dict[str, list[int]]:
+def demand_from_pipeline(*, actor: Actor | None = None) -> dict[str, list[int]]:
     """Reconcile tentative demand with the CRM: a tentative entry whose opportunity is now Closed Won
     becomes committed (closed won now, behind every earlier close); one whose opportunity left stage 5+
     otherwise is removed; stage 5+ opportunities without an entry are listed as needing role-hours.
@@ -566,7 +567,7 @@ def start_commit(
     entry_id: int,
     start: date | None,
     confirm: bool,
-    actor: Any,
+    actor: Actor,
     queryset: Any = None,
     expected_version: int | None = None,
 ) -> QueueEntry:
@@ -624,7 +625,7 @@ def allocation_create(
     starts_on: date,
     ends_on: date,
     weekly_hours: Decimal,
-    actor: Any,
+    actor: Actor,
     override_reason: str = "",
 ) -> Allocation:
     """Staff a consultant on a queued project. Hard constraints (clearance for PubSec, region) are

@@ -7,18 +7,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from psdesk.core.errors import DomainError
+from psdesk.core.types import AuthedRequest
 from psdesk.scheduling import selectors, services
 from psdesk.scheduling.choices import ServiceType
 from psdesk.scheduling.models import Consultant, QueueEntry
 
 
 @permission_required("scheduling.view_queueentry", raise_exception=True)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     total, rows = selectors.queue_list(user=request.user, limit=200)
     ctx = {
         "rows": rows,
@@ -30,7 +31,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("scheduling.view_queueentry", raise_exception=True)
-def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry(request: AuthedRequest, entry_id: int) -> HttpResponse:
     try:
         e = selectors.entry_get(user=request.user, entry_id=entry_id)
     except DomainError:
@@ -38,7 +39,7 @@ def entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     return _entry_page(request, e)
 
 
-def _entry_page(request: HttpRequest, e: QueueEntry, *, error: str = "", status: int = 200) -> HttpResponse:
+def _entry_page(request: AuthedRequest, e: QueueEntry, *, error: str = "", status: int = 200) -> HttpResponse:
     run = selectors.latest_run_or_none()
     res = e.forecasts.filter(run=run).first() if run else None
     manage = request.user.has_perm("scheduling.manage_queue")
@@ -57,7 +58,7 @@ def _entry_page(request: HttpRequest, e: QueueEntry, *, error: str = "", status:
 
 @require_POST
 @permission_required("scheduling.view_queueentry", raise_exception=True)
-def commit_start(request: HttpRequest, entry_id: int) -> HttpResponse:
+def commit_start(request: AuthedRequest, entry_id: int) -> HttpResponse:
     """Commit a start date; refused inline unless Closed Won and confirmed by a coordinator."""
     try:
         e = selectors.entry_get(user=request.user, entry_id=entry_id)
@@ -83,7 +84,7 @@ def commit_start(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("scheduling.add_allocation", raise_exception=True)
-def allocate(request: HttpRequest, entry_id: int) -> HttpResponse:
+def allocate(request: AuthedRequest, entry_id: int) -> HttpResponse:
     """Staff a candidate from the entry page; a conflict comes back inline and needs a reason."""
     try:
         e = selectors.entry_get(user=request.user, entry_id=entry_id)
@@ -109,7 +110,7 @@ def allocate(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 
 @permission_required("scheduling.view_queueentry", raise_exception=True)
-def whatif(request: HttpRequest) -> HttpResponse:
+def whatif(request: AuthedRequest) -> HttpResponse:
     """A what-if form; the answer comes from the cached samples and nothing is saved."""
     from psdesk.scheduling.api import LineSchema, WhatIfIn, whatif_answer
 
@@ -156,7 +157,7 @@ def whatif(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("scheduling.view_queueentry", raise_exception=True)
-def capacity(request: HttpRequest) -> HttpResponse:
+def capacity(request: AuthedRequest) -> HttpResponse:
     run = selectors.latest_run_or_none()
     full = services.latest_run() if run else None
     ctx = {

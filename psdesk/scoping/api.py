@@ -7,13 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.core.types import AuthedRequest
 from psdesk.engagements.models import Engagement, SchedulingIntake
 from psdesk.engagements.services import scheduling_intake_update
 from psdesk.scoping.effort import EffortDiff, EffortResult
@@ -210,12 +210,12 @@ class ScopingAccessRequestOut(Schema):
     decision_reason: str
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
 
-def _engagement(request: HttpRequest, engagement_id: int) -> Engagement:
+def _engagement(request: AuthedRequest, engagement_id: int) -> Engagement:
     eng = (
         Engagement.objects.visible_to(request.user)
         .select_related("account", "opportunity", "em")
@@ -294,7 +294,7 @@ def _intake_out(intake: SchedulingIntake) -> dict[str, Any]:
 
 
 @router.get("/scoping/service-types", response={200: list[ScopingServiceTypeOut], **errors(401, 403, 422)})
-def list_service_types(request: HttpRequest) -> Any:
+def list_service_types(request: AuthedRequest) -> Any:
     """The questionnaires: service types with their questions (example, rationale, required)."""
     _require(request, "scoping.view_servicetype")
     return list(service_type_list())
@@ -303,7 +303,7 @@ def list_service_types(request: HttpRequest) -> Any:
 @router.post(
     "/scoping/requests", response={200: ScopingRequestOut, 201: ScopingRequestOut, **errors(400, 401, 403, 404, 422)}
 )
-def create_request(request: HttpRequest, payload: ScopingRequestIn) -> Any:
+def create_request(request: AuthedRequest, payload: ScopingRequestIn) -> Any:
     """Submit a Services Calculator request (same validation as the form). 201 with the new
     engagement; 200 with the existing one when the same request was submitted within a minute."""
     nc = payload.new_customer
@@ -333,7 +333,7 @@ def create_request(request: HttpRequest, payload: ScopingRequestIn) -> Any:
 @router.get(
     "/scoping/engagements/{engagement_id}/ssot", response={200: ScopingSsotTableOut, **errors(401, 403, 404, 422)}
 )
-def get_ssot(request: HttpRequest, engagement_id: int) -> Any:
+def get_ssot(request: AuthedRequest, engagement_id: int) -> Any:
     """The engagement's SSOT table (question / response / example / rationale; required rows)."""
     _require(request, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
@@ -352,7 +352,7 @@ def get_ssot(request: HttpRequest, engagement_id: int) -> Any:
     "/scoping/engagements/{engagement_id}/ssot/{row_id}",
     response={200: ScopingAnswerOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def answer_ssot(request: HttpRequest, engagement_id: int, row_id: int, payload: ScopingAnswerIn) -> Any:
+def answer_ssot(request: AuthedRequest, engagement_id: int, row_id: int, payload: ScopingAnswerIn) -> Any:
     """Record a customer response; returns the row and the estimate diff. 409 on a stale
     `expected_version`; 422 when the answer does not fit the question."""
     _require(request, "scoping.change_ssotrow")
@@ -382,7 +382,7 @@ class ScopingHistoryOut(Schema):
     "/scoping/engagements/{engagement_id}/ssot-history",
     response={200: list[ScopingHistoryOut], **errors(401, 403, 404, 422)},
 )
-def ssot_history(request: HttpRequest, engagement_id: int, params: Query[ScopingHistoryParams]) -> Any:
+def ssot_history(request: AuthedRequest, engagement_id: int, params: Query[ScopingHistoryParams]) -> Any:
     """Every change of an SSOT answer, newest first (from the audit log)."""
     from psdesk.audit.models import AuditEvent
 
@@ -404,7 +404,7 @@ def ssot_history(request: HttpRequest, engagement_id: int, params: Query[Scoping
 @router.get(
     "/scoping/engagements/{engagement_id}/estimate", response={200: ScopingEstimateOut, **errors(401, 403, 404, 422)}
 )
-def get_estimate(request: HttpRequest, engagement_id: int) -> Any:
+def get_estimate(request: AuthedRequest, engagement_id: int) -> Any:
     """Run the effort model over the current answers: lines with provenance."""
     _require(request, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
@@ -414,7 +414,7 @@ def get_estimate(request: HttpRequest, engagement_id: int) -> Any:
 @router.get(
     "/scoping/engagements/{engagement_id}/intake", response={200: ScopingIntakeOut, **errors(401, 403, 404, 422)}
 )
-def get_intake(request: HttpRequest, engagement_id: int) -> Any:
+def get_intake(request: AuthedRequest, engagement_id: int) -> Any:
     _require(request, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
     intake = SchedulingIntake.objects.filter(engagement=eng).first()
@@ -427,7 +427,7 @@ def get_intake(request: HttpRequest, engagement_id: int) -> Any:
     "/scoping/engagements/{engagement_id}/intake",
     response={200: ScopingIntakeOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def update_intake(request: HttpRequest, engagement_id: int, payload: ScopingIntakeIn) -> Any:
+def update_intake(request: AuthedRequest, engagement_id: int, payload: ScopingIntakeIn) -> Any:
     """Change scheduling-intake fields (account team and EM; audited; 409 when stale)."""
     _require(request, "scoping.change_ssotrow")
     eng = _engagement(request, engagement_id)
@@ -440,7 +440,7 @@ def update_intake(request: HttpRequest, engagement_id: int, payload: ScopingInta
 
 
 @router.post("/scoping/ask-ps", response={201: ScopingAskPsOut, **errors(400, 401, 403, 404, 422)})
-def ask_ps(request: HttpRequest, payload: ScopingAskPsIn) -> Any:
+def ask_ps(request: AuthedRequest, payload: ScopingAskPsIn) -> Any:
     """Ask PS: general → PS channel; about an account → its territory's EM (PubSec → private channel)."""
     req = ask_ps_submit(
         asker=request.user, kind=payload.kind, subject=payload.subject, body=payload.body, account_id=payload.account_id
@@ -470,7 +470,7 @@ def _access_out(req: Any) -> dict[str, Any]:
 @router.post(
     "/scoping/pubsec-access-requests", response={201: ScopingAccessRequestOut, **errors(400, 401, 403, 409, 422)}
 )
-def request_pubsec_access(request: HttpRequest, payload: ScopingAccessRequestIn) -> Any:
+def request_pubsec_access(request: AuthedRequest, payload: ScopingAccessRequestIn) -> Any:
     """Ask to join US Public Sector; a PS Ops Manager decides."""
     return Status(201, _access_out(pubsec_access_request(user=request.user, justification=payload.justification)))
 
@@ -479,7 +479,7 @@ def request_pubsec_access(request: HttpRequest, payload: ScopingAccessRequestIn)
     "/scoping/pubsec-access-requests/{request_id}/decision",
     response={200: ScopingAccessRequestOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def decide_pubsec_access(request: HttpRequest, request_id: int, payload: ScopingAccessDecisionIn) -> Any:
+def decide_pubsec_access(request: AuthedRequest, request_id: int, payload: ScopingAccessDecisionIn) -> Any:
     """Grant or deny (PS Ops Manager, `accounts.grant_pubsec`; denying needs a reason)."""
     return _access_out(
         pubsec_access_decide(request_id=request_id, grant=payload.grant, actor=request.user, reason=payload.reason)

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from psdesk.accounts.roles import Role
 from psdesk.accounts.selectors import user_has_role
 from psdesk.core.errors import ValidationFailed
+from psdesk.core.types import Actor
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
 from psdesk.scoping.answers import answer_typed, is_answered
@@ -80,7 +81,7 @@ def ssot_missing_required(*, engagement: Engagement | int) -> list[str]:
     return [r.text for r in rows.only("text", "response") if not is_answered(r.response)]
 
 
-def ssot_can_edit(*, user: Any, engagement: Engagement) -> bool:
+def ssot_can_edit(*, user: Actor, engagement: Engagement) -> bool:
     """The account team (account owner, opportunity owner, requester) and the EM may edit the SSOT
     table; so may PS Ops. Visibility (PubSec) is checked by the caller's queryset."""
     if user is None or not getattr(user, "is_authenticated", False):

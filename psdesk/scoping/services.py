@@ -17,6 +17,7 @@ from psdesk.accounts.services import pubsec_membership_set
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.types import Actor
 from psdesk.crm.choices import Segment
 from psdesk.crm.models import Account, Opportunity, Territory
 from psdesk.engagements.models import Engagement, SchedulingIntake
@@ -346,7 +347,7 @@ class AnswerResult:
     diff: EffortDiff
 
 
-def ssot_answer_set(*, row_id: int, response: Any, actor: Any, expected_version: int | None = None) -> AnswerResult:
+def ssot_answer_set(*, row_id: int, response: Any, actor: Actor, expected_version: int | None = None) -> AnswerResult:
     """Record a customer response in the SSOT table (audited with old and new answer), re-run the
     effort model and return the diff of lines and hours. Compare-and-set on the row's `version`.
     Raises NotFound (absent or not visible), PermissionDenied (not account team / EM),
@@ -477,7 +478,7 @@ def ask_ps_submit(*, asker: Any, kind: str, subject: str, body: str, account_id:
     return req
 
 
-def pubsec_access_request(*, user: Any, justification: str) -> PubSecAccessRequest:
+def pubsec_access_request(*, user: Actor, justification: str) -> PubSecAccessRequest:
     """Ask to join US Public Sector. One pending request per user (Conflict otherwise); a member
     asking again gets ValidationFailed. Audited."""
     if not user.has_perm("scoping.add_pubsecaccessrequest"):
@@ -501,7 +502,7 @@ def pubsec_access_request(*, user: Any, justification: str) -> PubSecAccessReque
     return req
 
 
-def pubsec_access_decide(*, request_id: int, grant: bool, actor: Any, reason: str = "") -> PubSecAccessRequest:
+def pubsec_access_decide(*, request_id: int, grant: bool, actor: Actor, reason: str = "") -> PubSecAccessRequest:
     """A PS Ops Manager (accounts.grant_pubsec) grants or denies a pending request. Granting adds
     the user to US Public Sector (audited by accounts); the decision is audited here. Raises
     PermissionDenied, NotFound, Conflict (already decided), ValidationFailed (deny without reason)."""

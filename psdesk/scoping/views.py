@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from psdesk.accounts.selectors import user_is_pubsec
 from psdesk.audit.models import AuditEvent
 from psdesk.core.errors import DomainError
+from psdesk.core.types import AuthedRequest
 from psdesk.crm.choices import Segment
 from psdesk.crm.models import Account, Opportunity, Territory
 from psdesk.engagements.choices import DeliveryMode, PricingModel
@@ -39,7 +40,7 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
 
 
-def _step1(request: HttpRequest) -> dict[str, Any]:
+def _step1(request: AuthedRequest) -> dict[str, Any]:
     p = request.POST
     return {
         "customer_mode": "new" if p.get("customer_mode") == "new" else "existing",
@@ -53,7 +54,7 @@ def _step1(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _calc_ctx(request: HttpRequest, data: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+def _calc_ctx(request: AuthedRequest, data: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     user = request.user
     return {
         "data": data or {"customer_mode": "existing", "service_types": []},
@@ -72,7 +73,7 @@ def _calc_ctx(request: HttpRequest, data: dict[str, Any] | None = None, **extra:
 
 
 @permission_required("scoping.use_calculator", raise_exception=True)
-def calculator(request: HttpRequest) -> HttpResponse:
+def calculator(request: AuthedRequest) -> HttpResponse:
     """Step 1: customer, opportunity, PubSec, service types. Step 2: the questions and the intake."""
     if request.method != "POST":
         return render(request, "scoping/calculator.html", _calc_ctx(request))
@@ -164,7 +165,7 @@ def _intake_from_post(post: Any) -> dict[str, Any]:
     return intake
 
 
-def _engagement_or_404(request: HttpRequest, engagement_id: int) -> Engagement | None:
+def _engagement_or_404(request: AuthedRequest, engagement_id: int) -> Engagement | None:
     return (
         Engagement.objects.visible_to(request.user)
         .select_related("account", "opportunity", "em", "epic")
@@ -174,7 +175,7 @@ def _engagement_or_404(request: HttpRequest, engagement_id: int) -> Engagement |
 
 
 @permission_required("scoping.view_ssotrow", raise_exception=True)
-def engagement(request: HttpRequest, engagement_id: int, diff: Any = None, status: int = 200) -> HttpResponse:
+def engagement(request: AuthedRequest, engagement_id: int, diff: Any = None, status: int = 200) -> HttpResponse:
     """The engagement's scoping page: SSOT table (editable by account team and EM), the draft
     estimate with provenance, the diff after an answer changed, history and the intake."""
     eng = _engagement_or_404(request, engagement_id)
@@ -210,7 +211,7 @@ def engagement(request: HttpRequest, engagement_id: int, diff: Any = None, statu
 
 @require_POST
 @permission_required("scoping.change_ssotrow", raise_exception=True)
-def answer(request: HttpRequest, engagement_id: int, row_id: int) -> HttpResponse:
+def answer(request: AuthedRequest, engagement_id: int, row_id: int) -> HttpResponse:
     eng = _engagement_or_404(request, engagement_id)
     if eng is None or not eng.ssot_rows.filter(pk=row_id).exists():
         return render(request, "core/error.html", {"message": "Not found."}, status=404)
@@ -231,7 +232,7 @@ def answer(request: HttpRequest, engagement_id: int, row_id: int) -> HttpRespons
 
 @require_POST
 @permission_required("scoping.change_ssotrow", raise_exception=True)
-def intake_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def intake_edit(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     eng = _engagement_or_404(request, engagement_id)
     if eng is None:
         return render(request, "core/error.html", {"message": "Not found."}, status=404)
@@ -253,7 +254,7 @@ def intake_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 
 @permission_required("scoping.add_askpsrequest", raise_exception=True)
-def ask_ps(request: HttpRequest) -> HttpResponse:
+def ask_ps(request: AuthedRequest) -> HttpResponse:
     """Ask PS: a general question or an account-specific request; and PubSec access requests."""
     ctx: dict[str, Any] = {
         "accounts": Account.objects.visible_to(request.user).only("id", "name").order_by("name"),
@@ -284,7 +285,7 @@ def ask_ps(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("scoping.add_pubsecaccessrequest", raise_exception=True)
-def pubsec_request(request: HttpRequest) -> HttpResponse:
+def pubsec_request(request: AuthedRequest) -> HttpResponse:
     try:
         pubsec_access_request(user=request.user, justification=request.POST.get("justification", "")[:5000])
     except DomainError as exc:
@@ -295,7 +296,7 @@ def pubsec_request(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("accounts.grant_pubsec", raise_exception=True)
-def pubsec_requests(request: HttpRequest) -> HttpResponse:
+def pubsec_requests(request: AuthedRequest) -> HttpResponse:
     """PS Ops: pending PubSec access requests with grant / deny."""
     if request.method == "POST":
         try:

@@ -24,6 +24,7 @@ from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.calendar import UTC_CALENDAR, BusinessCalendar, CalendarError
 from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.core.types import Actor
 from psdesk.sla.choices import DurationUnit, TimerOutcome, TimerState, TimerStatus
 from psdesk.sla.models import Calendar, Closure, SlaPolicy, SlaTimer
 
@@ -39,7 +40,7 @@ def calendar_create(
     timezone: str = "UTC",
     work_start: time = time(9, 0),
     work_end: time = time(17, 0),
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> Calendar:
     """Create a business calendar (audited). Raises ValidationFailed (422) with the reason for an
     unknown country/subdivision/timezone or an empty working window; nothing is written then."""
@@ -70,7 +71,7 @@ def calendar_create(
     return cal
 
 
-def closure_add(*, calendar: Calendar, day: Any, name: str = "", actor: Any = None) -> Closure:
+def closure_add(*, calendar: Calendar, day: Any, name: str = "", actor: Actor | None = None) -> Closure:
     """Add a company closure day (idempotent, audited when new). Running timers keep the deadline
     they were given; new and resumed timers see the closure."""
     with transaction.atomic():
@@ -108,7 +109,7 @@ def policy_create(
     unit: str = DurationUnit.BUSINESS_DAYS,
     calendar: Calendar | None = None,
     warn_at_percent: int = 75,
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> SlaPolicy:
     """Create a policy (audited). Raises ValidationFailed for a non-positive duration, an unknown
     unit, a warn-at outside 1-100 or a duplicate key; nothing is written then."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -14,6 +14,7 @@ from pydantic import Field
 
 from psdesk.core.api import errors
 from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.core.types import AuthedRequest
 from psdesk.engagements.models import Engagement
 from psdesk.sows import selectors, services
 from psdesk.sows.models import Markup, Sow
@@ -137,12 +138,12 @@ class DownloadParams(Schema):
     format: str = Field("pdf", pattern="^(pdf|docx)$")
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
 
-def _sow(request: HttpRequest, sow_id: int) -> Sow:
+def _sow(request: AuthedRequest, sow_id: int) -> Sow:
     _require(request, VIEW)
     return selectors.sow_get(user=request.user, sow_id=sow_id)
 
@@ -156,7 +157,7 @@ def _read(upload: UploadedFile, limit: int) -> bytes:
 @router.post(
     "/sows/engagements/{engagement_id}/generate", response={201: SowOut, **errors(400, 401, 403, 404, 409, 422)}
 )
-def generate(request: HttpRequest, engagement_id: int, payload: GenerateIn) -> Any:
+def generate(request: AuthedRequest, engagement_id: int, payload: GenerateIn) -> Any:
     """Generate the next SOW version from the customer-agreed estimate version (422 when none)."""
     v = services.sow_generate(
         engagement_id=engagement_id,
@@ -168,7 +169,7 @@ def generate(request: HttpRequest, engagement_id: int, payload: GenerateIn) -> A
 
 
 @router.get("/sows/engagements/{engagement_id}", response={200: SowOut, **errors(401, 403, 404)})
-def sow_of_engagement(request: HttpRequest, engagement_id: int) -> Any:
+def sow_of_engagement(request: AuthedRequest, engagement_id: int) -> Any:
     _require(request, VIEW)
     eng = Engagement.objects.visible_to(request.user).filter(pk=engagement_id).first()
     sow = selectors.sow_for_engagement(eng) if eng else None
@@ -178,12 +179,12 @@ def sow_of_engagement(request: HttpRequest, engagement_id: int) -> Any:
 
 
 @router.get("/sows/{sow_id}", response={200: SowOut, **errors(401, 403, 404)})
-def get_sow(request: HttpRequest, sow_id: int) -> Any:
+def get_sow(request: AuthedRequest, sow_id: int) -> Any:
     return _sow(request, sow_id)
 
 
 @router.get("/sows/{sow_id}/versions", response={200: list[VersionOut], **errors(401, 403, 404)})
-def list_versions(request: HttpRequest, sow_id: int) -> Any:
+def list_versions(request: AuthedRequest, sow_id: int) -> Any:
     sow = _sow(request, sow_id)
     versions = selectors.version_list(sow=sow)
     for v in versions:
@@ -192,7 +193,7 @@ def list_versions(request: HttpRequest, sow_id: int) -> Any:
 
 
 @router.get("/sows/versions/{version_id}/download", response={200: None, **errors(401, 403, 404, 422)})
-def download(request: HttpRequest, version_id: int, params: Query[DownloadParams]) -> Any:
+def download(request: AuthedRequest, version_id: int, params: Query[DownloadParams]) -> Any:
     """The stored DOCX or PDF of a version (byte-identical to its SHA-256)."""
     _require(request, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
@@ -206,7 +207,7 @@ def download(request: HttpRequest, version_id: int, params: Query[DownloadParams
 
 
 @router.get("/sows/versions/{version_id}/fragments", response={200: None, **errors(401, 403, 404, 422)})
-def fragments(request: HttpRequest, version_id: int) -> Any:
+def fragments(request: AuthedRequest, version_id: int) -> Any:
     """Customer paper: a zip of DOCX fragments per section + plain text, for the approved version."""
     _require(request, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
@@ -216,21 +217,21 @@ def fragments(request: HttpRequest, version_id: int) -> Any:
 
 
 @router.put("/sows/{sow_id}/milestones", response={200: VersionOut, **errors(400, 401, 403, 404, 409, 422)})
-def edit_milestones(request: HttpRequest, sow_id: int, payload: MilestonesIn) -> Any:
+def edit_milestones(request: AuthedRequest, sow_id: int, payload: MilestonesIn) -> Any:
     return services.sow_milestones_edit(
         sow_id=sow_id, actor=request.user, milestones=[m.dict() for m in payload.milestones]
     )
 
 
 @router.post("/sows/{sow_id}/review", response={200: SowOut, **errors(401, 403, 404, 409, 422)})
-def review(request: HttpRequest, sow_id: int, payload: NoteIn) -> Any:
+def review(request: AuthedRequest, sow_id: int, payload: NoteIn) -> Any:
     """Record that the account team and the customer reviewed the current version."""
     services.sow_review_record(sow_id=sow_id, actor=request.user, note=payload.note)
     return selectors.sow_get(user=request.user, sow_id=sow_id)
 
 
 @router.post("/sows/{sow_id}/markups", response={201: MarkupOut, **errors(400, 401, 403, 404, 409, 422)})
-def upload_markup(request: HttpRequest, sow_id: int, file: File[UploadedFile]) -> Any:
+def upload_markup(request: AuthedRequest, sow_id: int, file: File[UploadedFile]) -> Any:
     """Upload the customer's marked-up DOCX (multipart field `file`)."""
     data = _read(file, selectors.policy_get().upload_max_bytes)
     m = services.markup_upload(sow_id=sow_id, actor=request.user, filename=file.name or "", data=data)
@@ -238,30 +239,30 @@ def upload_markup(request: HttpRequest, sow_id: int, file: File[UploadedFile]) -
 
 
 @router.get("/sows/{sow_id}/markups", response={200: list[MarkupOut], **errors(401, 403, 404)})
-def list_markups(request: HttpRequest, sow_id: int) -> Any:
+def list_markups(request: AuthedRequest, sow_id: int) -> Any:
     return selectors.markup_list(sow=_sow(request, sow_id))
 
 
-def _markup_sow(request: HttpRequest, markup_id: int) -> None:
+def _markup_sow(request: AuthedRequest, markup_id: int) -> None:
     m = Markup.objects.filter(pk=markup_id, version__sow__in=Sow.objects.visible_to(request.user)).first()
     if m is None:
         raise NotFound(f"mark-up {markup_id} not found")
 
 
 @router.post("/sows/markups/{markup_id}/accept", response={200: VersionOut, **errors(401, 403, 404, 409, 422)})
-def accept_markup(request: HttpRequest, markup_id: int) -> Any:
+def accept_markup(request: AuthedRequest, markup_id: int) -> Any:
     _markup_sow(request, markup_id)
     return services.markup_accept(markup_id=markup_id, actor=request.user)
 
 
 @router.post("/sows/markups/{markup_id}/reject", response={200: MarkupOut, **errors(401, 403, 404, 409, 422)})
-def reject_markup(request: HttpRequest, markup_id: int, payload: NoteIn) -> Any:
+def reject_markup(request: AuthedRequest, markup_id: int, payload: NoteIn) -> Any:
     _markup_sow(request, markup_id)
     return services.markup_reject(markup_id=markup_id, actor=request.user, note=payload.note)
 
 
 @router.post("/sows/{sow_id}/stamp", response={201: LegalCaseOut, **errors(401, 403, 404, 409, 422)})
-def stamp(request: HttpRequest, sow_id: int, payload: StampIn) -> Any:
+def stamp(request: AuthedRequest, sow_id: int, payload: StampIn) -> Any:
     """Legal stamp of the current version (409 when superseded or not yet Approved)."""
     _sow(request, sow_id)
     return Status(
@@ -275,7 +276,7 @@ class ReleaseIn(Schema):
 
 
 @router.post("/sows/{sow_id}/release", response={200: SowOut, **errors(401, 403, 404, 409, 422)})
-def release(request: HttpRequest, sow_id: int, payload: ReleaseIn) -> Any:
+def release(request: AuthedRequest, sow_id: int, payload: ReleaseIn) -> Any:
     """Release for signature: the PDF is emailed to the customer signer (given here, else the
     intake's "signer" contact; 422 when none). 409 before the legal stamp."""
     _sow(request, sow_id)
@@ -287,7 +288,7 @@ def release(request: HttpRequest, sow_id: int, payload: ReleaseIn) -> Any:
 
 @router.post("/sows/{sow_id}/signatures/customer", response={201: SignatureOut, **errors(400, 401, 403, 404, 409, 422)})
 def customer_signature(
-    request: HttpRequest,
+    request: AuthedRequest,
     sow_id: int,
     signer: Form[SignerIn],
     signed_pdf: UploadedFile | None = File(None),  # type: ignore[assignment]  # noqa: B008
@@ -308,7 +309,7 @@ def customer_signature(
 
 
 @router.post("/sows/{sow_id}/signatures/vendor", response={200: SowOut, **errors(401, 403, 404, 409, 422)})
-def vendor_signature(request: HttpRequest, sow_id: int, payload: SignerIn) -> Any:
+def vendor_signature(request: AuthedRequest, sow_id: int, payload: SignerIn) -> Any:
     """The vendor countersignature: the SOW becomes executed (immutable)."""
     _sow(request, sow_id)
     services.sow_countersign(
@@ -318,19 +319,19 @@ def vendor_signature(request: HttpRequest, sow_id: int, payload: SignerIn) -> An
 
 
 @router.get("/sows/{sow_id}/legal-cases", response={200: list[LegalCaseOut], **errors(401, 403, 404)})
-def legal_cases(request: HttpRequest, sow_id: int) -> Any:
+def legal_cases(request: AuthedRequest, sow_id: int) -> Any:
     return selectors.legal_case_list(sow=_sow(request, sow_id))
 
 
 @router.get("/sows/{sow_id}/signatures", response={200: list[SignatureOut], **errors(401, 403, 404)})
-def signatures(request: HttpRequest, sow_id: int) -> Any:
+def signatures(request: AuthedRequest, sow_id: int) -> Any:
     return list(_sow(request, sow_id).signatures.all())
 
 
 @router.post(
     "/sows/{sow_id}/billable-events", response={201: list[BillableEventOut], **errors(401, 403, 404, 409, 422)}
 )
-def split(request: HttpRequest, sow_id: int, payload: EventsIn) -> Any:
+def split(request: AuthedRequest, sow_id: int, payload: EventsIn) -> Any:
     """Split into one opportunity per billable event; amounts must sum to the SOW total."""
     _sow(request, sow_id)
     events = services.sow_split_billable_events(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from psdesk.core.demo import DemoContext
+from psdesk.core.types import Actor
 from psdesk.sows.models import SowVersion
 from psdesk.sows.services import sow_generate, sow_review_record
 
@@ -15,7 +16,7 @@ def load(ctx: DemoContext) -> None:
     """Nothing to load on its own: see `sow_demo` (called by psdesk/board/demo.py)."""
 
 
-def sow_demo(engagement: Any, *, actor: Any) -> SowVersion:
+def sow_demo(engagement: Any, *, actor: Actor) -> SowVersion:
     """v1 of the engagement's SOW from its agreed estimate, reviewed by the account team and customer."""
     v = sow_generate(engagement_id=engagement.pk, actor=actor)
     sow_review_record(sow_id=v.sow_id, actor=actor, note="Reviewed with the account team and the customer (demo)")

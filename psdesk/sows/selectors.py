@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from psdesk.core.errors import NotFound
+from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.engagements.choices import EngagementStatus
 from psdesk.estimates.selectors import agreed_version
@@ -34,7 +35,7 @@ def sow_for_engagement(engagement: Any) -> Sow | None:
     return Sow.objects.filter(engagement=engagement).select_related("current").first()
 
 
-def sow_get(*, user: Any, sow_id: int) -> Sow:
+def sow_get(*, user: Actor, sow_id: int) -> Sow:
     """One SOW the user may see, or NotFound (also PubSec to non-members)."""
     sow = (
         Sow.objects.visible_to(user)
@@ -51,7 +52,7 @@ def version_list(*, sow: Sow) -> list[SowVersion]:
     return list(sow.versions.select_related("created_by", "estimate_version").order_by("number"))
 
 
-def version_get(*, user: Any, version_id: int) -> SowVersion:
+def version_get(*, user: Actor, version_id: int) -> SowVersion:
     v = (
         SowVersion.objects.filter(sow__in=Sow.objects.visible_to(user))
         .select_related("sow", "sow__engagement", "sow__engagement__account")

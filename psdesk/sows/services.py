@@ -25,6 +25,7 @@ from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import Applied, transition_apply
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.engagements.choices import EngagementStatus
 from psdesk.engagements.models import Engagement
@@ -51,7 +52,7 @@ EDIT = "sows.edit_sow"
 FROZEN_STATES = (EngagementStatus.APPROVED, EngagementStatus.CLOSED_WON, EngagementStatus.CLOSED_LOST)
 
 
-def _require(actor: Any, perm: str) -> None:
+def _require(actor: Actor, perm: str) -> None:
     if actor is None or not actor.has_perm(perm):
         raise PermissionDenied(f"You do not have permission to do this ({perm}).")
 
@@ -60,7 +61,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _notify(*, sow: Sow, event: str, actor: Any, context: dict[str, Any]) -> None:
+def _notify(*, sow: Sow, event: str, actor: Actor, context: dict[str, Any]) -> None:
     """Notify the EM and the account team (opportunity owner) about a SOW event, except the actor."""
     from psdesk.notifications.services import notify
 
@@ -189,7 +190,7 @@ def _store_version(
     terms_kind: str,
     msa_reference: str,
     source: str,
-    actor: Any,
+    actor: Actor,
 ) -> SowVersion:
     r = render(content)
     last = sow.versions.order_by("-number").first()
@@ -235,7 +236,7 @@ def _store_version(
     return v
 
 
-def _locked_sow(*, actor: Any, sow_id: int) -> Sow:
+def _locked_sow(*, actor: Actor, sow_id: int) -> Sow:
     sow = (
         Sow.objects.visible_to(actor)
         .select_for_update(of=("self",))
@@ -251,7 +252,7 @@ def _locked_sow(*, actor: Any, sow_id: int) -> Sow:
 def sow_generate(
     *,
     engagement_id: int,
-    actor: Any,
+    actor: Actor,
     estimate_version_id: int | None = None,
     billing_terms: str | None = None,
 ) -> SowVersion:
@@ -304,7 +305,7 @@ def sow_generate(
         )
 
 
-def sow_milestones_edit(*, sow_id: int, actor: Any, milestones: Sequence[dict[str, Any]]) -> SowVersion:
+def sow_milestones_edit(*, sow_id: int, actor: Actor, milestones: Sequence[dict[str, Any]]) -> SowVersion:
     """A new version with the activities regrouped: `milestones` = [{"name", "lines": [line indices]}],
     every services line in exactly one milestone (ValidationFailed otherwise). Clause edits carried
     over from the current version. Audited `sows.version_milestones`."""
@@ -340,7 +341,7 @@ def sow_milestones_edit(*, sow_id: int, actor: Any, milestones: Sequence[dict[st
         )
 
 
-def sow_review_record(*, sow_id: int, actor: Any, note: str = "") -> Sow:
+def sow_review_record(*, sow_id: int, actor: Actor, note: str = "") -> Sow:
     """Record that the account team and the customer reviewed the current version (a guard of
     SOW WIP → Ready For Approval). Audited `sows.reviewed`."""
     _require(actor, EDIT)
@@ -368,7 +369,7 @@ def _limits() -> mk.Limits:
     )
 
 
-def markup_upload(*, sow_id: int, actor: Any, filename: str, data: bytes) -> Markup:
+def markup_upload(*, sow_id: int, actor: Actor, filename: str, data: bytes) -> Markup:
     """Store a DOCX the customer returned for the current version and list its tracked changes and
     comments per section. Refused (ValidationFailed, nothing written) when it is not a real DOCX, is
     too large, carries macros or looks like a zip bomb. Audited `sows.markup_uploaded`."""
@@ -414,7 +415,7 @@ def markup_upload(*, sow_id: int, actor: Any, filename: str, data: bytes) -> Mar
         return m
 
 
-def _locked_markup(*, actor: Any, markup_id: int) -> tuple[Markup, Sow]:
+def _locked_markup(*, actor: Actor, markup_id: int) -> tuple[Markup, Sow]:
     m = Markup.objects.select_related("version").filter(pk=markup_id).first()
     if m is None:
         raise NotFound(f"mark-up {markup_id} not found")
@@ -425,7 +426,7 @@ def _locked_markup(*, actor: Any, markup_id: int) -> tuple[Markup, Sow]:
     return m, sow
 
 
-def markup_accept(*, markup_id: int, actor: Any) -> SowVersion:
+def markup_accept(*, markup_id: int, actor: Actor) -> SowVersion:
     """Accept a mark-up: a new version whose editable clauses carry the customer's accepted text
     (insertions kept, deletions dropped). Only for a mark-up of the current version (Conflict otherwise).
     Audited `sows.version_markup` and `sows.markup_accepted`."""
@@ -466,7 +467,7 @@ def markup_accept(*, markup_id: int, actor: Any) -> SowVersion:
         return v
 
 
-def markup_reject(*, markup_id: int, actor: Any, note: str) -> Markup:
+def markup_reject(*, markup_id: int, actor: Actor, note: str) -> Markup:
     """Reject a mark-up with a note (required). Audited `sows.markup_rejected`."""
     _require(actor, EDIT)
     note = (note or "").strip()
@@ -486,7 +487,7 @@ def markup_reject(*, markup_id: int, actor: Any, note: str) -> Markup:
 # --- after approval -------------------------------------------------------------------------------
 
 
-def _move(*, sow_id: int, action: str, actor: Any, before_save: Any = None, after: Any = ()) -> Applied:
+def _move(*, sow_id: int, action: str, actor: Actor, before_save: Any = None, after: Any = ()) -> Applied:
     return transition_apply(
         workflow=SOW_WORKFLOW,
         queryset=Sow.objects.visible_to(actor).select_related(
@@ -500,7 +501,7 @@ def _move(*, sow_id: int, action: str, actor: Any, before_save: Any = None, afte
     )
 
 
-def sow_stamp(*, sow_id: int, version_id: int, actor: Any, note: str = "") -> LegalCase:
+def sow_stamp(*, sow_id: int, version_id: int, actor: Actor, note: str = "") -> LegalCase:
     """Legal stamps one version: a LegalCase (reviewer, time, hash). Only the current version (a
     superseded one is refused, Conflict) of a SOW whose engagement is Approved (TransitionNotAllowed).
     Audited `sows.stamp` (the move) and `sows.legal_case_opened`."""
@@ -543,7 +544,7 @@ def customer_signer_of(sow: Sow) -> tuple[str, str]:
     return "", ""
 
 
-def sow_release(*, sow_id: int, actor: Any, signer_email: str = "", signer_name: str = "") -> Sow:
+def sow_release(*, sow_id: int, actor: Actor, signer_email: str = "", signer_name: str = "") -> Sow:
     """Release the stamped version for signature (only after the stamp): the PDF goes to the
     customer signer by email (through the outbox, CC the EM) — the signer named here, else the
     scheduling intake's "signer" contact — and the EM and account team are notified with the PDF's
@@ -649,7 +650,9 @@ def signed_pdf_check(version: SowVersion, data: bytes) -> None:
         )
 
 
-def _signature_hook(*, sow_id: int, party: str, name: str, title: str, day: date, actor: Any, pdf: bytes | None) -> Any:
+def _signature_hook(
+    *, sow_id: int, party: str, name: str, title: str, day: date, actor: Actor, pdf: bytes | None
+) -> Any:
     def hook(applied: Applied, ctx: MoveContext) -> None:
         sow: Sow = applied.obj
         assert sow.current is not None
@@ -686,7 +689,7 @@ def _signature_hook(*, sow_id: int, party: str, name: str, title: str, day: date
 def sow_customer_sign(
     *,
     sow_id: int,
-    actor: Any,
+    actor: Actor,
     name: str,
     title: str,
     signed_on: date | None = None,
@@ -707,7 +710,9 @@ def sow_customer_sign(
         return Signature.objects.get(sow_id=sow_id, party=Party.CUSTOMER)
 
 
-def sow_countersign(*, sow_id: int, actor: Any, name: str = "", title: str = "", signed_on: date | None = None) -> Sow:
+def sow_countersign(
+    *, sow_id: int, actor: Actor, name: str = "", title: str = "", signed_on: date | None = None
+) -> Sow:
     """The vendor countersignature: the SOW is executed and immutable from now on. Audited
     `sows.countersign`; notifies `sow.executed`."""
     policy = policy_get()
@@ -729,7 +734,7 @@ def sow_countersign(*, sow_id: int, actor: Any, name: str = "", title: str = "",
 # --- billable events and customer paper ---------------------------------------------------------
 
 
-def sow_split_billable_events(*, sow_id: int, actor: Any, events: Sequence[dict[str, Any]]) -> list[BillableEvent]:
+def sow_split_billable_events(*, sow_id: int, actor: Actor, events: Sequence[dict[str, Any]]) -> list[BillableEvent]:
     """One opportunity per billable event (ps-process §4.7): the engagement's opportunity books the first
     event (its amount is set to it), each further event gets a new PS-only opportunity under the same
     parent. Amounts must be positive and sum exactly to the SOW total. Audited `sows.split`."""

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from psdesk.core.errors import DomainError, NotFound, ValidationFailed
+from psdesk.core.types import AuthedRequest
 from psdesk.engagements.models import Engagement
 from psdesk.sows import document as doc
 from psdesk.sows import rendering, selectors, services
@@ -20,7 +21,7 @@ from psdesk.sows import rendering, selectors, services
 VIEW = "sows.view_sow"
 
 
-def _engagement(request: HttpRequest, engagement_id: int) -> Engagement:
+def _engagement(request: AuthedRequest, engagement_id: int) -> Engagement:
     eng = (
         Engagement.objects.visible_to(request.user)
         .select_related("account", "opportunity")
@@ -33,7 +34,7 @@ def _engagement(request: HttpRequest, engagement_id: int) -> Engagement:
 
 
 @permission_required(VIEW, raise_exception=True)
-def engagement_sow(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def engagement_sow(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     try:
         eng = _engagement(request, engagement_id)
     except DomainError:
@@ -57,7 +58,7 @@ def engagement_sow(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def download(request: HttpRequest, version_id: int, fmt: str) -> HttpResponse | FileResponse:
+def download(request: AuthedRequest, version_id: int, fmt: str) -> HttpResponse | FileResponse:
     try:
         v = selectors.version_get(user=request.user, version_id=version_id)
     except DomainError:
@@ -68,7 +69,7 @@ def download(request: HttpRequest, version_id: int, fmt: str) -> HttpResponse | 
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def act(request: HttpRequest, engagement_id: int) -> HttpResponse:
+def act(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     """All SOW actions of the page (`op`), each one service call; refusals shown as a message."""
     op = request.POST.get("op", "")
     u = request.user

@@ -6,13 +6,13 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.types import AuthedRequest
 from psdesk.crm.models import Account
 from psdesk.scheduling.models import Consultant
 from psdesk.training import selectors, services
@@ -24,7 +24,7 @@ router = Router(tags=["training"])
 VIEW = "training.view_session"
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: AuthedRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
@@ -253,7 +253,7 @@ class ReasonIn(Schema):
 
 
 @router.get("/training/requests", response={200: RequestPage, **errors()})
-def list_requests(request: HttpRequest, params: Query[RequestListParams]) -> Any:
+def list_requests(request: AuthedRequest, params: Query[RequestListParams]) -> Any:
     """Requests you may see: your own, your reports' audit requests, all of them for coordinators."""
     _require(request, "training.view_trainingrequest")
     if params.status and params.status not in RequestStatus.values:
@@ -265,7 +265,7 @@ def list_requests(request: HttpRequest, params: Query[RequestListParams]) -> Any
 
 
 @router.post("/training/requests/trainer", response={201: RequestOut, **errors()})
-def create_trainer_request(request: HttpRequest, payload: TrainerRequestIn) -> Any:
+def create_trainer_request(request: AuthedRequest, payload: TrainerRequestIn) -> Any:
     """A team lead asks for a trainer for their team."""
     _require(request, "training.add_trainingrequest")
     attendees = list(User.objects.filter(pk__in=payload.attendee_ids, is_active=True))
@@ -290,7 +290,7 @@ def create_trainer_request(request: HttpRequest, payload: TrainerRequestIn) -> A
 
 
 @router.post("/training/requests/audit", response={201: RequestOut, **errors()})
-def create_audit_request(request: HttpRequest, payload: AuditRequestIn) -> Any:
+def create_audit_request(request: AuthedRequest, payload: AuditRequestIn) -> Any:
     """An individual asks to audit a customer-facing session; their manager is asked to approve."""
     _require(request, "training.add_trainingrequest")
     req = services.audit_request_create(
@@ -305,13 +305,13 @@ def create_audit_request(request: HttpRequest, payload: AuditRequestIn) -> Any:
 
 
 @router.get("/training/requests/{request_id}", response={200: RequestOut, **errors()})
-def get_request(request: HttpRequest, request_id: int) -> Any:
+def get_request(request: AuthedRequest, request_id: int) -> Any:
     _require(request, "training.view_trainingrequest")
     return _request_out(selectors.request_get(user=request.user, request_id=request_id))
 
 
 @router.post("/training/requests/{request_id}/transition", response={200: RequestOut, **errors()})
-def transition_request(request: HttpRequest, request_id: int, payload: TransitionIn) -> Any:
+def transition_request(request: AuthedRequest, request_id: int, payload: TransitionIn) -> Any:
     """Apply a workflow move (complete_tasks, reopen_tasks, start_planning, deliver, close, cancel);
     scheduling uses /schedule."""
     _require(request, "training.view_trainingrequest")
@@ -326,7 +326,7 @@ def transition_request(request: HttpRequest, request_id: int, payload: Transitio
 
 
 @router.post("/training/requests/{request_id}/approval", response={200: RequestOut, **errors()})
-def decide_approval(request: HttpRequest, request_id: int, payload: ApprovalIn) -> Any:
+def decide_approval(request: AuthedRequest, request_id: int, payload: ApprovalIn) -> Any:
     """The requester's manager approves or rejects an audit request."""
     _require(request, "training.view_trainingrequest")
     if not selectors.request_list(user=request.user).filter(pk=request_id).exists():
@@ -338,7 +338,7 @@ def decide_approval(request: HttpRequest, request_id: int, payload: ApprovalIn) 
 
 
 @router.post("/training/requests/{request_id}/schedule", response={200: ScheduleOut, **errors()})
-def schedule_request(request: HttpRequest, request_id: int, payload: ScheduleIn) -> Any:
+def schedule_request(request: AuthedRequest, request_id: int, payload: ScheduleIn) -> Any:
     """Trainer request: create or pick sessions (`plans`). Audit request: take a seat in
     `session_id` (default the desired session); a full session puts the requester on the waitlist."""
     _require(request, PLAN_PERM)
@@ -363,7 +363,7 @@ def schedule_request(request: HttpRequest, request_id: int, payload: ScheduleIn)
 
 
 @router.get("/training/sessions", response={200: SessionPage, **errors()})
-def list_sessions(request: HttpRequest, params: Query[SessionListParams]) -> Any:
+def list_sessions(request: AuthedRequest, params: Query[SessionListParams]) -> Any:
     _require(request, VIEW)
     qs = selectors.session_list(user=request.user, start=params.start, end=params.end)
     if params.audience:
@@ -373,7 +373,7 @@ def list_sessions(request: HttpRequest, params: Query[SessionListParams]) -> Any
 
 
 @router.post("/training/sessions", response={201: SessionOut, **errors()})
-def create_session(request: HttpRequest, payload: SessionIn) -> Any:
+def create_session(request: AuthedRequest, payload: SessionIn) -> Any:
     """Create a session (coordinators). Capacity defaults to the course's class size."""
     _require(request, PLAN_PERM)
     instructor = None
@@ -405,7 +405,7 @@ def create_session(request: HttpRequest, payload: SessionIn) -> Any:
 
 
 @router.get("/training/sessions/{session_id}", response={200: SessionDetail, **errors()})
-def get_session(request: HttpRequest, session_id: int) -> Any:
+def get_session(request: AuthedRequest, session_id: int) -> Any:
     """A session with its roster (the roster only for coordinators; others see their own row)."""
     _require(request, VIEW)
     s = selectors.session_get(user=request.user, session_id=session_id)
@@ -417,7 +417,7 @@ def get_session(request: HttpRequest, session_id: int) -> Any:
 
 
 @router.post("/training/sessions/{session_id}/registrations", response={201: RegistrationOut, **errors()})
-def register(request: HttpRequest, session_id: int, payload: RegistrationIn) -> Any:
+def register(request: AuthedRequest, session_id: int, payload: RegistrationIn) -> Any:
     """Register yourself (internal sessions) or, as a coordinator, anyone. A full session gives a
     waitlist place (status `waitlisted`), not an error."""
     _require(request, "training.add_registration")
@@ -435,7 +435,7 @@ def register(request: HttpRequest, session_id: int, payload: RegistrationIn) -> 
     "/training/registrations/{registration_id}/cancel",
     response={200: RegistrationOut, **errors()},
 )
-def cancel_registration(request: HttpRequest, registration_id: int, payload: ReasonIn) -> Any:
+def cancel_registration(request: AuthedRequest, registration_id: int, payload: ReasonIn) -> Any:
     _require(request, VIEW)
     visible = Registration.objects.filter(
         pk=registration_id, session__in=Session.objects.visible_to(request.user)
@@ -446,7 +446,7 @@ def cancel_registration(request: HttpRequest, registration_id: int, payload: Rea
 
 
 @router.post("/training/sessions/{session_id}/deliver", response={200: SessionOut, **errors()})
-def deliver_session(request: HttpRequest, session_id: int, payload: DeliverIn) -> Any:
+def deliver_session(request: AuthedRequest, session_id: int, payload: DeliverIn) -> Any:
     """Mark a session delivered (after it ended) with attendance; unlocks the roster export."""
     _require(request, PLAN_PERM)
     return services.session_deliver(

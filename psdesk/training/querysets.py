@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 from psdesk.accounts.selectors import user_is_pubsec
+from psdesk.core.types import AnyUser
 
 if TYPE_CHECKING:
     from psdesk.training.models import Registration, Session, TrainingRequest  # noqa: F401
@@ -15,7 +16,7 @@ PLAN_PERM = "training.plan_training"
 
 
 class SessionQuerySet(models.QuerySet["Session"]):
-    def visible_to(self, user: Any) -> SessionQuerySet:
+    def visible_to(self, user: AnyUser | None) -> SessionQuerySet:
         """Sessions for a US PubSec customer are invisible (404) to non-members."""
         if user_is_pubsec(user):
             return self
@@ -32,10 +33,10 @@ class SessionQuerySet(models.QuerySet["Session"]):
 
 
 class TrainingRequestQuerySet(models.QuerySet["TrainingRequest"]):
-    def visible_to(self, user: Any) -> TrainingRequestQuerySet:
+    def visible_to(self, user: AnyUser | None) -> TrainingRequestQuerySet:
         """The requester, their manager and the coordinators see a request; a request about a
         PubSec customer's session only PubSec members."""
-        if not getattr(user, "is_authenticated", False):
+        if user is None or not user.is_authenticated:
             return self.none()
         qs = self
         if not user_is_pubsec(user):

@@ -17,6 +17,7 @@ from psdesk.catalog.choices import SkuCategory
 from psdesk.catalog.models import Sku
 from psdesk.core.calendar import BusinessCalendar, CalendarError
 from psdesk.core.errors import NotFound
+from psdesk.core.types import Actor
 from psdesk.scheduling.choices import ConsultantRole
 from psdesk.scheduling.models import Allocation, Consultant, TimeOff
 from psdesk.training import checklist
@@ -64,7 +65,7 @@ def request_tasks(req: TrainingRequest) -> list[checklist.Task]:
     )
 
 
-def request_list(*, user: Any, mine: bool = False, status: str = "") -> Any:
+def request_list(*, user: Actor, mine: bool = False, status: str = "") -> Any:
     qs = TrainingRequest.objects.visible_to(user).select_related("requester", "manager", "desired_session")
     if mine:
         qs = qs.filter(requester=user)
@@ -73,7 +74,7 @@ def request_list(*, user: Any, mine: bool = False, status: str = "") -> Any:
     return qs.prefetch_related("courses")
 
 
-def request_get(*, user: Any, request_id: int, for_update: bool = False) -> TrainingRequest:
+def request_get(*, user: Actor, request_id: int, for_update: bool = False) -> TrainingRequest:
     """A request the user may see; NotFound otherwise (also for PubSec ones a non-member may not see)."""
     qs = TrainingRequest.objects.visible_to(user)
     if for_update:
@@ -84,12 +85,12 @@ def request_get(*, user: Any, request_id: int, for_update: bool = False) -> Trai
     return req
 
 
-def approvals_waiting(*, user: Any) -> Any:
+def approvals_waiting(*, user: Actor) -> Any:
     """Audit requests waiting for `user`'s decision as the requester's manager."""
     return TrainingRequest.objects.filter(manager=user, manager_decision="pending").select_related("requester")
 
 
-def session_list(*, user: Any, start: datetime | None = None, end: datetime | None = None) -> Any:
+def session_list(*, user: Actor, start: datetime | None = None, end: datetime | None = None) -> Any:
     qs = Session.objects.visible_to(user).select_related("course", "instructor", "account")
     if start is not None:
         qs = qs.filter(ends_at__gt=start)
@@ -98,7 +99,7 @@ def session_list(*, user: Any, start: datetime | None = None, end: datetime | No
     return qs
 
 
-def session_get(*, user: Any, session_id: int) -> Session:
+def session_get(*, user: Actor, session_id: int) -> Session:
     s = session_list(user=user).filter(pk=session_id).first()
     if s is None:
         raise NotFound(f"session {session_id} not found")
@@ -223,7 +224,7 @@ class CalendarDay:
     sessions: list[Session]
 
 
-def month_grid(*, user: Any, year: int, month: int, tz: str = "UTC") -> list[list[CalendarDay]]:
+def month_grid(*, user: Actor, year: int, month: int, tz: str = "UTC") -> list[list[CalendarDay]]:
     """Weeks (Mon-Sun) of `month` with the sessions starting on each day in `tz`."""
     zone = ZoneInfo(tz)
     first = datetime(year, month, 1, tzinfo=zone)

@@ -26,6 +26,7 @@ from psdesk.catalog.models import Sku
 from psdesk.core import clock
 from psdesk.core.calendar import CalendarError, validate_timezone
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.notifications.services import notify
 from psdesk.scheduling.models import Consultant
@@ -47,7 +48,7 @@ from psdesk.training.querysets import PLAN_PERM
 from psdesk.training.workflow import REQUEST_WORKFLOW
 
 
-def _require(actor: Any, perm: str) -> None:
+def _require(actor: Actor, perm: str) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied("Your role may not do this.")
 
@@ -60,7 +61,7 @@ def _tz(name: str, field: str = "timezone") -> str:
     return name
 
 
-def _customer_session(actor: Any, session_id: int, *, field: str) -> Session:
+def _customer_session(actor: Actor, session_id: int, *, field: str) -> Session:
     """A customer-facing session the actor may see, or NotFound / ValidationFailed (internal-only:
     audit requests are for customer-facing sessions)."""
     session = Session.objects.visible_to(actor).filter(pk=session_id).first()
@@ -231,7 +232,7 @@ def audit_request_create(
 
 
 def audit_approval_decide(
-    *, request_id: int, actor: Any, approve: bool, reason: str = "", via: str = "app"
+    *, request_id: int, actor: Actor, approve: bool, reason: str = "", via: str = "app"
 ) -> TrainingRequest:
     """The requester's manager approves or rejects an audit request (from the app or the signed
     link). Audited as `training.manager_approved` / `training.manager_rejected`.
@@ -291,7 +292,7 @@ def request_transition(
     *,
     request_id: int,
     action: str,
-    actor: Any,
+    actor: Actor,
     reason: str = "",
     expected_version: int | None = None,
     data: dict[str, Any] | None = None,
@@ -336,7 +337,7 @@ def _check_instructor(consultant: Consultant, course: Sku, starts_at: datetime, 
 
 def session_create(
     *,
-    actor: Any,
+    actor: Actor,
     course: Sku | int,
     starts_at: datetime,
     ends_at: datetime,
@@ -426,7 +427,7 @@ def session_create(
     return s
 
 
-def session_deliver(*, session_id: int, actor: Any, attended_user_ids: Sequence[int] | None = None) -> Session:
+def session_deliver(*, session_id: int, actor: Actor, attended_user_ids: Sequence[int] | None = None) -> Session:
     """Mark a session delivered after it ended and record attendance of confirmed attendees
     (all of them when `attended_user_ids` is None). Unlocks the roster export.
 
@@ -462,7 +463,7 @@ def session_deliver(*, session_id: int, actor: Any, attended_user_ids: Sequence[
 # --- registrations ------------------------------------------------------------------------------
 
 
-def _send_link(reg: Registration, actor: Any) -> None:
+def _send_link(reg: Registration, actor: Actor | None) -> None:
     """The registration link, with the session's .ics invite attached to the email."""
     import base64
 
@@ -484,7 +485,7 @@ def _send_link(reg: Registration, actor: Any) -> None:
 
 
 def registration_create(
-    *, session_id: int, user: Any, actor: Any, request: TrainingRequest | None = None, send_link: bool = True
+    *, session_id: int, user: Actor, actor: Actor, request: TrainingRequest | None = None, send_link: bool = True
 ) -> Registration:
     """Register `user` in a session: a confirmed seat while seats are left, else a waitlist place
     (a full session is not an error). A confirmed attendee gets their registration link.
@@ -529,7 +530,9 @@ def registration_create(
     return reg
 
 
-def _registration_release(reg: Registration, *, actor: Any, reason: str, cascade: bool = True) -> Registration | None:
+def _registration_release(
+    reg: Registration, *, actor: Actor | None, reason: str, cascade: bool = True
+) -> Registration | None:
     """Cancel a live registration (row already chosen, inside a transaction): free its seat, or
     hand it to the first on the waitlist. Returns the promoted registration, if any."""
     was = reg.status
@@ -598,7 +601,9 @@ def _registration_release(reg: Registration, *, actor: Any, reason: str, cascade
     return promoted
 
 
-def registration_cancel(*, registration_id: int, actor: Any, reason: str = "", via_link: bool = False) -> Registration:
+def registration_cancel(
+    *, registration_id: int, actor: Actor, reason: str = "", via_link: bool = False
+) -> Registration:
     """Cancel a registration: by the attendee (signed link or app) or a coordinator. Frees the seat
     for the first on the waitlist; an attendee cancelling an audit request's seat cancels the request.
 
@@ -652,7 +657,7 @@ class ScheduleResult:
 def request_schedule(
     *,
     request_id: int,
-    actor: Any,
+    actor: Actor,
     plans: Sequence[SessionPlan] = (),
     session_id: int | None = None,
     reason: str = "",
@@ -694,7 +699,7 @@ def request_schedule(
 
 
 def _apply_schedule(
-    req: TrainingRequest, *, actor: Any, reason: str, expected_version: int | None, earliest: datetime, lead_days: int
+    req: TrainingRequest, *, actor: Actor, reason: str, expected_version: int | None, earliest: datetime, lead_days: int
 ) -> Applied:
     late = earliest - clock.now() < timedelta(days=lead_days)
 
@@ -717,7 +722,7 @@ def _apply_schedule(
 def _schedule_audit(
     req: TrainingRequest,
     *,
-    actor: Any,
+    actor: Actor,
     session_id: int | None,
     reason: str,
     expected_version: int | None,
@@ -757,7 +762,7 @@ def _schedule_audit(
 def _schedule_trainer(
     req: TrainingRequest,
     *,
-    actor: Any,
+    actor: Actor,
     plans: Sequence[SessionPlan],
     reason: str,
     expected_version: int | None,

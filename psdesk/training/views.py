@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from psdesk.audit.models import AuditEvent
 from psdesk.core import clock
 from psdesk.core.errors import DomainError, NotFound
+from psdesk.core.types import AuthedRequest
 from psdesk.scheduling.choices import ConsultantRole
 from psdesk.scheduling.models import Consultant
 from psdesk.training import selectors, services
@@ -26,12 +27,12 @@ from psdesk.training.workflow import REQUEST_WORKFLOW
 VIEW = "training.view_session"
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
+def _not_found(request: AuthedRequest) -> HttpResponse:
     return render(request, "core/error.html", {"message": "Not found."}, status=404)
 
 
 @permission_required(VIEW, raise_exception=True)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """My requests, approvals waiting for me, upcoming sessions."""
     ctx = {
         "mine": selectors.request_list(user=request.user, mine=True),
@@ -48,7 +49,7 @@ def _form_errors(form: Any, exc: DomainError) -> None:
 
 
 @permission_required("training.add_trainingrequest", raise_exception=True)
-def trainer_new(request: HttpRequest) -> HttpResponse:
+def trainer_new(request: AuthedRequest) -> HttpResponse:
     form = TrainerRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -79,7 +80,7 @@ def trainer_new(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("training.add_trainingrequest", raise_exception=True)
-def audit_new(request: HttpRequest) -> HttpResponse:
+def audit_new(request: AuthedRequest) -> HttpResponse:
     sessions = list(
         selectors.session_list(user=request.user, start=clock.now())
         .active()
@@ -109,7 +110,7 @@ def audit_new(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
     try:
         req = selectors.request_get(user=request.user, request_id=request_id)
     except NotFound:
@@ -145,7 +146,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def request_move(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_move(request: AuthedRequest, request_id: int) -> HttpResponse:
     try:
         services.request_transition(
             request_id=request_id,
@@ -160,7 +161,7 @@ def request_move(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_approve(request: AuthedRequest, request_id: int) -> HttpResponse:
     try:
         services.audit_approval_decide(
             request_id=request_id,
@@ -177,7 +178,7 @@ def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required(PLAN_PERM, raise_exception=True)
-def request_schedule(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_schedule(request: AuthedRequest, request_id: int) -> HttpResponse:
     reason = request.POST.get("reason", "")[:2000]
     try:
         req = selectors.request_get(user=request.user, request_id=request_id)
@@ -221,7 +222,7 @@ def request_schedule(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @permission_required(PLAN_PERM, raise_exception=True)
-def planning_board(request: HttpRequest) -> HttpResponse:
+def planning_board(request: AuthedRequest) -> HttpResponse:
     """Coordinator planning board: open requests by state."""
     columns = []
     qs = selectors.request_list(user=request.user)
@@ -243,7 +244,7 @@ def planning_board(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def session_calendar(request: HttpRequest) -> HttpResponse:
+def session_calendar(request: AuthedRequest) -> HttpResponse:
     today = clock.today()
     try:
         year = int(request.GET.get("year", today.year))
@@ -267,7 +268,7 @@ def session_calendar(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
     try:
         s = selectors.session_get(user=request.user, session_id=session_id)
     except NotFound:
@@ -296,7 +297,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def session_register(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_register(request: AuthedRequest, session_id: int) -> HttpResponse:
     try:
         reg = services.registration_create(session_id=session_id, user=request.user, actor=request.user)
     except DomainError as exc:
@@ -313,7 +314,7 @@ def session_register(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
-def registration_cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
+def registration_cancel(request: AuthedRequest, registration_id: int) -> HttpResponse:
     session_id = request.POST.get("session", "")
     try:
         services.registration_cancel(
@@ -328,7 +329,7 @@ def registration_cancel(request: HttpRequest, registration_id: int) -> HttpRespo
 
 @require_POST
 @permission_required(PLAN_PERM, raise_exception=True)
-def session_deliver(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_deliver(request: AuthedRequest, session_id: int) -> HttpResponse:
     attended = [int(x) for x in request.POST.getlist("attended") if x.isdigit()]
     try:
         services.session_deliver(session_id=session_id, actor=request.user, attended_user_ids=attended)
@@ -338,7 +339,7 @@ def session_deliver(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @permission_required(PLAN_PERM, raise_exception=True)
-def roster_export(request: HttpRequest, session_id: int) -> HttpResponse:
+def roster_export(request: AuthedRequest, session_id: int) -> HttpResponse:
     try:
         s = selectors.session_get(user=request.user, session_id=session_id)
     except NotFound:

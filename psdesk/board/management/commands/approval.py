@@ -13,6 +13,7 @@ from psdesk.board.approval_flow import engagement_approval_request, engagement_a
 from psdesk.board.labels import label_move
 from psdesk.board.selectors import engagement_get
 from psdesk.core.errors import DomainError
+from psdesk.core.types import Actor
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.sla.selectors import timers_for_target
 
@@ -60,12 +61,12 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(f"{exc.status} {exc.code}: {exc.message}") from None
 
-    def _engagement(self, user: Any, engagement_id: int) -> Any:
+    def _engagement(self, user: Actor, engagement_id: int) -> Any:
         if not user.has_perm("engagements.view_engagement"):
             raise CommandError(f"{user.username} may not view engagements")
         return engagement_get(user=user, engagement_id=engagement_id)
 
-    def _status(self, user: Any, opts: dict[str, Any]) -> None:
+    def _status(self, user: Actor, opts: dict[str, Any]) -> None:
         eng = self._engagement(user, opts["engagement_id"])
         h = engagement_content_hash(eng)
         self.stdout.write(f"engagement {eng.pk} {eng.state}  content hash {h}")
@@ -78,12 +79,12 @@ class Command(BaseCommand):
                 f"  sla {t.policy_key:<16} {t.status:<9} {t.state:<8} {t.hours_left:>7.1f} business h left"
             )
 
-    def _request(self, user: Any, opts: dict[str, Any]) -> None:
+    def _request(self, user: Actor, opts: dict[str, Any]) -> None:
         eng = self._engagement(user, opts["engagement_id"])
         req = engagement_approval_request(engagement=eng, kind=opts["kind"], requester=user, note=opts["note"])
         self.stdout.write(f"request {req.pk}: {req.kind} on {req.content_hash} ({req.status})")
 
-    def _decide(self, user: Any, opts: dict[str, Any]) -> None:
+    def _decide(self, user: Actor, opts: dict[str, Any]) -> None:
         from psdesk.approvals.models import ApprovalRequest
 
         req = ApprovalRequest.objects.filter(pk=opts["request_id"]).first()
@@ -104,7 +105,7 @@ class Command(BaseCommand):
             f"request {req.pk}: {'approved' if d.approve else 'rejected'}; engagement {target.pk} is {target.state}"
         )
 
-    def _label(self, user: Any, opts: dict[str, Any]) -> None:
+    def _label(self, user: Actor, opts: dict[str, Any]) -> None:
         row = label_move(
             engagement_id=opts["engagement_id"],
             scope=opts["scope"],

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from psdesk.core.errors import DomainError
+from psdesk.core.types import Actor
 from psdesk.crm.selectors import OpportunityFilters, opportunity_get, opportunity_list, opportunity_stage_history
 from psdesk.crm.services import opportunity_transition
 
@@ -39,17 +40,17 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
 
-    def _opportunities(self, user: Any, opts: dict[str, Any]) -> None:
+    def _opportunities(self, user: Actor, opts: dict[str, Any]) -> None:
         for o in opportunity_list(user=user, filters=OpportunityFilters(stage=opts["stage"])):
             self.stdout.write(f"{o.pk:>6}  {o.get_stage_display():<24} {o.currency} {o.amount:>12}  {o.name}")
 
-    def _move(self, user: Any, opts: dict[str, Any]) -> None:
+    def _move(self, user: Actor, opts: dict[str, Any]) -> None:
         applied = opportunity_transition(
             opportunity_id=opts["opportunity_id"], action=opts["action"], actor=user, reason=opts["reason"]
         )
         self.stdout.write(f"{applied.obj.name}: {applied.source} → {applied.target}")
 
-    def _history(self, user: Any, opts: dict[str, Any]) -> None:
+    def _history(self, user: Actor, opts: dict[str, Any]) -> None:
         opp = opportunity_get(user=user, opportunity_id=opts["opportunity_id"])
         for h in opportunity_stage_history(opportunity=opp):
             reason = f" ({h.reason})" if h.reason else ""

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from psdesk.core.errors import DomainError
+from psdesk.core.types import Actor
 from psdesk.estimates import exports, selectors, services
 
 
@@ -59,17 +60,17 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(f"{exc.status} {exc.code}: {exc.message}") from None
 
-    def _line(self, v: Any, user: Any) -> str:
+    def _line(self, v: Any, user: Actor) -> str:
         cost = user.has_perm("estimates.view_estimate_cost")
         margin = f"  margin {v.margin:.2%}" if cost and v.margin is not None else ""
         head = f"{v.pk:>6}  v{v.number:<3} {v.status:<7} {v.pricing_model:<9} {v.hours:>9} h"
         return f"{head}  {v.currency} {v.price:>12,.2f}{margin}"
 
-    def do_list(self, user: Any, o: dict[str, Any]) -> None:
+    def do_list(self, user: Actor, o: dict[str, Any]) -> None:
         for v in selectors.version_list(user=user, engagement_id=o["engagement_id"]):
             self.stdout.write(self._line(v, user))
 
-    def do_show(self, user: Any, o: dict[str, Any]) -> None:
+    def do_show(self, user: Actor, o: dict[str, Any]) -> None:
         v = selectors.version_get(user=user, version_id=o["version_id"])
         self.stdout.write(self._line(v, user))
         for ln in selectors.version_lines(v):
@@ -79,7 +80,7 @@ class Command(BaseCommand):
                 f"  [{', '.join(ln.provenance)}]"
             )
 
-    def do_new(self, user: Any, o: dict[str, Any]) -> None:
+    def do_new(self, user: Actor, o: dict[str, Any]) -> None:
         v = services.estimate_version_create(
             engagement_id=o["engagement_id"],
             actor=user,
@@ -89,21 +90,21 @@ class Command(BaseCommand):
         )
         self.stdout.write(self._line(v, user))
 
-    def do_share(self, user: Any, o: dict[str, Any]) -> None:
+    def do_share(self, user: Actor, o: dict[str, Any]) -> None:
         shared = services.estimate_version_share(version_id=o["version_id"], actor=user)
         self.stdout.write(f"link {shared.link.pk} (expires {shared.link.expires_at:%Y-%m-%d}): /review/{shared.token}/")
 
-    def do_revoke_link(self, user: Any, o: dict[str, Any]) -> None:
+    def do_revoke_link(self, user: Actor, o: dict[str, Any]) -> None:
         link = services.review_link_revoke(link_id=o["link_id"], actor=user)
         self.stdout.write(f"link {link.pk} revoked at {link.revoked_at:%Y-%m-%d %H:%M}")
 
-    def do_review(self, user: Any, o: dict[str, Any]) -> None:
+    def do_review(self, user: Actor, o: dict[str, Any]) -> None:
         r = services.estimate_review_record(
             version_id=o["version_id"], actor=user, decision=o["decision"], comment=o["comment"]
         )
         self.stdout.write(f"v{r.version.number}: {r.decision}")
 
-    def do_diff(self, user: Any, o: dict[str, Any]) -> None:
+    def do_diff(self, user: Actor, o: dict[str, Any]) -> None:
         a = selectors.version_get(user=user, version_id=o["a"])
         b = selectors.version_get(user=user, version_id=o["b"])
         d = selectors.version_diff(a, b)
@@ -119,7 +120,7 @@ class Command(BaseCommand):
             margin = f"  margin {d.margin_delta * 100:+.2f} points"
         self.stdout.write(f"v{a.number} → v{b.number}: price {d.price_delta:+,.2f}{margin}")
 
-    def do_export(self, user: Any, o: dict[str, Any]) -> None:
+    def do_export(self, user: Actor, o: dict[str, Any]) -> None:
         v = selectors.version_get(user=user, version_id=o["version_id"])
         out = Path(o["out"])
         lines = selectors.version_lines(v)

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from psdesk.core.errors import DomainError
+from psdesk.core.types import Actor
 from psdesk.quotes.documents import order_form_pdf
 from psdesk.quotes.selectors import quote_get, quote_list
 from psdesk.quotes.services import quote_transition
@@ -52,12 +53,12 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
 
-    def _list(self, user: Any, opts: dict[str, Any]) -> None:
+    def _list(self, user: Actor, opts: dict[str, Any]) -> None:
         for q in quote_list(user=user, opportunity_id=opts["opportunity"]):
             primary = "primary" if q.is_primary else ""
             self.stdout.write(f"{q.pk:>6}  {q.number}  {q.state:<9} {primary:<7} {q.opportunity.name}")
 
-    def _show(self, user: Any, opts: dict[str, Any]) -> None:
+    def _show(self, user: Actor, opts: dict[str, Any]) -> None:
         q = quote_get(user=user, quote_id=opts["quote_id"])
         totals = q.totals()
         self.stdout.write(f"{q.number} ({q.get_state_display()}) on {q.opportunity.name}")
@@ -68,12 +69,12 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"  quote discount {q.discount_pct}%  total {q.currency} {totals.total}")
 
-    def _pdf(self, user: Any, opts: dict[str, Any]) -> None:
+    def _pdf(self, user: Actor, opts: dict[str, Any]) -> None:
         q = quote_get(user=user, quote_id=opts["quote_id"])
         Path(opts["file"]).write_bytes(order_form_pdf(q))
         self.stdout.write(f"wrote {opts['file']}")
 
-    def _move(self, user: Any, opts: dict[str, Any]) -> None:
+    def _move(self, user: Actor, opts: dict[str, Any]) -> None:
         signed_on = None
         if opts["signed_on"]:
             try:

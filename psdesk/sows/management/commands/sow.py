@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from psdesk.core.errors import DomainError
+from psdesk.core.types import Actor
 from psdesk.sows import rendering, selectors, services
 
 
@@ -77,11 +78,11 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(f"{exc.status} {exc.code}: {exc.message}") from None
 
-    def _view(self, user: Any) -> None:
+    def _view(self, user: Actor) -> None:
         if not user.has_perm("sows.view_sow"):
             raise CommandError(f"{user.username} may not view SOWs")
 
-    def _run(self, user: Any, o: dict[str, Any]) -> None:
+    def _run(self, user: Actor, o: dict[str, Any]) -> None:
         sub = o["sub"]
         out = self.stdout.write
         if sub == "generate":
