@@ -1,6 +1,7 @@
 """The one service that applies any workflow move.
 
-    transition_apply(workflow=ENGAGEMENT, model=Engagement, pk=7, action="start_discovery", actor=alice)
+    transition_apply(workflow=ENGAGEMENT_WORKFLOW, queryset=Engagement.objects.visible_to(erin), pk=7,
+                     action="triage", actor=erin)
 
 In one transaction: lock the row (`select_for_update`), refuse a stale `expected_version`, check the
 move (source state, permission, reason, guards), set the state with a compare-and-set on `version`
@@ -19,7 +20,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 
 from psdesk.audit.services import audit_record
-from psdesk.core.errors import Conflict, NotFound
+from psdesk.core.errors import BadRequest, Conflict, NotFound
 from psdesk.core.types import Actor
 from psdesk.core.workflow import Move, MoveContext, Workflow
 
@@ -102,3 +103,24 @@ def transition_apply[M: models.Model](
         for hook in after:
             hook(applied, ctx)
         return applied
+
+
+def transition_apply_to_state[M: models.Model](
+    *,
+    workflow: Workflow,
+    queryset: models.QuerySet[M],
+    pk: Any,
+    target: str,
+    apply: Callable[[str], Applied],
+    target_noun: str = "state",
+) -> Applied:
+    """Drag-and-drop, a CRM stage pick, a webhook: find the one move that takes row `pk` of `queryset`
+    from its state to `target` and apply it with `apply(action)` (the workflow's own transition service,
+    which locks the row and checks everything again). Raises BadRequest (unknown target), NotFound, or
+    TransitionNotAllowed naming both states when no move connects them."""
+    if target not in workflow.states:
+        raise BadRequest(f"Unknown {target_noun} '{target}'.", code=f"unknown_{target_noun}")
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(f"{queryset.model._meta.verbose_name} {pk} not found")
+    return apply(workflow.move_between(obj, target).action)

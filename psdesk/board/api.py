@@ -13,7 +13,8 @@ from psdesk.board.selectors import BoardFilters, available_moves, engagement_get
 from psdesk.board.services import engagement_transition
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
 from psdesk.core.api import MAX_LIMIT, errors
-from psdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.services import engagement_create
@@ -90,15 +91,10 @@ class TransitionIn(Schema):
     expected_version: int | None = None
 
 
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
-
-
 @router.get("/engagements", response={200: EngagementPage, **errors(400, 401, 403, 422)})
 def list_engagements(request: AuthedRequest, params: Query[ListParams]) -> Any:
     """Engagements you may see (PubSec ones only for PubSec members), oldest in column first."""
-    _require(request, "engagements.view_engagement")
+    permission_require(request.user, "engagements.view_engagement")
     if params.state and params.state not in ENGAGEMENT_WORKFLOW.states:
         raise ValidationFailed(f"Unknown state '{params.state}'.", details={"field": "state"})
     qs = engagement_list(
@@ -114,7 +110,7 @@ def list_engagements(request: AuthedRequest, params: Query[ListParams]) -> Any:
 
 @router.get("/engagements/{engagement_id}", response={200: EngagementDetail, **errors(401, 403, 404)})
 def get_engagement(request: AuthedRequest, engagement_id: int) -> Any:
-    _require(request, "engagements.view_engagement")
+    permission_require(request.user, "engagements.view_engagement")
     eng = engagement_get(user=request.user, engagement_id=engagement_id)
     eng.moves = available_moves(eng, request.user)  # type: ignore[attr-defined]
     return eng
@@ -123,7 +119,7 @@ def get_engagement(request: AuthedRequest, engagement_id: int) -> Any:
 @router.post("/engagements", response={201: EngagementOut, **errors(400, 401, 403, 404, 422)})
 def create_engagement(request: AuthedRequest, payload: EngagementIn) -> Any:
     """Create an engagement in `open` (normally the Services Calculator does this)."""
-    _require(request, "engagements.add_engagement")
+    permission_require(request.user, "engagements.add_engagement")
     account = Account.objects.visible_to(request.user).filter(pk=payload.account_id).first()
     if account is None:
         raise NotFound(f"account {payload.account_id} not found")
@@ -157,7 +153,7 @@ def create_engagement(request: AuthedRequest, payload: EngagementIn) -> Any:
 def transition_engagement(request: AuthedRequest, engagement_id: int, payload: TransitionIn) -> Any:
     """Apply a board move. 400 unknown action; 404 not visible; 409 refused (reason in `message`)
     or stale `expected_version`."""
-    _require(request, "engagements.view_engagement")
+    permission_require(request.user, "engagements.view_engagement")
     engagement_transition(
         engagement_id=engagement_id,
         action=payload.action,
@@ -192,7 +188,7 @@ def board_metrics(request: AuthedRequest, params: Query[MetricsParams]) -> Any:
     """Cycle time per column over the last `days` (median and P80, business days) and WIP ageing."""
     from psdesk.board.metrics import board_cycle_times
 
-    _require(request, "engagements.view_engagement")
+    permission_require(request.user, "engagements.view_engagement")
     return board_cycle_times(user=request.user, days=params.days)
 
 
@@ -214,7 +210,7 @@ def list_suggestions(request: AuthedRequest) -> Any:
     """Open "no activity → Closed Lost?" suggestions on cards you may see."""
     from psdesk.board.models import ClosedLostSuggestion
 
-    _require(request, "engagements.view_engagement")
+    permission_require(request.user, "engagements.view_engagement")
     visible = engagement_list(user=request.user, filters=BoardFilters())
     return list(ClosedLostSuggestion.objects.filter(status="open", engagement__in=visible)[:200])
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from psdesk.audit.transitions import AfterHook, Applied, transition_apply
+from psdesk.audit.transitions import AfterHook, Applied, transition_apply, transition_apply_to_state
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
-from psdesk.core.errors import BadRequest
 from psdesk.core.types import Actor
 from psdesk.core.workflow import Move
 from psdesk.engagements.choices import EngagementStatus
@@ -65,14 +64,13 @@ def engagement_move_to_column(
     *, engagement_id: int, target_state: str, actor: Actor, reason: str = "", expected_version: int | None = None
 ) -> Applied:
     """Drag-and-drop: find the move from the card's column to `target_state` and apply it."""
-    if target_state not in ENGAGEMENT_WORKFLOW.states:
-        raise BadRequest(f"Unknown column '{target_state}'.", code="unknown_column")
-    eng = Engagement.objects.visible_to(actor).filter(pk=engagement_id).only("state", "state_before_hold").first()
-    if eng is None:
-        from psdesk.core.errors import NotFound
-
-        raise NotFound(f"engagement {engagement_id} not found")
-    move = ENGAGEMENT_WORKFLOW.move_between(eng, target_state)
-    return engagement_transition(
-        engagement_id=engagement_id, action=move.action, actor=actor, reason=reason, expected_version=expected_version
+    return transition_apply_to_state(
+        workflow=ENGAGEMENT_WORKFLOW,
+        queryset=Engagement.objects.visible_to(actor),
+        pk=engagement_id,
+        target=target_state,
+        target_noun="column",
+        apply=lambda action: engagement_transition(
+            engagement_id=engagement_id, action=action, actor=actor, reason=reason, expected_version=expected_version
+        ),
     )

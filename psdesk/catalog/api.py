@@ -17,15 +17,11 @@ from psdesk.catalog.selectors import cost_rate_info_get, list_rate_get, sku_get,
 from psdesk.catalog.services import catalog_import_text, sku_values_parse
 from psdesk.core import clock
 from psdesk.core.api import MAX_LIMIT, errors
-from psdesk.core.errors import PermissionDenied, ValidationFailed
+from psdesk.core.errors import ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 
 router = Router(tags=["catalog"])
-
-
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 class SkuOut(Schema):
@@ -129,7 +125,7 @@ class RatesParams(Schema):
 @router.get("/catalog/skus", response={200: SkuPage, **errors(400, 401, 403, 422)})
 def list_skus(request: AuthedRequest, params: Query[SkuParams]) -> Any:
     """Browse the catalog; filter by category, type, maturity, text and active flag."""
-    _require(request, "catalog.view_sku")
+    permission_require(request.user, "catalog.view_sku")
     for value, choices, field in (
         (params.category, SkuCategory, "category"),
         (params.type, SkuType, "type"),
@@ -149,15 +145,15 @@ def list_skus(request: AuthedRequest, params: Query[SkuParams]) -> Any:
 
 @router.get("/catalog/skus/{code}", response={200: SkuOut, **errors(401, 403, 404)})
 def get_sku(request: AuthedRequest, code: str) -> Any:
-    _require(request, "catalog.view_sku")
+    permission_require(request.user, "catalog.view_sku")
     return sku_get(code=code)
 
 
 @router.put("/catalog/skus/{code}", response={200: SkuOut, **errors(400, 401, 403, 422)})
 def put_sku(request: AuthedRequest, code: str, payload: SkuIn) -> Any:
     """Create or replace a SKU (same validation as the CSV import; audited)."""
-    _require(request, "catalog.change_sku")
-    _require(request, "catalog.add_sku")
+    permission_require(request.user, "catalog.change_sku")
+    permission_require(request.user, "catalog.add_sku")
     if payload.sku != code:
         raise ValidationFailed("The SKU code in the body differs from the path.", details={"field": "sku"})
     row = {k: ("" if v is None else str(v)) for k, v in payload.dict().items()}
@@ -182,7 +178,7 @@ def put_sku(request: AuthedRequest, code: str, payload: SkuIn) -> Any:
 @router.post("/catalog/import", response={200: ImportOut, **errors(400, 401, 403, 422)})
 def import_catalog(request: AuthedRequest, payload: ImportIn) -> Any:
     """Import SKUs from CSV text; idempotent on the code; per-row report with line numbers."""
-    _require(request, "catalog.import_sku")
+    permission_require(request.user, "catalog.import_sku")
     report = catalog_import_text(text=payload.csv, actor=request.user, dry_run=payload.dry_run)
     return {
         "summary": report.summary,
@@ -197,7 +193,7 @@ def import_catalog(request: AuthedRequest, payload: ImportIn) -> Any:
 @router.get("/catalog/rates", response={200: RatesOut, **errors(401, 403, 422)})
 def get_rates(request: AuthedRequest, params: Query[RatesParams]) -> Any:
     """The rate card and list rate; standard cost rates only for roles allowed to see them."""
-    _require(request, "catalog.view_billrate")
+    permission_require(request.user, "catalog.view_billrate")
     on = params.on or clock.today()
     out: dict[str, Any] = {
         "list_rate": list_rate_get("USD"),

@@ -32,7 +32,7 @@ class MoveContext:
     system: bool = False  # a move made by the system (sweeps, follow-ups), not a person
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Move:
     action: str
     sources: frozenset[str]

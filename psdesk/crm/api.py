@@ -11,7 +11,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
-from psdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.crm.models import Opportunity, Territory
 from psdesk.crm.selectors import (
@@ -34,11 +35,6 @@ from psdesk.crm.services import (
 from psdesk.crm.workflow import CRM_WORKFLOW
 
 router = Router(tags=["crm"])
-
-
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 def _money(value: str | int | None, field: str) -> Decimal | None:
@@ -233,20 +229,20 @@ class NameSuggestionOut(Schema):
 @router.get("/crm/accounts", response={200: AccountPage, **errors(400, 401, 403, 422)})
 def list_accounts(request: AuthedRequest, params: Query[AccountParams]) -> Any:
     """Accounts you may see (US PubSec accounts only for PubSec members)."""
-    _require(request, "crm.view_account")
+    permission_require(request.user, "crm.view_account")
     qs = account_list(user=request.user, q=params.q or "", segment=params.segment or "")
     return {"count": qs.count(), "items": list(qs[params.offset : params.offset + params.limit])}
 
 
 @router.get("/crm/accounts/{account_id}", response={200: AccountDetail, **errors(401, 403, 404)})
 def get_account(request: AuthedRequest, account_id: int) -> Any:
-    _require(request, "crm.view_account")
+    permission_require(request.user, "crm.view_account")
     return account_get(user=request.user, account_id=account_id)
 
 
 @router.post("/crm/accounts", response={201: AccountOut, **errors(400, 401, 403, 422)})
 def create_account(request: AuthedRequest, payload: AccountIn) -> Any:
-    _require(request, "crm.add_account")
+    permission_require(request.user, "crm.add_account")
     territory = None
     if payload.territory:
         territory = Territory.objects.filter(name=payload.territory).first()
@@ -268,7 +264,7 @@ def create_account(request: AuthedRequest, payload: AccountIn) -> Any:
 @router.post("/crm/accounts/{account_id}/msas", response={201: MsaOut, **errors(400, 401, 403, 404, 422)})
 def add_msa(request: AuthedRequest, account_id: int, payload: MsaIn) -> Any:
     """Record an MSA on file with its effective dates."""
-    _require(request, "crm.add_msa")
+    permission_require(request.user, "crm.add_msa")
     acc = account_get(user=request.user, account_id=account_id)
     msa = msa_add(
         account=acc,
@@ -283,13 +279,13 @@ def add_msa(request: AuthedRequest, account_id: int, payload: MsaIn) -> Any:
 @router.get("/crm/accounts/{account_id}/opportunity-name", response={200: NameSuggestionOut, **errors(401, 403, 404)})
 def suggest_name(request: AuthedRequest, account_id: int) -> Any:
     """The naming convention for a new PS opportunity of this account."""
-    _require(request, "crm.view_account")
+    permission_require(request.user, "crm.view_account")
     return {"name": opportunity_name_suggest(account=account_get(user=request.user, account_id=account_id))}
 
 
 @router.get("/crm/opportunities", response={200: OpportunityPage, **errors(400, 401, 403, 422)})
 def list_opportunities(request: AuthedRequest, params: Query[OpportunityParams]) -> Any:
-    _require(request, "crm.view_opportunity")
+    permission_require(request.user, "crm.view_opportunity")
     if params.stage and params.stage not in CRM_WORKFLOW.states:
         raise ValidationFailed(f"Unknown stage '{params.stage}'.", details={"field": "stage"})
     qs = opportunity_list(
@@ -316,7 +312,7 @@ def _detail(request: AuthedRequest, opportunity_id: int) -> Any:
 @router.get("/crm/opportunities/{opportunity_id}", response={200: OpportunityDetail, **errors(401, 403, 404)})
 def get_opportunity(request: AuthedRequest, opportunity_id: int) -> Any:
     """One opportunity with its possible moves (and why each is refused now) and stage history."""
-    _require(request, "crm.view_opportunity")
+    permission_require(request.user, "crm.view_opportunity")
     return _detail(request, opportunity_id)
 
 
@@ -332,7 +328,7 @@ def _user(user_id: int | None, field: str) -> Any:
 @router.post("/crm/opportunities", response={201: OpportunityOut, **errors(400, 401, 403, 404, 422)})
 def create_opportunity(request: AuthedRequest, payload: OpportunityIn) -> Any:
     """Create an opportunity. A PS-only one needs `parent_id` (a license opportunity of the account)."""
-    _require(request, "crm.add_opportunity")
+    permission_require(request.user, "crm.add_opportunity")
     account = account_get(user=request.user, account_id=payload.account_id)
     parent = None
     if payload.parent_id is not None:
@@ -360,7 +356,7 @@ def create_opportunity(request: AuthedRequest, payload: OpportunityIn) -> Any:
 )
 def patch_opportunity(request: AuthedRequest, opportunity_id: int, payload: OpportunityPatch) -> Any:
     """Edit fields (not the stage). PS-section fields are open to EMs."""
-    _require(request, "crm.view_opportunity")
+    permission_require(request.user, "crm.view_opportunity")
     raw = payload.dict(exclude_unset=True)
     expected = raw.pop("expected_version", None)
     changes: dict[str, Any] = {}
@@ -385,7 +381,7 @@ def patch_opportunity(request: AuthedRequest, opportunity_id: int, payload: Oppo
 def transition_opportunity(request: AuthedRequest, opportunity_id: int, payload: TransitionIn) -> Any:
     """Move the stage (`forward_to_<stage>`, `back_to_<stage>`, `close_won`, `close_lost`, `unqualify`,
     `mark_duplicate`). 409 with the reason when refused; 404 when not visible."""
-    _require(request, "crm.view_opportunity")
+    permission_require(request.user, "crm.view_opportunity")
     opportunity_transition(
         opportunity_id=opportunity_id,
         action=payload.action,

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from psdesk.audit.services import audit_record
-from psdesk.audit.transitions import AfterHook, Applied, transition_apply
+from psdesk.audit.transitions import AfterHook, Applied, transition_apply, transition_apply_to_state
 from psdesk.core import clock
 from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.money import CURRENCIES
@@ -350,14 +350,15 @@ def opportunity_move_to_stage(
     *, opportunity_id: int, stage: str, actor: Actor, reason: str = "", expected_version: int | None = None
 ) -> Applied:
     """Find the move from the current stage to `stage` and apply it."""
-    if stage not in CRM_WORKFLOW.states:
-        raise BadRequest(f"Unknown stage '{stage}'.", code="unknown_stage")
-    opp = Opportunity.objects.visible_to(actor).filter(pk=opportunity_id).only("stage").first()
-    if opp is None:
-        raise NotFound(f"opportunity {opportunity_id} not found")
-    move = CRM_WORKFLOW.move_between(opp, stage)
-    return opportunity_transition(
-        opportunity_id=opportunity_id, action=move.action, actor=actor, reason=reason, expected_version=expected_version
+    return transition_apply_to_state(
+        workflow=CRM_WORKFLOW,
+        queryset=Opportunity.objects.visible_to(actor),
+        pk=opportunity_id,
+        target=stage,
+        target_noun="stage",
+        apply=lambda action: opportunity_transition(
+            opportunity_id=opportunity_id, action=action, actor=actor, reason=reason, expected_version=expected_version
+        ),
     )
 
 

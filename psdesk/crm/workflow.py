@@ -84,52 +84,59 @@ def _moves() -> list[Move]:
         if earlier:
             moves.append(
                 Move(
-                    f"forward_to_{stage}",
-                    frozenset(earlier),
-                    stage,
-                    f"Move to {_label(stage)}",
-                    MOVE,
+                    action=f"forward_to_{stage}",
+                    sources=frozenset(earlier),
+                    target=stage,
+                    label=f"Move to {_label(stage)}",
+                    permission=MOVE,
                     guards=[owner_or_team_or_manager],
                 )
             )
         if later:
             moves.append(
-                Move(f"back_to_{stage}", frozenset(later), stage, f"Back to {_label(stage)}", REVERT, needs_reason=True)
+                Move(
+                    action=f"back_to_{stage}",
+                    sources=frozenset(later),
+                    target=stage,
+                    label=f"Back to {_label(stage)}",
+                    permission=REVERT,
+                    needs_reason=True,
+                )
             )
     opened = frozenset(OPEN_STAGES)
     moves += [
         Move(
-            "close_won",
-            opened,
-            St.CLOSED_WON,
-            "Close won",
-            MOVE,
+            action="close_won",
+            sources=opened,
+            target=St.CLOSED_WON,
+            label="Close won",
+            permission=MOVE,
             guards=[owner_or_team_or_manager, booking_paperwork_complete],
         ),
         Move(
-            "close_lost",
-            opened,
-            St.CLOSED_LOST,
-            "Close lost",
-            MOVE,
+            action="close_lost",
+            sources=opened,
+            target=St.CLOSED_LOST,
+            label="Close lost",
+            permission=MOVE,
             needs_reason=True,
             guards=[owner_or_team_or_manager],
         ),
         Move(
-            "unqualify",
-            opened,
-            St.UNQUALIFIED,
-            "Unqualified",
-            MOVE,
+            action="unqualify",
+            sources=opened,
+            target=St.UNQUALIFIED,
+            label="Unqualified",
+            permission=MOVE,
             needs_reason=True,
             guards=[owner_or_team_or_manager],
         ),
         Move(
-            "mark_duplicate",
-            opened,
-            St.DUPLICATE,
-            "Duplicate",
-            MOVE,
+            action="mark_duplicate",
+            sources=opened,
+            target=St.DUPLICATE,
+            label="Duplicate",
+            permission=MOVE,
             needs_reason=True,
             guards=[owner_or_team_or_manager],
         ),

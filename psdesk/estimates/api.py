@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import errors
-from psdesk.core.errors import PermissionDenied
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.estimates import exports, selectors, services
 from psdesk.estimates.models import EstimateVersion
@@ -20,11 +20,6 @@ router = Router(tags=["estimates"])
 
 VIEW = "estimates.view_estimateversion"
 COST = "estimates.view_estimate_cost"
-
-
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 class LineIn(Schema):
@@ -232,7 +227,7 @@ def review_url(request: AuthedRequest, token: str) -> str:
 )
 def list_versions(request: AuthedRequest, engagement_id: int) -> Any:
     """Every version of the engagement's estimate, oldest first (cost and margin only for roles that see cost)."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     from psdesk.engagements.models import Engagement
 
     if not Engagement.objects.visible_to(request.user).filter(pk=engagement_id).exists():
@@ -249,7 +244,7 @@ def list_versions(request: AuthedRequest, engagement_id: int) -> Any:
 def create_version(request: AuthedRequest, engagement_id: int, payload: VersionCreateIn) -> Any:
     """New version: from the calculator draft (`from_draft`), a copy of `based_on`, or `lines`.
     `expected_latest` (latest number you saw, 0 for none) → 409 when someone saved meanwhile."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     v = services.estimate_version_create(
         engagement_id=engagement_id,
         actor=request.user,
@@ -266,14 +261,14 @@ def create_version(request: AuthedRequest, engagement_id: int, payload: VersionC
 
 @router.get("/estimates/versions/{version_id}", response={200: VersionOut, **errors(401, 403, 404)})
 def get_version(request: AuthedRequest, version_id: int) -> Any:
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     return _detail(selectors.version_get(user=request.user, version_id=version_id), request.user)
 
 
 @router.put("/estimates/versions/{version_id}", response={200: VersionOut, **errors(400, 401, 403, 404, 409, 422)})
 def update_version(request: AuthedRequest, version_id: int, payload: VersionUpdateIn) -> Any:
     """Edit a draft in place. 409 `version_shared` for a shared version (create a new one); 409 `stale`."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     v = services.estimate_version_update(
         version_id=version_id,
         actor=request.user,
@@ -289,7 +284,7 @@ def update_version(request: AuthedRequest, version_id: int, payload: VersionUpda
 @router.post("/estimates/versions/{version_id}/share", response={200: ShareOut, **errors(401, 403, 404, 422)})
 def share_version(request: AuthedRequest, version_id: int) -> Any:
     """Freeze the version and create a customer review link (valid for the policy's days)."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     shared = services.estimate_version_share(version_id=version_id, actor=request.user)
     return {
         "version": _summary(shared.version, request.user),
@@ -301,7 +296,7 @@ def share_version(request: AuthedRequest, version_id: int) -> Any:
 
 @router.get("/estimates/versions/{version_id}/links", response={200: list[LinkOut], **errors(401, 403, 404)})
 def list_links(request: AuthedRequest, version_id: int) -> Any:
-    _require(request, services.EDIT)
+    permission_require(request.user, services.EDIT)
     v = selectors.version_get(user=request.user, version_id=version_id)
     return list(v.review_links.all())
 
@@ -309,14 +304,14 @@ def list_links(request: AuthedRequest, version_id: int) -> Any:
 @router.post("/estimates/links/{link_id}/revoke", response={200: LinkOut, **errors(401, 403, 404)})
 def revoke_link(request: AuthedRequest, link_id: int) -> Any:
     """Revoke a customer link; it answers 404 from now on."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     return services.review_link_revoke(link_id=link_id, actor=request.user)
 
 
 @router.post("/estimates/versions/{version_id}/reviews", response={201: ReviewOut, **errors(401, 403, 404, 422)})
 def review_version(request: AuthedRequest, version_id: int, payload: ReviewIn) -> Any:
     """TA decision on this version: `approved` (→ TA::Approved) or `changes_requested` with a comment."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     r = services.estimate_review_record(
         version_id=version_id, actor=request.user, decision=payload.decision, comment=payload.comment
     )
@@ -336,7 +331,7 @@ def review_version(request: AuthedRequest, version_id: int, payload: ReviewIn) -
 @router.get("/estimates/versions/{a_id}/diff/{b_id}", response={200: DiffOut, **errors(401, 403, 404)})
 def diff_versions(request: AuthedRequest, a_id: int, b_id: int) -> Any:
     """Line-by-line comparison of two versions of one engagement (margin delta only for cost roles)."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     a = selectors.version_get(user=request.user, version_id=a_id)
     b = selectors.version_get(user=request.user, version_id=b_id)
     d = selectors.version_diff(a, b)
@@ -371,10 +366,10 @@ def diff_versions(request: AuthedRequest, a_id: int, b_id: int) -> Any:
 @router.get("/estimates/versions/{version_id}/xlsx", response={200: None, **errors(401, 403, 404, 422)})
 def export_xlsx(request: AuthedRequest, version_id: int, params: Query[ExportParams]) -> Any:
     """The estimate workbook; `variant=internal` adds the Cost & margin sheet (cost roles only)."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     internal = params.variant == "internal"
     if internal:
-        _require(request, COST)
+        permission_require(request.user, COST)
     v = selectors.version_get(user=request.user, version_id=version_id)
     data = exports.estimate_xlsx(v, selectors.version_lines(v), internal=internal)
     resp = HttpResponse(data, content_type=exports.XLSX_MIME)
@@ -385,7 +380,7 @@ def export_xlsx(request: AuthedRequest, version_id: int, params: Query[ExportPar
 @router.get("/estimates/versions/{version_id}/pdf", response={200: None, **errors(401, 403, 404)})
 def export_pdf(request: AuthedRequest, version_id: int) -> Any:
     """The customer PDF (no cost, no margin)."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
     resp = HttpResponse(exports.estimate_pdf(v, selectors.version_lines(v)), content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="{exports.pdf_filename(v)}"'
@@ -395,7 +390,7 @@ def export_pdf(request: AuthedRequest, version_id: int) -> Any:
 @router.post("/estimates/engagements/{engagement_id}/ta-assistance", response={204: None, **errors(401, 403, 404)})
 def request_ta_assistance(request: AuthedRequest, engagement_id: int, payload: AssistIn) -> Any:
     """Ask for TA help while scoping (`Scoping::Needs_TA_Assistance`), at any time."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     services.ta_assistance_request(engagement_id=engagement_id, actor=request.user, note=payload.note)
     return Status(204, None)
 
@@ -403,6 +398,6 @@ def request_ta_assistance(request: AuthedRequest, engagement_id: int, payload: A
 @router.post("/estimates/engagements/{engagement_id}/ta-assistance/done", response={204: None, **errors(401, 403, 404)})
 def complete_ta_assistance(request: AuthedRequest, engagement_id: int) -> Any:
     """A TA marks the assistance given (`Scoping::TA_Assisted`)."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     services.ta_assistance_complete(engagement_id=engagement_id, actor=request.user)
     return Status(204, None)

@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
-from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.errors import Conflict, NotFound, ValidationFailed
 from psdesk.core.money import MoneyError, to_decimal
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
 from psdesk.engagements.models import Engagement
 from psdesk.engagements.services import engagement_label_set
@@ -96,11 +97,6 @@ def _notify(
         recipients=tuple(r for r in recipients if r is not None),
         account=account,
     )
-
-
-def _require(actor: Actor, perm: str) -> None:
-    if actor is None or not actor.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 def _tas() -> list[User]:
@@ -248,7 +244,7 @@ def estimate_version_create(
     refuses a stale edit with Conflict (409). Audited `estimates.version_created`.
     Raises PermissionDenied, NotFound, Conflict, ValidationFailed (bad lines, missing rates).
     """
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     with transaction.atomic():
         eng = Engagement.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=engagement_id).first()
         if eng is None:
@@ -325,7 +321,7 @@ def estimate_version_update(
     Refuses a shared version (Conflict "create a new version") and a stale `revision` (Conflict "stale").
     Audited `estimates.version_edited` with before/after totals.
     """
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     with transaction.atomic():
         v = (
             EstimateVersion.objects.visible_to(actor)
@@ -414,7 +410,7 @@ def estimate_version_share(*, version_id: int, actor: Actor) -> Shared:
     Sharing an already shared version only creates a fresh link. Raises ValidationFailed for a version
     without lines. Audited `estimates.version_shared`.
     """
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     with transaction.atomic():
         v = (
             EstimateVersion.objects.visible_to(actor)
@@ -444,7 +440,7 @@ def estimate_version_share(*, version_id: int, actor: Actor) -> Shared:
 
 def review_link_revoke(*, link_id: int, actor: Actor) -> ReviewLink:
     """Revoke a link at once (audited). Revoking twice changes nothing."""
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     with transaction.atomic():
         link = (
             ReviewLink.objects.select_for_update(of=("self",))
@@ -465,7 +461,7 @@ def estimate_review_record(*, version_id: int, actor: Actor, decision: str, comm
     """A TA approves a version or requests changes (comment required). Approval belongs to that version:
     the engagement gets `TA::Approved`; a request for changes puts `TA::Needs-Review` back.
     Audited `estimates.ta_reviewed`; the EM is notified."""
-    _require(actor, REVIEW)
+    permission_require(actor, REVIEW)
     if decision not in ReviewDecision.values:
         raise ValidationFailed("Decision must be approved or changes_requested.", details={"field": "decision"})
     comment = (comment or "").strip()
@@ -600,7 +596,7 @@ def customer_agreement_record(*, token: str, name: str, email: str) -> tuple[Cus
 
 def ta_assistance_request(*, engagement_id: int, actor: Actor, note: str = "") -> None:
     """`Scoping::Needs_TA_Assistance` — may be asked at any time; notifies the TAs."""
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     with transaction.atomic():
         eng = Engagement.objects.visible_to(actor).select_related("account").filter(pk=engagement_id).first()
         if eng is None:
@@ -618,7 +614,7 @@ def ta_assistance_request(*, engagement_id: int, actor: Actor, note: str = "") -
 
 def ta_assistance_complete(*, engagement_id: int, actor: Actor) -> None:
     """`Scoping::Needs_TA_Assistance → Scoping::TA_Assisted`, by a TA."""
-    _require(actor, REVIEW)
+    permission_require(actor, REVIEW)
     with transaction.atomic():
         eng = Engagement.objects.visible_to(actor).filter(pk=engagement_id).first()
         if eng is None:

@@ -10,7 +10,8 @@ from ninja import Query, Router, Schema
 from pydantic import Field, StrictBool, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
-from psdesk.core.errors import PermissionDenied, ValidationFailed
+from psdesk.core.errors import ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.notifications.choices import Channel, OutboxStatus
 from psdesk.notifications.events import EVENTS
@@ -73,11 +74,6 @@ class PreferenceOut(Schema):
     event: str
     channel: str
     enabled: bool
-
-
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 @router.get("/notifications", response={200: NotificationPage, **errors(401, 422)})
@@ -186,14 +182,14 @@ class WhyParams(Schema):
 @router.get("/outbox/status", response={200: list[TargetStatusOut], **errors(401, 403)})
 def get_outbox_status(request: AuthedRequest) -> Any:
     """Per target: queued, delivering, retrying, sent, parked, budget left, last error."""
-    _require(request, "notifications.view_outbox")
+    permission_require(request.user, "notifications.view_outbox")
     return outbox_status(user=request.user)
 
 
 @router.get("/outbox/messages", response={200: OutboxPage, **errors(401, 403, 422)})
 def list_outbox(request: AuthedRequest, params: Query[OutboxParams]) -> Any:
     """Outbox messages, newest first (PubSec ones only for PubSec members)."""
-    _require(request, "notifications.view_outbox")
+    permission_require(request.user, "notifications.view_outbox")
     qs = outbox_visible(user=request.user).order_by("-id")
     if params.status:
         qs = qs.filter(status=params.status)
@@ -205,14 +201,14 @@ def list_outbox(request: AuthedRequest, params: Query[OutboxParams]) -> Any:
 @router.get("/outbox/messages/{message_id}", response={200: OutboxDetail, **errors(401, 403, 404, 422)})
 def get_outbox_message(request: AuthedRequest, message_id: int) -> Any:
     """One message with its attempt history and why it has (not) been delivered."""
-    _require(request, "notifications.view_outbox")
+    permission_require(request.user, "notifications.view_outbox")
     return outbox_get(user=request.user, message_id=message_id)
 
 
 @router.post("/outbox/messages/{message_id}/replay", response={200: OutboxOut, **errors(401, 403, 404, 409, 422)})
 def replay_outbox_message(request: AuthedRequest, message_id: int) -> Any:
     """Put a parked (or retrying) message back in the queue now. 409 when it was already sent."""
-    _require(request, "notifications.replay_outbox")
+    permission_require(request.user, "notifications.replay_outbox")
     outbox_get(user=request.user, message_id=message_id)
     outbox_replay(message_id=message_id, actor=request.user)
     return outbox_get(user=request.user, message_id=message_id)
@@ -221,5 +217,5 @@ def replay_outbox_message(request: AuthedRequest, message_id: int) -> Any:
 @router.get("/outbox/why", response={200: list[OutboxOut], **errors(401, 403, 404, 422)})
 def why_not_synced(request: AuthedRequest, params: Query[WhyParams]) -> Any:
     """Every outbox message caused by one record, each with why it has (not) been delivered."""
-    _require(request, "notifications.view_outbox")
+    permission_require(request.user, "notifications.view_outbox")
     return outbox_for_source(user=request.user, model=params.model, object_id=params.id)

@@ -11,7 +11,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
-from psdesk.core.errors import PermissionDenied, ValidationFailed
+from psdesk.core.errors import ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.quotes.choices import QuoteStatus
 from psdesk.quotes.documents import order_form_pdf
@@ -28,11 +29,6 @@ from psdesk.quotes.services import (
 
 router = Router(tags=["quotes"])
 Money = str | int  # decimal strings ("12.50") or whole numbers; floats are refused
-
-
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 class LineOut(Schema):
@@ -185,7 +181,7 @@ def _detail(request: AuthedRequest, quote_id: int) -> dict[str, Any]:
 
 @router.get("/quotes", response={200: QuotePage, **errors(400, 401, 403, 422)})
 def list_quotes(request: AuthedRequest, params: Query[QuoteParams]) -> Any:
-    _require(request, "quotes.view_quote")
+    permission_require(request.user, "quotes.view_quote")
     if params.state and params.state not in QuoteStatus.values:
         raise ValidationFailed(f"Unknown state '{params.state}'.", details={"field": "state"})
     qs = quote_list(user=request.user, opportunity_id=params.opportunity_id, state=params.state or "")
@@ -202,7 +198,7 @@ def create_quote(request: AuthedRequest, payload: QuoteIn) -> Any:
 
 @router.get("/quotes/{quote_id}", response={200: QuoteDetail, **errors(401, 403, 404)})
 def get_quote(request: AuthedRequest, quote_id: int) -> Any:
-    _require(request, "quotes.view_quote")
+    permission_require(request.user, "quotes.view_quote")
     return _detail(request, quote_id)
 
 
@@ -260,7 +256,7 @@ def make_primary(request: AuthedRequest, quote_id: int) -> Any:
 def transition_quote(request: AuthedRequest, quote_id: int, payload: TransitionIn) -> Any:
     """send (needs lines) · revise (sent → draft) · mark_signed (signer_name, signed_on, optional
     po_number) · cancel (reason). 409 with the reason when refused."""
-    _require(request, "quotes.view_quote")
+    permission_require(request.user, "quotes.view_quote")
     quote_transition(
         quote_id=quote_id,
         action=payload.action,
@@ -281,7 +277,7 @@ def transition_quote(request: AuthedRequest, quote_id: int, payload: TransitionI
 )
 def order_form(request: AuthedRequest, quote_id: int) -> HttpResponse:
     """The order form PDF (same template as the on-screen preview)."""
-    _require(request, "quotes.view_quote")
+    permission_require(request.user, "quotes.view_quote")
     quote = quote_get(user=request.user, quote_id=quote_id)
     resp = HttpResponse(order_form_pdf(quote), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="order-form-{quote.number}.pdf"'

@@ -15,8 +15,9 @@ from psdesk.audit.transitions import Applied, transition_apply
 from psdesk.catalog.models import Sku
 from psdesk.catalog.selectors import pricing_policy_get
 from psdesk.core import clock
-from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.errors import Conflict, NotFound, ValidationFailed
 from psdesk.core.money import quantize
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
 from psdesk.core.workflow import Move
 from psdesk.crm.choices import TERMINAL_STAGES
@@ -26,11 +27,6 @@ from psdesk.quotes import pricing
 from psdesk.quotes.choices import QuoteStatus
 from psdesk.quotes.models import Quote, QuoteLine
 from psdesk.quotes.workflow import QUOTE_WORKFLOW
-
-
-def _require(actor: Actor, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 def _parse(fn: Any, value: object, **kw: Any) -> Any:
@@ -83,7 +79,7 @@ def _next_number() -> str:
 def quote_create(*, opportunity_id: int, actor: Actor, currency: str | None = None) -> Quote:
     """Start a draft quote on an open opportunity the actor may see. The first live quote of the
     opportunity becomes its primary quote. Raises PermissionDenied, NotFound, ValidationFailed."""
-    _require(actor, "quotes.add_quote")
+    permission_require(actor, "quotes.add_quote")
     with transaction.atomic():
         opp = Opportunity.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=opportunity_id).first()
         if opp is None:
@@ -184,7 +180,7 @@ def quote_line_add(
     different price needs a reason and writes a `quotes.price_overridden` audit row. Attendees beyond
     the course's class size add seat add-on lines. Raises NotFound, Conflict (not a draft / stale),
     ValidationFailed (unknown or inactive SKU, currency mismatch, bad quantity/price/discount)."""
-    _require(actor, "quotes.change_quote")
+    permission_require(actor, "quotes.change_quote")
     qty = _parse(pricing.quantity_parse, quantity, field="quantity")
     disc = _parse(pricing.discount_parse, discount_pct, field="discount_pct")
     if attendees is not None and (not isinstance(attendees, int) or attendees < 0 or attendees > 100_000):
@@ -257,7 +253,7 @@ def quote_line_update(
 ) -> QuoteLine:
     """Change a line of a draft quote (seat add-on lines follow their course line and are not
     edited directly). Same rules and audit rows as `quote_line_add`."""
-    _require(actor, "quotes.change_quote")
+    permission_require(actor, "quotes.change_quote")
     with transaction.atomic():
         quote = _locked_draft(quote_id=quote_id, actor=actor, expected_version=expected_version)
         line = quote.lines.select_related("sku").filter(pk=line_id).first()
@@ -315,7 +311,7 @@ def quote_line_update(
 
 def quote_line_remove(*, quote_id: int, line_id: int, actor: Actor, expected_version: int | None = None) -> None:
     """Remove a line (and its seat add-on) from a draft quote (audited)."""
-    _require(actor, "quotes.change_quote")
+    permission_require(actor, "quotes.change_quote")
     with transaction.atomic():
         quote = _locked_draft(quote_id=quote_id, actor=actor, expected_version=expected_version)
         line = quote.lines.filter(pk=line_id).select_related("sku").first()
@@ -333,7 +329,7 @@ def quote_discount_set(
     *, quote_id: int, actor: Actor, discount_pct: object, expected_version: int | None = None
 ) -> Quote:
     """Set the quote-level discount (0-100 %, at most 2 decimals) of a draft quote (audited)."""
-    _require(actor, "quotes.change_quote")
+    permission_require(actor, "quotes.change_quote")
     disc = _parse(pricing.discount_parse, discount_pct, field="discount_pct")
     with transaction.atomic():
         quote = _locked_draft(quote_id=quote_id, actor=actor, expected_version=expected_version)
@@ -352,7 +348,7 @@ def quote_discount_set(
 
 def quote_make_primary(*, quote_id: int, actor: Actor) -> Quote:
     """Make a live quote the opportunity's primary quote (the previous primary stops being one)."""
-    _require(actor, "quotes.change_quote")
+    permission_require(actor, "quotes.change_quote")
     with transaction.atomic():
         quote = Quote.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=quote_id).first()
         if quote is None:

@@ -10,7 +10,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
-from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.core.errors import NotFound
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.models import Engagement
@@ -18,11 +19,6 @@ from psdesk.scheduling import selectors, services
 from psdesk.scheduling.models import Consultant, QueueEntry
 
 router = Router(tags=["scheduling"])
-
-
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 class LineSchema(Schema):
@@ -84,7 +80,7 @@ class PageParams(Schema):
 @router.get("/scheduling/queue", response={200: QueuePage, **errors(401, 403, 422)})
 def queue(request: AuthedRequest, params: Query[PageParams]) -> Any:
     """The delivery queue in order (committed by closed-won time, then pipeline) with P50/P80."""
-    _require(request, "scheduling.view_queueentry")
+    permission_require(request.user, "scheduling.view_queueentry")
     total, rows = selectors.queue_list(user=request.user, limit=params.limit, offset=params.offset)
     return {"count": total, "items": [_row(r) for r in rows]}
 
@@ -107,7 +103,7 @@ class QueueIn(Schema):
 @router.post("/scheduling/queue", response={201: QueueRowOut, **errors(401, 403, 404, 422)})
 def queue_enter(request: AuthedRequest, payload: QueueIn) -> Any:
     """Enter a project with its role-hours (required until estimates feed them)."""
-    _require(request, "scheduling.manage_queue")
+    permission_require(request.user, "scheduling.manage_queue")
     user = request.user
     eng = opp = acc = None
     if payload.engagement_id is not None:
@@ -143,7 +139,7 @@ def queue_enter(request: AuthedRequest, payload: QueueIn) -> Any:
 @router.get("/scheduling/queue/{entry_id}", response={200: QueueRowOut, **errors(401, 403, 404)})
 def queue_entry(request: AuthedRequest, entry_id: int) -> Any:
     """The forecast of one project."""
-    _require(request, "scheduling.view_queueentry")
+    permission_require(request.user, "scheduling.view_queueentry")
     e = selectors.entry_get(user=request.user, entry_id=entry_id)
     run = selectors.latest_run_or_none()
     res = e.forecasts.filter(run=run).first() if run else None
@@ -161,7 +157,7 @@ class CommitIn(Schema):
 )
 def commit_start(request: AuthedRequest, entry_id: int, payload: CommitIn) -> Any:
     """Commit a start date: refused (409) unless Closed Won and confirmed by ps-scheduling."""
-    _require(request, "scheduling.view_queueentry")
+    permission_require(request.user, "scheduling.view_queueentry")
     qs = QueueEntry.objects.visible_to(request.user)
     e = services.start_commit(
         entry_id=entry_id,
@@ -189,7 +185,7 @@ class CandidateOut(Schema):
 @router.get("/scheduling/queue/{entry_id}/candidates", response={200: list[CandidateOut], **errors(401, 403, 404)})
 def candidates(request: AuthedRequest, entry_id: int) -> Any:
     """Ranked candidates: hard constraints first, then availability, skill level, past work."""
-    _require(request, "scheduling.manage_queue")
+    permission_require(request.user, "scheduling.manage_queue")
     e = selectors.entry_get(user=request.user, entry_id=entry_id)
     return [
         {
@@ -229,7 +225,7 @@ class AllocationOut(Schema):
 @router.get("/scheduling/queue/{entry_id}/allocations", response={200: list[AllocationOut], **errors(401, 403, 404)})
 def allocations(request: AuthedRequest, entry_id: int) -> Any:
     """The consultants staffed on a project (soft and hard)."""
-    _require(request, "scheduling.view_queueentry")
+    permission_require(request.user, "scheduling.view_queueentry")
     e = selectors.entry_get(user=request.user, entry_id=entry_id)
     return list(e.allocations.all()[:MAX_LIMIT])
 
@@ -239,7 +235,7 @@ def allocations(request: AuthedRequest, entry_id: int) -> Any:
 )
 def allocate(request: AuthedRequest, entry_id: int, payload: AllocationIn) -> Any:
     """Staff a consultant (soft or hard); conflicts need `override_reason` (409 otherwise)."""
-    _require(request, "scheduling.add_allocation")
+    permission_require(request.user, "scheduling.add_allocation")
     e = selectors.entry_get(user=request.user, entry_id=entry_id)
     c = Consultant.objects.filter(pk=payload.consultant_id).first()
     if c is None:
@@ -321,7 +317,7 @@ def whatif_answer(user: Actor, payload: WhatIfIn) -> dict[str, Any]:
 @router.post("/scheduling/whatif", response={200: WhatIfOut, **errors(401, 403, 404, 422)})
 def whatif(request: AuthedRequest, payload: WhatIfIn) -> Any:
     """Lead time for a hypothetical engagement, from the cached samples; saves nothing."""
-    _require(request, "scheduling.view_queueentry")
+    permission_require(request.user, "scheduling.view_queueentry")
     return whatif_answer(request.user, payload)
 
 
@@ -335,5 +331,5 @@ class LeadTimeOut(Schema):
 @router.get("/scheduling/lead-times", response={200: list[LeadTimeOut], **errors(401, 403)})
 def lead_times(request: AuthedRequest) -> Any:
     """The published lead-time table: weeks from closed won to forecast start, per service type."""
-    _require(request, "scheduling.view_leadtime")
+    permission_require(request.user, "scheduling.view_leadtime")
     return selectors.lead_time_table()

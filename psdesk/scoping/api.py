@@ -13,6 +13,7 @@ from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.engagements.models import Engagement, SchedulingIntake
 from psdesk.engagements.services import scheduling_intake_update
@@ -210,11 +211,6 @@ class ScopingAccessRequestOut(Schema):
     decision_reason: str
 
 
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
-
-
 def _engagement(request: AuthedRequest, engagement_id: int) -> Engagement:
     eng = (
         Engagement.objects.visible_to(request.user)
@@ -296,7 +292,7 @@ def _intake_out(intake: SchedulingIntake) -> dict[str, Any]:
 @router.get("/scoping/service-types", response={200: list[ScopingServiceTypeOut], **errors(401, 403, 422)})
 def list_service_types(request: AuthedRequest) -> Any:
     """The questionnaires: service types with their questions (example, rationale, required)."""
-    _require(request, "scoping.view_servicetype")
+    permission_require(request.user, "scoping.view_servicetype")
     return list(service_type_list())
 
 
@@ -335,7 +331,7 @@ def create_request(request: AuthedRequest, payload: ScopingRequestIn) -> Any:
 )
 def get_ssot(request: AuthedRequest, engagement_id: int) -> Any:
     """The engagement's SSOT table (question / response / example / rationale; required rows)."""
-    _require(request, "scoping.view_ssotrow")
+    permission_require(request.user, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
     rows = ssot_rows(engagement=eng)
     from psdesk.scoping.answers import is_answered
@@ -355,7 +351,7 @@ def get_ssot(request: AuthedRequest, engagement_id: int) -> Any:
 def answer_ssot(request: AuthedRequest, engagement_id: int, row_id: int, payload: ScopingAnswerIn) -> Any:
     """Record a customer response; returns the row and the estimate diff. 409 on a stale
     `expected_version`; 422 when the answer does not fit the question."""
-    _require(request, "scoping.change_ssotrow")
+    permission_require(request.user, "scoping.change_ssotrow")
     eng = _engagement(request, engagement_id)
     if not eng.ssot_rows.filter(pk=row_id).exists():
         raise NotFound(f"SSOT row {row_id} not found")
@@ -386,7 +382,7 @@ def ssot_history(request: AuthedRequest, engagement_id: int, params: Query[Scopi
     """Every change of an SSOT answer, newest first (from the audit log)."""
     from psdesk.audit.models import AuditEvent
 
-    _require(request, "scoping.view_ssotrow")
+    permission_require(request.user, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
     events = AuditEvent.objects.for_target(eng).filter(verb="scoping.ssot_answered").order_by("-seq")
     return [
@@ -406,7 +402,7 @@ def ssot_history(request: AuthedRequest, engagement_id: int, params: Query[Scopi
 )
 def get_estimate(request: AuthedRequest, engagement_id: int) -> Any:
     """Run the effort model over the current answers: lines with provenance."""
-    _require(request, "scoping.view_ssotrow")
+    permission_require(request.user, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
     return _estimate_out(eng.pk, draft_estimate(engagement=eng))
 
@@ -415,7 +411,7 @@ def get_estimate(request: AuthedRequest, engagement_id: int) -> Any:
     "/scoping/engagements/{engagement_id}/intake", response={200: ScopingIntakeOut, **errors(401, 403, 404, 422)}
 )
 def get_intake(request: AuthedRequest, engagement_id: int) -> Any:
-    _require(request, "scoping.view_ssotrow")
+    permission_require(request.user, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
     intake = SchedulingIntake.objects.filter(engagement=eng).first()
     if intake is None:
@@ -429,7 +425,7 @@ def get_intake(request: AuthedRequest, engagement_id: int) -> Any:
 )
 def update_intake(request: AuthedRequest, engagement_id: int, payload: ScopingIntakeIn) -> Any:
     """Change scheduling-intake fields (account team and EM; audited; 409 when stale)."""
-    _require(request, "scoping.change_ssotrow")
+    permission_require(request.user, "scoping.change_ssotrow")
     eng = _engagement(request, engagement_id)
     if not ssot_can_edit(user=request.user, engagement=eng):
         raise PermissionDenied("Only the account team and the engagement manager may edit the intake.")

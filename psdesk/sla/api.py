@@ -12,7 +12,8 @@ from ninja.responses import Status
 from pydantic import Field
 
 from psdesk.core.api import errors
-from psdesk.core.errors import PermissionDenied, ValidationFailed
+from psdesk.core.errors import ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.sla.models import Calendar, SlaPolicy
 from psdesk.sla.services import calendar_create, policy_create
@@ -69,22 +70,17 @@ class PolicyOut(Schema):
         return obj.calendar.key if obj.calendar_id else None
 
 
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
-
-
 @router.get("/sla/policies", response={200: list[PolicyOut], **errors(401, 403)})
 def list_policies(request: AuthedRequest) -> Any:
     """Every SLA policy (a handful)."""
-    _require(request, "sla.view_slapolicy")
+    permission_require(request.user, "sla.view_slapolicy")
     return list(SlaPolicy.objects.select_related("calendar").order_by("key"))
 
 
 @router.post("/sla/policies", response={201: PolicyOut, **errors(400, 401, 403, 422)})
 def create_policy(request: AuthedRequest, payload: PolicyIn) -> Any:
     """Create a policy. 422 for a non-positive duration, unknown unit or calendar, bad warn-at."""
-    _require(request, "sla.add_slapolicy")
+    permission_require(request.user, "sla.add_slapolicy")
     cal = None
     if payload.calendar:
         cal = Calendar.objects.filter(key=payload.calendar).first()
@@ -96,7 +92,7 @@ def create_policy(request: AuthedRequest, payload: PolicyIn) -> Any:
 
 @router.get("/sla/calendars", response={200: list[CalendarOut], **errors(401, 403)})
 def list_calendars(request: AuthedRequest) -> Any:
-    _require(request, "sla.view_calendar")
+    permission_require(request.user, "sla.view_calendar")
     return list(Calendar.objects.order_by("key"))
 
 
@@ -104,5 +100,5 @@ def list_calendars(request: AuthedRequest) -> Any:
 def create_calendar(request: AuthedRequest, payload: CalendarIn) -> Any:
     """Create a business calendar. 422 with the reason for an unknown country, subdivision or
     timezone."""
-    _require(request, "sla.add_calendar")
+    permission_require(request.user, "sla.add_calendar")
     return Status(201, calendar_create(actor=request.user, **payload.dict()))

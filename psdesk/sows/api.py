@@ -13,7 +13,8 @@ from ninja.responses import Status
 from pydantic import Field
 
 from psdesk.core.api import errors
-from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.core.errors import NotFound
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.engagements.models import Engagement
 from psdesk.sows import selectors, services
@@ -138,13 +139,8 @@ class DownloadParams(Schema):
     format: str = Field("pdf", pattern="^(pdf|docx)$")
 
 
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
-
-
 def _sow(request: AuthedRequest, sow_id: int) -> Sow:
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     return selectors.sow_get(user=request.user, sow_id=sow_id)
 
 
@@ -170,7 +166,7 @@ def generate(request: AuthedRequest, engagement_id: int, payload: GenerateIn) ->
 
 @router.get("/sows/engagements/{engagement_id}", response={200: SowOut, **errors(401, 403, 404)})
 def sow_of_engagement(request: AuthedRequest, engagement_id: int) -> Any:
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     eng = Engagement.objects.visible_to(request.user).filter(pk=engagement_id).first()
     sow = selectors.sow_for_engagement(eng) if eng else None
     if sow is None:
@@ -195,7 +191,7 @@ def list_versions(request: AuthedRequest, sow_id: int) -> Any:
 @router.get("/sows/versions/{version_id}/download", response={200: None, **errors(401, 403, 404, 422)})
 def download(request: AuthedRequest, version_id: int, params: Query[DownloadParams]) -> Any:
     """The stored DOCX or PDF of a version (byte-identical to its SHA-256)."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
     f = v.docx if params.format == "docx" else v.pdf
     with f.open("rb") as fh:
@@ -209,7 +205,7 @@ def download(request: AuthedRequest, version_id: int, params: Query[DownloadPara
 @router.get("/sows/versions/{version_id}/fragments", response={200: None, **errors(401, 403, 404, 422)})
 def fragments(request: AuthedRequest, version_id: int) -> Any:
     """Customer paper: a zip of DOCX fragments per section + plain text, for the approved version."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
     resp = HttpResponse(services.fragments_export(version=v), content_type="application/zip")
     resp["Content-Disposition"] = f'attachment; filename="{v.sow.number}-v{v.number}-fragments.zip"'

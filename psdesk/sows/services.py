@@ -24,7 +24,8 @@ from django.db import transaction
 from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import Applied, transition_apply
 from psdesk.core import clock
-from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.errors import Conflict, NotFound, ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.engagements.choices import EngagementStatus
@@ -50,11 +51,6 @@ from psdesk.sows.workflow import SOW_WORKFLOW
 
 EDIT = "sows.edit_sow"
 FROZEN_STATES = (EngagementStatus.APPROVED, EngagementStatus.CLOSED_WON, EngagementStatus.CLOSED_LOST)
-
-
-def _require(actor: Actor, perm: str) -> None:
-    if actor is None or not actor.has_perm(perm):
-        raise PermissionDenied(f"You do not have permission to do this ({perm}).")
 
 
 def _sha(data: bytes) -> str:
@@ -263,7 +259,7 @@ def sow_generate(
     Refuses (ValidationFailed) when no version was agreed or `estimate_version_id` is not the agreed one;
     Conflict when the SOW is past draft (executed: immutable). Audited `sows.version_generated`.
     """
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     if billing_terms is not None and billing_terms not in BillingTerms.values:
         raise ValidationFailed(f"Unknown billing terms '{billing_terms}'.", details={"field": "billing_terms"})
     with transaction.atomic():
@@ -309,7 +305,7 @@ def sow_milestones_edit(*, sow_id: int, actor: Actor, milestones: Sequence[dict[
     """A new version with the activities regrouped: `milestones` = [{"name", "lines": [line indices]}],
     every services line in exactly one milestone (ValidationFailed otherwise). Clause edits carried
     over from the current version. Audited `sows.version_milestones`."""
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     cleaned = []
     for m in milestones:
         name = str(m.get("name", "")).strip()
@@ -344,7 +340,7 @@ def sow_milestones_edit(*, sow_id: int, actor: Actor, milestones: Sequence[dict[
 def sow_review_record(*, sow_id: int, actor: Actor, note: str = "") -> Sow:
     """Record that the account team and the customer reviewed the current version (a guard of
     SOW WIP → Ready For Approval). Audited `sows.reviewed`."""
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     with transaction.atomic():
         sow = _locked_sow(actor=actor, sow_id=sow_id)
         _editable(sow)
@@ -373,7 +369,7 @@ def markup_upload(*, sow_id: int, actor: Actor, filename: str, data: bytes) -> M
     """Store a DOCX the customer returned for the current version and list its tracked changes and
     comments per section. Refused (ValidationFailed, nothing written) when it is not a real DOCX, is
     too large, carries macros or looks like a zip bomb. Audited `sows.markup_uploaded`."""
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     if not filename.lower().endswith(".docx"):
         raise ValidationFailed("Upload the customer's mark-up as a .docx file.", code="bad_upload")
     limits = _limits()
@@ -430,7 +426,7 @@ def markup_accept(*, markup_id: int, actor: Actor) -> SowVersion:
     """Accept a mark-up: a new version whose editable clauses carry the customer's accepted text
     (insertions kept, deletions dropped). Only for a mark-up of the current version (Conflict otherwise).
     Audited `sows.version_markup` and `sows.markup_accepted`."""
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     with transaction.atomic():
         m, sow = _locked_markup(actor=actor, markup_id=markup_id)
         _editable(sow)
@@ -469,7 +465,7 @@ def markup_accept(*, markup_id: int, actor: Actor) -> SowVersion:
 
 def markup_reject(*, markup_id: int, actor: Actor, note: str) -> Markup:
     """Reject a mark-up with a note (required). Audited `sows.markup_rejected`."""
-    _require(actor, EDIT)
+    permission_require(actor, EDIT)
     note = (note or "").strip()
     if not note:
         raise ValidationFailed("Say why the mark-up is rejected.", details={"field": "note"})
@@ -740,7 +736,7 @@ def sow_split_billable_events(*, sow_id: int, actor: Actor, events: Sequence[dic
     parent. Amounts must be positive and sum exactly to the SOW total. Audited `sows.split`."""
     from psdesk.crm.services import opportunity_create, opportunity_update
 
-    _require(actor, "sows.split_sow")
+    permission_require(actor, "sows.split_sow")
     if len(events) < 2:
         raise ValidationFailed("Splitting needs at least two billable events.", details={"field": "events"})
     cleaned: list[tuple[str, Decimal, date | None]] = []

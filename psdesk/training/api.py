@@ -11,7 +11,8 @@ from ninja.responses import Status
 from pydantic import Field
 
 from psdesk.core.api import MAX_LIMIT, errors
-from psdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.crm.models import Account
 from psdesk.scheduling.models import Consultant
@@ -22,11 +23,6 @@ from psdesk.training.querysets import PLAN_PERM
 
 router = Router(tags=["training"])
 VIEW = "training.view_session"
-
-
-def _require(request: AuthedRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 class TaskOut(Schema):
@@ -255,7 +251,7 @@ class ReasonIn(Schema):
 @router.get("/training/requests", response={200: RequestPage, **errors()})
 def list_requests(request: AuthedRequest, params: Query[RequestListParams]) -> Any:
     """Requests you may see: your own, your reports' audit requests, all of them for coordinators."""
-    _require(request, "training.view_trainingrequest")
+    permission_require(request.user, "training.view_trainingrequest")
     if params.status and params.status not in RequestStatus.values:
         raise ValidationFailed(f"Unknown status '{params.status}'.", details={"field": "status"})
     qs = selectors.request_list(user=request.user, mine=params.mine, status=params.status or "")
@@ -267,7 +263,7 @@ def list_requests(request: AuthedRequest, params: Query[RequestListParams]) -> A
 @router.post("/training/requests/trainer", response={201: RequestOut, **errors()})
 def create_trainer_request(request: AuthedRequest, payload: TrainerRequestIn) -> Any:
     """A team lead asks for a trainer for their team."""
-    _require(request, "training.add_trainingrequest")
+    permission_require(request.user, "training.add_trainingrequest")
     attendees = list(User.objects.filter(pk__in=payload.attendee_ids, is_active=True))
     if len(attendees) != len(set(payload.attendee_ids)):
         raise ValidationFailed("Unknown attendee.", details={"field": "attendee_ids"})
@@ -292,7 +288,7 @@ def create_trainer_request(request: AuthedRequest, payload: TrainerRequestIn) ->
 @router.post("/training/requests/audit", response={201: RequestOut, **errors()})
 def create_audit_request(request: AuthedRequest, payload: AuditRequestIn) -> Any:
     """An individual asks to audit a customer-facing session; their manager is asked to approve."""
-    _require(request, "training.add_trainingrequest")
+    permission_require(request.user, "training.add_trainingrequest")
     req = services.audit_request_create(
         requester=request.user,
         course=payload.course_id,
@@ -306,7 +302,7 @@ def create_audit_request(request: AuthedRequest, payload: AuditRequestIn) -> Any
 
 @router.get("/training/requests/{request_id}", response={200: RequestOut, **errors()})
 def get_request(request: AuthedRequest, request_id: int) -> Any:
-    _require(request, "training.view_trainingrequest")
+    permission_require(request.user, "training.view_trainingrequest")
     return _request_out(selectors.request_get(user=request.user, request_id=request_id))
 
 
@@ -314,7 +310,7 @@ def get_request(request: AuthedRequest, request_id: int) -> Any:
 def transition_request(request: AuthedRequest, request_id: int, payload: TransitionIn) -> Any:
     """Apply a workflow move (complete_tasks, reopen_tasks, start_planning, deliver, close, cancel);
     scheduling uses /schedule."""
-    _require(request, "training.view_trainingrequest")
+    permission_require(request.user, "training.view_trainingrequest")
     applied = services.request_transition(
         request_id=request_id,
         action=payload.action,
@@ -328,7 +324,7 @@ def transition_request(request: AuthedRequest, request_id: int, payload: Transit
 @router.post("/training/requests/{request_id}/approval", response={200: RequestOut, **errors()})
 def decide_approval(request: AuthedRequest, request_id: int, payload: ApprovalIn) -> Any:
     """The requester's manager approves or rejects an audit request."""
-    _require(request, "training.view_trainingrequest")
+    permission_require(request.user, "training.view_trainingrequest")
     if not selectors.request_list(user=request.user).filter(pk=request_id).exists():
         raise NotFound(f"training request {request_id} not found")
     req = services.audit_approval_decide(
@@ -341,7 +337,7 @@ def decide_approval(request: AuthedRequest, request_id: int, payload: ApprovalIn
 def schedule_request(request: AuthedRequest, request_id: int, payload: ScheduleIn) -> Any:
     """Trainer request: create or pick sessions (`plans`). Audit request: take a seat in
     `session_id` (default the desired session); a full session puts the requester on the waitlist."""
-    _require(request, PLAN_PERM)
+    permission_require(request.user, PLAN_PERM)
     result = services.request_schedule(
         request_id=request_id,
         actor=request.user,
@@ -364,7 +360,7 @@ def schedule_request(request: AuthedRequest, request_id: int, payload: ScheduleI
 
 @router.get("/training/sessions", response={200: SessionPage, **errors()})
 def list_sessions(request: AuthedRequest, params: Query[SessionListParams]) -> Any:
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     qs = selectors.session_list(user=request.user, start=params.start, end=params.end)
     if params.audience:
         qs = qs.filter(audience=params.audience)
@@ -375,7 +371,7 @@ def list_sessions(request: AuthedRequest, params: Query[SessionListParams]) -> A
 @router.post("/training/sessions", response={201: SessionOut, **errors()})
 def create_session(request: AuthedRequest, payload: SessionIn) -> Any:
     """Create a session (coordinators). Capacity defaults to the course's class size."""
-    _require(request, PLAN_PERM)
+    permission_require(request.user, PLAN_PERM)
     instructor = None
     if payload.instructor_id is not None:
         instructor = Consultant.objects.filter(pk=payload.instructor_id).first()
@@ -407,7 +403,7 @@ def create_session(request: AuthedRequest, payload: SessionIn) -> Any:
 @router.get("/training/sessions/{session_id}", response={200: SessionDetail, **errors()})
 def get_session(request: AuthedRequest, session_id: int) -> Any:
     """A session with its roster (the roster only for coordinators; others see their own row)."""
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     s = selectors.session_get(user=request.user, session_id=session_id)
     regs = selectors.roster(s)
     if not request.user.has_perm(PLAN_PERM):
@@ -420,7 +416,7 @@ def get_session(request: AuthedRequest, session_id: int) -> Any:
 def register(request: AuthedRequest, session_id: int, payload: RegistrationIn) -> Any:
     """Register yourself (internal sessions) or, as a coordinator, anyone. A full session gives a
     waitlist place (status `waitlisted`), not an error."""
-    _require(request, "training.add_registration")
+    permission_require(request.user, "training.add_registration")
     user = request.user
     if payload.user_id is not None and payload.user_id != request.user.pk:
         found = User.objects.filter(pk=payload.user_id, is_active=True).first()
@@ -436,7 +432,7 @@ def register(request: AuthedRequest, session_id: int, payload: RegistrationIn) -
     response={200: RegistrationOut, **errors()},
 )
 def cancel_registration(request: AuthedRequest, registration_id: int, payload: ReasonIn) -> Any:
-    _require(request, VIEW)
+    permission_require(request.user, VIEW)
     visible = Registration.objects.filter(
         pk=registration_id, session__in=Session.objects.visible_to(request.user)
     ).exists()
@@ -448,7 +444,7 @@ def cancel_registration(request: AuthedRequest, registration_id: int, payload: R
 @router.post("/training/sessions/{session_id}/deliver", response={200: SessionOut, **errors()})
 def deliver_session(request: AuthedRequest, session_id: int, payload: DeliverIn) -> Any:
     """Mark a session delivered (after it ended) with attendance; unlocks the roster export."""
-    _require(request, PLAN_PERM)
+    permission_require(request.user, PLAN_PERM)
     return services.session_deliver(
         session_id=session_id, actor=request.user, attended_user_ids=payload.attended_user_ids
     )

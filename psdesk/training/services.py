@@ -26,6 +26,7 @@ from psdesk.catalog.models import Sku
 from psdesk.core import clock
 from psdesk.core.calendar import CalendarError, validate_timezone
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.notifications.services import notify
@@ -46,11 +47,6 @@ from psdesk.training.links import approval_link_path
 from psdesk.training.models import Registration, Session, TrainingRequest
 from psdesk.training.querysets import PLAN_PERM
 from psdesk.training.workflow import REQUEST_WORKFLOW
-
-
-def _require(actor: Actor, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise PermissionDenied("Your role may not do this.")
 
 
 def _tz(name: str, field: str = "timezone") -> str:
@@ -114,7 +110,7 @@ def trainer_request_create(
     Raises ValidationFailed: no/unknown course, audience ≤ 0 or over a course's class size without
     `split_sessions`, dates in the past or reversed, bad timezone, onsite without location, more
     named attendees than the audience size."""
-    _require(requester, "training.add_trainingrequest")
+    permission_require(requester, "training.add_trainingrequest")
     if not courses:
         raise ValidationFailed("Choose at least one course.", details={"field": "courses"})
     skus = [_course(c) for c in courses]
@@ -181,7 +177,7 @@ def audit_request_create(
     Raises ValidationFailed: unknown course, an internal-only/past/cancelled session or one of another
     course, neither a session nor a date range, no manager on the profile. NotFound for a session
     the requester may not see."""
-    _require(requester, "training.add_trainingrequest")
+    permission_require(requester, "training.add_trainingrequest")
     sku = _course(course)
     session = None
     if desired_session_id is not None:
@@ -357,7 +353,7 @@ def session_create(
     start, bad timezone, capacity over the class size, instructor not certified, onsite without
     location, customer-facing without a customer) or Conflict (instructor busy, or no free
     instructor when `auto_instructor`)."""
-    _require(actor, PLAN_PERM)
+    permission_require(actor, PLAN_PERM)
     sku = _course(course)
     _tz(timezone)
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
@@ -432,7 +428,7 @@ def session_deliver(*, session_id: int, actor: Actor, attended_user_ids: Sequenc
     (all of them when `attended_user_ids` is None). Unlocks the roster export.
 
     Raises PermissionDenied, NotFound, Conflict (not ended yet, cancelled, already delivered)."""
-    _require(actor, PLAN_PERM)
+    permission_require(actor, PLAN_PERM)
     with transaction.atomic():
         s = Session.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=session_id).first()
         if s is None:
@@ -673,7 +669,7 @@ def request_schedule(
 
     Raises PermissionDenied, NotFound, ValidationFailed, Conflict, TransitionNotAllowed; on any
     refusal nothing is written."""
-    _require(actor, PLAN_PERM)
+    permission_require(actor, PLAN_PERM)
     policy = selectors.policy_get()
     with transaction.atomic():
         req = selectors.request_get(user=actor, request_id=request_id, for_update=True)

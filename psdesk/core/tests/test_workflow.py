@@ -12,8 +12,8 @@ WF = Workflow(
     field="state",
     states=[("shut", "Shut"), ("open", "Open")],
     moves=[
-        Move("open", frozenset({"shut"}), "open", "Open the door"),
-        Move("shut", frozenset({"open"}), "shut", "Shut the door", needs_reason=True),
+        Move(action="open", sources=frozenset({"shut"}), target="open", label="Open the door"),
+        Move(action="shut", sources=frozenset({"open"}), target="shut", label="Shut the door", needs_reason=True),
     ],
 )
 
@@ -44,7 +44,12 @@ def test_reason_required_and_guard_extension_point() -> None:
 
 def test_invalid_definition_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown states"):
-        Workflow("x", field="s", states=[("a", "A")], moves=[Move("go", frozenset({"a"}), "b", "Go")])
+        Workflow(
+            "x",
+            field="s",
+            states=[("a", "A")],
+            moves=[Move(action="go", sources=frozenset({"a"}), target="b", label="Go")],
+        )
 
 
 def test_workflow_diagrams_in_docs_are_current() -> None:
