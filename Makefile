@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint install system-deps test-system-deps apt-install migrate demo serve worker clean diagrams
+.PHONY: run test bench lint fmt install system-deps test-system-deps apt-install migrate demo serve worker clean diagrams
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -58,13 +58,18 @@ run: system-deps migrate
 	  $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
 
 test: test-system-deps install
-	$(BIN)/pytest -q -p xdist -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p xdist -n 2 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench
 
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy psdesk config
 

@@ -9,8 +9,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests must pass on a busy 2-core machine: no per-example deadline and no "too slow" /
+# "filtered too much" health checks (they measure the machine, not the code). CI (CI=true) also
+# derandomises, so a run is reproducible; locally each run explores new examples.
+settings.register_profile(
+    "psdesk",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+settings.register_profile("ci", parent=settings.get_profile("psdesk"), derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "psdesk")
 
 
 @pytest.fixture
