@@ -30,11 +30,14 @@ def _setup() -> tuple[object, object]:
     reset_database()
     roles_sync()
     users = {p.username: persona_ensure(p, password=None) for p in PERSONAS}
-    ListRate.objects.create(currency="USD", rate=Decimal("330.00"))
+    ListRate.objects.update_or_create(currency="USD", defaults={"rate": Decimal("330.00")})  # seeded by a migration too
     for i, role in enumerate(ROLES):
-        BillRate.objects.create(role=role, currency="USD", rate=Decimal(250 + 25 * i))
-        StandardCostRate.objects.create(
-            role=role, year=2000, quarter=1, annual_ote=Decimal(150000 + 10000 * i), benefits=Decimal("30000")
+        BillRate.objects.update_or_create(role=role, currency="USD", defaults={"rate": Decimal(250 + 25 * i)})
+        StandardCostRate.objects.update_or_create(
+            role=role,
+            year=2000,
+            quarter=1,
+            defaults={"annual_ote": Decimal(150000 + 10000 * i), "benefits": Decimal("30000")},
         )
     acc = Account.objects.create(name="Bench Corp")
     eng = engagement_create(account=acc, actor=users["sam"], em=users["erin"])
