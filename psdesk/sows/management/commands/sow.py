@@ -135,5 +135,5 @@ class Command(BaseCommand):
         elif sub == "fragments":
             self._view(user)
             v = selectors.version_get(user=user, version_id=o["version_id"])
-            Path(o["out"]).write_bytes(services.fragments_export(version=v))
+            Path(o["out"]).write_bytes(selectors.fragments_export(version=v))
             out(f"wrote {o['out']}")
