@@ -7,43 +7,34 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.template import Context, Engine
 
 from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import Applied, transition_apply
 from psdesk.core import clock
-from psdesk.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
+from psdesk.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.core.workflow import Move, MoveContext
 from psdesk.crm.choices import OpportunityStage
 from psdesk.crm.models import Opportunity
+from psdesk.estimates.selectors import agreed_version, latest_version, version_lines
 from psdesk.notifications.services import notify, outbox_enqueue
 from psdesk.projects.choices import ChecklistKey, ContactRole, ProjectKind, ProjectStatus
-from psdesk.projects.defaults import DEFAULT_TEMPLATES
 from psdesk.projects.models import (
     ChecklistItem,
     ContactRequest,
     Project,
     ProjectContact,
-    ProjectsPolicy,
     ProjectTask,
     WelcomeEmail,
-    WelcomeTemplate,
 )
+from psdesk.projects.selectors import email_is_valid, policy_get, welcome_render
 from psdesk.projects.workflow import PROJECT_WORKFLOW
 from psdesk.sla import services as sla
 
 P = ProjectStatus
-_ENGINE = Engine(autoescape=False)
 STAGE_5_PLUS = (OpportunityStage.NEGOTIATING, OpportunityStage.AWAITING_SIGNATURE)
-
-
-def policy_get() -> ProjectsPolicy:
-    policy = ProjectsPolicy.objects.first()
-    return policy if policy is not None else ProjectsPolicy.objects.create()
 
 
 # ---------------------------------------------------------------- creation from the opportunity
@@ -62,8 +53,6 @@ class _Plan:
 
 def _plan_for(opp: Opportunity) -> _Plan:
     """Budget, tasks and contacts from the customer-agreed estimate (custom work) or the opportunity."""
-    from psdesk.estimates.selectors import agreed_version, latest_version, version_lines
-
     engagement = opp.engagements.order_by("-created_at").first()
     version = (agreed_version(engagement) or latest_version(engagement)) if engagement else None
     if version is not None:
@@ -103,8 +92,6 @@ def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> P
             return existing
         policy = policy_get()
         plan = _plan_for(opportunity)
-        from django.contrib.auth.models import User
-
         coordinator = User.objects.filter(groups__name="ps-scheduling", is_active=True).order_by("id").first()
         project = Project.objects.create(
             name=f"{opportunity.account.name} - {opportunity.name}"[:255],
@@ -125,7 +112,7 @@ def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> P
         ChecklistItem.objects.bulk_create(ChecklistItem(project=project, key=k) for k in ChecklistKey.values)
         for c in plan.contacts:
             email = str(c.get("email", "")).strip()
-            if email and _valid_email(email):
+            if email and email_is_valid(email):
                 ProjectContact.objects.get_or_create(
                     project=project,
                     email=email.lower(),
@@ -290,18 +277,10 @@ def checklist_set(*, project_id: int, key: str, done: bool, actor: Actor, note: 
         return item
 
 
-def _valid_email(email: str) -> bool:
-    try:
-        validate_email(email)
-    except ValidationError:
-        return False
-    return True
-
-
 def contact_add(*, project_id: int, name: str, email: str, role: str, actor: Actor) -> ProjectContact:
     """Add a customer contact (audited); resolves an open contact request."""
     email = email.strip().lower()
-    if not _valid_email(email):
+    if not email_is_valid(email):
         raise ValidationFailed(f"'{email}' is not a valid email address.", details={"field": "email"})
     if role not in ContactRole.values:
         raise ValidationFailed(f"Unknown contact role '{role}'.", details={"field": "role"})
@@ -342,61 +321,6 @@ def contacts_request(*, project_id: int, actor: Actor) -> ContactRequest:
 # ---------------------------------------------------------------- the welcome email
 
 
-@dataclass
-class WelcomeDraft:
-    to: list[str]
-    cc: list[str]
-    subject: str
-    body: str
-
-
-def _template(kind: str) -> tuple[str, str]:
-    row = WelcomeTemplate.objects.filter(kind=kind).first()
-    if row is not None:
-        return row.subject, row.body
-    return DEFAULT_TEMPLATES[kind]
-
-
-def welcome_render(*, project: Project) -> WelcomeDraft:
-    """The email as it would be sent: to the customer contacts, CC the account team and PS leaders.
-    Raises ValidationFailed naming what is missing."""
-    from django.contrib.auth.models import User
-
-    contacts = list(project.contacts.all())
-    if not contacts:
-        raise ValidationFailed(
-            "No customer contact on this project: add at least one (GitLab Champion, administrator or "
-            "technical point of contact), or ask the account team for them.",
-            details={"missing": "contacts"},
-        )
-    bad = [c.email for c in contacts if not _valid_email(c.email)]
-    if bad:
-        raise ValidationFailed(f"Invalid email address: {', '.join(bad)}.", details={"invalid": bad})
-    opp = project.opportunity
-    team = list(opp.account_team.all()) if hasattr(opp, "account_team") else []
-    if opp.owner is not None:
-        team.append(opp.owner)
-    leaders = list(User.objects.filter(groups__name="ps_leadership", is_active=True))
-    cc = sorted({u.email.lower() for u in [*team, *leaders] if u.email} - {c.email for c in contacts})
-    present = {c.role for c in contacts}
-    subject_src, body_src = _template(project.kind)
-    ctx = Context(
-        {
-            "project": project,
-            "account": project.account,
-            "coordinator": project.coordinator,
-            "contacts": contacts,
-            "roles_needed": [label for value, label in ContactRole.choices if value not in present],
-        }
-    )
-    return WelcomeDraft(
-        to=[c.email for c in contacts],
-        cc=cc,
-        subject=_ENGINE.from_string(subject_src).render(ctx).strip(),
-        body=_ENGINE.from_string(body_src).render(ctx).strip() + "\n",
-    )
-
-
 def welcome_send(*, project_id: int, actor: Actor, resend_reason: str = "") -> WelcomeEmail:
     """Send the Welcome to PS (or Education Services) email through the outbox, once.
 
@@ -406,8 +330,6 @@ def welcome_send(*, project_id: int, actor: Actor, resend_reason: str = "") -> W
     with transaction.atomic():
         project = _locked(project_id, actor)
         if not actor.has_perm("projects.manage_project"):
-            from psdesk.core.errors import PermissionDenied
-
             raise PermissionDenied("Only project coordinators send the welcome email.")
         if project.status not in (P.IN_SET_UP, P.OKAY_TO_START, P.ACTIVE):
             raise TransitionNotAllowed(
