@@ -83,9 +83,12 @@ _CONTACT_ROLES = {"technical": ContactRole.TECHNICAL_POC, "admin": ContactRole.A
 
 
 def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> Project:
-    """Create the delivery project of an opportunity as Prospect (idempotent: returns the existing
-    one). Budget, tasks and contacts come from the agreed estimate when there is one; the checklist
-    starts with every item open. Audited."""
+    """Create the delivery project of an opportunity as Prospect.
+
+    Idempotent: returns the existing project. Budget, tasks and contacts come from the agreed estimate
+    when there is one; the checklist starts with every item open; the first active scheduler is the
+    coordinator. Side effects: audited `projects.created`; the PSA gets the project through the outbox.
+    Raises nothing of its own."""
     with transaction.atomic():
         existing = Project.objects.filter(opportunity=opportunity).first()
         if existing is not None:
@@ -130,17 +133,17 @@ def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> P
         outbox_enqueue(
             target="psa",
             operation="project_create",
-            destination=psa_ref(project),
+            destination=_psa_ref(project),
             event="project.created",
-            payload={"ref": psa_ref(project), "name": project.name, "account": project.account.name},
+            payload={"ref": _psa_ref(project), "name": project.name, "account": project.account.name},
             source=project,
             pubsec=project.account.us_public_sector,
-            idempotency_key=psa_ref(project),
+            idempotency_key=_psa_ref(project),
         )
         return project
 
 
-def psa_ref(project: Project) -> str:
+def _psa_ref(project: Project) -> str:
     """Our reference for the project in the PSA (Kantata stores it as the workspace's external
     reference, and finds the workspace by it for status changes)."""
     return f"psdesk:project:{project.pk}"
@@ -148,7 +151,11 @@ def psa_ref(project: Project) -> str:
 
 def project_book(*, opportunity: Opportunity, actor: Actor | None = None) -> Project:
     """Closed Won: the project (created now if the opportunity skipped stage 5, as standard SKU
-    orders do) moves to In Set Up and the welcome-email SLA timer starts at the booking time."""
+    orders do) moves to In Set Up.
+
+    Only a Prospect project is booked (a booked one is returned unchanged). Side effects: the `book`
+    move (audited, mirrored to the PSA), `booked_at` set, the welcome-email SLA timer started at the
+    booking time, notifies `opportunity.closed_won`."""
     with transaction.atomic():
         project = project_create(opportunity=opportunity, actor=actor)
         if project.status != P.PROSPECT:
@@ -203,12 +210,12 @@ def _after_move(applied: Applied, ctx: MoveContext) -> None:
     outbox_enqueue(
         target="psa",
         operation="project_status_set",
-        destination=psa_ref(project),
+        destination=_psa_ref(project),
         event="project.status_changed",
-        payload={"project_id": psa_ref(project), "status": applied.target},
+        payload={"project_id": _psa_ref(project), "status": applied.target},
         source=project,
         pubsec=project.account.us_public_sector,
-        idempotency_key=f"{psa_ref(project)}:v{project.version}",
+        idempotency_key=f"{_psa_ref(project)}:v{project.version}",
     )
     if applied.target in (P.ON_HOLD, P.BACKLOG):
         sla.timer_pause(target=project, at=clock.now())
@@ -227,7 +234,12 @@ def project_transition(
     expected_version: int | None = None,
     system: bool = False,
 ) -> Applied:
-    """Move a project's status (audited). Raises BadRequest, NotFound, Conflict, TransitionNotAllowed."""
+    """Apply one `PROJECT_WORKFLOW` move to a project's status.
+
+    `system=True` (CRM hooks) sees every project and may use system-only moves. Side effects: audited
+    `projects.<action>`; the PSA mirrors the status through the outbox; the welcome SLA timer pauses on
+    On Hold/Backlog, resumes after, and is cancelled with the project. Raises BadRequest, NotFound,
+    Conflict (stale `expected_version`), TransitionNotAllowed (guard or permission)."""
     qs = Project.objects.all() if system else Project.objects.visible_to(actor)
     return transition_apply(
         workflow=PROJECT_WORKFLOW,
@@ -254,7 +266,10 @@ def _locked(project_id: int, actor: Actor) -> Project:
 
 
 def checklist_set(*, project_id: int, key: str, done: bool, actor: Actor, note: str = "") -> ChecklistItem:
-    """Tick or untick one set-up checklist item (audited)."""
+    """Tick or untick one set-up checklist item while the project is Prospect or In Set Up.
+
+    Side effects: the item's done/by/at fields, audited `projects.checklist_set` with before/after.
+    Raises ValidationFailed (unknown key), NotFound, Conflict (the checklist is closed)."""
     if key not in ChecklistKey.values:
         raise ValidationFailed(f"Unknown checklist item '{key}'.", details={"field": "key"})
     with transaction.atomic():
@@ -278,7 +293,10 @@ def checklist_set(*, project_id: int, key: str, done: bool, actor: Actor, note: 
 
 
 def contact_add(*, project_id: int, name: str, email: str, role: str, actor: Actor) -> ProjectContact:
-    """Add a customer contact (audited); resolves an open contact request."""
+    """Add a customer contact (one per email address) and resolve any open contact request.
+
+    Side effects: audited `projects.contact_added`. Raises ValidationFailed (bad email, role or name),
+    NotFound, Conflict (the email is already a contact)."""
     email = email.strip().lower()
     if not email_is_valid(email):
         raise ValidationFailed(f"'{email}' is not a valid email address.", details={"field": "email"})
@@ -297,7 +315,12 @@ def contact_add(*, project_id: int, name: str, email: str, role: str, actor: Act
 
 
 def contacts_request(*, project_id: int, actor: Actor) -> ContactRequest:
-    """Ask the account team for the missing customer contacts (one click; tracked until answered)."""
+    """Ask the account team for the missing customer contacts; the request stays open until a contact
+    is added.
+
+    Idempotent while a request is open (returns it). Side effects: notifies the account team and the
+    opportunity owner `project.contacts_requested`, audited `projects.contacts_requested`. Raises
+    NotFound."""
     with transaction.atomic():
         project = _locked(project_id, actor)
         open_request = ContactRequest.objects.filter(project=project, resolved_at__isnull=True).first()
@@ -326,7 +349,10 @@ def welcome_send(*, project_id: int, actor: Actor, resend_reason: str = "") -> W
 
     A second send is refused unless `resend_reason` is given. Stops the welcome SLA timer
     (met/breached is recorded on the timer with the send time). The outbox key is stable per send,
-    so a retried delivery never produces a second email. Audited."""
+    so a retried delivery never produces a second email. Side effects: a WelcomeEmail row, the outbox
+    message, `welcome_sent_at` on the first send, audited `projects.welcome_sent`/`welcome_resent`.
+    Raises NotFound, PermissionDenied (not a coordinator), TransitionNotAllowed (not booked), Conflict
+    (a resend without a reason), ValidationFailed (no or invalid contacts)."""
     with transaction.atomic():
         project = _locked(project_id, actor)
         if not actor.has_perm("projects.manage_project"):
