@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.template import Context, Engine
 from django.utils.html import format_html
 
 from psdesk.projects.models import Project, ProjectsPolicy, WelcomeTemplate
@@ -23,8 +24,6 @@ class WelcomeTemplateAdmin(admin.ModelAdmin):
 
     @admin.display(description="Preview")
     def preview(self, obj: WelcomeTemplate) -> str:
-        from django.template import Context, Engine
-
         project = Project.objects.filter(kind=obj.kind).order_by("-created_at").first()
         if project is None or not obj.pk:
             return "Save, and create a project of this kind, to see a preview."

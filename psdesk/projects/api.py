@@ -16,7 +16,7 @@ from psdesk.core.errors import PermissionDenied, ValidationFailed
 from psdesk.core.types import AuthedRequest
 from psdesk.projects import services
 from psdesk.projects.choices import ProjectStatus
-from psdesk.projects.selectors import project_get, project_list, welcome_timer
+from psdesk.projects.selectors import project_get, project_list, welcome_render, welcome_timer
 
 router = Router(tags=["projects"])
 
@@ -198,7 +198,7 @@ def send_welcome(request: AuthedRequest, project_id: int, payload: WelcomeIn) ->
     """Send the welcome email (or preview it with `dry_run`). A second send needs `resend_reason`."""
     _manage(request)
     if payload.dry_run:
-        draft = services.welcome_render(project=project_get(user=request.user, project_id=project_id))
+        draft = welcome_render(project=project_get(user=request.user, project_id=project_id))
         return {"sent": False, **draft.__dict__}
     email = services.welcome_send(project_id=project_id, actor=request.user, resend_reason=payload.resend_reason)
     return {"sent": True, "to": email.to, "cc": email.cc, "subject": email.subject, "body": email.body}

@@ -22,7 +22,7 @@ class ProjectsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from psdesk.crm.services import register_after_stage_move
-        from psdesk.projects.services import on_stage_move
+        from psdesk.crm.services import register_after_stage_move  # noqa: PLC0415 — app registry must be ready
+        from psdesk.projects.services import on_stage_move  # noqa: PLC0415 — imports models: registry must be ready
 
         register_after_stage_move(on_stage_move)

@@ -4,7 +4,7 @@ from django.db import models
 
 
 class ProjectStatus(models.TextChoices):
-    """Delivery project statuses (the PSA's, ps-process §3.8)."""
+    """Delivery project statuses (the PSA's; docs/process.md, Projects and the welcome email)."""
 
     PROSPECT = "prospect", "Prospect"
     IN_SET_UP = "in_set_up", "In Set Up"
@@ -31,7 +31,7 @@ class ProjectKind(models.TextChoices):
 
 
 class ContactRole(models.TextChoices):
-    """The customer roles the welcome email asks for (ps-process §7.5)."""
+    """The customer roles the welcome email asks for (docs/process.md, Projects and the welcome email)."""
 
     CHAMPION = "champion", "GitLab Champion"
     ADMINISTRATOR = "administrator", "Administrator"

@@ -1,4 +1,5 @@
-"""Default welcome email templates (ps-process §7.5); admins override them in WelcomeTemplate."""
+"""Default welcome email templates (docs/process.md, Projects and the welcome email); admins override
+them in WelcomeTemplate."""
 
 from __future__ import annotations
 

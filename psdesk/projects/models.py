@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from psdesk.accounts.selectors import user_is_pubsec
 from psdesk.core import clock
 from psdesk.core.types import AnyUser
 from psdesk.crm.models import Account, Opportunity
@@ -37,8 +38,6 @@ class ProjectsPolicy(models.Model):
 
 class ProjectQuerySet(models.QuerySet["Project"]):
     def visible_to(self, user: AnyUser | None) -> ProjectQuerySet:
-        from psdesk.accounts.selectors import user_is_pubsec
-
         return self if user_is_pubsec(user) else self.filter(account__us_public_sector=False)
 
 

@@ -1,17 +1,44 @@
-"""Reads on delivery projects: lists, detail, the welcome SLA, and the on-time dashboard."""
+"""Reads on delivery projects: the policy, lists, detail, the welcome email as it would be sent, the
+welcome SLA, and the on-time dashboard."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from psdesk.core.errors import NotFound
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.template import Context, Engine
+
+from psdesk.core import clock
+from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
-from psdesk.projects.models import Project, ProjectsPolicy
+from psdesk.projects.choices import ContactRole, ProjectStatus
+from psdesk.projects.defaults import DEFAULT_TEMPLATES
+from psdesk.projects.models import Project, ProjectsPolicy, WelcomeTemplate
 from psdesk.sla.choices import TimerOutcome
 from psdesk.sla.models import SlaTimer
 from psdesk.sla.selectors import TimerView, timers_for_target
+
+_ENGINE = Engine(autoescape=False)
+
+
+def policy_get() -> ProjectsPolicy:
+    """The single policy row (created with the defaults if an admin deleted it)."""
+    policy = ProjectsPolicy.objects.first()
+    return policy if policy is not None else ProjectsPolicy.objects.create()
+
+
+def email_is_valid(email: str) -> bool:
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return True
 
 
 def project_list(*, user: Actor, status: str = "", mine: bool = False) -> Any:
@@ -61,8 +88,6 @@ class OnTimeRow:
 
 def welcome_on_time(*, user: Actor) -> tuple[list[OnTimeRow], list[OnTimeRow]]:
     """On-time percentage of welcome emails per booking month and per coordinator (finished timers)."""
-    from django.contrib.contenttypes.models import ContentType
-
     key = (ProjectsPolicy.objects.values_list("welcome_policy_key", flat=True).first()) or "welcome_email"
     ct = ContentType.objects.get_for_model(Project)
     timers = SlaTimer.objects.filter(
@@ -85,13 +110,61 @@ def welcome_on_time(*, user: Actor) -> tuple[list[OnTimeRow], list[OnTimeRow]]:
 
 def backlog_suggested(project: Project, *, now: Any = None) -> bool:
     """Still In Set Up longer than the policy's days after booking: the customer is not ready, so
-    the coordinator should consider Backlog (ps-process §3.8)."""
-    from datetime import timedelta
-
-    from psdesk.core import clock
-    from psdesk.projects.choices import ProjectStatus
-
+    the coordinator should consider Backlog (docs/process.md, Projects and the welcome email)."""
     if project.status != ProjectStatus.IN_SET_UP or project.booked_at is None:
         return False
     days = ProjectsPolicy.objects.values_list("backlog_after_days", flat=True).first() or 30
     return (now or clock.now()) - project.booked_at > timedelta(days=days)
+
+
+@dataclass
+class WelcomeDraft:
+    to: list[str]
+    cc: list[str]
+    subject: str
+    body: str
+
+
+def _template(kind: str) -> tuple[str, str]:
+    row = WelcomeTemplate.objects.filter(kind=kind).first()
+    if row is not None:
+        return row.subject, row.body
+    return DEFAULT_TEMPLATES[kind]
+
+
+def welcome_render(*, project: Project) -> WelcomeDraft:
+    """The email as it would be sent: to the customer contacts, CC the account team and PS leaders.
+    Raises ValidationFailed naming what is missing. Writes nothing."""
+    contacts = list(project.contacts.all())
+    if not contacts:
+        raise ValidationFailed(
+            "No customer contact on this project: add at least one (GitLab Champion, administrator or "
+            "technical point of contact), or ask the account team for them.",
+            details={"missing": "contacts"},
+        )
+    bad = [c.email for c in contacts if not email_is_valid(c.email)]
+    if bad:
+        raise ValidationFailed(f"Invalid email address: {', '.join(bad)}.", details={"invalid": bad})
+    opp = project.opportunity
+    team = list(opp.account_team.all()) if hasattr(opp, "account_team") else []
+    if opp.owner is not None:
+        team.append(opp.owner)
+    leaders = list(User.objects.filter(groups__name="ps_leadership", is_active=True))
+    cc = sorted({u.email.lower() for u in [*team, *leaders] if u.email} - {c.email for c in contacts})
+    present = {c.role for c in contacts}
+    subject_src, body_src = _template(project.kind)
+    ctx = Context(
+        {
+            "project": project,
+            "account": project.account,
+            "coordinator": project.coordinator,
+            "contacts": contacts,
+            "roles_needed": [label for value, label in ContactRole.choices if value not in present],
+        }
+    )
+    return WelcomeDraft(
+        to=[c.email for c in contacts],
+        cc=cc,
+        subject=_ENGINE.from_string(subject_src).render(ctx).strip(),
+        body=_ENGINE.from_string(body_src).render(ctx).strip() + "\n",
+    )

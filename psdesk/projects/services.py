@@ -7,43 +7,34 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.template import Context, Engine
 
 from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import Applied, transition_apply
 from psdesk.core import clock
-from psdesk.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
+from psdesk.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.core.workflow import Move, MoveContext
 from psdesk.crm.choices import OpportunityStage
 from psdesk.crm.models import Opportunity
+from psdesk.estimates.selectors import agreed_version, latest_version, version_lines
 from psdesk.notifications.services import notify, outbox_enqueue
 from psdesk.projects.choices import ChecklistKey, ContactRole, ProjectKind, ProjectStatus
-from psdesk.projects.defaults import DEFAULT_TEMPLATES
 from psdesk.projects.models import (
     ChecklistItem,
     ContactRequest,
     Project,
     ProjectContact,
-    ProjectsPolicy,
     ProjectTask,
     WelcomeEmail,
-    WelcomeTemplate,
 )
+from psdesk.projects.selectors import email_is_valid, policy_get, welcome_render
 from psdesk.projects.workflow import PROJECT_WORKFLOW
 from psdesk.sla import services as sla
 
 P = ProjectStatus
-_ENGINE = Engine(autoescape=False)
 STAGE_5_PLUS = (OpportunityStage.NEGOTIATING, OpportunityStage.AWAITING_SIGNATURE)
-
-
-def policy_get() -> ProjectsPolicy:
-    policy = ProjectsPolicy.objects.first()
-    return policy if policy is not None else ProjectsPolicy.objects.create()
 
 
 # ---------------------------------------------------------------- creation from the opportunity
@@ -62,8 +53,6 @@ class _Plan:
 
 def _plan_for(opp: Opportunity) -> _Plan:
     """Budget, tasks and contacts from the customer-agreed estimate (custom work) or the opportunity."""
-    from psdesk.estimates.selectors import agreed_version, latest_version, version_lines
-
     engagement = opp.engagements.order_by("-created_at").first()
     version = (agreed_version(engagement) or latest_version(engagement)) if engagement else None
     if version is not None:
@@ -94,17 +83,18 @@ _CONTACT_ROLES = {"technical": ContactRole.TECHNICAL_POC, "admin": ContactRole.A
 
 
 def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> Project:
-    """Create the delivery project of an opportunity as Prospect (idempotent: returns the existing
-    one). Budget, tasks and contacts come from the agreed estimate when there is one; the checklist
-    starts with every item open. Audited."""
+    """Create the delivery project of an opportunity as Prospect.
+
+    Idempotent: returns the existing project. Budget, tasks and contacts come from the agreed estimate
+    when there is one; the checklist starts with every item open; the first active scheduler is the
+    coordinator. Side effects: audited `projects.created`; the PSA gets the project through the outbox.
+    Raises nothing of its own."""
     with transaction.atomic():
         existing = Project.objects.filter(opportunity=opportunity).first()
         if existing is not None:
             return existing
         policy = policy_get()
         plan = _plan_for(opportunity)
-        from django.contrib.auth.models import User
-
         coordinator = User.objects.filter(groups__name="ps-scheduling", is_active=True).order_by("id").first()
         project = Project.objects.create(
             name=f"{opportunity.account.name} - {opportunity.name}"[:255],
@@ -125,7 +115,7 @@ def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> P
         ChecklistItem.objects.bulk_create(ChecklistItem(project=project, key=k) for k in ChecklistKey.values)
         for c in plan.contacts:
             email = str(c.get("email", "")).strip()
-            if email and _valid_email(email):
+            if email and email_is_valid(email):
                 ProjectContact.objects.get_or_create(
                     project=project,
                     email=email.lower(),
@@ -143,17 +133,17 @@ def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> P
         outbox_enqueue(
             target="psa",
             operation="project_create",
-            destination=psa_ref(project),
+            destination=_psa_ref(project),
             event="project.created",
-            payload={"ref": psa_ref(project), "name": project.name, "account": project.account.name},
+            payload={"ref": _psa_ref(project), "name": project.name, "account": project.account.name},
             source=project,
             pubsec=project.account.us_public_sector,
-            idempotency_key=psa_ref(project),
+            idempotency_key=_psa_ref(project),
         )
         return project
 
 
-def psa_ref(project: Project) -> str:
+def _psa_ref(project: Project) -> str:
     """Our reference for the project in the PSA (Kantata stores it as the workspace's external
     reference, and finds the workspace by it for status changes)."""
     return f"psdesk:project:{project.pk}"
@@ -161,7 +151,11 @@ def psa_ref(project: Project) -> str:
 
 def project_book(*, opportunity: Opportunity, actor: Actor | None = None) -> Project:
     """Closed Won: the project (created now if the opportunity skipped stage 5, as standard SKU
-    orders do) moves to In Set Up and the welcome-email SLA timer starts at the booking time."""
+    orders do) moves to In Set Up.
+
+    Only a Prospect project is booked (a booked one is returned unchanged). Side effects: the `book`
+    move (audited, mirrored to the PSA), `booked_at` set, the welcome-email SLA timer started at the
+    booking time, notifies `opportunity.closed_won`."""
     with transaction.atomic():
         project = project_create(opportunity=opportunity, actor=actor)
         if project.status != P.PROSPECT:
@@ -216,12 +210,12 @@ def _after_move(applied: Applied, ctx: MoveContext) -> None:
     outbox_enqueue(
         target="psa",
         operation="project_status_set",
-        destination=psa_ref(project),
+        destination=_psa_ref(project),
         event="project.status_changed",
-        payload={"project_id": psa_ref(project), "status": applied.target},
+        payload={"project_id": _psa_ref(project), "status": applied.target},
         source=project,
         pubsec=project.account.us_public_sector,
-        idempotency_key=f"{psa_ref(project)}:v{project.version}",
+        idempotency_key=f"{_psa_ref(project)}:v{project.version}",
     )
     if applied.target in (P.ON_HOLD, P.BACKLOG):
         sla.timer_pause(target=project, at=clock.now())
@@ -240,7 +234,12 @@ def project_transition(
     expected_version: int | None = None,
     system: bool = False,
 ) -> Applied:
-    """Move a project's status (audited). Raises BadRequest, NotFound, Conflict, TransitionNotAllowed."""
+    """Apply one `PROJECT_WORKFLOW` move to a project's status.
+
+    `system=True` (CRM hooks) sees every project and may use system-only moves. Side effects: audited
+    `projects.<action>`; the PSA mirrors the status through the outbox; the welcome SLA timer pauses on
+    On Hold/Backlog, resumes after, and is cancelled with the project. Raises BadRequest, NotFound,
+    Conflict (stale `expected_version`), TransitionNotAllowed (guard or permission)."""
     qs = Project.objects.all() if system else Project.objects.visible_to(actor)
     return transition_apply(
         workflow=PROJECT_WORKFLOW,
@@ -267,7 +266,10 @@ def _locked(project_id: int, actor: Actor) -> Project:
 
 
 def checklist_set(*, project_id: int, key: str, done: bool, actor: Actor, note: str = "") -> ChecklistItem:
-    """Tick or untick one set-up checklist item (audited)."""
+    """Tick or untick one set-up checklist item while the project is Prospect or In Set Up.
+
+    Side effects: the item's done/by/at fields, audited `projects.checklist_set` with before/after.
+    Raises ValidationFailed (unknown key), NotFound, Conflict (the checklist is closed)."""
     if key not in ChecklistKey.values:
         raise ValidationFailed(f"Unknown checklist item '{key}'.", details={"field": "key"})
     with transaction.atomic():
@@ -290,18 +292,13 @@ def checklist_set(*, project_id: int, key: str, done: bool, actor: Actor, note: 
         return item
 
 
-def _valid_email(email: str) -> bool:
-    try:
-        validate_email(email)
-    except ValidationError:
-        return False
-    return True
-
-
 def contact_add(*, project_id: int, name: str, email: str, role: str, actor: Actor) -> ProjectContact:
-    """Add a customer contact (audited); resolves an open contact request."""
+    """Add a customer contact (one per email address) and resolve any open contact request.
+
+    Side effects: audited `projects.contact_added`. Raises ValidationFailed (bad email, role or name),
+    NotFound, Conflict (the email is already a contact)."""
     email = email.strip().lower()
-    if not _valid_email(email):
+    if not email_is_valid(email):
         raise ValidationFailed(f"'{email}' is not a valid email address.", details={"field": "email"})
     if role not in ContactRole.values:
         raise ValidationFailed(f"Unknown contact role '{role}'.", details={"field": "role"})
@@ -318,7 +315,12 @@ def contact_add(*, project_id: int, name: str, email: str, role: str, actor: Act
 
 
 def contacts_request(*, project_id: int, actor: Actor) -> ContactRequest:
-    """Ask the account team for the missing customer contacts (one click; tracked until answered)."""
+    """Ask the account team for the missing customer contacts; the request stays open until a contact
+    is added.
+
+    Idempotent while a request is open (returns it). Side effects: notifies the account team and the
+    opportunity owner `project.contacts_requested`, audited `projects.contacts_requested`. Raises
+    NotFound."""
     with transaction.atomic():
         project = _locked(project_id, actor)
         open_request = ContactRequest.objects.filter(project=project, resolved_at__isnull=True).first()
@@ -342,72 +344,18 @@ def contacts_request(*, project_id: int, actor: Actor) -> ContactRequest:
 # ---------------------------------------------------------------- the welcome email
 
 
-@dataclass
-class WelcomeDraft:
-    to: list[str]
-    cc: list[str]
-    subject: str
-    body: str
-
-
-def _template(kind: str) -> tuple[str, str]:
-    row = WelcomeTemplate.objects.filter(kind=kind).first()
-    if row is not None:
-        return row.subject, row.body
-    return DEFAULT_TEMPLATES[kind]
-
-
-def welcome_render(*, project: Project) -> WelcomeDraft:
-    """The email as it would be sent: to the customer contacts, CC the account team and PS leaders.
-    Raises ValidationFailed naming what is missing."""
-    from django.contrib.auth.models import User
-
-    contacts = list(project.contacts.all())
-    if not contacts:
-        raise ValidationFailed(
-            "No customer contact on this project: add at least one (GitLab Champion, administrator or "
-            "technical point of contact), or ask the account team for them.",
-            details={"missing": "contacts"},
-        )
-    bad = [c.email for c in contacts if not _valid_email(c.email)]
-    if bad:
-        raise ValidationFailed(f"Invalid email address: {', '.join(bad)}.", details={"invalid": bad})
-    opp = project.opportunity
-    team = list(opp.account_team.all()) if hasattr(opp, "account_team") else []
-    if opp.owner is not None:
-        team.append(opp.owner)
-    leaders = list(User.objects.filter(groups__name="ps_leadership", is_active=True))
-    cc = sorted({u.email.lower() for u in [*team, *leaders] if u.email} - {c.email for c in contacts})
-    present = {c.role for c in contacts}
-    subject_src, body_src = _template(project.kind)
-    ctx = Context(
-        {
-            "project": project,
-            "account": project.account,
-            "coordinator": project.coordinator,
-            "contacts": contacts,
-            "roles_needed": [label for value, label in ContactRole.choices if value not in present],
-        }
-    )
-    return WelcomeDraft(
-        to=[c.email for c in contacts],
-        cc=cc,
-        subject=_ENGINE.from_string(subject_src).render(ctx).strip(),
-        body=_ENGINE.from_string(body_src).render(ctx).strip() + "\n",
-    )
-
-
 def welcome_send(*, project_id: int, actor: Actor, resend_reason: str = "") -> WelcomeEmail:
     """Send the Welcome to PS (or Education Services) email through the outbox, once.
 
     A second send is refused unless `resend_reason` is given. Stops the welcome SLA timer
     (met/breached is recorded on the timer with the send time). The outbox key is stable per send,
-    so a retried delivery never produces a second email. Audited."""
+    so a retried delivery never produces a second email. Side effects: a WelcomeEmail row, the outbox
+    message, `welcome_sent_at` on the first send, audited `projects.welcome_sent`/`welcome_resent`.
+    Raises NotFound, PermissionDenied (not a coordinator), TransitionNotAllowed (not booked), Conflict
+    (a resend without a reason), ValidationFailed (no or invalid contacts)."""
     with transaction.atomic():
         project = _locked(project_id, actor)
         if not actor.has_perm("projects.manage_project"):
-            from psdesk.core.errors import PermissionDenied
-
             raise PermissionDenied("Only project coordinators send the welcome email.")
         if project.status not in (P.IN_SET_UP, P.OKAY_TO_START, P.ACTIVE):
             raise TransitionNotAllowed(

@@ -1,7 +1,10 @@
-"""Project pages: the coordinator's list with the welcome SLA, a project's set-up page, the dashboard."""
+"""Project pages: the coordinator's list with the welcome SLA, a project's set-up page, the dashboard,
+and one POST view per action on the set-up page (parse, call one service, back to the page)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -12,9 +15,17 @@ from django.views.decorators.http import require_POST
 
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
+from psdesk.core.workflow import MoveContext
 from psdesk.projects import services
 from psdesk.projects.choices import ContactRole, ProjectStatus
-from psdesk.projects.selectors import backlog_suggested, project_get, project_list, welcome_on_time, welcome_timer
+from psdesk.projects.selectors import (
+    backlog_suggested,
+    project_get,
+    project_list,
+    welcome_on_time,
+    welcome_render,
+    welcome_timer,
+)
 from psdesk.projects.workflow import PROJECT_WORKFLOW
 
 VIEW = "projects.view_project"
@@ -38,11 +49,9 @@ def detail(request: AuthedRequest, project_id: int) -> HttpResponse:
     preview = None
     preview_error = ""
     try:
-        preview = services.welcome_render(project=project)
+        preview = welcome_render(project=project)
     except DomainError as exc:
         preview_error = exc.message
-    from psdesk.core.workflow import MoveContext
-
     moves = [
         {
             "action": m.action,
@@ -71,47 +80,66 @@ def detail(request: AuthedRequest, project_id: int) -> HttpResponse:
     return render(request, "projects/detail.html", ctx)
 
 
-@require_POST
-@permission_required("projects.manage_project", raise_exception=True)
-def act(request: AuthedRequest, project_id: int) -> HttpResponse:
-    """Every form on the project page posts here with `op`; errors come back as messages."""
-    op = request.POST.get("op", "")
-    try:
-        if op == "checklist":
-            services.checklist_set(
-                project_id=project_id,
-                key=request.POST.get("key", ""),
-                done=request.POST.get("done") == "1",
-                actor=request.user,
-            )
-        elif op == "contact":
-            services.contact_add(
-                project_id=project_id,
-                name=request.POST.get("name", ""),
-                email=request.POST.get("email", ""),
-                role=request.POST.get("role", ""),
-                actor=request.user,
-            )
-        elif op == "request_contacts":
-            services.contacts_request(project_id=project_id, actor=request.user)
-            messages.info(request, "Asked the account team for the customer contacts.")
-        elif op == "welcome":
-            services.welcome_send(
-                project_id=project_id, actor=request.user, resend_reason=request.POST.get("resend_reason", "")
-            )
-            messages.success(request, "Welcome email queued for delivery.")
-        elif op == "move":
-            services.project_transition(
-                project_id=project_id,
-                action=request.POST.get("action", ""),
-                actor=request.user,
-                reason=request.POST.get("reason", ""),
-            )
-        else:
-            messages.error(request, "Unknown action.")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("projects:detail", project_id=project_id)
+def _action(view: Callable[[AuthedRequest, int], None]) -> Callable[[AuthedRequest, int], HttpResponse]:
+    """A POST from the project page by a coordinator: a refusal becomes an error message; either way
+    back to the page."""
+
+    @require_POST
+    @permission_required("projects.manage_project", raise_exception=True)
+    @wraps(view)
+    def wrapped(request: AuthedRequest, project_id: int) -> HttpResponse:
+        try:
+            view(request, project_id)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("projects:detail", project_id=project_id)
+
+    return wrapped
+
+
+@_action
+def checklist_set(request: AuthedRequest, project_id: int) -> None:
+    services.checklist_set(
+        project_id=project_id,
+        key=request.POST.get("key", ""),
+        done=request.POST.get("done") == "1",
+        actor=request.user,
+    )
+
+
+@_action
+def contact_add(request: AuthedRequest, project_id: int) -> None:
+    services.contact_add(
+        project_id=project_id,
+        name=request.POST.get("name", ""),
+        email=request.POST.get("email", ""),
+        role=request.POST.get("role", ""),
+        actor=request.user,
+    )
+
+
+@_action
+def contacts_request(request: AuthedRequest, project_id: int) -> None:
+    services.contacts_request(project_id=project_id, actor=request.user)
+    messages.info(request, "Asked the account team for the customer contacts.")
+
+
+@_action
+def welcome_send(request: AuthedRequest, project_id: int) -> None:
+    services.welcome_send(
+        project_id=project_id, actor=request.user, resend_reason=request.POST.get("resend_reason", "")
+    )
+    messages.success(request, "Welcome email queued for delivery.")
+
+
+@_action
+def project_move(request: AuthedRequest, project_id: int) -> None:
+    services.project_transition(
+        project_id=project_id,
+        action=request.POST.get("action", ""),
+        actor=request.user,
+        reason=request.POST.get("reason", ""),
+    )
 
 
 @permission_required(VIEW, raise_exception=True)

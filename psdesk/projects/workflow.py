@@ -1,4 +1,4 @@
-"""The delivery project lifecycle (PRODUCT C11, ps-process §3.8)."""
+"""The delivery project lifecycle (docs/process.md, Projects and the welcome email)."""
 
 from __future__ import annotations
 

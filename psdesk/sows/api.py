@@ -207,7 +207,7 @@ def fragments(request: AuthedRequest, version_id: int) -> Any:
     """Customer paper: a zip of DOCX fragments per section + plain text, for the approved version."""
     permission_require(request.user, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
-    resp = HttpResponse(services.fragments_export(version=v), content_type="application/zip")
+    resp = HttpResponse(selectors.fragments_export(version=v), content_type="application/zip")
     resp["Content-Disposition"] = f'attachment; filename="{v.sow.number}-v{v.number}-fragments.zip"'
     return resp
 

@@ -27,7 +27,7 @@ class SowsConfig(AppConfig):
 
     def ready(self) -> None:
         # Closed Won for a custom engagement: executed SOW + cost estimate + PO / no PO required.
-        from psdesk.crm.workflow import register_close_won_path
-        from psdesk.sows.selectors import custom_sow_booking
+        from psdesk.crm.workflow import register_close_won_path  # noqa: PLC0415 — app registry must be ready
+        from psdesk.sows.selectors import custom_sow_booking  # noqa: PLC0415 — imports models: registry must be ready
 
         register_close_won_path(custom_sow_booking)

@@ -19,7 +19,7 @@ class TermsKind(models.TextChoices):
 
 
 class BillingTerms(models.TextChoices):
-    """ps-process §4.9."""
+    """How the SOW total is billed (docs/process.md, SOWs and signatures)."""
 
     ON_EXECUTION = "on_execution", "Billed on SOW execution"
     TM_MONTHLY = "tm_monthly", "Time & materials, billed monthly"

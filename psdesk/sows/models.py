@@ -1,6 +1,6 @@
-"""Statements of Work (PRODUCT C8): a SOW per engagement, its immutable versions (content + DOCX +
-PDF, each with a SHA-256), clause templates with versions, customer mark-ups, the legal case
-(stamp), signatures and billable-event opportunities.
+"""Statements of Work (docs/process.md, SOWs and signatures): a SOW per engagement, its immutable
+versions (content + DOCX + PDF, each with a SHA-256), clause templates with versions, customer
+mark-ups, the legal case (stamp), signatures and billable-event opportunities.
 
 Every write goes through psdesk.sows.services (audited). A version is never changed after it is
 created: a new generation, a milestone edit or an accepted mark-up makes the next version. The
@@ -226,7 +226,7 @@ class Signature(models.Model):
 
 
 class BillableEvent(models.Model):
-    """One billable event of a split SOW and the opportunity that books it (ps-process §4.7, §9.24)."""
+    """One billable event of a split SOW and the opportunity that books it (docs/process.md, Closed won)."""
 
     sow = models.ForeignKey(Sow, on_delete=models.CASCADE, related_name="billable_events")
     label = models.CharField(max_length=200)

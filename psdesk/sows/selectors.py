@@ -1,16 +1,22 @@
-"""Reads: policy, clause templates, SOWs and versions a user may see, the current content hash (for
-approvals above), and the guards other workflows use (board `submit_for_approval`, the SOW's own
-moves, and the CRM Closed Won booking path for custom engagements)."""
+"""Reads: policy, clause templates, SOWs and versions a user may see, the customer signer, the
+customer-paper export, the current content hash (for approvals above), and the guards other
+workflows use (board `submit_for_approval`, the SOW's own moves, and the CRM Closed Won booking path
+for custom engagements)."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
-from psdesk.core.errors import NotFound
+from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
+from psdesk.crm.workflow import BookingVerdict
 from psdesk.engagements.choices import EngagementStatus
+from psdesk.engagements.models import Engagement
 from psdesk.estimates.selectors import agreed_version
+from psdesk.sows import document as doc
 from psdesk.sows.choices import SowStatus
 from psdesk.sows.models import BillableEvent, ClauseTemplate, LegalCase, Markup, Sow, SowPolicy, SowVersion
 
@@ -89,6 +95,59 @@ def is_superseded(version: SowVersion) -> bool:
     return SowVersion.objects.filter(sow_id=version.sow_id, number__gt=version.number).exists()
 
 
+def customer_signer_get(*, sow: Sow) -> tuple[str, str]:
+    """(name, email) of the customer's signer from the scheduling intake's contacts (role "signer"),
+    or ("", "") when none is named."""
+    intake = getattr(sow.engagement, "scheduling_intake", None)
+    for c in (intake.contacts if intake is not None else []) or []:
+        if str(c.get("role", "")).lower() == "signer" and c.get("email"):
+            return str(c.get("name", "")), str(c["email"])
+    return "", ""
+
+
+def _section_docx(section: doc.Section) -> bytes:
+    from docx import Document  # noqa: PLC0415 — python-docx (lxml) adds ~75 ms to every start-up; only the export needs it
+
+    d = Document()
+    d.add_heading(section.heading, level=section.level)
+    for t in section.paragraphs:
+        d.add_paragraph(t)
+    if section.rows:
+        table = d.add_table(rows=0, cols=3)
+        for r in section.rows:
+            cells = table.add_row().cells
+            for j in range(3):
+                cells[j].text = r[j]
+    for t in section.after:
+        d.add_paragraph(t)
+    part = io.BytesIO()
+    d.save(part)
+    return part.getvalue()
+
+
+def fragments_export(*, version: SowVersion) -> bytes:
+    """Customer paper: a zip with one DOCX fragment per section, all sections as plain text, and a
+    manifest naming the approved version and its hashes. Writes nothing. Only for the current version
+    of an approved SOW (ValidationFailed otherwise)."""
+    sow = version.sow
+    if sow.current_id != version.pk:
+        raise ValidationFailed("Fragments are exported from the current (approved) version only.")
+    if sow.engagement.state not in (EngagementStatus.APPROVED, EngagementStatus.CLOSED_WON):
+        raise ValidationFailed("Customer-paper fragments are exported once the SOW is Approved.")
+    secs = doc.sections(version.content)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i, s in enumerate(secs, 1):
+            zf.writestr(f"{i:02d}-{s.key}.docx", _section_docx(s))
+        zf.writestr("sections.txt", doc.plain_text(secs))
+        zf.writestr(
+            "MANIFEST.txt",
+            f"{sow.number} version {version.number}\ncontent_hash {version.content_hash}\n"
+            f"docx_sha256 {version.docx_sha256}\npdf_sha256 {version.pdf_sha256}\n",
+        )
+    return buf.getvalue()
+
+
 # --- board guards: SOW WIP → Ready For Approval (psdesk/board/workflow.py) -------------------------
 
 
@@ -165,14 +224,11 @@ def _sow_of_opportunity(opp: Any) -> Sow | None:
 
 
 def custom_sow_booking(opp: Any, ctx: MoveContext) -> Any:
-    """Closed Won for a custom engagement (ps-process §4.7): executed SOW + cost estimate + PO number
-    or a recorded "no PO required". Applies to opportunities linked to an engagement or a billable event."""
-    from psdesk.crm.workflow import BookingVerdict
-
+    """Closed Won for a custom engagement (docs/process.md, Closed won): executed SOW + cost estimate
+    + PO number or a recorded "no PO required". Applies to opportunities linked to an engagement or a
+    billable event."""
     sow = _sow_of_opportunity(opp)
     if sow is None:
-        from psdesk.engagements.models import Engagement
-
         if not Engagement.objects.filter(opportunity=opp).exists():
             return None
         return BookingVerdict("custom SOW", "Closed Won needs an executed SOW; none was generated yet.")

@@ -1,13 +1,18 @@
 """SOW pages: one page per engagement with the on-screen preview (the same HTML the PDF is made
-from), versions and downloads, mark-ups, and the action forms. Thin: parse, call a service, redirect."""
+from), versions and downloads, mark-ups, and one POST view per action. Each action view parses the
+form, calls one service (which locks the rows and checks visibility and permissions), and redirects
+back to the page with the outcome as a message."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -19,6 +24,8 @@ from psdesk.sows import document as doc
 from psdesk.sows import rendering, selectors, services
 
 VIEW = "sows.view_sow"
+
+ActionView = Callable[[AuthedRequest, int], str]
 
 
 def _engagement(request: AuthedRequest, engagement_id: int) -> Engagement:
@@ -42,7 +49,7 @@ def engagement_sow(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     sow = selectors.sow_for_engagement(eng)
     ctx: dict[str, Any] = {"eng": eng, "sow": sow, "perms_user": request.user}
     if sow is not None:
-        ctx["signer_name"], ctx["signer_email"] = services.customer_signer_of(sow)
+        ctx["signer_name"], ctx["signer_email"] = selectors.customer_signer_get(sow=sow)
     if sow is not None and sow.current is not None:
         cur = sow.current
         ctx.update(
@@ -67,65 +74,110 @@ def download(request: AuthedRequest, version_id: int, fmt: str) -> HttpResponse 
     return FileResponse(f.open("rb"), as_attachment=True, filename=f"{v.sow.number}-v{v.number}.{fmt}")
 
 
-@require_POST
-@permission_required(VIEW, raise_exception=True)
-def act(request: AuthedRequest, engagement_id: int) -> HttpResponse:
-    """All SOW actions of the page (`op`), each one service call; refusals shown as a message."""
-    op = request.POST.get("op", "")
-    u = request.user
+def _action(view: ActionView) -> Callable[[AuthedRequest, int], HttpResponse]:
+    """A POST from the SOW page: the view returns the success message; a refusal (or bad input)
+    becomes an error message; either way back to the page."""
+
+    @require_POST
+    @permission_required(VIEW, raise_exception=True)
+    @wraps(view)
+    def wrapped(request: AuthedRequest, engagement_id: int) -> HttpResponse:
+        try:
+            messages.success(request, view(request, engagement_id))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        except ValueError:
+            messages.error(request, "Invalid input.")
+        return redirect("sows:engagement", engagement_id=engagement_id)
+
+    return wrapped
+
+
+def _int(request: AuthedRequest, field: str) -> int:
+    return int(request.POST.get(field, "0") or 0)
+
+
+def _upload(f: UploadedFile) -> bytes:
+    return bytes(f.read(selectors.policy_get().upload_max_bytes + 1))
+
+
+@_action
+def sow_generate(request: AuthedRequest, engagement_id: int) -> str:
+    v = services.sow_generate(
+        engagement_id=engagement_id, actor=request.user, billing_terms=request.POST.get("billing_terms") or None
+    )
+    return f"Generated version {v.number}."
+
+
+@_action
+def sow_review(request: AuthedRequest, engagement_id: int) -> str:
+    note = request.POST.get("note", "")[:2000]
+    services.sow_review_record(sow_id=_int(request, "sow_id"), actor=request.user, note=note)
+    return "Review by the account team and the customer recorded."
+
+
+@_action
+def markup_upload(request: AuthedRequest, engagement_id: int) -> str:
+    f = request.FILES.get("file")
+    if f is None:
+        raise ValidationFailed("Choose the customer's .docx file.")
+    services.markup_upload(sow_id=_int(request, "sow_id"), actor=request.user, filename=f.name or "", data=_upload(f))
+    return "Mark-up uploaded."
+
+
+@_action
+def markup_accept(request: AuthedRequest, engagement_id: int) -> str:
+    v = services.markup_accept(markup_id=_int(request, "markup_id"), actor=request.user)
+    return f"Mark-up accepted: version {v.number}."
+
+
+@_action
+def markup_reject(request: AuthedRequest, engagement_id: int) -> str:
+    services.markup_reject(markup_id=_int(request, "markup_id"), actor=request.user, note=request.POST.get("note", ""))
+    return "Mark-up rejected."
+
+
+@_action
+def sow_stamp(request: AuthedRequest, engagement_id: int) -> str:
+    services.sow_stamp(
+        sow_id=_int(request, "sow_id"),
+        version_id=_int(request, "version_id"),
+        actor=request.user,
+        note=request.POST.get("note", ""),
+    )
+    return "Legal stamp recorded."
+
+
+@_action
+def sow_release(request: AuthedRequest, engagement_id: int) -> str:
+    services.sow_release(
+        sow_id=_int(request, "sow_id"),
+        actor=request.user,
+        signer_email=request.POST.get("signer_email", ""),
+        signer_name=request.POST.get("signer_name", ""),
+    )
+    return "Released for signature."
+
+
+@_action
+def sow_customer_sign(request: AuthedRequest, engagement_id: int) -> str:
     p = request.POST
-    try:
-        eng = _engagement(request, engagement_id)
-        sow = selectors.sow_for_engagement(eng)
-        sid = sow.pk if sow else 0
-        if op == "generate":
-            v = services.sow_generate(engagement_id=eng.pk, actor=u, billing_terms=p.get("billing_terms") or None)
-            messages.success(request, f"Generated version {v.number}.")
-        elif op == "review":
-            services.sow_review_record(sow_id=sid, actor=u, note=p.get("note", "")[:2000])
-            messages.success(request, "Review by the account team and the customer recorded.")
-        elif op == "markup":
-            f = request.FILES.get("file")
-            if f is None:
-                raise ValidationFailed("Choose the customer's .docx file.")
-            data = f.read(selectors.policy_get().upload_max_bytes + 1)
-            services.markup_upload(sow_id=sid, actor=u, filename=f.name or "", data=data)
-            messages.success(request, "Mark-up uploaded.")
-        elif op == "markup_accept":
-            v = services.markup_accept(markup_id=int(p.get("markup_id", "0") or 0), actor=u)
-            messages.success(request, f"Mark-up accepted: version {v.number}.")
-        elif op == "markup_reject":
-            services.markup_reject(markup_id=int(p.get("markup_id", "0") or 0), actor=u, note=p.get("note", ""))
-            messages.success(request, "Mark-up rejected.")
-        elif op == "stamp":
-            services.sow_stamp(
-                sow_id=sid, version_id=int(p.get("version_id", "0") or 0), actor=u, note=p.get("note", "")
-            )
-            messages.success(request, "Legal stamp recorded.")
-        elif op == "release":
-            services.sow_release(
-                sow_id=sid, actor=u, signer_email=p.get("signer_email", ""), signer_name=p.get("signer_name", "")
-            )
-            messages.success(request, "Released for signature.")
-        elif op == "customer_sign":
-            f = request.FILES.get("signed_pdf")
-            day = datetime.date.fromisoformat(p["signed_on"]) if p.get("signed_on") else None
-            services.sow_customer_sign(
-                sow_id=sid,
-                actor=u,
-                name=p.get("name", ""),
-                title=p.get("title", ""),
-                signed_on=day,
-                signed_pdf=f.read(selectors.policy_get().upload_max_bytes + 1) if f else None,
-            )
-            messages.success(request, "Customer signature recorded.")
-        elif op == "countersign":
-            services.sow_countersign(sow_id=sid, actor=u, name=p.get("name", ""), title=p.get("title", ""))
-            messages.success(request, "Countersigned: the SOW is executed.")
-        else:
-            messages.error(request, "Unknown action.")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    except ValueError:
-        messages.error(request, "Invalid input.")
-    return redirect("sows:engagement", engagement_id=engagement_id)
+    f = request.FILES.get("signed_pdf")
+    services.sow_customer_sign(
+        sow_id=_int(request, "sow_id"),
+        actor=request.user,
+        name=p.get("name", ""),
+        title=p.get("title", ""),
+        signed_on=datetime.date.fromisoformat(p["signed_on"]) if p.get("signed_on") else None,
+        signed_pdf=_upload(f) if f else None,
+    )
+    return "Customer signature recorded."
+
+
+@_action
+def sow_countersign(request: AuthedRequest, engagement_id: int) -> str:
+    p = request.POST
+    services.sow_countersign(
+        sow_id=_int(request, "sow_id"), actor=request.user, name=p.get("name", ""), title=p.get("title", "")
+    )
+    return "Countersigned: the SOW is executed."

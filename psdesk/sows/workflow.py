@@ -1,4 +1,4 @@
-"""The SOW after approval (PRODUCT C8, ps-process §3.2 move 8): legal stamp → release for
+"""The SOW after approval (docs/process.md, SOWs and signatures): legal stamp → release for
 signature → customer signature → vendor countersignature → executed (immutable).
 
 Guards live in psdesk/sows/selectors.py; apps above may add more with `SOW_WORKFLOW.add_guard(...)`

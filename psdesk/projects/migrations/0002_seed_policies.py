@@ -13,8 +13,8 @@ def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
     SlaPolicy = apps.get_model("sla", "SlaPolicy")
     cal = Calendar.objects.filter(key="ps-ops-us").first()
     # "Welcome to PS within 72 business hours of booking", read as 3 business days (24-hour business
-    # days) on the delivery region's calendar (ps-process §9 item 1). Admins may switch the unit to
-    # working hours and the duration to 72.
+    # days) on the delivery region's calendar (docs/process.md, Projects and the welcome email).
+    # Admins may switch the unit to working hours and the duration to 72.
     SlaPolicy.objects.get_or_create(
         key="welcome_email",
         defaults={

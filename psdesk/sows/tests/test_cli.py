@@ -43,3 +43,10 @@ def test_the_template_command_rebuilds_the_docx_template(tmp_path: Path) -> None
     target = tmp_path / "t.docx"
     run("template", "--out", target)
     assert target.read_bytes()[:2] == b"PK"
+
+
+def test_without_a_subcommand_the_help_lists_every_subcommand() -> None:
+    out = run()
+    for sub in ("generate", "versions", "download", "markup", "review", "stamp", "release", "sign-customer"):
+        assert sub in out
+    assert "countersign" in out and "fragments" in out and "Rebuild the shipped docxtpl DOCX template." in out

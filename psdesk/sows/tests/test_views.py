@@ -18,7 +18,7 @@ def _client(user: Any) -> Client:
 
 def test_the_sow_page_generates_and_previews_the_document(sow_wip: Any, people: Any) -> None:
     c = _client(people.erin)
-    r = c.post(f"/sows/engagements/{sow_wip.pk}/act", {"op": "generate"}, follow=True)
+    r = c.post(f"/sows/engagements/{sow_wip.pk}/generate", follow=True)
     assert r.status_code == 200
     html = r.content.decode()
     assert "Generated version 1." in html
@@ -30,11 +30,35 @@ def test_the_sow_page_generates_and_previews_the_document(sow_wip: Any, people: 
 
 def test_refusals_are_shown_on_the_page_and_change_nothing(sow_wip: Any, people: Any) -> None:
     c = _client(people.erin)
-    c.post(f"/sows/engagements/{sow_wip.pk}/act", {"op": "generate"})
+    c.post(f"/sows/engagements/{sow_wip.pk}/generate")
+    sow = SowVersion.objects.get().sow
     r = c.post(
-        f"/sows/engagements/{sow_wip.pk}/act", {"op": "release", "signer_email": "cam@customer.example"}, follow=True
+        f"/sows/engagements/{sow_wip.pk}/release",
+        {"sow_id": sow.pk, "signer_email": "cam@customer.example"},
+        follow=True,
     )
     assert "starts from Legal stamped" in r.content.decode()
+    sow.refresh_from_db()
+    assert sow.status == "draft" and sow.released_at is None
+
+
+def test_each_sow_action_is_its_own_post_url(sow_wip: Any, people: Any) -> None:
+    c = _client(people.erin)
+    assert c.get(f"/sows/engagements/{sow_wip.pk}/generate").status_code == 405
+    assert c.post(f"/sows/engagements/{sow_wip.pk}/act", {"op": "generate"}).status_code == 404
+    assert not SowVersion.objects.exists()
+
+
+def test_an_action_view_shows_the_service_outcome_and_refuses_outsiders(sow_wip: Any, people: Any) -> None:
+    c = _client(people.erin)
+    c.post(f"/sows/engagements/{sow_wip.pk}/generate")
+    sow = SowVersion.objects.get().sow
+    r = c.post(f"/sows/engagements/{sow_wip.pk}/review", {"sow_id": sow.pk}, follow=True)
+    assert "Review by the account team and the customer recorded." in r.content.decode()
+    r = c.post(f"/sows/engagements/{sow_wip.pk}/review", {"sow_id": sow.pk + 1000}, follow=True)
+    assert f"SOW {sow.pk + 1000} not found" in r.content.decode()
+    r = _client(people.olga).post(f"/sows/engagements/{sow_wip.pk}/review", {"sow_id": sow.pk})
+    assert r.status_code == 403
 
 
 def test_pubsec_and_outsiders_get_no_page(people: Any, make_account: Any, make_engagement: Any) -> None:

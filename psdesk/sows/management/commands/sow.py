@@ -4,136 +4,125 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 
-from psdesk.core.errors import DomainError
+from psdesk.accounts.cli import ActorCommand, SubcommandAdder
 from psdesk.core.types import Actor
 from psdesk.sows import rendering, selectors, services
 
 
-class Command(BaseCommand):
-    help = (
-        "Statements of Work from the command line, as a given user (roles and PubSec rules apply).\n"
-        "  psdesk sow generate ENGAGEMENT_ID --as erin [--billing-terms half_half]\n"
-        "  psdesk sow versions SOW_ID --as erin\n"
-        "  psdesk sow download VERSION_ID --as erin --format pdf|docx --out FILE\n"
-        "  psdesk sow markup SOW_ID FILE.docx --as erin\n"
-        "  psdesk sow review SOW_ID --as erin [--note ...]\n"
-        "  psdesk sow stamp SOW_ID VERSION_ID --as lena\n"
-        "  psdesk sow release SOW_ID --as erin\n"
-        "  psdesk sow sign-customer SOW_ID --as erin --name N --title T [--date YYYY-MM-DD] [--pdf signed.pdf]\n"
-        "  psdesk sow countersign SOW_ID --as rita [--name N]\n"
-        "  psdesk sow fragments VERSION_ID --as erin --out FILE.zip\n"
-        "  psdesk sow template --out FILE.docx   (rebuild the shipped docxtpl template)"
-    )
+class Command(ActorCommand):
+    help = "Statements of Work from the command line, as a given user (roles and PubSec rules apply)."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="sub", required=True)
-
-        def cmd(name: str, *pos: str) -> CommandParser:
-            p = sub.add_parser(name)
-            for a in pos:
-                p.add_argument(a, type=int)
-            p.add_argument("--as", dest="as_user", required=name != "template")
-            return p
-
-        g = cmd("generate", "engagement_id")
-        g.add_argument("--billing-terms", default=None)
-        cmd("versions", "sow_id")
-        d = cmd("download", "version_id")
-        d.add_argument("--format", choices=["pdf", "docx"], default="pdf")
-        d.add_argument("--out", required=True)
-        m = cmd("markup", "sow_id")
-        m.add_argument("file")
-        r = cmd("review", "sow_id")
-        r.add_argument("--note", default="")
-        cmd("stamp", "sow_id", "version_id")
-        rel = cmd("release", "sow_id")
-        rel.add_argument("--signer-email", default="")
-        rel.add_argument("--signer-name", default="")
-        c = cmd("sign-customer", "sow_id")
-        c.add_argument("--name", required=True)
-        c.add_argument("--title", required=True)
-        c.add_argument("--date", default=None)
-        c.add_argument("--pdf", default=None)
-        v = cmd("countersign", "sow_id")
-        v.add_argument("--name", default="")
-        v.add_argument("--title", default="")
-        f = cmd("fragments", "version_id")
-        f.add_argument("--out", required=True)
-        t = cmd("template")
-        t.add_argument("--out", default=str(rendering.TEMPLATE_PATH))
-
-    def handle(self, *args: Any, **o: Any) -> None:
-        if o["sub"] == "template":
-            Path(o["out"]).write_bytes(rendering.build_docx_template())
-            self.stdout.write(f"wrote {o['out']}")
-            return
-        user = User.objects.filter(username=o["as_user"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {o['as_user']!r}")
-        try:
-            self._run(user, o)
-        except DomainError as exc:
-            raise CommandError(f"{exc.status} {exc.code}: {exc.message}") from None
+    def add_subcommands(self, add: SubcommandAdder) -> None:
+        g = add("generate", "Generate the next SOW version from the customer-agreed estimate.")
+        g.add_argument("engagement_id", type=int, help="the engagement's id")
+        g.add_argument("--billing-terms", default=None, help="e.g. on_execution, tm_monthly, per_milestone, half_half")
+        v = add("versions", "List a SOW's versions (* marks the current one).")
+        v.add_argument("sow_id", type=int, help="the SOW's id")
+        d = add("download", "Write one version's PDF or DOCX to a file.")
+        d.add_argument("version_id", type=int, help="the version's id (see versions)")
+        d.add_argument("--format", choices=["pdf", "docx"], default="pdf", help="pdf (default) or docx")
+        d.add_argument("--out", required=True, help="the file to write")
+        m = add("markup", "Upload the customer's marked-up DOCX and list its changes per section.")
+        m.add_argument("sow_id", type=int, help="the SOW's id")
+        m.add_argument("file", help="the customer's .docx file")
+        r = add("review", "Record that the account team and the customer reviewed the current version.")
+        r.add_argument("sow_id", type=int, help="the SOW's id")
+        r.add_argument("--note", default="", help="who reviewed, when")
+        s = add("stamp", "Legal stamp of the current version (after approval).")
+        s.add_argument("sow_id", type=int, help="the SOW's id")
+        s.add_argument("version_id", type=int, help="the current version's id")
+        rel = add("release", "Release the stamped version to the customer signer for signature.")
+        rel.add_argument("sow_id", type=int, help="the SOW's id")
+        rel.add_argument("--signer-email", default="", help="the signer's email (default: the intake's signer contact)")
+        rel.add_argument("--signer-name", default="", help="the signer's name")
+        c = add("sign-customer", "Record the customer's signature on the released version.")
+        c.add_argument("sow_id", type=int, help="the SOW's id")
+        c.add_argument("--name", required=True, help="the customer signer's name")
+        c.add_argument("--title", required=True, help="the customer signer's title")
+        c.add_argument("--date", default=None, help="the signature date, YYYY-MM-DD (default: today)")
+        c.add_argument("--pdf", default=None, help="the signed PDF, checked against the version's text")
+        cs = add("countersign", "The vendor's countersignature: the SOW is executed.")
+        cs.add_argument("sow_id", type=int, help="the SOW's id")
+        cs.add_argument("--name", default="", help="the vendor signer's name (default: yours)")
+        cs.add_argument("--title", default="", help="the vendor signer's title (default: the policy's)")
+        f = add("fragments", "Write the customer-paper zip (one DOCX per section) of an approved version.")
+        f.add_argument("version_id", type=int, help="the current version's id")
+        f.add_argument("--out", required=True, help="the .zip file to write")
+        t = add("template", "Rebuild the shipped docxtpl DOCX template.", as_user=False)
+        t.add_argument("--out", default=str(rendering.TEMPLATE_PATH), help="the .docx file to write")
 
     def _view(self, user: Actor) -> None:
         if not user.has_perm("sows.view_sow"):
             raise CommandError(f"{user.username} may not view SOWs")
 
-    def _run(self, user: Actor, o: dict[str, Any]) -> None:
-        sub = o["sub"]
-        out = self.stdout.write
-        if sub == "generate":
-            v = services.sow_generate(engagement_id=o["engagement_id"], actor=user, billing_terms=o["billing_terms"])
-            out(f"{v.sow.number} v{v.number}  {v.currency} {v.total:,.2f}  terms={v.terms_kind}  hash={v.content_hash}")
-        elif sub == "versions":
-            self._view(user)
-            sow = selectors.sow_get(user=user, sow_id=o["sow_id"])
-            for v in selectors.version_list(sow=sow):
-                mark = "*" if v.pk == sow.current_id else " "
-                out(f"{mark} v{v.number:<3} id={v.pk:<6} {v.source:<10} {v.total:>12,.2f}  {v.content_hash[:16]}")
-        elif sub == "download":
-            self._view(user)
-            v = selectors.version_get(user=user, version_id=o["version_id"])
-            f = v.docx if o["format"] == "docx" else v.pdf
-            with f.open("rb") as fh:
-                Path(o["out"]).write_bytes(fh.read())
-            out(f"wrote {o['out']}")
-        elif sub == "markup":
-            data = Path(o["file"]).read_bytes()
-            m = services.markup_upload(sow_id=o["sow_id"], actor=user, filename=Path(o["file"]).name, data=data)
-            for c in m.changes:
-                if c["insertions"] or c["deletions"] or c["comments"]:
-                    out(
-                        f"{c['heading'] or '(before the first section)'}: +{len(c['insertions'])} "
-                        f"-{len(c['deletions'])} comments {len(c['comments'])}"
-                    )
-            out(f"mark-up {m.pk} stored")
-        elif sub == "review":
-            services.sow_review_record(sow_id=o["sow_id"], actor=user, note=o["note"])
-            out("review recorded")
-        elif sub == "stamp":
-            case = services.sow_stamp(sow_id=o["sow_id"], version_id=o["version_id"], actor=user)
-            out(f"legal case {case.pk}: stamped {case.content_hash}")
-        elif sub == "release":
-            services.sow_release(
-                sow_id=o["sow_id"], actor=user, signer_email=o["signer_email"], signer_name=o["signer_name"]
+    def do_generate(self, user: Actor, o: dict[str, Any]) -> None:
+        v = services.sow_generate(engagement_id=o["engagement_id"], actor=user, billing_terms=o["billing_terms"])
+        self.stdout.write(
+            f"{v.sow.number} v{v.number}  {v.currency} {v.total:,.2f}  terms={v.terms_kind}  hash={v.content_hash}"
+        )
+
+    def do_versions(self, user: Actor, o: dict[str, Any]) -> None:
+        self._view(user)
+        sow = selectors.sow_get(user=user, sow_id=o["sow_id"])
+        for v in selectors.version_list(sow=sow):
+            mark = "*" if v.pk == sow.current_id else " "
+            self.stdout.write(
+                f"{mark} v{v.number:<3} id={v.pk:<6} {v.source:<10} {v.total:>12,.2f}  {v.content_hash[:16]}"
             )
-            out("released for signature")
-        elif sub == "sign-customer":
-            pdf = Path(o["pdf"]).read_bytes() if o["pdf"] else None
-            day = datetime.date.fromisoformat(o["date"]) if o["date"] else None
-            services.sow_customer_sign(
-                sow_id=o["sow_id"], actor=user, name=o["name"], title=o["title"], signed_on=day, signed_pdf=pdf
-            )
-            out("customer signature recorded")
-        elif sub == "countersign":
-            services.sow_countersign(sow_id=o["sow_id"], actor=user, name=o["name"], title=o["title"])
-            out("countersigned: executed")
-        elif sub == "fragments":
-            self._view(user)
-            v = selectors.version_get(user=user, version_id=o["version_id"])
-            Path(o["out"]).write_bytes(services.fragments_export(version=v))
-            out(f"wrote {o['out']}")
+
+    def do_download(self, user: Actor, o: dict[str, Any]) -> None:
+        self._view(user)
+        v = selectors.version_get(user=user, version_id=o["version_id"])
+        f = v.docx if o["format"] == "docx" else v.pdf
+        with f.open("rb") as fh:
+            Path(o["out"]).write_bytes(fh.read())
+        self.stdout.write(f"wrote {o['out']}")
+
+    def do_markup(self, user: Actor, o: dict[str, Any]) -> None:
+        data = Path(o["file"]).read_bytes()
+        m = services.markup_upload(sow_id=o["sow_id"], actor=user, filename=Path(o["file"]).name, data=data)
+        for c in m.changes:
+            if c["insertions"] or c["deletions"] or c["comments"]:
+                self.stdout.write(
+                    f"{c['heading'] or '(before the first section)'}: +{len(c['insertions'])} "
+                    f"-{len(c['deletions'])} comments {len(c['comments'])}"
+                )
+        self.stdout.write(f"mark-up {m.pk} stored")
+
+    def do_review(self, user: Actor, o: dict[str, Any]) -> None:
+        services.sow_review_record(sow_id=o["sow_id"], actor=user, note=o["note"])
+        self.stdout.write("review recorded")
+
+    def do_stamp(self, user: Actor, o: dict[str, Any]) -> None:
+        case = services.sow_stamp(sow_id=o["sow_id"], version_id=o["version_id"], actor=user)
+        self.stdout.write(f"legal case {case.pk}: stamped {case.content_hash}")
+
+    def do_release(self, user: Actor, o: dict[str, Any]) -> None:
+        services.sow_release(
+            sow_id=o["sow_id"], actor=user, signer_email=o["signer_email"], signer_name=o["signer_name"]
+        )
+        self.stdout.write("released for signature")
+
+    def do_sign_customer(self, user: Actor, o: dict[str, Any]) -> None:
+        pdf = Path(o["pdf"]).read_bytes() if o["pdf"] else None
+        day = datetime.date.fromisoformat(o["date"]) if o["date"] else None
+        services.sow_customer_sign(
+            sow_id=o["sow_id"], actor=user, name=o["name"], title=o["title"], signed_on=day, signed_pdf=pdf
+        )
+        self.stdout.write("customer signature recorded")
+
+    def do_countersign(self, user: Actor, o: dict[str, Any]) -> None:
+        services.sow_countersign(sow_id=o["sow_id"], actor=user, name=o["name"], title=o["title"])
+        self.stdout.write("countersigned: executed")
+
+    def do_fragments(self, user: Actor, o: dict[str, Any]) -> None:
+        self._view(user)
+        v = selectors.version_get(user=user, version_id=o["version_id"])
+        Path(o["out"]).write_bytes(selectors.fragments_export(version=v))
+        self.stdout.write(f"wrote {o['out']}")
+
+    def do_template(self, user: None, o: dict[str, Any]) -> None:
+        Path(o["out"]).write_bytes(rendering.build_docx_template())
+        self.stdout.write(f"wrote {o['out']}")

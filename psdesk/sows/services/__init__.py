@@ -1,0 +1,26 @@
+"""SOW writes, one module per subdomain: `versions` (generation, milestone edits, the review),
+`markup` (customer mark-up), `signing` (legal stamp, release, signatures) and `billing` (billable
+events). Every write is one transaction with its audit row; status moves go through
+`transition_apply` with `SOW_WORKFLOW`. Callers import from `psdesk.sows.services`.
+"""
+
+from __future__ import annotations
+
+from psdesk.sows.services.billing import sow_split_billable_events
+from psdesk.sows.services.markup import markup_accept, markup_reject, markup_upload
+from psdesk.sows.services.signing import sow_countersign, sow_customer_sign, sow_release, sow_stamp
+from psdesk.sows.services.versions import sow_generate, sow_milestones_edit, sow_review_record
+
+__all__ = [
+    "markup_accept",
+    "markup_reject",
+    "markup_upload",
+    "sow_countersign",
+    "sow_customer_sign",
+    "sow_generate",
+    "sow_milestones_edit",
+    "sow_release",
+    "sow_review_record",
+    "sow_split_billable_events",
+    "sow_stamp",
+]

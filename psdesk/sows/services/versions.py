@@ -1,0 +1,317 @@
+"""SOW versions: generation from the customer-agreed estimate, milestone edits, and the account-team
+and customer review. Each write stores a new immutable version (content, DOCX, PDF and their hashes).
+
+Files are written through Django storage before the row that names them, so a failed write leaves at
+most an unreferenced file, never a row without its file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from psdesk.audit.services import audit_record
+from psdesk.core import clock
+from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.core.permissions import permission_require
+from psdesk.core.types import Actor
+from psdesk.engagements.models import Engagement
+from psdesk.estimates.models import EstimateVersion
+from psdesk.estimates.selectors import agreed_version
+from psdesk.sows import document as doc
+from psdesk.sows import rendering
+from psdesk.sows.choices import EDUCATION_ROLES, EDUCATION_SERVICE_TYPES, BillingTerms, TermsKind, VersionSource
+from psdesk.sows.models import DocxTemplate, Sow, SowVersion
+from psdesk.sows.selectors import clause_texts, policy_get
+from psdesk.sows.services.common import EDIT, sha256_of, sow_lock, sow_require_editable
+
+
+def _activities(ev: EstimateVersion) -> list[doc.Activity]:
+    return [
+        doc.Activity(
+            activity=ln.activity,
+            description=ln.description,
+            role=ln.role,
+            hours=ln.hours,
+            delivery=ln.get_delivery_display(),
+            price=ln.price,
+            education=ln.role in EDUCATION_ROLES or ln.service_type.lower() in EDUCATION_SERVICE_TYPES,
+            group=ln.service_type,
+        )
+        for ln in ev.lines.order_by("position")
+    ]
+
+
+def _docx_template() -> bytes | None:
+    t = DocxTemplate.objects.filter(active=True).first()
+    if t is None:
+        return None
+    with t.file.open("rb") as fh:
+        return bytes(fh.read())
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    content: dict[str, Any]
+    content_hash: str
+    docx: bytes
+    pdf: bytes
+    html: str
+
+
+def _render(content: dict[str, Any]) -> _Rendered:
+    """Both renderings of one content (pure apart from the template lookup)."""
+    secs = doc.sections(content)
+    template = _docx_template()
+    try:
+        docx = rendering.render_docx(content, secs, template=template)
+    except Exception as exc:  # an admin-uploaded template docxtpl cannot render (bad Jinja, not a DOCX)
+        if template is None:
+            raise
+        raise ValidationFailed(
+            f"The uploaded DOCX template cannot be rendered ({type(exc).__name__}: {exc}); fix or deactivate it.",
+            code="bad_template",
+        ) from None
+    html = rendering.render_html(content, secs)
+    pdf = rendering.render_pdf(html)
+    return _Rendered(content=content, content_hash=doc.content_hash(content), docx=docx, pdf=pdf, html=html)
+
+
+def _build(
+    *, sow: Sow, ev: EstimateVersion, milestones: Sequence[dict[str, Any]] | None, billing_terms: str
+) -> tuple[dict[str, Any], str, str]:
+    eng = sow.engagement
+    today = clock.today()
+    msa = eng.account.msa_on(today)
+    terms_kind = TermsKind.MSA if msa is not None else TermsKind.STANDARD
+    policy = policy_get()
+    acts = _activities(ev)
+    if not any(not a.education for a in acts) and not acts:
+        raise ValidationFailed("The agreed estimate version has no lines to put in a SOW.")
+    ms = list(milestones) if milestones is not None else doc.default_milestones(acts)
+    texts = clause_texts()
+    try:
+        content = doc.build_content(
+            number=sow.number,
+            title=eng.title,
+            date=today.isoformat(),
+            customer=eng.account.name,
+            vendor=policy.vendor_name,
+            vendor_signer_title=policy.vendor_signer_title,
+            currency=ev.currency,
+            pricing_model=ev.pricing_model,
+            terms_kind=terms_kind,
+            msa_reference=msa.reference if msa else "",
+            activities=acts,
+            milestones=ms,
+            clauses={k: t for k, (t, _) in texts.items()},
+            clause_versions={k: v for k, (_, v) in texts.items()},
+            billing_terms=billing_terms,
+            objectives_extra=eng.description,
+            assumptions_extra=ev.assumptions,
+            out_of_scope_extra=ev.out_of_scope,
+            values={
+                "passive_days": str(policy.passive_acceptance_business_days),
+                "min_hours": str(policy.minimum_hours_per_week),
+                "validity_days": str(policy.validity_days),
+                "engagement": eng.title,
+            },
+        )
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), details={"field": "milestones"}) from None
+    return content, terms_kind, (msa.reference if msa else "")
+
+
+def version_store(
+    *,
+    sow: Sow,
+    ev: EstimateVersion,
+    content: dict[str, Any],
+    terms_kind: str,
+    msa_reference: str,
+    source: str,
+    actor: Actor,
+) -> SowVersion:
+    """Render `content` and store it as the SOW's next version, which becomes current.
+
+    The caller holds the SOW's row lock inside a transaction. Side effects: the DOCX and PDF written to
+    storage, `Sow.current`/`Sow.version` updated, the engagement's last activity touched, audited
+    `sows.version_<source>`. Raises ValidationFailed when an uploaded DOCX template cannot render.
+    """
+    r = _render(content)
+    last = sow.versions.order_by("-number").first()
+    number = (last.number if last else 0) + 1
+    v = SowVersion(
+        sow=sow,
+        number=number,
+        estimate_version=ev,
+        source=source,
+        terms_kind=terms_kind,
+        msa_reference=msa_reference,
+        content=content,
+        content_hash=r.content_hash,
+        total=Decimal(content["fees"]["total"]),
+        currency=content["currency"],
+        docx_sha256=sha256_of(r.docx),
+        pdf_sha256=sha256_of(r.pdf),
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    base = f"sows/{sow.pk}/{sow.number}-v{number}"
+    v.docx.save(f"{base}.docx", ContentFile(r.docx), save=False)
+    v.pdf.save(f"{base}.pdf", ContentFile(r.pdf), save=False)
+    v.save()
+    Sow.objects.filter(pk=sow.pk).update(current=v, version=sow.version + 1)
+    sow.current, sow.version = v, sow.version + 1
+    audit_record(
+        verb=f"sows.version_{source}",
+        actor=actor,
+        target=sow,
+        after={
+            "version": number,
+            "estimate_version": ev.number,
+            "terms": terms_kind,
+            "msa": msa_reference,
+            "total": content["fees"]["total"],
+            "content_hash": r.content_hash,
+            "docx_sha256": v.docx_sha256,
+            "pdf_sha256": v.pdf_sha256,
+        },
+    )
+    Engagement.objects.filter(pk=sow.engagement_id).update(last_activity_at=clock.now())
+    return v
+
+
+def _agreed_estimate(*, eng: Engagement, estimate_version_id: int | None) -> EstimateVersion:
+    agreed = agreed_version(eng)
+    if agreed is None:
+        raise ValidationFailed(
+            "The customer has not agreed to an estimate version; a SOW is generated only from the agreed version.",
+            code="estimate_not_agreed",
+        )
+    if estimate_version_id is not None and estimate_version_id != agreed.pk:
+        raise ValidationFailed(
+            f"Estimate version {estimate_version_id} is not the version the customer agreed to (v{agreed.number}).",
+            code="estimate_not_agreed",
+        )
+    return agreed
+
+
+def sow_generate(
+    *,
+    engagement_id: int,
+    actor: Actor,
+    estimate_version_id: int | None = None,
+    billing_terms: str | None = None,
+) -> SowVersion:
+    """Generate the next SOW version from the estimate version the customer agreed to.
+
+    Governing terms: the account's MSA in force today, else the standard terms. Milestones: kept from
+    the current version when it was made from the same estimate version, else one per service type.
+    Creates the SOW on the first call; sets its billing terms when given. Side effects: a new current
+    version (see `version_store`), audited `sows.version_generated`. Raises PermissionDenied without
+    `sows.edit_sow`, NotFound for an engagement the actor may not see, ValidationFailed when no version
+    was agreed, `estimate_version_id` is not the agreed one or the billing terms are unknown, Conflict
+    when the SOW is past draft (executed: immutable).
+    """
+    permission_require(actor, EDIT)
+    if billing_terms is not None and billing_terms not in BillingTerms.values:
+        raise ValidationFailed(f"Unknown billing terms '{billing_terms}'.", details={"field": "billing_terms"})
+    with transaction.atomic():
+        eng = Engagement.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=engagement_id).first()
+        if eng is None:
+            raise NotFound(f"engagement {engagement_id} not found")
+        agreed = _agreed_estimate(eng=eng, estimate_version_id=estimate_version_id)
+        sow, _ = Sow.objects.get_or_create(engagement=eng, defaults={"created_at": clock.now()})
+        sow = sow_lock(actor=actor, sow_id=sow.pk)
+        sow_require_editable(sow)
+        if billing_terms is not None and billing_terms != sow.billing_terms:
+            Sow.objects.filter(pk=sow.pk).update(billing_terms=billing_terms)
+            sow.billing_terms = billing_terms
+        milestones = None
+        cur = sow.current
+        if cur is not None and cur.estimate_version_id == agreed.pk:
+            milestones = [{"name": m["name"], "lines": m["lines"]} for m in cur.content["milestones"]]
+        content, terms_kind, msa_ref = _build(
+            sow=sow, ev=agreed, milestones=milestones, billing_terms=sow.billing_terms
+        )
+        return version_store(
+            sow=sow,
+            ev=agreed,
+            content=content,
+            terms_kind=terms_kind,
+            msa_reference=msa_ref,
+            source=VersionSource.GENERATED,
+            actor=actor,
+        )
+
+
+def _milestones_clean(milestones: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    cleaned = []
+    for m in milestones:
+        name = str(m.get("name", "")).strip()
+        if not name or len(name) > 200:
+            raise ValidationFailed("Each milestone needs a name (at most 200 characters).", details={"field": "name"})
+        try:
+            lines = [int(i) for i in m.get("lines", [])]
+        except (TypeError, ValueError):
+            raise ValidationFailed("Milestone lines are line numbers.", details={"field": "lines"}) from None
+        cleaned.append({"name": name, "lines": lines})
+    return cleaned
+
+
+def sow_milestones_edit(*, sow_id: int, actor: Actor, milestones: Sequence[dict[str, Any]]) -> SowVersion:
+    """A new version with the activities regrouped into `milestones` ([{"name", "lines": [line indices]}]).
+
+    Invariant: every services line is in exactly one milestone. Clause edits are carried over from the
+    current version. Side effects: a new current version, audited `sows.version_milestones`. Raises
+    PermissionDenied, NotFound, ValidationFailed (bad milestones, no version yet), Conflict (past draft).
+    """
+    permission_require(actor, EDIT)
+    cleaned = _milestones_clean(milestones)
+    with transaction.atomic():
+        sow = sow_lock(actor=actor, sow_id=sow_id)
+        sow_require_editable(sow)
+        cur = sow.current
+        if cur is None:
+            raise ValidationFailed("Generate the SOW first.")
+        content, terms_kind, msa_ref = _build(
+            sow=sow, ev=cur.estimate_version, milestones=cleaned, billing_terms=sow.billing_terms
+        )
+        content = doc.with_clauses(content, {k: cur.content["clauses"][k] for k in doc.EDITABLE_CLAUSES})
+        return version_store(
+            sow=sow,
+            ev=cur.estimate_version,
+            content=content,
+            terms_kind=terms_kind,
+            msa_reference=msa_ref,
+            source=VersionSource.MILESTONES,
+            actor=actor,
+        )
+
+
+def sow_review_record(*, sow_id: int, actor: Actor, note: str = "") -> Sow:
+    """Record that the account team and the customer reviewed the current version.
+
+    This satisfies a guard of SOW WIP → Ready For Approval for that version only (a new version needs a
+    new review). Side effects: the review fields on the SOW, audited `sows.reviewed` with the note.
+    Raises PermissionDenied, NotFound, ValidationFailed (no version yet), Conflict (past draft).
+    """
+    permission_require(actor, EDIT)
+    with transaction.atomic():
+        sow = sow_lock(actor=actor, sow_id=sow_id)
+        sow_require_editable(sow)
+        if sow.current is None:
+            raise ValidationFailed("Generate the SOW first.")
+        now = clock.now()
+        Sow.objects.filter(pk=sow.pk).update(reviewed_version=sow.current, reviewed_by=actor, reviewed_at=now)
+        sow.reviewed_version, sow.reviewed_by, sow.reviewed_at = sow.current, actor, now
+        audit_record(
+            verb="sows.reviewed", actor=actor, target=sow, after={"version": sow.current.number}, reason=note[:2000]
+        )
+        return sow
