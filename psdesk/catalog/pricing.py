@@ -22,7 +22,7 @@ class PricingError(ValueError):
 
 
 def _dec(value: object, field: str) -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise PricingError(f"{field}: use Decimal or int, never float")
     if not isinstance(value, (Decimal, int)):
         raise PricingError(f"{field}: not a number")

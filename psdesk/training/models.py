@@ -21,6 +21,7 @@ from psdesk.training.choices import (
     SessionAudience,
     SessionStatus,
 )
+from psdesk.training.links import registration_link_path
 from psdesk.training.querysets import RegistrationQuerySet, SessionQuerySet, TrainingRequestQuerySet
 
 
@@ -206,6 +207,4 @@ class Registration(models.Model):
         return f"{self.user} in {self.session} ({self.status})"
 
     def get_absolute_url(self) -> str:
-        from psdesk.training.links import registration_link_path
-
         return registration_link_path(self)

@@ -255,9 +255,7 @@ def month_grid(*, user: Actor, year: int, month: int, tz: str = "UTC") -> list[l
     by_day: dict[date, list[Session]] = {}
     for s in session_list(user=user, start=first, end=nxt).active():
         by_day.setdefault(s.starts_at.astimezone(zone).date(), []).append(s)
-    weeks = []
-    for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, month):
-        weeks.append(
-            [CalendarDay(d if d.month == month else None, by_day.get(d, []) if d.month == month else []) for d in week]
-        )
-    return weeks
+    return [
+        [CalendarDay(d if d.month == month else None, by_day.get(d, []) if d.month == month else []) for d in week]
+        for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    ]

@@ -10,7 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from psdesk.catalog.choices import RateRole
 from psdesk.catalog.models import BillRate, ListRate, Sku
+from psdesk.catalog.selectors import cost_rate_info_get
 from psdesk.catalog.services import catalog_export, catalog_import
 from psdesk.core import clock
 from psdesk.core.errors import DomainError
@@ -66,9 +68,6 @@ class Command(BaseCommand):
         self.stdout.write(f"exported {n} SKUs to {opts['file']}")
 
     def _rates(self, opts: dict[str, Any]) -> None:
-        from psdesk.catalog.choices import RateRole
-        from psdesk.catalog.selectors import cost_rate_info_get
-
         on = date.fromisoformat(opts["on"]) if opts["on"] else clock.today()
         self.stdout.write("Rate card (bill rates per hour):")
         for br in BillRate.objects.all():
