@@ -24,11 +24,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         imp = sub.add_parser("import", help="import SKUs from a CSV file (idempotent on the sku code)")
-        imp.add_argument("file")
+        imp.add_argument("file", help="the CSV file to read")
         imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
         imp.add_argument("--quiet", action="store_true", help="only the summary line, no per-row report")
         exp = sub.add_parser("export", help="export SKUs as CSV (to FILE or stdout)")
-        exp.add_argument("file", nargs="?", default="-")
+        exp.add_argument("file", nargs="?", default="-", help="the CSV file to write (default -: stdout)")
         exp.add_argument("--active", action="store_true", help="only active SKUs")
         rates = sub.add_parser("rates", help="print the rate card and standard cost rates")
         rates.add_argument("--on", default="", help="date (YYYY-MM-DD) for cost rates; default today")
