@@ -37,21 +37,8 @@ EXPORT_COLUMNS = (
     "active",
     "seat_addons_per_extra_attendee",
 )
-SKU_FIELDS = (
-    "name",
-    "category",
-    "type",
-    "maturity",
-    "price",
-    "currency",
-    "unit",
-    "duration_days",
-    "class_size",
-    "delivery",
-    "description",
-    "active",
-    "seat_addons_per_extra_attendee",
-)
+# The Sku fields an import writes: every export column but `sku`, which is the row's key (Sku.code).
+SKU_FIELDS = tuple(column for column in EXPORT_COLUMNS if column != "sku")
 
 
 @dataclass
