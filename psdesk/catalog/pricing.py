@@ -1,6 +1,6 @@
 """Pure pricing maths for the catalog: standard cost rates. No Django imports, Decimal only.
 
-Standard cost rate (ps-process §4.5):
+Standard cost rate (docs/process.md, Catalog and quotes):
 
     cost_rate = (average annual on-target earnings + benefits) / billable hours per year
 

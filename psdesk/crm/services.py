@@ -262,7 +262,7 @@ def opportunity_update(
     return opp
 
 
-# PS fields as the external CRM names them (Salesforce custom fields of PRODUCT C3).
+# PS fields as the external CRM names them (Salesforce custom fields).
 CRM_FIELD_NAMES = {
     "engagement_manager": "Engagement_Manager__c",
     "em_confidence": "EM_Confidence__c",

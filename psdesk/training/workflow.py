@@ -1,4 +1,4 @@
-"""The training request lifecycle (ps-process §3.13): requested → tasks complete → planning →
+"""The training request lifecycle (docs/process.md, Training): requested → tasks complete → planning →
 scheduled → delivered → closed; cancelled from any state before delivery. Applied only through
 `psdesk.training.services.request_transition` (which calls `transition_apply`)."""
 
