@@ -159,7 +159,7 @@ def put_sku(request: AuthedRequest, code: str, payload: SkuIn) -> Any:
     row = {k: ("" if v is None else str(v)) for k, v in payload.dict().items()}
     row["active"] = "true" if payload.active else "false"
     try:
-        _, values = sku_values_parse(row)
+        _, values = sku_values_parse(row=row)
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
 

@@ -71,7 +71,7 @@ def _choice(value: str, choices: type[Any], column: str) -> str:
     raise ValueError(f"{column} '{value}' is not one of {', '.join(choices.values)}")
 
 
-def sku_values_parse(row: dict[str, str]) -> tuple[str, dict[str, Any]]:
+def sku_values_parse(*, row: dict[str, str]) -> tuple[str, dict[str, Any]]:
     """Validate one CSV row → (code, field values). Raises ValueError with a human reason."""
     code = (row.get("sku") or "").strip()
     if not code:
@@ -162,7 +162,7 @@ def catalog_import(
             report.rows.append(RowResult(line, (row.get("sku") or "").strip(), "rejected", "too many fields"))
             continue
         try:
-            code, values = sku_values_parse(row)
+            code, values = sku_values_parse(row=row)
         except ValueError as exc:
             report.rows.append(RowResult(line, (row.get("sku") or "").strip(), "rejected", str(exc)))
             continue

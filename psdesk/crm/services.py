@@ -258,7 +258,7 @@ def opportunity_update(
             after={k: _plain(getattr(opp, k)) for k in changes},
         )
         if set(changes) & PS_FIELDS:
-            ps_fields_push(opp)
+            ps_fields_push(opportunity=opp)
     return opp
 
 
@@ -273,9 +273,10 @@ CRM_FIELD_NAMES = {
 }
 
 
-def ps_fields_push(opp: Opportunity) -> None:
+def ps_fields_push(*, opportunity: Opportunity) -> None:
     """Queue the opportunity's PS fields for the external CRM (after commit, from the outbox), when
     the opportunity is linked to one. The built-in CRM needs nothing pushed."""
+    opp = opportunity
     if not opp.crm_external_id:
         return
     em = opp.engagement_manager
