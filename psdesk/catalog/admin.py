@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from psdesk.catalog.models import BillRate, ListRate, PricingPolicy, Sku, StandardCostRate
+from psdesk.catalog.pricing import cost_rate
+from psdesk.catalog.selectors import pricing_policy_get
 
 
 @admin.register(Sku)
@@ -24,9 +26,6 @@ class StandardCostRateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description="hourly cost rate")
     def hourly_rate(self, obj: StandardCostRate) -> str:
-        from psdesk.catalog.pricing import cost_rate
-        from psdesk.catalog.selectors import pricing_policy_get
-
         hours = obj.billable_hours or pricing_policy_get().billable_hours_per_year
         return str(cost_rate(annual_ote=obj.annual_ote, benefits=obj.benefits, billable_hours=hours))
 

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from psdesk.audit.services import audit_record
 from psdesk.catalog.choices import Maturity, RateRole, SkuCategory, SkuType
-from psdesk.catalog.models import BillRate
+from psdesk.catalog.models import BillRate, Sku
 from psdesk.catalog.selectors import cost_rate_info_get, list_rate_get, sku_get, sku_list
 from psdesk.catalog.services import catalog_import_text, sku_values_parse
 from psdesk.core import clock
@@ -159,10 +159,9 @@ def put_sku(request: AuthedRequest, code: str, payload: SkuIn) -> Any:
     row = {k: ("" if v is None else str(v)) for k, v in payload.dict().items()}
     row["active"] = "true" if payload.active else "false"
     try:
-        _, values = sku_values_parse(row)
+        _, values = sku_values_parse(row=row)
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
-    from psdesk.catalog.models import Sku
 
     with transaction.atomic():
         sku, created = Sku.objects.update_or_create(code=code, defaults={**values, "updated_at": clock.now()})

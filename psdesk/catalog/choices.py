@@ -1,4 +1,4 @@
-"""Catalog choice classes (PRODUCT C2, ps-process §5.3-5.4)."""
+"""Catalog choice classes (docs/process.md, Catalog and quotes)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ CATALOG_CSV = Path(settings.BASE_DIR) / "data" / "catalog.csv"
 
 
 def catalog_seed() -> None:
-    """Load data/catalog.csv; DevOps Fundamentals needs 4 seat add-ons per extra attendee (§4.5)."""
+    """Load data/catalog.csv; DevOps Fundamentals needs 4 seat add-ons per extra attendee."""
     with CATALOG_CSV.open(newline="", encoding="utf-8") as fh:
         catalog_import(stream=fh)
     Sku.objects.filter(code="GL-DOF").update(seat_addons_per_extra_attendee=4)

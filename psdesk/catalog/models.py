@@ -1,4 +1,5 @@
-"""The service catalog (PRODUCT C2): SKUs, the rate card, standard cost rates and pricing policy."""
+"""The service catalog: SKUs, the rate card, standard cost rates and pricing policy (docs/process.md,
+Catalog and quotes)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Pure pricing maths for the catalog: standard cost rates. No Django imports, Decimal only.
 
-Standard cost rate (ps-process §4.5):
+Standard cost rate (docs/process.md, Catalog and quotes):
 
     cost_rate = (average annual on-target earnings + benefits) / billable hours per year
 
@@ -22,7 +22,7 @@ class PricingError(ValueError):
 
 
 def _dec(value: object, field: str) -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise PricingError(f"{field}: use Decimal or int, never float")
     if not isinstance(value, (Decimal, int)):
         raise PricingError(f"{field}: not a number")

@@ -37,21 +37,8 @@ EXPORT_COLUMNS = (
     "active",
     "seat_addons_per_extra_attendee",
 )
-SKU_FIELDS = (
-    "name",
-    "category",
-    "type",
-    "maturity",
-    "price",
-    "currency",
-    "unit",
-    "duration_days",
-    "class_size",
-    "delivery",
-    "description",
-    "active",
-    "seat_addons_per_extra_attendee",
-)
+# The Sku fields an import writes: every export column but `sku`, which is the row's key (Sku.code).
+SKU_FIELDS = tuple(column for column in EXPORT_COLUMNS if column != "sku")
 
 
 @dataclass
@@ -84,7 +71,7 @@ def _choice(value: str, choices: type[Any], column: str) -> str:
     raise ValueError(f"{column} '{value}' is not one of {', '.join(choices.values)}")
 
 
-def sku_values_parse(row: dict[str, str]) -> tuple[str, dict[str, Any]]:
+def sku_values_parse(*, row: dict[str, str]) -> tuple[str, dict[str, Any]]:
     """Validate one CSV row → (code, field values). Raises ValueError with a human reason."""
     code = (row.get("sku") or "").strip()
     if not code:
@@ -175,7 +162,7 @@ def catalog_import(
             report.rows.append(RowResult(line, (row.get("sku") or "").strip(), "rejected", "too many fields"))
             continue
         try:
-            code, values = sku_values_parse(row)
+            code, values = sku_values_parse(row=row)
         except ValueError as exc:
             report.rows.append(RowResult(line, (row.get("sku") or "").strip(), "rejected", str(exc)))
             continue

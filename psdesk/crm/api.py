@@ -10,8 +10,10 @@ from django.contrib.auth.models import User
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from psdesk.core import clock
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.core.money import MoneyError, to_decimal
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.crm.models import Opportunity, Territory
@@ -38,8 +40,6 @@ router = Router(tags=["crm"])
 
 
 def _money(value: str | int | None, field: str) -> Decimal | None:
-    from psdesk.core.money import MoneyError, to_decimal
-
     if value is None:
         return None
     try:
@@ -57,8 +57,6 @@ class MsaOut(Schema):
 
     @staticmethod
     def resolve_in_force(obj: Any) -> bool:
-        from psdesk.core import clock
-
         return bool(obj.in_force_on(clock.today()))
 
 

@@ -40,7 +40,7 @@ class CrmConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from psdesk.crm.services import opportunity_stage_from_crm
-        from psdesk.integrations.inbound import inbound_handler_register
+        from psdesk.crm.services import opportunity_stage_from_crm  # noqa: PLC0415 — needs the loaded app registry
+        from psdesk.integrations.inbound import inbound_handler_register  # noqa: PLC0415 — needs the loaded app registry
 
         inbound_handler_register("crm", "opportunity.stage_changed", opportunity_stage_from_crm)

@@ -1,4 +1,4 @@
-"""The built-in CRM (PRODUCT C3): sales territories, accounts with their MSAs, and opportunities."""
+"""The built-in CRM: sales territories, accounts with their MSAs, and opportunities."""
 
 from __future__ import annotations
 

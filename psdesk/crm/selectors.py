@@ -11,6 +11,8 @@ from psdesk.audit.models import AuditEvent
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor
+from psdesk.core.workflow import MoveContext
+from psdesk.crm.choices import OPEN_STAGES
 from psdesk.crm.models import Account, Msa, Opportunity
 from psdesk.crm.querysets import AccountQuerySet, OpportunityQuerySet
 from psdesk.crm.workflow import CRM_WORKFLOW
@@ -64,8 +66,6 @@ def opportunity_list(*, user: Actor, filters: OpportunityFilters | None = None) 
     if f.mine:
         qs = qs.filter(Q(owner=user) | Q(account_team=user) | Q(engagement_manager=user)).distinct()
     if f.open_only:
-        from psdesk.crm.choices import OPEN_STAGES
-
         qs = qs.filter(stage__in=OPEN_STAGES)
     return qs
 
@@ -120,8 +120,6 @@ class MoveOption:
 
 def opportunity_moves(opp: Opportunity, user: Actor) -> list[MoveOption]:
     """The moves from the opportunity's stage, each with the reason it is refused now (or None)."""
-    from psdesk.core.workflow import MoveContext
-
     ctx = MoveContext(actor=user, reason="(preview)")
     result = []
     for m in CRM_WORKFLOW.actions_from(opp.stage):

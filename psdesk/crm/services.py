@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
+from psdesk.accounts.selectors import user_is_pubsec
 from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import AfterHook, Applied, transition_apply, transition_apply_to_state
 from psdesk.core import clock
-from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.errors import BadRequest, Conflict, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.money import CURRENCIES
 from psdesk.core.types import Actor
 from psdesk.core.workflow import Move
 from psdesk.crm.choices import (
+    TERMINAL_STAGES,
     EmConfidence,
     ForecastCategory,
     OpportunityStage,
@@ -56,10 +59,6 @@ def account_create(
 ) -> Account:
     """Create an account (audited). Raises ValidationFailed for an empty name, unknown segment or
     timezone, or PermissionDenied when a non-PubSec member flags it US Public Sector."""
-    import zoneinfo
-
-    from psdesk.accounts.selectors import user_is_pubsec
-
     name = name.strip()
     if not name:
         raise ValidationFailed("Account name is required.", details={"field": "name"})
@@ -219,9 +218,6 @@ def opportunity_update(
     need `crm.change_opportunity`; the PS section needs `crm.edit_ps_fields` or change. Audited with
     before/after; a stale `expected_version` is a Conflict; a closed opportunity is read-only.
     Raises BadRequest, PermissionDenied, NotFound, Conflict, ValidationFailed."""
-    from psdesk.core.errors import Conflict
-    from psdesk.crm.choices import TERMINAL_STAGES
-
     unknown = set(changes) - EDITABLE_FIELDS - PS_FIELDS
     if unknown:
         raise BadRequest(f"Cannot edit {', '.join(sorted(unknown))} here.", details={"fields": sorted(unknown)})
@@ -262,11 +258,11 @@ def opportunity_update(
             after={k: _plain(getattr(opp, k)) for k in changes},
         )
         if set(changes) & PS_FIELDS:
-            ps_fields_push(opp)
+            ps_fields_push(opportunity=opp)
     return opp
 
 
-# PS fields as the external CRM names them (Salesforce custom fields of PRODUCT C3).
+# PS fields as the external CRM names them (Salesforce custom fields).
 CRM_FIELD_NAMES = {
     "engagement_manager": "Engagement_Manager__c",
     "em_confidence": "EM_Confidence__c",
@@ -277,9 +273,10 @@ CRM_FIELD_NAMES = {
 }
 
 
-def ps_fields_push(opp: Opportunity) -> None:
+def ps_fields_push(*, opportunity: Opportunity) -> None:
     """Queue the opportunity's PS fields for the external CRM (after commit, from the outbox), when
     the opportunity is linked to one. The built-in CRM needs nothing pushed."""
+    opp = opportunity
     if not opp.crm_external_id:
         return
     em = opp.engagement_manager

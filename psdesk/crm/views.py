@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
@@ -135,7 +136,6 @@ def opportunity_detail(request: AuthedRequest, opportunity_id: int) -> HttpRespo
         opp = opportunity_get(user=request.user, opportunity_id=opportunity_id)
     except NotFound:
         return _not_found(request, "Opportunity")
-    from django.apps import apps
 
     quote_model = apps.get_model("quotes", "Quote")  # quotes sit above crm: looked up at call time
     ctx = {

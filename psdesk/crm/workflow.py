@@ -1,4 +1,4 @@
-"""Opportunity stages (PRODUCT C3, ps-process §3.6): the single definition of who may move an
+"""Opportunity stages: the single definition of who may move an
 opportunity's stage where.
 
 - Forward moves (`forward_to_<stage>`): the owner or an account-team member with
@@ -10,11 +10,13 @@ opportunity's stage where.
 Closed Won extension point: `CLOSE_WON_PATHS`. A booking path (registered from the AppConfig.ready
 of an app above crm — crm may not import them) looks at an opportunity and answers None ("does not
 apply here") or a `BookingVerdict` (applies; `refusal` None when its paperwork is complete). Closed
-Won is allowed when any applicable path is complete. A PS-only opportunity to which no path applies
-is a custom engagement, refused until the SOW feature registers its path:
-  - quotes registers "standard order form": applies when the opportunity has a live quote; complete
-    when its primary quote is signed.
-  - sows will register "custom SOW": executed SOW + cost estimate + PO or "no PO required".
+Won is allowed when any applicable path is complete; a PS-only opportunity to which no path applies
+(no live quote, no engagement) is refused with `CUSTOM_ENGAGEMENT_REFUSAL`. The registered paths
+(docs/process.md, Closed won):
+  - quotes, "standard order form": applies when the opportunity has a live quote; complete when its
+    primary quote is signed.
+  - sows, "custom SOW": applies when the opportunity has an engagement (or a billable event);
+    complete with the executed SOW, its cost estimate and a PO number or "no PO required".
 Plain AND-guards can still be added with `CRM_WORKFLOW.add_guard("close_won", guard)`.
 """
 
@@ -30,7 +32,10 @@ from psdesk.crm.choices import OPEN_STAGES, OpportunityStage, RecordType
 St = OpportunityStage
 MOVE = "crm.move_opportunity"
 REVERT = "crm.revert_opportunity"
-CUSTOM_ENGAGEMENT_REFUSAL = "custom engagements close won with an executed SOW (not available yet)"
+CUSTOM_ENGAGEMENT_REFUSAL = (
+    "Closed Won needs a signed order form (from a quote) or, for a custom engagement, an executed SOW "
+    "on its engagement; this opportunity has no live quote and no engagement."
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ def owner_or_team_or_manager(opp: Any, ctx: MoveContext) -> str | None:
 
 
 def booking_paperwork_complete(opp: Any, ctx: MoveContext) -> str | None:
-    """Closed Won needs complete booking paperwork (ps-process §4.7)."""
+    """Closed Won needs complete booking paperwork: a registered path that applies and is complete."""
     verdicts = [v for path in CLOSE_WON_PATHS if (v := path(opp, ctx)) is not None]
     if any(v.refusal is None for v in verdicts):
         return None

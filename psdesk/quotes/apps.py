@@ -28,7 +28,7 @@ class QuotesConfig(AppConfig):
 
     def ready(self) -> None:
         # crm sits below quotes and cannot import it: quotes registers its Closed Won booking path.
-        from psdesk.crm.workflow import register_close_won_path
-        from psdesk.quotes.selectors import standard_order_form_path
+        from psdesk.crm.workflow import register_close_won_path  # noqa: PLC0415 — needs the loaded app registry
+        from psdesk.quotes.selectors import standard_order_form_path  # noqa: PLC0415 — needs the loaded app registry
 
         register_close_won_path(standard_order_form_path)

@@ -1,4 +1,4 @@
-"""Standard-SKU quotes and their lines (PRODUCT C4). The state moves only through
+"""Standard-SKU quotes and their lines (docs/process.md, Catalog and quotes). The state moves only through
 `psdesk.quotes.services.quote_transition`; lines are editable only while the quote is a draft."""
 
 from __future__ import annotations

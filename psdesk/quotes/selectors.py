@@ -50,7 +50,7 @@ def quote_moves(quote: Quote, user: Actor | None) -> list[dict[str, Any]]:
 
 
 def standard_order_form_path(opp: Any, ctx: MoveContext) -> BookingVerdict | None:
-    """Booking path for standard SKUs (ps-process §4.7): applies when the opportunity has a live
+    """Booking path for standard SKUs (docs/process.md, Closed won): applies when the opportunity has a live
     quote; complete when its primary quote is signed (the signed order form)."""
     live = Quote.objects.filter(opportunity_id=opp.pk).exclude(state=QuoteStatus.CANCELLED)
     if not live.exists():

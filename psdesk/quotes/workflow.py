@@ -3,10 +3,12 @@ back to draft for revision. Signed and cancelled are terminal (a signed quote is
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from psdesk.core import clock
 from psdesk.core.workflow import Move, MoveContext, Workflow
+from psdesk.crm.choices import TERMINAL_STAGES
 from psdesk.quotes.choices import QuoteStatus
 
 Q = QuoteStatus
@@ -21,8 +23,6 @@ def has_lines(quote: Any, ctx: MoveContext) -> str | None:
 
 def signature_recorded(quote: Any, ctx: MoveContext) -> str | None:
     """Marking signed needs the signer's name and a signature date that is not in the future."""
-    import datetime
-
     signer = str(ctx.data.get("signer_name") or "").strip()
     signed_on = ctx.data.get("signed_on")
     if not signer:
@@ -35,8 +35,6 @@ def signature_recorded(quote: Any, ctx: MoveContext) -> str | None:
 
 
 def opportunity_open(quote: Any, ctx: MoveContext) -> str | None:
-    from psdesk.crm.choices import TERMINAL_STAGES
-
     if quote.opportunity.stage in TERMINAL_STAGES:
         return f"The opportunity is {quote.opportunity.get_stage_display()}; its quotes are frozen."
     return None

@@ -1,6 +1,6 @@
 """The requestor tasks of a training request as a checklist (pure: reads attributes only).
 
-ps-process §9 item 17 leaves the tasks' contents open; these are the recommended required fields.
+The tasks ask for the fields a request needs before planning (docs/process.md, Training).
 A task is done when the request carries what it asks for, so the checklist can never disagree with
 the data; the requester then marks the tasks complete (workflow move `complete_tasks`)."""
 

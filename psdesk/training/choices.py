@@ -1,4 +1,4 @@
-"""Training choice classes (PRODUCT C9, ps-process §3.13)."""
+"""Training choice classes (docs/process.md, Training)."""
 
 from __future__ import annotations
 

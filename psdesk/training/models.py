@@ -1,4 +1,4 @@
-"""Education Services (PRODUCT C9): courses are Education SKUs of the catalog; sessions of a course
+"""Education Services (docs/process.md, Training): courses are Education SKUs of the catalog; sessions of a course
 with an instructor and seats; internal training requests (trainer / audit) with their requestor
 tasks; per-attendee registrations; the training policy; trainer certifications."""
 
@@ -21,6 +21,7 @@ from psdesk.training.choices import (
     SessionAudience,
     SessionStatus,
 )
+from psdesk.training.links import registration_link_path
 from psdesk.training.querysets import RegistrationQuerySet, SessionQuerySet, TrainingRequestQuerySet
 
 
@@ -113,7 +114,7 @@ class Session(models.Model):
 
 
 class TrainingRequest(models.Model):
-    """An internal training request (ps-process §1.4, §9 item 17). A *trainer* request comes from a
+    """An internal training request. A *trainer* request comes from a
     team lead for their team; an *audit* request from an individual who wants to attend a
     customer-facing session and needs their manager's approval. `status` moves only through
     `psdesk.training.services.request_transition` (workflow in workflow.py)."""
@@ -206,6 +207,4 @@ class Registration(models.Model):
         return f"{self.user} in {self.session} ({self.status})"
 
     def get_absolute_url(self) -> str:
-        from psdesk.training.links import registration_link_path
-
         return registration_link_path(self)

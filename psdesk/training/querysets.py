@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
 
 from psdesk.accounts.selectors import user_is_pubsec
 from psdesk.core.types import AnyUser
-
-if TYPE_CHECKING:
-    from psdesk.training.models import Registration, Session, TrainingRequest  # noqa: F401
+from psdesk.crm.models import Account
 
 PLAN_PERM = "training.plan_training"
 
 
-class SessionQuerySet(models.QuerySet["Session"]):
+class SessionQuerySet(models.QuerySet[Any]):
     def visible_to(self, user: AnyUser | None) -> SessionQuerySet:
         """Sessions for a US PubSec customer are invisible (404) to non-members."""
         if user_is_pubsec(user):
             return self
         # a subquery, not a join: callers lock rows with select_for_update (no outer joins allowed)
-        from psdesk.crm.models import Account
 
         return self.exclude(account_id__in=Account.objects.filter(us_public_sector=True).values("pk"))
 
@@ -32,7 +29,7 @@ class SessionQuerySet(models.QuerySet["Session"]):
         return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
 
-class TrainingRequestQuerySet(models.QuerySet["TrainingRequest"]):
+class TrainingRequestQuerySet(models.QuerySet[Any]):
     def visible_to(self, user: AnyUser | None) -> TrainingRequestQuerySet:
         """The requester, their manager and the coordinators see a request; a request about a
         PubSec customer's session only PubSec members."""
@@ -50,7 +47,7 @@ class TrainingRequestQuerySet(models.QuerySet["TrainingRequest"]):
         return qs.filter(models.Q(requester=user) | models.Q(manager=user))
 
 
-class RegistrationQuerySet(models.QuerySet["Registration"]):
+class RegistrationQuerySet(models.QuerySet[Any]):
     def holding(self) -> RegistrationQuerySet:
         """Registrations that hold a seat or a waitlist place."""
         return self.filter(status__in=["confirmed", "waitlisted"])

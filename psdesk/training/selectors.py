@@ -16,12 +16,12 @@ from django.db.models import Q, Sum
 from psdesk.catalog.choices import SkuCategory
 from psdesk.catalog.models import Sku
 from psdesk.core.calendar import BusinessCalendar, CalendarError
-from psdesk.core.errors import NotFound
+from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.scheduling.choices import ConsultantRole
 from psdesk.scheduling.models import Allocation, Consultant, TimeOff
 from psdesk.training import checklist
-from psdesk.training.choices import RegistrationStatus, RequestKind
+from psdesk.training.choices import RegistrationStatus, RequestKind, SessionAudience
 from psdesk.training.models import Registration, Session, TrainerCertification, TrainingPolicy, TrainingRequest
 
 
@@ -34,6 +34,14 @@ def policy_get() -> TrainingPolicy:
 def courses() -> Any:
     """Courses: the active Education SKUs of the catalog."""
     return Sku.objects.filter(category=SkuCategory.EDUCATION, active=True).order_by("name")
+
+
+def course_get(course: Sku | int) -> Sku:
+    """An active Education course of the catalog (a SKU or its id); ValidationFailed otherwise."""
+    sku = course if isinstance(course, Sku) else Sku.objects.filter(pk=course).first()
+    if sku is None or sku.category != SkuCategory.EDUCATION or not sku.active:
+        raise ValidationFailed("Choose an active Education course from the catalog.", details={"field": "courses"})
+    return sku
 
 
 def class_size_of(course: Sku, policy: TrainingPolicy | None = None) -> int:
@@ -104,6 +112,21 @@ def session_get(*, user: Actor, session_id: int) -> Session:
     if s is None:
         raise NotFound(f"session {session_id} not found")
     return s
+
+
+def customer_session_get(*, user: Actor, session_id: int, field: str) -> Session:
+    """A customer-facing session the user may see. Raises NotFound (absent or hidden) or
+    ValidationFailed on `field` (internal-only: audit requests are for customer-facing sessions)."""
+    session = Session.objects.visible_to(user).filter(pk=session_id).first()
+    if session is None:
+        raise NotFound(f"session {session_id} not found")
+    if session.audience != SessionAudience.CUSTOMER:
+        raise ValidationFailed(
+            "That session is internal-only; audit requests are for customer-facing sessions.",
+            code="internal_only_session",
+            details={"field": field},
+        )
+    return session
 
 
 def roster(session: Session) -> list[Registration]:
@@ -232,9 +255,7 @@ def month_grid(*, user: Actor, year: int, month: int, tz: str = "UTC") -> list[l
     by_day: dict[date, list[Session]] = {}
     for s in session_list(user=user, start=first, end=nxt).active():
         by_day.setdefault(s.starts_at.astimezone(zone).date(), []).append(s)
-    weeks = []
-    for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, month):
-        weeks.append(
-            [CalendarDay(d if d.month == month else None, by_day.get(d, []) if d.month == month else []) for d in week]
-        )
-    return weeks
+    return [
+        [CalendarDay(d if d.month == month else None, by_day.get(d, []) if d.month == month else []) for d in week]
+        for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    ]

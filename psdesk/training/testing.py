@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from psdesk.catalog.models import Sku
+from psdesk.scheduling.models import Consultant
+from psdesk.training.models import TrainerCertification
+
 
 def course_create(**kw: Any) -> Any:
     """The education SKU the training tests use: GitLab CI/CD Training, 12 seats."""
-    from psdesk.catalog.models import Sku
-
     fields: dict[str, Any] = {
         "code": "EDU-CICD",
         "name": "GitLab CI/CD Training",
@@ -28,9 +30,6 @@ def trainer_create(
     name: str = "Tina Trainer", *, courses: tuple[Any, ...] = (), role: str = "Trainer", **kw: Any
 ) -> Any:
     """A consultant certified for `courses`."""
-    from psdesk.scheduling.models import Consultant
-    from psdesk.training.models import TrainerCertification
-
     c = Consultant.objects.create(
         name=name,
         email=f"{name.split()[0].lower()}@psdesk.example",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from psdesk.audit.models import AuditEvent
 from psdesk.core import clock
 from psdesk.core.errors import DomainError, NotFound
 from psdesk.core.types import AuthedRequest
+from psdesk.core.workflow import MoveContext
 from psdesk.scheduling.choices import ConsultantRole
 from psdesk.scheduling.models import Consultant
 from psdesk.training import selectors, services
@@ -119,7 +120,6 @@ def request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
     for m in REQUEST_WORKFLOW.actions_from(req.status):
         if m.action == "schedule":
             continue
-        from psdesk.core.workflow import MoveContext
 
         refusal = REQUEST_WORKFLOW.refusal(req, m.action, MoveContext(actor=request.user, reason="x"))
         if refusal and "permission" in refusal:
@@ -224,22 +224,21 @@ def request_schedule(request: AuthedRequest, request_id: int) -> HttpResponse:
 @permission_required(PLAN_PERM, raise_exception=True)
 def planning_board(request: AuthedRequest) -> HttpResponse:
     """Coordinator planning board: open requests by state."""
-    columns = []
     qs = selectors.request_list(user=request.user)
-    for state in (
-        RequestStatus.REQUESTED,
-        RequestStatus.TASKS_COMPLETE,
-        RequestStatus.PLANNING,
-        RequestStatus.SCHEDULED,
-        RequestStatus.DELIVERED,
-    ):
-        columns.append(
-            {
-                "state": state.value,
-                "label": state.label,
-                "requests": list(qs.filter(status=state).order_by("created_at")),
-            }
+    columns = [
+        {
+            "state": state.value,
+            "label": state.label,
+            "requests": list(qs.filter(status=state).order_by("created_at")),
+        }
+        for state in (
+            RequestStatus.REQUESTED,
+            RequestStatus.TASKS_COMPLETE,
+            RequestStatus.PLANNING,
+            RequestStatus.SCHEDULED,
+            RequestStatus.DELIVERED,
         )
+    ]
     return render(request, "training/planning.html", {"columns": columns})
 
 
@@ -259,7 +258,7 @@ def session_calendar(request: AuthedRequest) -> HttpResponse:
         "weeks": selectors.month_grid(user=request.user, year=year, month=month),
         "year": year,
         "month": month,
-        "title": datetime(year, month, 1).strftime("%B %Y"),
+        "title": date(year, month, 1).strftime("%B %Y"),
         "prev": prev,
         "next": nxt,
         "can_plan": request.user.has_perm(PLAN_PERM),

@@ -1,4 +1,4 @@
-"""The training request lifecycle (ps-process §3.13): requested → tasks complete → planning →
+"""The training request lifecycle (docs/process.md, Training): requested → tasks complete → planning →
 scheduled → delivered → closed; cancelled from any state before delivery. Applied only through
 `psdesk.training.services.request_transition` (which calls `transition_apply`)."""
 
@@ -9,7 +9,9 @@ from typing import Any
 
 from psdesk.core import clock
 from psdesk.core.workflow import Move, MoveContext, Workflow
+from psdesk.training.checklist import missing
 from psdesk.training.choices import PRE_DELIVERY, RequestStatus
+from psdesk.training.selectors import request_tasks
 
 S = RequestStatus
 PLAN = "training.plan_training"
@@ -24,9 +26,6 @@ def requester_or_coordinator(req: Any, ctx: MoveContext) -> str | None:
 
 
 def requestor_tasks_done(req: Any, ctx: MoveContext) -> str | None:
-    from psdesk.training.checklist import missing
-    from psdesk.training.selectors import request_tasks
-
     left = missing(request_tasks(req))
     if left:
         return "Requestor tasks are not complete: " + "; ".join(left) + "."

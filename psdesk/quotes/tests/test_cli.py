@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,24 @@ def test_the_quotes_cli_sends_signs_and_renders(
     call_command("crm", "history", str(q.opportunity_id), "--as", "alice", stdout=out)
     with pytest.raises(CommandError, match="not_found"):
         call_command("quotes", "show", "999999", "--as", "alice")
+
+
+@pytest.mark.parametrize(
+    ("command", "subcommands"),
+    [
+        ("quotes", ["list", "show", "pdf", "move"]),
+        ("crm", ["opportunities", "move", "history"]),
+        (
+            "training",
+            ["requests", "sessions", "move", "schedule", "register", "cancel-registration", "roster"],
+        ),
+    ],
+)
+def test_a_command_without_a_subcommand_lists_its_subcommands_with_their_help(
+    command: str, subcommands: list[str]
+) -> None:
+    out = io.StringIO()
+    call_command(command, stdout=out)
+    listed = out.getvalue().split("subcommands:", 1)[1]
+    for sub in subcommands:
+        assert re.search(rf"\n    {sub}\s", listed), sub

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -261,7 +262,9 @@ def test_the_order_form_pdf_has_the_lines_totals_descriptions_and_travel_note(
     pdf.write_bytes(order_form_pdf(q))
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert "Pages:           1" in info or "Pages:           2" in info
+    pages = re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)
+    assert pages is not None
+    assert int(pages.group(1)) in (1, 2)  # at most two pages; where the break falls depends on the fonts
     assert f"Order Form {q.number}" in text
     for needle in (
         "GL-BAS",

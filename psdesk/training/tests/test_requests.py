@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from psdesk.audit.models import AuditEvent
-from psdesk.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from psdesk.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from psdesk.notifications.models import Notification
 from psdesk.training.links import approval_link_path
 from psdesk.training.models import TrainingRequest
@@ -145,8 +145,11 @@ def test_the_manager_approves_in_the_app_and_it_is_audited(
         {"manager_decision": "approved", "via": "app"},
     )
     assert request_transition(request_id=req.pk, action="complete_tasks", actor=managed.tom).target == "tasks_complete"
-    with pytest.raises(Exception, match="already approved"):
+    with pytest.raises(Conflict) as exc:
         audit_approval_decide(request_id=req.pk, actor=managed.rory, approve=False, reason="changed my mind")
+    assert (exc.value.code, exc.value.message) == ("decided", "This request was already approved.")
+    req.refresh_from_db()
+    assert req.manager_decision == "approved"
 
 
 def test_a_rejection_needs_a_reason(managed: Any, make_audit_request: Any, make_session: Any) -> None:

@@ -10,7 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from psdesk.catalog.choices import RateRole
 from psdesk.catalog.models import BillRate, ListRate, Sku
+from psdesk.catalog.selectors import cost_rate_info_get
 from psdesk.catalog.services import catalog_export, catalog_import
 from psdesk.core import clock
 from psdesk.core.errors import DomainError
@@ -22,11 +24,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         imp = sub.add_parser("import", help="import SKUs from a CSV file (idempotent on the sku code)")
-        imp.add_argument("file")
+        imp.add_argument("file", help="the CSV file to read")
         imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
         imp.add_argument("--quiet", action="store_true", help="only the summary line, no per-row report")
         exp = sub.add_parser("export", help="export SKUs as CSV (to FILE or stdout)")
-        exp.add_argument("file", nargs="?", default="-")
+        exp.add_argument("file", nargs="?", default="-", help="the CSV file to write (default -: stdout)")
         exp.add_argument("--active", action="store_true", help="only active SKUs")
         rates = sub.add_parser("rates", help="print the rate card and standard cost rates")
         rates.add_argument("--on", default="", help="date (YYYY-MM-DD) for cost rates; default today")
@@ -66,9 +68,6 @@ class Command(BaseCommand):
         self.stdout.write(f"exported {n} SKUs to {opts['file']}")
 
     def _rates(self, opts: dict[str, Any]) -> None:
-        from psdesk.catalog.choices import RateRole
-        from psdesk.catalog.selectors import cost_rate_info_get
-
         on = date.fromisoformat(opts["on"]) if opts["on"] else clock.today()
         self.stdout.write("Rate card (bill rates per hour):")
         for br in BillRate.objects.all():

@@ -1,57 +1,40 @@
-"""`psdesk crm opportunities [--stage S] [--as USER]` · `psdesk crm move OPP_ID ACTION --as USER [--reason R]`
-· `psdesk crm history OPP_ID --as USER`. PubSec records are invisible unless --as is a PubSec member."""
+"""`psdesk crm <subcommand> --as <user>`: PubSec records are invisible unless the user is a PubSec member."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from psdesk.core.errors import DomainError
+from psdesk.accounts.cli import ActorCommand, SubcommandAdder
 from psdesk.core.types import Actor
 from psdesk.crm.selectors import OpportunityFilters, opportunity_get, opportunity_list, opportunity_stage_history
 from psdesk.crm.services import opportunity_transition
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = "Built-in CRM: list opportunities, move a stage, show stage history."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="sub", required=True)
-        ls = sub.add_parser("opportunities", help="list opportunities")
-        ls.add_argument("--stage", default="")
-        ls.add_argument("--as", dest="as_user", required=True, help="username whose visibility applies")
-        mv = sub.add_parser("move", help="apply a stage move (forward_to_<stage>, back_to_<stage>, close_won, ...)")
-        mv.add_argument("opportunity_id", type=int)
-        mv.add_argument("action")
-        mv.add_argument("--as", dest="as_user", required=True)
-        mv.add_argument("--reason", default="")
-        hi = sub.add_parser("history", help="stage history from the audit log")
-        hi.add_argument("opportunity_id", type=int)
-        hi.add_argument("--as", dest="as_user", required=True)
+    def add_subcommands(self, add: SubcommandAdder) -> None:
+        ls = add("opportunities", "List the opportunities you may see.")
+        ls.add_argument("--stage", default="", help="only opportunities in this stage (its key)")
+        mv = add("move", "Apply a stage move (forward_to_<stage>, back_to_<stage>, close_won, …).")
+        mv.add_argument("opportunity_id", type=int, help="the opportunity's id")
+        mv.add_argument("action", help="the move's action key, e.g. close_won")
+        mv.add_argument("--reason", default="", help="why (required by some moves)")
+        hi = add("history", "Show an opportunity's stage history from the audit log.")
+        hi.add_argument("opportunity_id", type=int, help="the opportunity's id")
 
-    def handle(self, *args: Any, **opts: Any) -> None:
-        user = User.objects.filter(username=opts["as_user"]).first()
-        if user is None:
-            raise CommandError(f"no user {opts['as_user']}")
-        try:
-            getattr(self, f"_{opts['sub']}")(user, opts)
-        except DomainError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}") from None
+    def do_opportunities(self, user: Actor, o: dict[str, Any]) -> None:
+        for opp in opportunity_list(user=user, filters=OpportunityFilters(stage=o["stage"])):
+            self.stdout.write(f"{opp.pk:>6}  {opp.get_stage_display():<24} {opp.currency} {opp.amount:>12}  {opp.name}")
 
-    def _opportunities(self, user: Actor, opts: dict[str, Any]) -> None:
-        for o in opportunity_list(user=user, filters=OpportunityFilters(stage=opts["stage"])):
-            self.stdout.write(f"{o.pk:>6}  {o.get_stage_display():<24} {o.currency} {o.amount:>12}  {o.name}")
-
-    def _move(self, user: Actor, opts: dict[str, Any]) -> None:
+    def do_move(self, user: Actor, o: dict[str, Any]) -> None:
         applied = opportunity_transition(
-            opportunity_id=opts["opportunity_id"], action=opts["action"], actor=user, reason=opts["reason"]
+            opportunity_id=o["opportunity_id"], action=o["action"], actor=user, reason=o["reason"]
         )
         self.stdout.write(f"{applied.obj.name}: {applied.source} → {applied.target}")
 
-    def _history(self, user: Actor, opts: dict[str, Any]) -> None:
-        opp = opportunity_get(user=user, opportunity_id=opts["opportunity_id"])
+    def do_history(self, user: Actor, o: dict[str, Any]) -> None:
+        opp = opportunity_get(user=user, opportunity_id=o["opportunity_id"])
         for h in opportunity_stage_history(opportunity=opp):
             reason = f" ({h.reason})" if h.reason else ""
             self.stdout.write(f"{h.at:%Y-%m-%d %H:%M}  {h.actor:<10} {h.source} → {h.target}{reason}")
