@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from psdesk.notifications.models import Notification
 from psdesk.scheduling import services
 from psdesk.scheduling.models import ForecastPolicy, ForecastRun
-from psdesk.scheduling.services import LineIn
+from psdesk.scheduling.role_hours import LineIn
 from psdesk.scheduling.tasks import forecast_recompute
 from psdesk.scheduling.tests.conftest import WON_AT
 
