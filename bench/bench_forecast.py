@@ -157,7 +157,7 @@ def run_database(staff: list[Staff], committed: list[Demand], tentative: list[De
     from psdesk.core import clock
     from psdesk.crm.choices import OpportunityStage
     from psdesk.crm.models import Account, Opportunity
-    from psdesk.scheduling import services
+    from psdesk.scheduling import selectors, services
     from psdesk.scheduling.models import (
         Consultant,
         ConsultantSkill,
@@ -166,6 +166,7 @@ def run_database(staff: list[Staff], committed: list[Demand], tentative: list[De
         QueueEntry,
         Skill,
     )
+    from psdesk.scheduling.role_hours import LineIn
 
     QueueEntry.objects.all().delete()
     ForecastRun.objects.all().delete()
@@ -246,12 +247,12 @@ def run_database(staff: list[Staff], committed: list[Demand], tentative: list[De
             target_ms=60_000,
             extra=f"{run.results.count()} results, blob {len(bytes(run.blob)) / 1e6:.1f} MB",
         )
-        services._MEMO.clear()
-        lines = [services.LineIn("PSE", 120, 20, {"geo": 3}), services.LineIn("PM", 24, 4)]
+        selectors.run_samples_forget()
+        lines = [LineIn("PSE", 120, 20, {"geo": 3}), LineIn("PM", 24, 4)]
         t = time.perf_counter()
-        first = services.whatif(role_hours=lines)
+        first = selectors.hypothetical_forecast_get(role_hours=lines)
         report("whatif, first call (unpacks the stored run)", (time.perf_counter() - t) * 1000, target_ms=200)
-        samples = timed(lambda: services.whatif(role_hours=lines), repeat=10, warmup=1)
+        samples = timed(lambda: selectors.hypothetical_forecast_get(role_hours=lines), repeat=10, warmup=1)
         report(
             "whatif from the cached samples",
             median_ms(samples),

@@ -17,7 +17,7 @@ from psdesk.scheduling.models import (
     StageProbability,
     TimeOff,
 )
-from psdesk.scheduling.services import queue_entered
+from psdesk.scheduling.services import queue_entry_after_create
 
 
 class ConsultantSkillInline(admin.TabularInline):
@@ -54,7 +54,8 @@ class DemandLineInline(admin.TabularInline):
 
 @admin.register(QueueEntry)
 class QueueEntryAdmin(admin.ModelAdmin):
-    """Role-hours may be entered here until estimates feed them. The committed start is read-only:
+    """Role-hours are entered here by hand (the CRM hook takes them from the agreed estimate). The
+    committed start is read-only:
     it is set only through the commit service (Closed Won + coordinator confirmation)."""
 
     list_display = ["title", "account", "kind", "status", "closed_won_at", "service_type"]
@@ -65,7 +66,7 @@ class QueueEntryAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if not change:  # the same audit row, notification and recompute as the API
-            queue_entered(entry=form.instance, actor=actor_of(request))
+            queue_entry_after_create(entry=form.instance, actor=actor_of(request))
 
 
 admin.site.register(Skill)

@@ -17,6 +17,7 @@ from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.models import Engagement
 from psdesk.scheduling import selectors, services
 from psdesk.scheduling.models import Consultant, QueueEntry
+from psdesk.scheduling.role_hours import LineIn
 
 router = Router(tags=["scheduling"])
 
@@ -102,7 +103,7 @@ class QueueIn(Schema):
 
 @router.post("/scheduling/queue", response={201: QueueRowOut, **errors(401, 403, 404, 422)})
 def queue_enter(request: AuthedRequest, payload: QueueIn) -> Any:
-    """Enter a project with its role-hours (required until estimates feed them)."""
+    """Enter a project with its role-hours (given here, or from the engagement's agreed estimate)."""
     permission_require(request.user, "scheduling.manage_queue")
     user = request.user
     eng = opp = acc = None
@@ -119,7 +120,7 @@ def queue_enter(request: AuthedRequest, payload: QueueIn) -> Any:
         if acc is None:
             raise NotFound("Account not found.")
     entry = services.queue_enter(
-        role_hours=[services.LineIn(**ln.dict()) for ln in payload.role_hours],
+        role_hours=[LineIn(**ln.dict()) for ln in payload.role_hours],
         actor=user,
         engagement=eng,
         opportunity=opp,
@@ -159,7 +160,7 @@ def commit_start(request: AuthedRequest, entry_id: int, payload: CommitIn) -> An
     """Commit a start date: refused (409) unless Closed Won and confirmed by ps-scheduling."""
     permission_require(request.user, "scheduling.view_queueentry")
     qs = QueueEntry.objects.visible_to(request.user)
-    e = services.start_commit(
+    e = services.queue_entry_start_commit(
         entry_id=entry_id,
         start=payload.start,
         confirm=payload.confirm,
@@ -288,8 +289,8 @@ def whatif_answer(user: Actor, payload: WhatIfIn) -> dict[str, Any]:
             raise NotFound("Engagement not found.")
         clearance = clearance or eng.account.us_public_sector
         close = close or (eng.opportunity.close_date if eng.opportunity else None)
-    w = services.whatif(
-        role_hours=[services.LineIn(**ln.dict()) for ln in payload.role_hours],
+    w = selectors.hypothetical_forecast_get(
+        role_hours=[LineIn(**ln.dict()) for ln in payload.role_hours],
         requires_clearance=clearance,
         regions=payload.regions,
         expected_close=close,

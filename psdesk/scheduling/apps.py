@@ -34,7 +34,7 @@ class SchedulingConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from psdesk.crm.services import register_after_stage_move
-        from psdesk.scheduling.services import on_opportunity_stage
+        from psdesk.crm.services import register_after_stage_move  # noqa: PLC0415 — app registry must be ready
+        from psdesk.scheduling.services import queue_after_stage_move  # noqa: PLC0415 — app registry must be ready
 
-        register_after_stage_move(on_opportunity_stage)
+        register_after_stage_move(queue_after_stage_move)

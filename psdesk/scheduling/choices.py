@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from psdesk.crm.choices import OpportunityStage
+
 
 class ConsultantRole(models.TextChoices):
     PSE = "PSE", "Professional Services Engineer"
@@ -45,3 +47,7 @@ class QueueStatus(models.TextChoices):
 class AllocationKind(models.TextChoices):
     SOFT = "soft", "Soft (proposed)"
     HARD = "hard", "Hard (booked)"
+
+
+# The CRM stages (5+) whose opportunities count as tentative demand in the forecast.
+PIPELINE_STAGES = (OpportunityStage.NEGOTIATING, OpportunityStage.AWAITING_SIGNATURE)

@@ -13,7 +13,8 @@ from psdesk.crm.choices import OpportunityStage, RecordType
 from psdesk.crm.models import Opportunity
 from psdesk.scheduling.choices import DemandKind, ServiceType
 from psdesk.scheduling.models import Consultant, ConsultantSkill, QueueEntry, Skill, TimeOff
-from psdesk.scheduling.services import LineIn, forecast_run, queue_enter
+from psdesk.scheduling.role_hours import LineIn
+from psdesk.scheduling.services import forecast_run, queue_enter
 
 SKILLS = ["gitlab", "geo", "ci", "migration", "security", "k8s", "training"]
 TEAM = [

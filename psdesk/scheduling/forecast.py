@@ -301,7 +301,7 @@ def holiday_dates(country: str, subdivision: str, first_year: int, last_year: in
     """Public holidays from the `holidays` package (cached per calendar); unknown calendars → none."""
     key = (country, subdivision, first_year, last_year)
     if key not in _HOLIDAY_CACHE:
-        import holidays
+        import holidays  # noqa: PLC0415 — slow to import; only a forecast run's capacity grid needs it
 
         try:
             cal = holidays.country_holidays(country, subdiv=subdivision or None, years=range(first_year, last_year + 1))

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from psdesk.core import clock
 from psdesk.crm.choices import OpportunityStage
@@ -172,7 +173,7 @@ class QueueEntry(models.Model):
     """A project in the delivery queue. Committed entries are ordered by `closed_won_at` then id;
     tentative ones (stage 5+) by expected close, behind every committed one.
 
-    `committed_start` is set only through `start_commit` (Closed Won + coordinator confirmation)."""
+    `committed_start` is set only through `queue_entry_start_commit` (Closed Won + coordinator confirmation)."""
 
     title = models.CharField(max_length=255)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="queue_entries")
@@ -223,8 +224,6 @@ class QueueEntry(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("scheduling:entry", args=[self.pk])
 
     @property

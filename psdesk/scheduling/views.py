@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
 from psdesk.scheduling import selectors, services
+from psdesk.scheduling.api import LineSchema, WhatIfIn, whatif_answer
 from psdesk.scheduling.choices import ServiceType
 from psdesk.scheduling.models import Consultant, QueueEntry
 
@@ -70,7 +71,7 @@ def commit_start(request: AuthedRequest, entry_id: int) -> HttpResponse:
     except ValueError:
         return _entry_page(request, e, error="Give the start date as YYYY-MM-DD.", status=422)
     try:
-        services.start_commit(
+        services.queue_entry_start_commit(
             entry_id=entry_id,
             start=start,
             confirm=request.POST.get("confirm") == "1",
@@ -112,8 +113,6 @@ def allocate(request: AuthedRequest, entry_id: int) -> HttpResponse:
 @permission_required("scheduling.view_queueentry", raise_exception=True)
 def whatif(request: AuthedRequest) -> HttpResponse:
     """A what-if form; the answer comes from the cached samples and nothing is saved."""
-    from psdesk.scheduling.api import LineSchema, WhatIfIn, whatif_answer
-
     answer, error = None, ""
     data = request.POST if request.method == "POST" else request.GET
     if request.method == "POST":
@@ -159,7 +158,7 @@ def whatif(request: AuthedRequest) -> HttpResponse:
 @permission_required("scheduling.view_queueentry", raise_exception=True)
 def capacity(request: AuthedRequest) -> HttpResponse:
     run = selectors.latest_run_or_none()
-    full = services.latest_run() if run else None
+    full = selectors.latest_run_get() if run else None
     ctx = {
         "run": run,
         "heat": selectors.heatmap(run=full) if full else None,

@@ -1,6 +1,6 @@
 """The queue entry's one state change that matters to customers: committing a start date.
 
-No premature commitment (ps-process §4.4, §9 item 21): the move requires the `commit_start`
+No premature commitment (docs/process.md, Delivery queue and forecast): the move requires the `commit_start`
 permission (ps-scheduling), the opportunity Closed Won, and an explicit coordinator confirmation.
 """
 
@@ -13,14 +13,16 @@ from psdesk.crm.choices import OpportunityStage
 from psdesk.scheduling.choices import DemandKind, QueueStatus
 
 
-def opportunity_closed_won(entry: Any, ctx: MoveContext) -> str | None:
+def not_closed_won_refusal(entry: Any, ctx: MoveContext) -> str | None:
+    """Refused unless the entry is committed work of a Closed Won opportunity."""
     opp = entry.opportunity
     if entry.kind != DemandKind.COMMITTED or opp is None or opp.stage != OpportunityStage.CLOSED_WON:
         return "A start date can be committed only once the opportunity is Closed Won; until then it is a forecast."
     return None
 
 
-def coordinator_confirmed(entry: Any, ctx: MoveContext) -> str | None:
+def unconfirmed_start_refusal(entry: Any, ctx: MoveContext) -> str | None:
+    """Refused unless the coordinator confirmed explicitly and gave the start date."""
     if ctx.data.get("confirm") is not True:
         return "A coordinator (ps-scheduling) must confirm the start date explicitly."
     if not ctx.data.get("start"):
@@ -39,7 +41,7 @@ QUEUE_WORKFLOW = Workflow(
             target=QueueStatus.START_COMMITTED,
             label="Commit the start date",
             permission="scheduling.commit_start",
-            guards=[opportunity_closed_won, coordinator_confirmed],
+            guards=[not_closed_won_refusal, unconfirmed_start_refusal],
         ),
         Move(
             action="remove",

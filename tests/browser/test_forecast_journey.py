@@ -15,6 +15,7 @@ from psdesk.crm.choices import OpportunityStage
 from psdesk.crm.models import Opportunity
 from psdesk.scheduling import services
 from psdesk.scheduling.models import Consultant, ConsultantSkill, ForecastRun, QueueEntry, Skill
+from psdesk.scheduling.role_hours import LineIn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +53,7 @@ def test_whatif_on_an_open_engagement_then_the_queue_after_closed_won(
     # the deal closes won; the project enters the queue and the worker recomputes
     Opportunity.objects.filter(pk=opp.pk).update(stage=OpportunityStage.CLOSED_WON)
     entry = services.queue_enter(
-        role_hours=[services.LineIn("PSE", 120, None, {"geo": 3}), services.LineIn("PM", 20)],
+        role_hours=[LineIn("PSE", 120, None, {"geo": 3}), LineIn("PM", 20)],
         engagement=eng,
         closed_won_at=datetime.now(UTC),
         actor=people.paula,

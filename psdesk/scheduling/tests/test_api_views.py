@@ -12,7 +12,7 @@ from psdesk.audit.models import AuditEvent
 from psdesk.crm.choices import OpportunityStage
 from psdesk.scheduling import services
 from psdesk.scheduling.models import QueueEntry
-from psdesk.scheduling.services import LineIn
+from psdesk.scheduling.role_hours import LineIn
 from psdesk.scheduling.tests.conftest import WON_AT
 
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,7 @@ def _stage(opp: Any, target: str, actor: Any) -> None:
     opp.stage = target
     opp.save(update_fields=["stage"])
     move = next(iter(CRM_WORKFLOW.moves.values()))
-    services.on_opportunity_stage(Applied(opp, move, "", target), MoveContext(actor=actor))
+    services.queue_after_stage_move(Applied(opp, move, "", target), MoveContext(actor=actor))
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def eng_with_estimate(people: Any, bench_team: Any, won_opportunity: Any, make_e
 
 
 def test_the_hook_is_registered_with_the_crm() -> None:
-    assert services.on_opportunity_stage in crm_services.AFTER_STAGE_HOOKS
+    assert services.queue_after_stage_move in crm_services.AFTER_STAGE_HOOKS
 
 
 def test_role_hours_come_from_the_agreed_estimate_when_not_given(people: Any, eng_with_estimate: Any) -> None:
@@ -97,4 +97,4 @@ def test_an_opportunity_without_estimate_is_listed_as_needing_role_hours(people:
     opp = won_opportunity("Hooli", stage=OpportunityStage.AWAITING_SIGNATURE)
     _stage(opp, OpportunityStage.AWAITING_SIGNATURE, people.alice)
     assert QueueEntry.objects.count() == 0
-    assert services.demand_from_pipeline()["needs_role_hours"] == [opp.pk]
+    assert services.pipeline_demand_reconcile()["needs_role_hours"] == [opp.pk]

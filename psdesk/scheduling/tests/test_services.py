@@ -13,9 +13,9 @@ from psdesk.audit.models import AuditEvent
 from psdesk.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
 from psdesk.crm.choices import OpportunityStage
 from psdesk.notifications.models import Notification
-from psdesk.scheduling import services
+from psdesk.scheduling import selectors, services
 from psdesk.scheduling.models import ForecastResult, ForecastRun, LeadTime, QueueEntry
-from psdesk.scheduling.services import LineIn
+from psdesk.scheduling.role_hours import LineIn
 from psdesk.scheduling.tests.conftest import WON_AT
 
 pytestmark = pytest.mark.django_db
@@ -120,12 +120,12 @@ def test_tentative_deals_get_p50_not_after_p80_and_whatif_saves_nothing(
     r = ForecastResult.objects.get(run=run, entry=t)
     assert r.p50_date is not None and r.p80_date is not None and r.p50_date <= r.p80_date
     counts = (QueueEntry.objects.count(), ForecastRun.objects.count(), AuditEvent.objects.count())
-    w = services.whatif(role_hours=[LineIn("PSE", 40, 40)])
+    w = selectors.hypothetical_forecast_get(role_hours=[LineIn("PSE", 40, 40)])
     assert w.p50_date is not None and w.p80_date is not None and w.p50_date <= w.p80_date
     assert w.samples == 200 and w.ahead_tentative == 0  # the deal B has no expected close date
     assert (QueueEntry.objects.count(), ForecastRun.objects.count(), AuditEvent.objects.count()) == counts
     with pytest.raises(ValidationFailed, match="needs role-hours"):
-        services.whatif(role_hours=[])
+        selectors.hypothetical_forecast_get(role_hours=[])
 
 
 def test_sampling_is_deterministic_with_the_policy_seed(
@@ -147,7 +147,7 @@ def test_a_closed_won_tentative_deal_is_promoted_behind_earlier_closes(
     t = services.queue_enter(role_hours=[LineIn("PSE", 80, 40)], opportunity=opp, kind="tentative", actor=people.paula)
     opp.stage = OpportunityStage.CLOSED_WON
     opp.save()
-    out = services.demand_from_pipeline()
+    out = services.pipeline_demand_reconcile()
     t.refresh_from_db()
     assert out["promoted"] == [t.pk] and t.kind == "committed" and t.closed_won_at == frozen_clock()
 
@@ -158,7 +158,7 @@ def test_a_start_date_cannot_be_committed_before_closed_won(
     opp = won_opportunity("B", stage=OpportunityStage.AWAITING_SIGNATURE)
     t = services.queue_enter(role_hours=[LineIn("PSE", 80, 40)], opportunity=opp, kind="tentative", actor=people.paula)
     with pytest.raises(TransitionNotAllowed, match="only once the opportunity is Closed Won"):
-        services.start_commit(entry_id=t.pk, start=date(2027, 1, 4), confirm=True, actor=people.paula)
+        services.queue_entry_start_commit(entry_id=t.pk, start=date(2027, 1, 4), confirm=True, actor=people.paula)
     t.refresh_from_db()
     assert t.committed_start is None and t.status == "queued"
     assert not AuditEvent.objects.filter(target_id=str(t.pk), verb__startswith="queue_entry").exists()
@@ -169,10 +169,10 @@ def test_a_start_date_needs_coordinator_confirmation_and_role(
 ) -> None:
     e = enter(won_opportunity(), people, LineIn("PSE", 80, 40))
     with pytest.raises(TransitionNotAllowed, match="must confirm"):
-        services.start_commit(entry_id=e.pk, start=date(2027, 1, 4), confirm=False, actor=people.paula)
+        services.queue_entry_start_commit(entry_id=e.pk, start=date(2027, 1, 4), confirm=False, actor=people.paula)
     with pytest.raises(TransitionNotAllowed, match="permission"):
-        services.start_commit(entry_id=e.pk, start=date(2027, 1, 4), confirm=True, actor=people.erin)
-    e = services.start_commit(entry_id=e.pk, start=date(2027, 1, 4), confirm=True, actor=people.paula)
+        services.queue_entry_start_commit(entry_id=e.pk, start=date(2027, 1, 4), confirm=True, actor=people.erin)
+    e = services.queue_entry_start_commit(entry_id=e.pk, start=date(2027, 1, 4), confirm=True, actor=people.paula)
     assert (e.committed_start, e.status, e.committed_by) == (date(2027, 1, 4), "start_committed", people.paula)
 
 
@@ -182,7 +182,7 @@ def test_the_cli_refuses_to_commit_before_close(
     opp = won_opportunity("B", stage=OpportunityStage.NEGOTIATING)
     t = services.queue_enter(role_hours=[LineIn("PSE", 80, 40)], opportunity=opp, kind="tentative", actor=people.paula)
     with pytest.raises(CommandError, match="only once the opportunity is Closed Won"):
-        call_command("forecast", "--commit", str(t.pk), "--start", "2027-01-04", "--confirm", "--as", "paula")
+        call_command("forecast", "commit", str(t.pk), "--start", "2027-01-04", "--confirm", "--as", "paula")
     t.refresh_from_db()
     assert t.committed_start is None
 
@@ -192,11 +192,11 @@ def test_cli_runs_the_forecast_and_prints_the_queue_without_pubsec_unless_asked(
 ) -> None:
     enter(won_opportunity(), people, LineIn("PSE", 80, 40), title="Acme rollout")
     enter(won_opportunity("Gov", pubsec=True), people, LineIn("PSE", 40, 40), title="Gov rollout")
-    call_command("forecast")
+    call_command("forecast", "run")
     out = capsys.readouterr().out
     assert "Acme rollout" in out and "2026-11-23" in out and "1 projects in the queue." in out
     assert "Gov rollout" not in out
-    call_command("forecast", "--no-run", "--as", "pat")
+    call_command("forecast", "queue", "--as", "pat")
     assert "Gov rollout" in capsys.readouterr().out
 
 
@@ -239,12 +239,12 @@ def test_cli_ranks_candidates_and_hides_pubsec_entries_from_non_members(
     people: Any, bench_team: Any, won_opportunity: Any, frozen_clock: Any, capsys: Any
 ) -> None:
     gov = enter(won_opportunity("Gov", pubsec=True), people, LineIn("PSE", 40, 40))
-    call_command("forecast", "--candidates", str(gov.pk), "--as", "pat")
+    call_command("forecast", "candidates", str(gov.pk), "--as", "pat")
     out = capsys.readouterr().out.splitlines()
     assert out[0].split()[:3] == ["quinn", "PSE", "fits"]
     assert out[1].split()[:4] == ["pia", "PSE", "no:", "not"]
     with pytest.raises(CommandError, match="not found"):
-        call_command("forecast", "--candidates", str(gov.pk), "--as", "erin")
+        call_command("forecast", "candidates", str(gov.pk), "--as", "erin")
 
 
 def test_a_fully_hard_staffed_project_is_reported_as_booked_not_as_missing_hours(
@@ -270,7 +270,7 @@ def test_a_committed_start_holds_the_project_until_then(
     people: Any, bench_team: Any, won_opportunity: Any, frozen_clock: Any
 ) -> None:
     e = enter(won_opportunity(), people, LineIn("PSE", 80, 40))
-    services.start_commit(entry_id=e.pk, start=date(2027, 1, 11), confirm=True, actor=people.paula)
+    services.queue_entry_start_commit(entry_id=e.pk, start=date(2027, 1, 11), confirm=True, actor=people.paula)
     run = services.forecast_run()
     assert ForecastResult.objects.get(run=run, entry=e).p50_date == date(2027, 1, 11)
 
@@ -298,7 +298,7 @@ def test_queue_csv_import_is_all_or_nothing(people: Any, bench_team: Any, won_op
     assert not QueueEntry.objects.filter(title__in=["Second", "Third"]).exists()
     path = tmp_path / "q.csv"
     path.write_text(good.replace("Rollout", "From CLI"))
-    call_command("forecast", "--import-queue", str(path), "--as", "paula")
+    call_command("forecast", "import-queue", str(path), "--as", "paula")
     assert QueueEntry.objects.filter(title="From CLI").exists()
 
 

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from django_tasks_db.models import DBTaskResult
 
+from psdesk.crm.choices import OpportunityStage
 from psdesk.notifications.models import Notification
 from psdesk.scheduling import services
 from psdesk.scheduling.models import ForecastPolicy, ForecastRun
-from psdesk.scheduling.services import LineIn
+from psdesk.scheduling.role_hours import LineIn
 from psdesk.scheduling.tasks import forecast_recompute
 from psdesk.scheduling.tests.conftest import WON_AT
 
@@ -42,6 +43,20 @@ def test_the_task_reconciles_the_pipeline_and_stores_a_run(
     )
     run_id = forecast_recompute.call()
     assert ForecastRun.objects.get().pk == run_id
+
+
+def test_the_task_promoting_a_won_deal_queues_no_second_run(
+    people: Any, bench_team: Any, won_opportunity: Any, frozen_clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    opp = won_opportunity("Pipe", stage=OpportunityStage.NEGOTIATING)
+    entry = services.queue_enter(role_hours=[LineIn("PSE", 40)], opportunity=opp, kind="tentative", actor=people.paula)
+    opp.stage = OpportunityStage.CLOSED_WON
+    opp.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        forecast_recompute.call()
+    entry.refresh_from_db()
+    assert entry.kind == "committed"
+    assert not DBTaskResult.objects.filter(task_path="psdesk.scheduling.tasks.forecast_recompute").exists()
 
 
 def test_a_forecast_slipping_beyond_the_policy_notifies_ps_scheduling(

@@ -1,0 +1,25 @@
+"""Asking the worker to recompute the forecast after commit (coalesced)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+
+from psdesk.scheduling import tasks
+
+
+def forecast_recompute_request() -> None:
+    """Recompute the forecast after commit on the "forecast" queue. One pending recompute is
+    enough: a burst of queue entries (an import, a busy quarter end) coalesces into one run."""
+    transaction.on_commit(_enqueue_unless_pending)
+
+
+def _enqueue_unless_pending() -> None:
+    try:
+        pending = DBTaskResult.objects.filter(
+            task_path=f"{tasks.forecast_recompute.module_path}", status="READY", queue_name="forecast"
+        ).exists()
+    except Exception:  # another backend (immediate/dummy in some settings): nothing to coalesce with
+        pending = False
+    if not pending:
+        tasks.forecast_recompute.enqueue()
