@@ -168,7 +168,7 @@ def approval_decide(
             {"kind": req.get_kind_display(), "decision": status, "comment": comment},
             [req.requester],
         )
-        for hook in list(AFTER_DECISION_HOOKS):
+        for hook in AFTER_DECISION_HOOKS:
             hook(req, decision)
     return decision
 

@@ -221,8 +221,8 @@ def list_suggestions(request: AuthedRequest) -> Any:
 )
 def decide_suggestion(request: AuthedRequest, suggestion_id: int, payload: SuggestionDecisionIn) -> Any:
     """Confirm (the card closes lost) or dismiss (still active). 409 when already decided."""
-    from psdesk.board.stale import suggestion_decide
+    from psdesk.board.closed_lost_suggestions import closed_lost_suggestion_decide
 
-    return suggestion_decide(
+    return closed_lost_suggestion_decide(
         suggestion_id=suggestion_id, actor=request.user, confirm=payload.confirm, reason=payload.reason
     )

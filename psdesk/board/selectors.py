@@ -12,12 +12,12 @@ from django.db.models.functions import RowNumber
 
 from psdesk.approvals.choices import ApprovalStatus
 from psdesk.approvals.models import ApprovalRequest
-from psdesk.board.approval_flow import FINAL_KINDS
-from psdesk.board.labels import SCOPE_COLOURS
+from psdesk.board.approval_state import FINAL_KINDS
 from psdesk.board.workflow import BOARD_COLUMNS, ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
 from psdesk.core.types import Actor
 from psdesk.engagements.choices import CLOSED_STATES, EngagementStatus
+from psdesk.engagements.labels import SCOPE_COLOURS
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.engagements.querysets import EngagementQuerySet
 from psdesk.estimates.selectors import estimate_margin_flags

@@ -92,6 +92,34 @@ def ta_approved(version: EstimateVersion) -> bool:
     return last is not None and last.decision == ReviewDecision.APPROVED
 
 
+def ta_review_version(engagement: Any) -> EstimateVersion | None:
+    """The version a TA review of the engagement is about: the agreed version when there is one
+    (the one the `start_sow` guard checks), otherwise the newest shared version; None when that
+    version's total does not need TA review (at or below the threshold) or nothing is shared yet."""
+    version = agreed_version(engagement)
+    if version is None:
+        version = (
+            EstimateVersion.objects.filter(engagement=engagement, status=VersionStatus.SHARED)
+            .order_by("-number")
+            .first()
+        )
+    if version is None or not needs_ta_review(version):
+        return None
+    return version
+
+
+def ta_review_state(engagement: Any) -> tuple[str, EstimateVersion | None]:
+    """The TA review as the card's Approvals panel shows it, read from the same rows as the guard:
+    (`approved` | `rejected` (changes requested) | `pending` | `none`, the version it is about)."""
+    version = ta_review_version(engagement)
+    if version is None:
+        return "none", None
+    last = EstimateReview.objects.filter(version=version).order_by("-created_at", "-id").first()
+    if last is None:
+        return "pending", version
+    return ("approved" if last.decision == ReviewDecision.APPROVED else "rejected"), version
+
+
 def agreement_get(version: EstimateVersion) -> CustomerFeedback | None:
     return CustomerFeedback.objects.filter(version=version, kind=FeedbackKind.AGREEMENT).first()
 
@@ -145,14 +173,14 @@ def estimate_margin_flags(engagement_ids: list[int]) -> dict[int, MarginFlag]:
 # --- board guards (added to the engagement workflow in psdesk/board/workflow.py) ----------------
 
 
-def estimate_shared_with_lines(eng: Any, ctx: MoveContext) -> str | None:
+def estimate_shared_with_lines_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """Strawman WIP → Estimate Feedback: a version with at least one line was shared with the customer."""
     if EstimateVersion.objects.filter(engagement=eng, status=VersionStatus.SHARED, lines__isnull=False).exists():
         return None
     return "Share an estimate version with at least one line with the customer first."
 
 
-def estimate_agreed_and_ta_approved(eng: Any, ctx: MoveContext) -> str | None:
+def estimate_agreed_and_ta_approved_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """Estimate Feedback → SOW WIP: the customer agreed to a version and, when that version's total is
     strictly above the TA threshold, a TA approved that same version."""
     v = agreed_version(eng)
