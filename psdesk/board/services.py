@@ -9,6 +9,7 @@ exactly once when both final approvals hold on the current content hash.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from django.db import transaction
@@ -147,10 +148,8 @@ def approve_when_final_approvals_hold(applied: Applied, ctx: MoveContext) -> Non
     engagement_id = applied.obj.pk
 
     def approve_after_commit() -> None:
-        try:
+        with suppress(TransitionNotAllowed, Conflict):  # someone else moved it first: nothing to do
             engagement_approve_when_complete(engagement_id=engagement_id)
-        except (TransitionNotAllowed, Conflict):  # someone else moved it first: nothing to do
-            pass
 
     transaction.on_commit(approve_after_commit)
 

@@ -257,13 +257,12 @@ def label_moves_available(
         labels = {
             lab.scope: ALIASES.get(lab.name, lab.name) for lab in EngagementLabel.objects.filter(engagement=engagement)
         }
-    out = []
-    for scope, wf in LABEL_WORKFLOWS.items():
-        current = labels.get(scope, "")
-        for m in wf.moves_from(current):
-            if user.has_perm(m.permission):
-                out.append({"scope": scope, "action": m.action, "label": m.label, "target": m.target})
-    return out
+    return [
+        {"scope": scope, "action": m.action, "label": m.label, "target": m.target}
+        for scope, wf in LABEL_WORKFLOWS.items()
+        for m in wf.moves_from(labels.get(scope, ""))
+        if user.has_perm(m.permission)
+    ]
 
 
 # --- guards of the engagement workflow (listed on their move in psdesk/board/workflow.py) --------

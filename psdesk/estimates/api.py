@@ -11,9 +11,11 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import errors
+from psdesk.core.errors import NotFound
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.engagements.labels import label_move
+from psdesk.engagements.models import Engagement
 from psdesk.estimates import exports, selectors, services
 from psdesk.estimates.models import EstimateVersion
 
@@ -229,11 +231,7 @@ def review_url(request: AuthedRequest, token: str) -> str:
 def list_versions(request: AuthedRequest, engagement_id: int) -> Any:
     """Every version of the engagement's estimate, oldest first (cost and margin only for roles that see cost)."""
     permission_require(request.user, VIEW)
-    from psdesk.engagements.models import Engagement
-
     if not Engagement.objects.visible_to(request.user).filter(pk=engagement_id).exists():
-        from psdesk.core.errors import NotFound
-
         raise NotFound(f"engagement {engagement_id} not found")
     return [_summary(v, request.user) for v in selectors.version_list(user=request.user, engagement_id=engagement_id)]
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
+from django.db.models import Max
 
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
@@ -25,7 +26,7 @@ from psdesk.estimates.models import (
 )
 from psdesk.estimates.pricing import below_target, exceeds_threshold
 
-TOKEN_SALT = "psdesk.estimates.review-link"
+TOKEN_SALT = "psdesk.estimates.review-link"  # noqa: RUF100, S105 — a signing salt (public), not a secret
 
 
 def policy_get() -> EstimatePolicy:
@@ -64,8 +65,6 @@ def version_lines(version: EstimateVersion) -> list[EstimateLine]:
 
 def latest_versions(*, user: Actor, limit: int = 100) -> list[EstimateVersion]:
     """The newest version of each visible engagement, most recently updated first (two queries)."""
-    from django.db.models import Max
-
     newest = EstimateVersion.objects.visible_to(user).values("engagement_id").annotate(n=Max("number")).order_by()
     pairs = {(row["engagement_id"], row["n"]) for row in newest}
     qs = (
@@ -285,7 +284,5 @@ def version_diff(a: EstimateVersion, b: EstimateVersion) -> VersionDiff:
             changes.append(LineChange("changed" if changed else "same", key[0], key[1], old, line, changed))
         else:
             changes.append(LineChange("added", key[0], key[1], None, line))
-    for key, rest in left.items():
-        for old in rest:
-            changes.append(LineChange("removed", key[0], key[1], old, None))
+    changes.extend(LineChange("removed", key[0], key[1], old, None) for key, rest in left.items() for old in rest)
     return VersionDiff(a=a, b=b, changes=changes)

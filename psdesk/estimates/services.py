@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from psdesk.audit.services import audit_record
@@ -43,6 +45,7 @@ from psdesk.estimates.selectors import (
     ta_approved,
 )
 from psdesk.notifications.services import notify
+from psdesk.scoping.selectors import draft_estimate_lines
 
 EDIT = "estimates.edit_estimate"
 REVIEW = "estimates.review_estimate"
@@ -205,8 +208,6 @@ def _lines_of(version: EstimateVersion) -> list[LineData]:
 
 def draft_lines_for(engagement: Engagement) -> list[LineData]:
     """The calculator's draft lines (psdesk.scoping), provenance kept."""
-    from psdesk.scoping.selectors import draft_estimate_lines
-
     return [
         LineData(
             activity=d.activity,
@@ -505,9 +506,6 @@ def _customer_label(name: str, email: str) -> str:
 
 
 def _clean_person(name: str, email: str) -> tuple[str, str]:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     name = (name or "").strip()[:200]
     email = (email or "").strip()[:254]
     if not name:

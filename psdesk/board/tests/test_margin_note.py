@@ -1,4 +1,5 @@
-"""PS Leadership is told of a below-target margin when its approval is requested (PRODUCT C6)."""
+"""PS Leadership is told of a below-target margin when its approval is requested (the margin is
+flagged, never blocked)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SOWs on the board (psdesk/board/sow_flow.py): the SOW guards of SOW WIP → Ready For Approval,
+"""SOWs on the board: the SOW guards of SOW WIP → Ready For Approval,
 approvals made on the current SOW content hash (a new version invalidates them), and an
 opportunity closing won moving its card to Closed Won."""
 
