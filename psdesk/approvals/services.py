@@ -23,7 +23,7 @@ from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.types import Actor
-from psdesk.notifications.services import notify
+from psdesk.notifications import services as notifications
 
 AfterDecision = Callable[[ApprovalRequest, ApprovalDecision], None]
 AFTER_DECISION_HOOKS: list[AfterDecision] = []
@@ -35,7 +35,7 @@ def register_after_decision(hook: AfterDecision) -> None:
 
 
 def _notify(event: str, target: models.Model, actor: Actor, context: dict[str, Any], recipients: list[Any]) -> None:
-    notify(event=event, target=target, actor=actor, context=context, recipients=recipients)
+    notifications.notify(event=event, target=target, actor=actor, context=context, recipients=recipients)
 
 
 def _deciders(kind: str) -> list[Any]:
