@@ -146,9 +146,7 @@ def test_every_stage_pair_is_forward_back_or_impossible() -> None:
                 assert move is None
 
 
-def test_closing_won_a_custom_engagement_without_a_close_won_path_is_refused(
-    people: Any, make_opportunity: Any
-) -> None:
+def test_closing_won_a_custom_engagement_is_refused_until_sows_exist(people: Any, make_opportunity: Any) -> None:
     opp = make_opportunity(stage=St.AWAITING_SIGNATURE)
     n = AuditEvent.objects.count()
     with pytest.raises(TransitionNotAllowed) as exc:
