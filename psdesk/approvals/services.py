@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 
@@ -22,6 +23,7 @@ from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.types import Actor
+from psdesk.notifications import services as notifications
 
 AfterDecision = Callable[[ApprovalRequest, ApprovalDecision], None]
 AFTER_DECISION_HOOKS: list[AfterDecision] = []
@@ -33,17 +35,11 @@ def register_after_decision(hook: AfterDecision) -> None:
 
 
 def _notify(event: str, target: models.Model, actor: Actor, context: dict[str, Any], recipients: list[Any]) -> None:
-    try:
-        from psdesk.notifications.services import notify
-    except ImportError:  # pragma: no cover - notifications always installed in this project
-        return
-    notify(event=event, target=target, actor=actor, context=context, recipients=recipients)
+    notifications.notify(event=event, target=target, actor=actor, context=context, recipients=recipients)
 
 
 def _deciders(kind: str) -> list[Any]:
     """Everyone whose role may decide `kind` (PubSec routing later drops non-members)."""
-    from django.contrib.auth.models import User
-
     return list(
         User.objects.filter(
             is_active=True,
@@ -168,7 +164,7 @@ def approval_decide(
             {"kind": req.get_kind_display(), "decision": status, "comment": comment},
             [req.requester],
         )
-        for hook in list(AFTER_DECISION_HOOKS):
+        for hook in AFTER_DECISION_HOOKS:
             hook(req, decision)
     return decision
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from psdesk.board.closed_lost_suggestions import closed_lost_suggestion_decide
+from psdesk.board.metrics import board_cycle_times
+from psdesk.board.models import ClosedLostSuggestion
 from psdesk.board.selectors import BoardFilters, available_moves, engagement_get, engagement_list
 from psdesk.board.services import engagement_transition
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
@@ -130,8 +134,6 @@ def create_engagement(request: AuthedRequest, payload: EngagementIn) -> Any:
             raise NotFound(f"opportunity {payload.opportunity_id} not found")
     em = None
     if payload.em_id is not None:
-        from django.contrib.auth.models import User
-
         em = User.objects.filter(pk=payload.em_id, groups__name="engagement_manager").first()
         if em is None:
             raise ValidationFailed(f"user {payload.em_id} is not an engagement manager", details={"field": "em_id"})
@@ -164,7 +166,7 @@ def transition_engagement(request: AuthedRequest, engagement_id: int, payload: T
     return engagement_get(user=request.user, engagement_id=engagement_id)
 
 
-from psdesk.board.label_api import label_router  # noqa: E402  side labels, approvals, SLA (issue 6)
+from psdesk.board.label_api import label_router  # noqa: E402  side labels, approvals, SLA
 
 router.add_router("", label_router)
 
@@ -186,8 +188,6 @@ class MetricsParams(Schema):
 @router.get("/board/metrics", response={200: list[ColumnCycleOut], **errors(401, 403, 422)})
 def board_metrics(request: AuthedRequest, params: Query[MetricsParams]) -> Any:
     """Cycle time per column over the last `days` (median and P80, business days) and WIP ageing."""
-    from psdesk.board.metrics import board_cycle_times
-
     permission_require(request.user, "engagements.view_engagement")
     return board_cycle_times(user=request.user, days=params.days)
 
@@ -208,8 +208,6 @@ class SuggestionDecisionIn(Schema):
 @router.get("/board/closed-lost-suggestions", response={200: list[SuggestionOut], **errors(401, 403)})
 def list_suggestions(request: AuthedRequest) -> Any:
     """Open "no activity → Closed Lost?" suggestions on cards you may see."""
-    from psdesk.board.models import ClosedLostSuggestion
-
     permission_require(request.user, "engagements.view_engagement")
     visible = engagement_list(user=request.user, filters=BoardFilters())
     return list(ClosedLostSuggestion.objects.filter(status="open", engagement__in=visible)[:200])
@@ -221,8 +219,6 @@ def list_suggestions(request: AuthedRequest) -> Any:
 )
 def decide_suggestion(request: AuthedRequest, suggestion_id: int, payload: SuggestionDecisionIn) -> Any:
     """Confirm (the card closes lost) or dismiss (still active). 409 when already decided."""
-    from psdesk.board.stale import suggestion_decide
-
-    return suggestion_decide(
+    return closed_lost_suggestion_decide(
         suggestion_id=suggestion_id, actor=request.user, confirm=payload.confirm, reason=payload.reason
     )

@@ -9,18 +9,11 @@ class BoardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from psdesk.board.services import register_after_move
-        from psdesk.notifications.hooks import board_after_move
+        # Deferred: importing services loads models, which the app registry forbids before ready().
+        from psdesk.approvals.services import register_after_decision  # noqa: RUF100, PLC0415 — models not ready at import
+        from psdesk.board.opportunity_close import close_cards_when_opportunity_closes  # noqa: RUF100, PLC0415 — ditto
+        from psdesk.board.services import approve_when_decided  # noqa: RUF100, PLC0415 — ditto
+        from psdesk.crm.services import register_after_stage_move  # noqa: RUF100, PLC0415 — ditto
 
-        register_after_move(board_after_move)
-
-        from psdesk.approvals.services import register_after_decision
-        from psdesk.board.approval_flow import approve_on_entry, approve_when_complete, sla_after_move
-
-        register_after_move(sla_after_move)
-        register_after_move(approve_on_entry)
-        register_after_decision(approve_when_complete)
-
-        from psdesk.board import sow_flow
-
-        sow_flow.register()
+        register_after_decision(approve_when_decided)
+        register_after_stage_move(close_cards_when_opportunity_closes)

@@ -8,12 +8,12 @@ from typing import Any
 
 from psdesk.approvals.choices import ApprovalKind
 from psdesk.approvals.services import approval_decide
-from psdesk.board.approval_flow import engagement_approval_request, engagement_content_hash
-from psdesk.board.labels import label_move
-from psdesk.board.services import engagement_transition
+from psdesk.board.approval_state import engagement_content_hash
+from psdesk.board.services import engagement_approval_request, engagement_transition
 from psdesk.core import clock
 from psdesk.core.demo import DemoContext
 from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
+from psdesk.engagements.labels import label_move
 from psdesk.engagements.models import Engagement
 from psdesk.engagements.services import engagement_create
 from psdesk.estimates.demo import estimate_demo

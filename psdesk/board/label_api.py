@@ -15,12 +15,14 @@ from pydantic import Field
 from psdesk.approvals.choices import ApprovalKind, ApprovalStatus, decide_permission
 from psdesk.approvals.models import ApprovalRequest
 from psdesk.approvals.services import approval_decide
-from psdesk.board.approval_flow import engagement_approval_request, engagement_approval_states, engagement_content_hash
-from psdesk.board.labels import LABEL_WORKFLOWS, SCOPE_COLOURS, label_move, label_moves_available
+from psdesk.board.approval_state import engagement_approval_states, engagement_content_hash
 from psdesk.board.selectors import engagement_get
+from psdesk.board.services import engagement_approval_request
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
+from psdesk.engagements.labels import LABEL_WORKFLOWS, SCOPE_COLOURS, label_move, label_moves_available
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.sla.selectors import timers_for_target
 
@@ -78,8 +80,9 @@ def get_labels(request: AuthedRequest, engagement_id: int) -> Any:
 )
 def move_label(request: AuthedRequest, engagement_id: int, payload: LabelMoveIn) -> Any:
     """Apply a side-label move (e.g. scope `RDM`, action `approve`). 400 unknown scope/action;
-    403 your role may not; 409 not allowed from the current label (reason in `message`)."""
-    _visible(request, engagement_id)
+    403 your role may not; 409 not allowed from the current label (reason in `message`). A TA
+    approves with the estimate version's review (`POST /api/v1/estimates/versions/{id}/reviews`)."""
+    permission_require(request.user, "engagements.view_engagement")
     label_move(
         engagement_id=engagement_id,
         scope=payload.scope,

@@ -1,4 +1,4 @@
-"""Board policy and the "no activity → suggest Closed Lost" suggestions (PRODUCT C7)."""
+"""Board policy and the "no activity → suggest Closed Lost" suggestions (docs/process.md, The approval board)."""
 
 from __future__ import annotations
 

@@ -12,12 +12,14 @@ from django.db.models.functions import RowNumber
 
 from psdesk.approvals.choices import ApprovalStatus
 from psdesk.approvals.models import ApprovalRequest
-from psdesk.board.approval_flow import FINAL_KINDS
-from psdesk.board.labels import SCOPE_COLOURS
+from psdesk.board.approval_state import FINAL_KINDS
 from psdesk.board.workflow import BOARD_COLUMNS, ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
+from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor
+from psdesk.core.workflow import MoveContext
 from psdesk.engagements.choices import CLOSED_STATES, EngagementStatus
+from psdesk.engagements.labels import SCOPE_COLOURS
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.engagements.querysets import EngagementQuerySet
 from psdesk.estimates.selectors import estimate_margin_flags
@@ -152,8 +154,6 @@ def _age_days(since: datetime, now: datetime) -> int:
 
 def engagement_get(*, user: Actor, engagement_id: int) -> Engagement:
     """One engagement the user may see, or NotFound (also for PubSec to non-members)."""
-    from psdesk.core.errors import NotFound
-
     eng = Engagement.objects.visible_to(user).for_board().filter(pk=engagement_id).first()
     if eng is None:
         raise NotFound(f"engagement {engagement_id} not found")
@@ -162,8 +162,6 @@ def engagement_get(*, user: Actor, engagement_id: int) -> Engagement:
 
 def available_moves(eng: Any, user: Actor) -> list[dict[str, Any]]:
     """Moves from the card's column with the reason each would be refused (None = allowed)."""
-    from psdesk.core.workflow import MoveContext
-
     result = []
     for m in ENGAGEMENT_WORKFLOW.actions_from(eng.state):
         if m.system_only:

@@ -1,25 +1,38 @@
-"""Applying board moves. Every caller (drag-and-drop, keyboard, REST, admin, CLI) uses
-`engagement_transition`."""
+"""Applying board moves. Every caller (drag-and-drop, keyboard, the card drawer, REST, CLI, the
+system reactions in `opportunity_close.py`) uses `engagement_transition`; its after-move effects are
+listed where it calls `transition_apply`.
+
+Also the approval writes of the board: requesting a PS Leadership / Revenue / Legal approval of the
+engagement's current content, and the automatic system move Ready For Approval → Approved, made
+exactly once when both final approvals hold on the current content hash.
+"""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
-from psdesk.audit.transitions import AfterHook, Applied, transition_apply, transition_apply_to_state
+from django.db import transaction
+
+from psdesk.approvals.choices import ApprovalKind
+from psdesk.approvals.models import ApprovalDecision, ApprovalRequest
+from psdesk.approvals.services import approval_request
+from psdesk.audit.transitions import Applied, transition_apply, transition_apply_to_state
+from psdesk.board.approval_state import (
+    FINAL_KINDS,
+    LABEL_OR_ESTIMATE_KINDS,
+    engagement_content_hash,
+    final_approvals_missing,
+)
+from psdesk.board.effects import notify_board_moved, sla_after_move
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
+from psdesk.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
 from psdesk.core.types import Actor
-from psdesk.core.workflow import Move
+from psdesk.core.workflow import Move, MoveContext
 from psdesk.engagements.choices import EngagementStatus
 from psdesk.engagements.models import Engagement
-
-# Effects run inside the transaction after a move (SLA timers, outbox rows); features register here.
-AFTER_MOVE_HOOKS: list[AfterHook] = []
-
-
-def register_after_move(hook: AfterHook) -> None:
-    if hook not in AFTER_MOVE_HOOKS:
-        AFTER_MOVE_HOOKS.append(hook)
+from psdesk.estimates.selectors import estimate_margin_flag
 
 
 def _before_save(eng: Any, move: Move, source: str, target: str) -> dict[str, Any]:
@@ -43,7 +56,11 @@ def engagement_transition(
     data: dict[str, Any] | None = None,
 ) -> Applied:
     """Move one engagement. Raises BadRequest (unknown action), NotFound (absent or not visible),
-    Conflict (stale version) or TransitionNotAllowed (guard refused, with the reason)."""
+    Conflict (stale version) or TransitionNotAllowed (guard refused, with the reason).
+
+    Effects, in the move's transaction: `board.moved` notification, SLA timers, and, for a card
+    entering Ready For Approval whose final approvals already hold, the automatic move to Approved
+    right after commit."""
     qs = Engagement.objects.all() if system else Engagement.objects.visible_to(actor)
     return transition_apply(
         workflow=ENGAGEMENT_WORKFLOW,
@@ -56,7 +73,7 @@ def engagement_transition(
         data=data,
         system=system,
         before_save=_before_save,
-        after=list(AFTER_MOVE_HOOKS),
+        after=[notify_board_moved, sla_after_move, approve_when_final_approvals_hold],
     )
 
 
@@ -74,3 +91,79 @@ def engagement_move_to_column(
             engagement_id=engagement_id, action=action, actor=actor, reason=reason, expected_version=expected_version
         ),
     )
+
+
+# --- approvals ---------------------------------------------------------------------------------
+def engagement_approval_request(
+    *, engagement: Engagement, kind: str, requester: Actor, note: str = ""
+) -> ApprovalRequest:
+    """Request a `kind` approval of the engagement's current content (its content hash). A PS
+    Leadership request carries the low-margin flag in its note, so leadership is told when asked
+    (a below-target margin is flagged, never blocked).
+
+    TA and RDM reviews are not approval requests (their records are the estimate's TA review and the
+    `RDM::` label, see `approval_state.py`): asking for one raises ValidationFailed saying where."""
+    if kind in LABEL_OR_ESTIMATE_KINDS:
+        where = (
+            "a TA reviews the estimate version (sharing one above the threshold asks for it)"
+            if kind == ApprovalKind.TA_REVIEW
+            else "ask with the RDM label move 'request_review' (RDM::needs-review)"
+        )
+        raise ValidationFailed(f"{ApprovalKind(kind).label} of an engagement is not an approval request: {where}.")
+    if kind == ApprovalKind.PS_LEADERSHIP:
+        flag = estimate_margin_flag(engagement)
+        if flag is not None:
+            note = f"{note}\n{flag}".strip()
+    return approval_request(
+        kind=kind, target=engagement, content_hash=engagement_content_hash(engagement), requester=requester, note=note
+    )
+
+
+def engagement_approve_when_complete(*, engagement_id: int, content_hash: str | None = None) -> bool:
+    """Lock the card; if it is in Ready For Approval with both final approvals on its current hash
+    (and, when given, that hash is `content_hash`), make the system move to Approved (audited once).
+    Returns whether it moved."""
+    with transaction.atomic():
+        eng = Engagement.objects.select_for_update(of=("self",)).filter(pk=engagement_id).first()
+        if eng is None or eng.state != EngagementStatus.READY_FOR_APPROVAL:
+            return False
+        current = engagement_content_hash(eng)
+        if (content_hash is not None and content_hash != current) or final_approvals_missing(eng, current):
+            return False
+        engagement_transition(
+            engagement_id=eng.pk,
+            action="approve",
+            actor=None,
+            system=True,
+            reason="PS Leadership and Revenue approved the current content",
+        )
+        return True
+
+
+def approve_when_final_approvals_hold(applied: Applied, ctx: MoveContext) -> None:
+    """After-move effect: a card re-entering Ready For Approval (sent back, then resubmitted without
+    a content change) whose final approvals still hold moves on to Approved right after commit."""
+    if applied.target != EngagementStatus.READY_FOR_APPROVAL or final_approvals_missing(applied.obj):
+        return
+    engagement_id = applied.obj.pk
+
+    def approve_after_commit() -> None:
+        with suppress(TransitionNotAllowed, Conflict):  # someone else moved it first: nothing to do
+            engagement_approve_when_complete(engagement_id=engagement_id)
+
+    transaction.on_commit(approve_after_commit)
+
+
+def approve_when_decided(req: ApprovalRequest, decision: ApprovalDecision) -> None:
+    """After-decision effect (registered with `approvals.register_after_decision`): when the second
+    final approval lands on the current hash of an engagement in Ready For Approval, move it to
+    Approved, inside the decision's transaction.
+
+    The engagement row is locked before the approvals are counted, so two approvers deciding at
+    the same moment serialise: the second one sees the first's approval and makes the move; the
+    first found one missing and did nothing."""
+    if not decision.approve or req.kind not in FINAL_KINDS:
+        return
+    if req.target_type.model_class() is not Engagement:
+        return
+    engagement_approve_when_complete(engagement_id=req.target_id, content_hash=req.content_hash)

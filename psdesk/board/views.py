@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from psdesk.accounts.selectors import user_is_pubsec
 from psdesk.approvals.choices import ApprovalKind
+from psdesk.approvals.services import approval_decide
 from psdesk.audit.models import AuditEvent
-from psdesk.board.approval_flow import engagement_approval_states
-from psdesk.board.labels import label_moves_available
+from psdesk.board.approval_state import engagement_approval_states, engagement_content_hash
+from psdesk.board.closed_lost_suggestions import closed_lost_suggestion_decide
+from psdesk.board.metrics import board_cycle_times
 from psdesk.board.models import ClosedLostSuggestion
 from psdesk.board.selectors import BoardFilters, available_moves, board_columns, engagement_get
-from psdesk.board.services import engagement_move_to_column, engagement_transition
+from psdesk.board.services import engagement_approval_request, engagement_move_to_column, engagement_transition
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
 from psdesk.crm.choices import Segment
+from psdesk.engagements.labels import label_move, label_moves_available
 from psdesk.engagements.models import EngagementLabel
+from psdesk.estimates.choices import ReviewDecision
+from psdesk.estimates.services import REVIEW, estimate_review_record
 from psdesk.scoping.models import ServiceType
 
 
@@ -83,63 +90,113 @@ def detail(request: AuthedRequest, engagement_id: int) -> HttpResponse:
         "can_request": request.user.has_perm("approvals.request_approval"),
         "suggestion": ClosedLostSuggestion.objects.filter(engagement=eng, status="open").first(),
         "decidable": [k for k in ApprovalKind.values if request.user.has_perm(f"approvals.decide_{k}")],
+        "can_ta_review": request.user.has_perm(REVIEW),
     }
     template = "board/_drawer.html" if request.headers.get("HX-Request") else "board/detail.html"
     return render(request, template, ctx)
 
 
-@require_POST
-@permission_required("engagements.view_engagement", raise_exception=True)
-def act(request: AuthedRequest, engagement_id: int) -> HttpResponse:
-    """Side-label moves and approvals from the card drawer: the same services as the API; a refusal
-    comes back as a message on the engagement page."""
-    from django.contrib import messages
-    from django.shortcuts import redirect
-
-    from psdesk.approvals.services import approval_decide
-    from psdesk.board.approval_flow import engagement_approval_request, engagement_content_hash
-    from psdesk.board.labels import label_move
-
-    op = request.POST.get("op", "")
+def _back_to_card(request: AuthedRequest, engagement_id: int, apply: Callable[[], object]) -> HttpResponse:
+    """Run one service call from the card drawer; a refusal comes back as a message on the card page."""
     try:
-        eng = engagement_get(user=request.user, engagement_id=engagement_id)
-        if op == "label":
-            label_move(
-                engagement_id=eng.pk,
-                scope=request.POST.get("scope", ""),
-                action=request.POST.get("action", ""),
-                actor=request.user,
-                reason=request.POST.get("reason", "")[:2000],
-            )
-        elif op == "request_approval":
-            engagement_approval_request(
-                engagement=eng,
-                kind=request.POST.get("kind", ""),
-                requester=request.user,
-                note=request.POST.get("note", "")[:2000],
-            )
-        elif op == "decide":
-            approval_decide(
-                request_id=int(request.POST.get("request_id", "0") or 0),
-                decider=request.user,
-                approve=request.POST.get("decision") == "approve",
-                content_hash=request.POST.get("content_hash", "") or engagement_content_hash(eng),
-                comment=request.POST.get("comment", "")[:2000],
-            )
-        elif op in ("confirm_lost", "dismiss_lost"):
-            from psdesk.board.stale import suggestion_decide
-
-            suggestion_decide(
-                suggestion_id=int(request.POST.get("suggestion_id", "0") or 0),
-                actor=request.user,
-                confirm=op == "confirm_lost",
-                reason=request.POST.get("reason", "")[:2000],
-            )
-        else:
-            messages.error(request, "Unknown action.")
+        apply()
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("board:detail", engagement_id=engagement_id)
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def label_move_post(request: AuthedRequest, engagement_id: int) -> HttpResponse:
+    """A side-label move (`scope`, `action`, optional `reason`) from the drawer or the Approvals panel."""
+    return _back_to_card(
+        request,
+        engagement_id,
+        lambda: label_move(
+            engagement_id=engagement_id,
+            scope=request.POST.get("scope", ""),
+            action=request.POST.get("action", ""),
+            actor=request.user,
+            reason=request.POST.get("reason", "")[:2000],
+        ),
+    )
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def ta_review_approve(request: AuthedRequest, engagement_id: int) -> HttpResponse:
+    """A TA approves the estimate version the card's TA review is about (`version_id`)."""
+    version_raw = request.POST.get("version_id", "")
+    return _back_to_card(
+        request,
+        engagement_id,
+        lambda: estimate_review_record(
+            version_id=int(version_raw) if version_raw.isdigit() else 0,
+            actor=request.user,
+            decision=ReviewDecision.APPROVED,
+            comment=request.POST.get("comment", "")[:2000],
+        ),
+    )
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def approval_request_post(request: AuthedRequest, engagement_id: int) -> HttpResponse:
+    """Request an approval (`kind`, optional `note`) of the card's current content."""
+    return _back_to_card(
+        request,
+        engagement_id,
+        lambda: engagement_approval_request(
+            engagement=engagement_get(user=request.user, engagement_id=engagement_id),
+            kind=request.POST.get("kind", ""),
+            requester=request.user,
+            note=request.POST.get("note", "")[:2000],
+        ),
+    )
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def approval_decide_post(request: AuthedRequest, engagement_id: int, request_id: int) -> HttpResponse:
+    """Approve or reject (`decision`) a pending request, on the `content_hash` the decider saw."""
+
+    def decide() -> object:
+        eng = engagement_get(user=request.user, engagement_id=engagement_id)  # the decider must see the card
+        return approval_decide(
+            request_id=request_id,
+            decider=request.user,
+            approve=request.POST.get("decision") == "approve",
+            content_hash=request.POST.get("content_hash", "") or engagement_content_hash(eng),
+            comment=request.POST.get("comment", "")[:2000],
+        )
+
+    return _back_to_card(request, engagement_id, decide)
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def closed_lost_confirm(request: AuthedRequest, engagement_id: int, suggestion_id: int) -> HttpResponse:
+    """Confirm a Closed Lost suggestion: the card closes lost."""
+    return _back_to_card(
+        request,
+        engagement_id,
+        lambda: closed_lost_suggestion_decide(
+            suggestion_id=suggestion_id, actor=request.user, confirm=True, reason=request.POST.get("reason", "")[:2000]
+        ),
+    )
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def closed_lost_dismiss(request: AuthedRequest, engagement_id: int, suggestion_id: int) -> HttpResponse:
+    """Dismiss a Closed Lost suggestion: the card is still active."""
+    return _back_to_card(
+        request,
+        engagement_id,
+        lambda: closed_lost_suggestion_decide(
+            suggestion_id=suggestion_id, actor=request.user, confirm=False, reason=request.POST.get("reason", "")[:2000]
+        ),
+    )
 
 
 @require_POST
@@ -180,8 +237,6 @@ def move(request: AuthedRequest, engagement_id: int) -> HttpResponse:
 @permission_required("engagements.view_engagement", raise_exception=True)
 def metrics(request: AuthedRequest) -> HttpResponse:
     """Cycle time per column over the last 90 days (median and P80 business days) and WIP ageing."""
-    from psdesk.board.metrics import board_cycle_times
-
     rows = board_cycle_times(user=request.user)
     scale = max([r.p80_days or 0 for r in rows] + [r.wip_median_age_days or 0 for r in rows] + [1.0])
     return render(request, "board/metrics.html", {"rows": rows, "scale": scale})

@@ -1,36 +1,38 @@
-"""The engagement lifecycle (PRODUCT C7): the single definition of who may move a card where.
+"""The engagement lifecycle (docs/process.md, The approval board): the single definition of who
+may move a card where.
 
-Guards live in the app that owns the data they check (scoping: required SSOT rows; estimates:
-shared / agreed / TA-approved versions; sows: draft, terms, cost estimate, reviews; board.labels:
-RDM approval; board.approval_flow: PS Leadership + Revenue on the current hash) and are listed on
-their move here, so this table stays the one place that says who may move a card where.
+Guards return a refusal (a human reason) or None. They live in the app that owns the data they check
+(scoping.guards: required SSOT rows; estimates.selectors: shared / agreed / TA-approved versions;
+sows.selectors: draft, terms, cost estimate, reviews; engagements.labels: the RDM review;
+board.approval_state: PS Leadership + Revenue on the current hash) and are listed on their move
+here, so this table stays the one place that says who may move a card where.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from psdesk.board.approval_flow import approvals_complete
-from psdesk.board.labels import rdm_approved
+from psdesk.board.approval_state import approvals_complete_refusal
 from psdesk.core.workflow import Move, MoveContext, Workflow
 from psdesk.crm.choices import OpportunityStage
 from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
-from psdesk.estimates.selectors import estimate_agreed_and_ta_approved, estimate_shared_with_lines
-from psdesk.scoping.guards import ssot_required_answered
+from psdesk.engagements.labels import rdm_approved_refusal
+from psdesk.estimates.selectors import estimate_agreed_and_ta_approved_refusal, estimate_shared_with_lines_refusal
+from psdesk.scoping.guards import ssot_required_answered_refusal
 from psdesk.sows.selectors import SUBMIT_FOR_APPROVAL_GUARDS
 
 S = EngagementStatus
 MOVE = "engagements.move_engagement"
 
 
-def em_assigned(eng: Any, ctx: MoveContext) -> str | None:
+def em_assigned_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """Open → Awaiting Discovery needs an engagement manager."""
     if not eng.em_id:
         return "Assign an engagement manager before starting discovery."
     return None
 
 
-def opportunity_closed_won(eng: Any, ctx: MoveContext) -> str | None:
+def opportunity_closed_won_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """Closed Won follows the opportunity."""
     opp = eng.opportunity
     if opp is None:
@@ -57,7 +59,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             target=S.AWAITING_DISCOVERY,
             label="Start discovery",
             permission=MOVE,
-            guards=[em_assigned],
+            guards=[em_assigned_refusal],
         ),
         Move(
             action="start_strawman",
@@ -65,7 +67,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             target=S.STRAWMAN_WIP,
             label="Start strawman",
             permission=MOVE,
-            guards=[ssot_required_answered],
+            guards=[ssot_required_answered_refusal],
         ),
         Move(
             action="request_feedback",
@@ -73,7 +75,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             target=S.ESTIMATE_FEEDBACK,
             label="Share estimate for feedback",
             permission=MOVE,
-            guards=[estimate_shared_with_lines],
+            guards=[estimate_shared_with_lines_refusal],
         ),
         Move(
             action="iterate",
@@ -88,7 +90,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             target=S.SOW_WIP,
             label="Start SOW",
             permission=MOVE,
-            guards=[estimate_agreed_and_ta_approved],
+            guards=[estimate_agreed_and_ta_approved_refusal],
         ),
         Move(
             action="submit_for_approval",
@@ -96,7 +98,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             target=S.READY_FOR_APPROVAL,
             label="Submit for approval",
             permission=MOVE,
-            guards=[*SUBMIT_FOR_APPROVAL_GUARDS, rdm_approved],
+            guards=[*SUBMIT_FOR_APPROVAL_GUARDS, rdm_approved_refusal],
         ),
         Move(
             action="send_back",
@@ -113,7 +115,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             label="Approve",
             permission=None,
             system_only=True,
-            guards=[approvals_complete],
+            guards=[approvals_complete_refusal],
         ),
         Move(
             action="hold",
@@ -139,7 +141,7 @@ ENGAGEMENT_WORKFLOW = Workflow(
             target=S.CLOSED_WON,
             label="Close won",
             permission="engagements.close_engagement",
-            guards=[opportunity_closed_won],
+            guards=[opportunity_closed_won_refusal],
         ),
         Move(
             action="close_lost",

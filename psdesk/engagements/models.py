@@ -114,7 +114,7 @@ def _default_em_checklist() -> list[dict[str, object]]:
 
 
 class SchedulingIntake(models.Model):
-    """The Project Scheduling Intake record (ps-process §2.6, §9 item 20): what the Project
+    """The Project Scheduling Intake record (docs/process.md, Intake and routing): what the Project
     Coordinator needs to staff the engagement. Created with the engagement by the Services
     Calculator; the account team and the EM complete it during discovery. `version` guards
     concurrent edits (compare-and-set)."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.db import transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
-from psdesk.core.errors import ValidationFailed
+from psdesk.core.errors import Conflict, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.crm.models import Account, Opportunity
+from psdesk.engagements.choices import DeliveryMode, PricingModel
 from psdesk.engagements.models import CustomerEpic, Engagement, EngagementLabel, SchedulingIntake, label_scope
 from psdesk.notifications.services import notify
 from psdesk.sla.services import sla_event
@@ -66,8 +69,6 @@ def engagement_assign_em(
     *, engagement_id: int, em: Any, actor: Actor, expected_version: int | None = None
 ) -> Engagement:
     """Assign the engagement manager (audited, optimistic concurrency)."""
-    from psdesk.core.errors import Conflict
-
     eng = Engagement.objects.select_for_update(of=("self",)).get(pk=engagement_id)
     if expected_version is not None and eng.version != expected_version:
         raise Conflict("This engagement changed since you loaded it; reload and try again.", code="stale")
@@ -156,15 +157,100 @@ INTAKE_FIELDS: tuple[str, ...] = (
 )
 
 
+class _IntakeFieldError(Exception):
+    """A field's value is refused; `intake_clean` turns it into ValidationFailed naming the field."""
+
+
+def _clean_contacts(value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list) or len(value) > 50:
+        raise _IntakeFieldError("must be a list of contacts")
+    contacts = []
+    for c in value:
+        if not isinstance(c, dict) or not str(c.get("name", "")).strip():
+            raise _IntakeFieldError("each contact needs a name")
+        contacts.append({k: str(c.get(k, "") or "")[:200] for k in ("role", "name", "email", "phone")})
+    return contacts
+
+
+def _clean_skills(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [s for s in (p.strip() for p in value.split(",")) if s]
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value) or len(value) > 50:
+        raise _IntakeFieldError("must be a list of skill names")
+    return [s.strip()[:100] for s in value if s.strip()]
+
+
+def _clean_date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise _IntakeFieldError(f"expects a date (YYYY-MM-DD), got '{str(value)[:40]}'") from None
+
+
+def _clean_choice(choices: list[str]) -> Any:
+    def clean(value: Any) -> Any:
+        if value not in choices:
+            raise _IntakeFieldError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return clean
+
+
+def _clean_timezone(value: Any) -> str:
+    tz = str(value or "").strip()
+    if tz:
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise _IntakeFieldError(f"unknown timezone '{tz[:64]}'") from None
+    return tz
+
+
+def _clean_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _IntakeFieldError("expects true or false")
+    return value
+
+
+def _clean_optional_bool(value: Any) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise _IntakeFieldError("expects true, false or null")
+    return value
+
+
+def _clean_checklist(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(i, dict) and str(i.get("item", "")).strip() for i in value):
+        raise _IntakeFieldError("must be a list of {item, done}")
+    return [{"item": str(i["item"])[:200], "done": bool(i.get("done", False))} for i in value]
+
+
+def _clean_text(value: Any) -> str:
+    if value is not None and not isinstance(value, str):
+        raise _IntakeFieldError("expects text")
+    return (value or "").strip()[:5000]
+
+
+_INTAKE_CLEANERS: dict[str, Any] = {
+    "contacts": _clean_contacts,
+    "skills_needed": _clean_skills,
+    "start_window_from": _clean_date,
+    "start_window_to": _clean_date,
+    "delivery_mode": _clean_choice(DeliveryMode.values),
+    "pricing_model": _clean_choice(PricingModel.values),
+    "timezone": _clean_timezone,
+    "us_citizenship_required": _clean_bool,
+    "partner_staffing_allowed": _clean_optional_bool,
+    "em_checklist": _clean_checklist,
+}
+
+
 def intake_clean(data: dict[str, Any]) -> dict[str, Any]:
     """Validate scheduling-intake input (API, form, calculator) and return model values.
     Raises ValidationFailed naming the field."""
-    import datetime as dt
-    import zoneinfo
-
-    from psdesk.engagements.choices import DeliveryMode, PricingModel
-
-    out: dict[str, Any] = {}
     unknown = sorted(set(data) - set(INTAKE_FIELDS))
     if unknown:
         raise ValidationFailed(f"Unknown intake field(s): {', '.join(unknown)}.", details={"field": unknown[0]})
@@ -172,66 +258,12 @@ def intake_clean(data: dict[str, Any]) -> dict[str, Any]:
     def fail(field: str, message: str) -> ValidationFailed:
         return ValidationFailed(f"{field}: {message}", details={"field": f"intake.{field}"})
 
+    out: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "contacts":
-            if not isinstance(value, list) or len(value) > 50:
-                raise fail(key, "must be a list of contacts")
-            contacts = []
-            for c in value:
-                if not isinstance(c, dict) or not str(c.get("name", "")).strip():
-                    raise fail(key, "each contact needs a name")
-                contacts.append({k: str(c.get(k, "") or "")[:200] for k in ("role", "name", "email", "phone")})
-            out[key] = contacts
-        elif key == "skills_needed":
-            if isinstance(value, str):
-                value = [s for s in (p.strip() for p in value.split(",")) if s]
-            if not isinstance(value, list) or not all(isinstance(s, str) for s in value) or len(value) > 50:
-                raise fail(key, "must be a list of skill names")
-            out[key] = [s.strip()[:100] for s in value if s.strip()]
-        elif key in ("start_window_from", "start_window_to"):
-            if value in (None, ""):
-                out[key] = None
-            elif isinstance(value, dt.date):
-                out[key] = value
-            else:
-                try:
-                    out[key] = dt.date.fromisoformat(str(value))
-                except ValueError:
-                    raise fail(key, f"expects a date (YYYY-MM-DD), got '{str(value)[:40]}'") from None
-        elif key == "delivery_mode":
-            if value not in DeliveryMode.values:
-                raise fail(key, f"must be one of {', '.join(DeliveryMode.values)}")
-            out[key] = value
-        elif key == "pricing_model":
-            if value not in PricingModel.values:
-                raise fail(key, f"must be one of {', '.join(PricingModel.values)}")
-            out[key] = value
-        elif key == "timezone":
-            tz = str(value or "").strip()
-            if tz:
-                try:
-                    zoneinfo.ZoneInfo(tz)
-                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                    raise fail(key, f"unknown timezone '{tz[:64]}'") from None
-            out[key] = tz
-        elif key == "us_citizenship_required":
-            if not isinstance(value, bool):
-                raise fail(key, "expects true or false")
-            out[key] = value
-        elif key == "partner_staffing_allowed":
-            if value is not None and not isinstance(value, bool):
-                raise fail(key, "expects true, false or null")
-            out[key] = value
-        elif key == "em_checklist":
-            if not isinstance(value, list) or not all(
-                isinstance(i, dict) and str(i.get("item", "")).strip() for i in value
-            ):
-                raise fail(key, "must be a list of {item, done}")
-            out[key] = [{"item": str(i["item"])[:200], "done": bool(i.get("done", False))} for i in value]
-        else:
-            if value is not None and not isinstance(value, str):
-                raise fail(key, "expects text")
-            out[key] = (value or "").strip()[:5000]
+        try:
+            out[key] = _INTAKE_CLEANERS.get(key, _clean_text)(value)
+        except _IntakeFieldError as exc:
+            raise fail(key, str(exc)) from None
     start, end = out.get("start_window_from"), out.get("start_window_to")
     if start and end and end < start:
         raise fail("start_window_to", "the start window ends before it begins")
@@ -245,8 +277,6 @@ def scheduling_intake_update(
     """Change fields of the engagement's scheduling intake (audited with old and new values,
     compare-and-set on `version`; creates the record if missing). Raises ValidationFailed or
     Conflict (stale)."""
-    from psdesk.core.errors import Conflict
-
     values = intake_clean(data)
     intake, _ = SchedulingIntake.objects.select_for_update(of=("self",)).get_or_create(engagement=engagement)
     if expected_version is not None and intake.version != expected_version:

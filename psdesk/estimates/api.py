@@ -11,8 +11,11 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from psdesk.core.api import errors
+from psdesk.core.errors import NotFound
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
+from psdesk.engagements.labels import label_move
+from psdesk.engagements.models import Engagement
 from psdesk.estimates import exports, selectors, services
 from psdesk.estimates.models import EstimateVersion
 
@@ -228,11 +231,7 @@ def review_url(request: AuthedRequest, token: str) -> str:
 def list_versions(request: AuthedRequest, engagement_id: int) -> Any:
     """Every version of the engagement's estimate, oldest first (cost and margin only for roles that see cost)."""
     permission_require(request.user, VIEW)
-    from psdesk.engagements.models import Engagement
-
     if not Engagement.objects.visible_to(request.user).filter(pk=engagement_id).exists():
-        from psdesk.core.errors import NotFound
-
         raise NotFound(f"engagement {engagement_id} not found")
     return [_summary(v, request.user) for v in selectors.version_list(user=request.user, engagement_id=engagement_id)]
 
@@ -387,17 +386,25 @@ def export_pdf(request: AuthedRequest, version_id: int) -> Any:
     return resp
 
 
-@router.post("/estimates/engagements/{engagement_id}/ta-assistance", response={204: None, **errors(401, 403, 404)})
+@router.post("/estimates/engagements/{engagement_id}/ta-assistance", response={204: None, **errors(401, 403, 404, 409)})
 def request_ta_assistance(request: AuthedRequest, engagement_id: int, payload: AssistIn) -> Any:
     """Ask for TA help while scoping (`Scoping::Needs_TA_Assistance`), at any time."""
     permission_require(request.user, VIEW)
-    services.ta_assistance_request(engagement_id=engagement_id, actor=request.user, note=payload.note)
+    label_move(
+        engagement_id=engagement_id,
+        scope="Scoping",
+        action="request_assistance",
+        actor=request.user,
+        reason=payload.note,
+    )
     return Status(204, None)
 
 
-@router.post("/estimates/engagements/{engagement_id}/ta-assistance/done", response={204: None, **errors(401, 403, 404)})
+@router.post(
+    "/estimates/engagements/{engagement_id}/ta-assistance/done", response={204: None, **errors(401, 403, 404, 409)}
+)
 def complete_ta_assistance(request: AuthedRequest, engagement_id: int) -> Any:
     """A TA marks the assistance given (`Scoping::TA_Assisted`)."""
     permission_require(request.user, VIEW)
-    services.ta_assistance_complete(engagement_id=engagement_id, actor=request.user)
+    label_move(engagement_id=engagement_id, scope="Scoping", action="assisted", actor=request.user)
     return Status(204, None)

@@ -32,7 +32,3 @@ class FeedbackKind(models.TextChoices):
 
 ROLES: tuple[str, ...] = ("PSE", "PM", "TA", "Trainer", "EM")
 MANUAL = "manual"
-TA_NEEDS_REVIEW = "TA::Needs-Review"
-TA_APPROVED = "TA::Approved"
-SCOPING_NEEDS_TA = "Scoping::Needs_TA_Assistance"
-SCOPING_TA_ASSISTED = "Scoping::TA_Assisted"

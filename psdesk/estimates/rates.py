@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from psdesk.catalog import selectors
 from psdesk.core.errors import DomainError, ValidationFailed
 
 
@@ -19,14 +20,10 @@ def _quarter(on: date) -> str:
 
 
 def list_rate_get(currency: str = "USD") -> Decimal:
-    from psdesk.catalog import selectors
-
     return Decimal(selectors.list_rate_get(currency=currency))
 
 
 def bill_rate_get(*, role: str, currency: str = "USD") -> Decimal:
-    from psdesk.catalog import selectors
-
     try:
         return Decimal(selectors.bill_rate_get(role=role, currency=currency))
     except DomainError:
@@ -38,8 +35,6 @@ def bill_rate_get(*, role: str, currency: str = "USD") -> Decimal:
 
 
 def cost_rate_get(*, role: str, on: date) -> Decimal:
-    from psdesk.catalog import selectors
-
     try:
         return Decimal(selectors.cost_rate_get(role=role, on=on))
     except DomainError:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
+from django.db.models import Max
 
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
@@ -25,7 +26,7 @@ from psdesk.estimates.models import (
 )
 from psdesk.estimates.pricing import below_target, exceeds_threshold
 
-TOKEN_SALT = "psdesk.estimates.review-link"
+TOKEN_SALT = "psdesk.estimates.review-link"  # noqa: RUF100, S105 — a signing salt (public), not a secret
 
 
 def policy_get() -> EstimatePolicy:
@@ -64,8 +65,6 @@ def version_lines(version: EstimateVersion) -> list[EstimateLine]:
 
 def latest_versions(*, user: Actor, limit: int = 100) -> list[EstimateVersion]:
     """The newest version of each visible engagement, most recently updated first (two queries)."""
-    from django.db.models import Max
-
     newest = EstimateVersion.objects.visible_to(user).values("engagement_id").annotate(n=Max("number")).order_by()
     pairs = {(row["engagement_id"], row["n"]) for row in newest}
     qs = (
@@ -90,6 +89,34 @@ def ta_approved(version: EstimateVersion) -> bool:
     """Is the latest TA decision on this very version an approval?"""
     last = EstimateReview.objects.filter(version=version).order_by("-created_at", "-id").first()
     return last is not None and last.decision == ReviewDecision.APPROVED
+
+
+def ta_review_version(engagement: Any) -> EstimateVersion | None:
+    """The version a TA review of the engagement is about: the agreed version when there is one
+    (the one the `start_sow` guard checks), otherwise the newest shared version; None when that
+    version's total does not need TA review (at or below the threshold) or nothing is shared yet."""
+    version = agreed_version(engagement)
+    if version is None:
+        version = (
+            EstimateVersion.objects.filter(engagement=engagement, status=VersionStatus.SHARED)
+            .order_by("-number")
+            .first()
+        )
+    if version is None or not needs_ta_review(version):
+        return None
+    return version
+
+
+def ta_review_state(engagement: Any) -> tuple[str, EstimateVersion | None]:
+    """The TA review as the card's Approvals panel shows it, read from the same rows as the guard:
+    (`approved` | `rejected` (changes requested) | `pending` | `none`, the version it is about)."""
+    version = ta_review_version(engagement)
+    if version is None:
+        return "none", None
+    last = EstimateReview.objects.filter(version=version).order_by("-created_at", "-id").first()
+    if last is None:
+        return "pending", version
+    return ("approved" if last.decision == ReviewDecision.APPROVED else "rejected"), version
 
 
 def agreement_get(version: EstimateVersion) -> CustomerFeedback | None:
@@ -145,14 +172,14 @@ def estimate_margin_flags(engagement_ids: list[int]) -> dict[int, MarginFlag]:
 # --- board guards (added to the engagement workflow in psdesk/board/workflow.py) ----------------
 
 
-def estimate_shared_with_lines(eng: Any, ctx: MoveContext) -> str | None:
+def estimate_shared_with_lines_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """Strawman WIP → Estimate Feedback: a version with at least one line was shared with the customer."""
     if EstimateVersion.objects.filter(engagement=eng, status=VersionStatus.SHARED, lines__isnull=False).exists():
         return None
     return "Share an estimate version with at least one line with the customer first."
 
 
-def estimate_agreed_and_ta_approved(eng: Any, ctx: MoveContext) -> str | None:
+def estimate_agreed_and_ta_approved_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """Estimate Feedback → SOW WIP: the customer agreed to a version and, when that version's total is
     strictly above the TA threshold, a TA approved that same version."""
     v = agreed_version(eng)
@@ -257,7 +284,5 @@ def version_diff(a: EstimateVersion, b: EstimateVersion) -> VersionDiff:
             changes.append(LineChange("changed" if changed else "same", key[0], key[1], old, line, changed))
         else:
             changes.append(LineChange("added", key[0], key[1], None, line))
-    for key, rest in left.items():
-        for old in rest:
-            changes.append(LineChange("removed", key[0], key[1], old, None))
+    changes.extend(LineChange("removed", key[0], key[1], old, None) for key, rest in left.items() for old in rest)
     return VersionDiff(a=a, b=b, changes=changes)

@@ -1,5 +1,5 @@
 """Writes on estimates: versions and their lines, sharing and review links, TA reviews, customer
-feedback and agreement, TA assistance. Every write is audited in the same transaction; notifications
+feedback and agreement. Every write is audited in the same transaction; notifications
 are queued through psdesk.notifications (its outbox sends them after commit)."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from psdesk.audit.services import audit_record
@@ -20,14 +22,11 @@ from psdesk.core.errors import Conflict, NotFound, ValidationFailed
 from psdesk.core.money import MoneyError, to_decimal
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
+from psdesk.engagements.labels import TA_APPROVED, TA_NEEDS_REVIEW, TA_ROLE
 from psdesk.engagements.models import Engagement
 from psdesk.engagements.services import engagement_label_set
 from psdesk.estimates.choices import (
     MANUAL,
-    SCOPING_NEEDS_TA,
-    SCOPING_TA_ASSISTED,
-    TA_APPROVED,
-    TA_NEEDS_REVIEW,
     Delivery,
     FeedbackKind,
     PricingModel,
@@ -46,11 +45,11 @@ from psdesk.estimates.selectors import (
     ta_approved,
 )
 from psdesk.notifications.services import notify
+from psdesk.scoping.selectors import draft_estimate_lines
 
 EDIT = "estimates.edit_estimate"
 REVIEW = "estimates.review_estimate"
 MAX_LINES = 2000
-TA_ROLE = "technical_architect"
 
 
 @dataclass(frozen=True)
@@ -209,8 +208,6 @@ def _lines_of(version: EstimateVersion) -> list[LineData]:
 
 def draft_lines_for(engagement: Engagement) -> list[LineData]:
     """The calculator's draft lines (psdesk.scoping), provenance kept."""
-    from psdesk.scoping.selectors import draft_estimate_lines
-
     return [
         LineData(
             activity=d.activity,
@@ -458,9 +455,15 @@ def review_link_revoke(*, link_id: int, actor: Actor) -> ReviewLink:
 
 
 def estimate_review_record(*, version_id: int, actor: Actor, decision: str, comment: str = "") -> EstimateReview:
-    """A TA approves a version or requests changes (comment required). Approval belongs to that version:
-    the engagement gets `TA::Approved`; a request for changes puts `TA::Needs-Review` back.
-    Audited `estimates.ta_reviewed`; the EM is notified."""
+    """A TA approves a version or requests changes (comment required): the one record of a TA review.
+
+    The approval belongs to that version: the `start_sow` guard (`estimate_agreed_and_ta_approved_refusal`)
+    and the card's Approvals panel (`ta_review_state`) read these rows. The engagement's `TA::` label
+    displays the decision (`TA::Approved`, or `TA::Needs-Review` back for changes); it is set here, not
+    by a label move. Every path that offers a TA approval calls this: the estimate page, the card's
+    Approvals panel, `POST /api/v1/estimates/versions/<id>/reviews` and `psdesk estimate review`.
+    Audited `estimates.ta_reviewed`; the EM is notified. Raises ValidationFailed, PermissionDenied,
+    NotFound."""
     permission_require(actor, REVIEW)
     if decision not in ReviewDecision.values:
         raise ValidationFailed("Decision must be approved or changes_requested.", details={"field": "decision"})
@@ -503,9 +506,6 @@ def _customer_label(name: str, email: str) -> str:
 
 
 def _clean_person(name: str, email: str) -> tuple[str, str]:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     name = (name or "").strip()[:200]
     email = (email or "").strip()[:254]
     if not name:
@@ -592,31 +592,3 @@ def customer_agreement_record(*, token: str, name: str, email: str) -> tuple[Cus
         if existing is None:
             raise
         return existing, False
-
-
-def ta_assistance_request(*, engagement_id: int, actor: Actor, note: str = "") -> None:
-    """`Scoping::Needs_TA_Assistance` — may be asked at any time; notifies the TAs."""
-    permission_require(actor, EDIT)
-    with transaction.atomic():
-        eng = Engagement.objects.visible_to(actor).select_related("account").filter(pk=engagement_id).first()
-        if eng is None:
-            raise NotFound(f"engagement {engagement_id} not found")
-        engagement_label_set(engagement=eng, label=SCOPING_NEEDS_TA, actor=actor, reason=note)
-        _notify(
-            event="ta.assistance_requested",
-            target=eng,
-            actor=actor,
-            context={"ask": "ta_assistance", "note": note},
-            recipients=_tas(),
-            account=eng.account,
-        )
-
-
-def ta_assistance_complete(*, engagement_id: int, actor: Actor) -> None:
-    """`Scoping::Needs_TA_Assistance → Scoping::TA_Assisted`, by a TA."""
-    permission_require(actor, REVIEW)
-    with transaction.atomic():
-        eng = Engagement.objects.visible_to(actor).filter(pk=engagement_id).first()
-        if eng is None:
-            raise NotFound(f"engagement {engagement_id} not found")
-        engagement_label_set(engagement=eng, label=SCOPING_TA_ASSISTED, actor=actor)

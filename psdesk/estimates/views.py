@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from psdesk.core.errors import DomainError, NotFound
 from psdesk.core.types import AuthedRequest
+from psdesk.engagements.labels import label_move
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.estimates import exports, selectors, services
 from psdesk.estimates.choices import ROLES, Delivery, FeedbackKind, PricingModel
@@ -222,14 +223,17 @@ def version_review(request: AuthedRequest, engagement_id: int, version_id: int) 
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def ta_assistance(request: AuthedRequest, engagement_id: int) -> HttpResponse:
+    """Ask a TA for help (`Scoping::Needs_TA_Assistance`) or, as a TA, mark it given: the Scoping::
+    label workflow's moves, as from the card drawer."""
     back = reverse("estimates:engagement", args=[engagement_id])
     try:
-        if request.POST.get("done") == "1":
-            services.ta_assistance_complete(engagement_id=engagement_id, actor=request.user)
-        else:
-            services.ta_assistance_request(
-                engagement_id=engagement_id, actor=request.user, note=request.POST.get("note", "")[:5000]
-            )
+        label_move(
+            engagement_id=engagement_id,
+            scope="Scoping",
+            action="assisted" if request.POST.get("done") == "1" else "request_assistance",
+            actor=request.user,
+            reason=request.POST.get("note", "")[:2000],
+        )
     except DomainError as exc:
         return _refused(request, exc, back)
     return redirect(back)

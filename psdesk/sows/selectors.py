@@ -151,7 +151,7 @@ def fragments_export(*, version: SowVersion) -> bytes:
 # --- board guards: SOW WIP → Ready For Approval (psdesk/board/workflow.py) -------------------------
 
 
-def sow_draft_from_agreed_estimate(eng: Any, ctx: MoveContext) -> str | None:
+def sow_draft_from_agreed_estimate_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """A SOW version exists and was generated from the estimate version the customer agreed to."""
     sow = sow_for_engagement(eng)
     if sow is None or sow.current is None:
@@ -162,7 +162,7 @@ def sow_draft_from_agreed_estimate(eng: Any, ctx: MoveContext) -> str | None:
     return None
 
 
-def sow_terms_decided(eng: Any, ctx: MoveContext) -> str | None:
+def sow_terms_decided_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """Governing terms decided: an MSA in force or the standard terms, recorded on the current version."""
     sow = sow_for_engagement(eng)
     if sow is None or sow.current is None or not sow.current.terms_kind:
@@ -170,7 +170,7 @@ def sow_terms_decided(eng: Any, ctx: MoveContext) -> str | None:
     return None
 
 
-def sow_cost_estimate_attached(eng: Any, ctx: MoveContext) -> str | None:
+def sow_cost_estimate_attached_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """The internal cost estimate (COGS with margin) of the agreed estimate version exists."""
     agreed = agreed_version(eng)
     if agreed is None or agreed.cost <= 0 or agreed.margin is None:
@@ -178,7 +178,7 @@ def sow_cost_estimate_attached(eng: Any, ctx: MoveContext) -> str | None:
     return None
 
 
-def sow_reviewed_by_team_and_customer(eng: Any, ctx: MoveContext) -> str | None:
+def sow_reviewed_by_team_and_customer_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """The account team and the customer reviewed the current SOW version."""
     sow = sow_for_engagement(eng)
     if sow is None or sow.current_id is None or sow.reviewed_version_id != sow.current_id:
@@ -187,10 +187,10 @@ def sow_reviewed_by_team_and_customer(eng: Any, ctx: MoveContext) -> str | None:
 
 
 SUBMIT_FOR_APPROVAL_GUARDS = (
-    sow_draft_from_agreed_estimate,
-    sow_terms_decided,
-    sow_cost_estimate_attached,
-    sow_reviewed_by_team_and_customer,
+    sow_draft_from_agreed_estimate_refusal,
+    sow_terms_decided_refusal,
+    sow_cost_estimate_attached_refusal,
+    sow_reviewed_by_team_and_customer_refusal,
 )
 
 
@@ -234,7 +234,7 @@ def custom_sow_booking(opp: Any, ctx: MoveContext) -> Any:
         return BookingVerdict("custom SOW", "Closed Won needs an executed SOW; none was generated yet.")
     if sow.status != SowStatus.EXECUTED:
         return BookingVerdict("custom SOW", "Closed Won needs the SOW executed (customer and vendor signatures).")
-    if sow_cost_estimate_attached(sow.engagement, ctx):
+    if sow_cost_estimate_attached_refusal(sow.engagement, ctx):
         return BookingVerdict("custom SOW", "Closed Won needs the cost estimate of the agreed estimate version.")
     if not (opp.po_number.strip() or opp.no_po_required):
         return BookingVerdict("custom SOW", 'Closed Won needs a PO number or a recorded "no PO required".')

@@ -1,4 +1,4 @@
-"""Ready For Approval → Approved with two approvers, in the card drawer (PRODUCT C7)."""
+"""Ready For Approval → Approved with two approvers, in the card drawer (docs/process.md, Approvals)."""
 
 from __future__ import annotations
 

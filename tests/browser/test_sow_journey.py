@@ -40,8 +40,8 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     page: Any, live_server: Any, login: Any, people: Any, make_engagement: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
     from psdesk.approvals.services import approval_decide, approval_request
-    from psdesk.board.approval_flow import engagement_content_hash
-    from psdesk.board.sow_flow import close_cards_when_opportunity_won
+    from psdesk.board.approval_state import engagement_content_hash
+    from psdesk.board.opportunity_close import close_cards_when_opportunity_closes
     from psdesk.crm import services as crm
     from psdesk.crm.choices import RecordType
     from psdesk.engagements.services import engagement_label_set
@@ -49,7 +49,7 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     from psdesk.sows.tests.conftest import make_estimate
     from psdesk.sows.tests.test_markup import marked_up
 
-    monkeypatch.setattr(crm, "AFTER_STAGE_HOOKS", [close_cards_when_opportunity_won])  # projects: own tests
+    monkeypatch.setattr(crm, "AFTER_STAGE_HOOKS", [close_cards_when_opportunity_closes])  # projects: own tests
     eng = make_engagement(description="Stand up GitLab and migrate the first wave.")
     lic = crm.opportunity_create(actor=people.alice, account=eng.account, record_type=RecordType.LICENSE)
     opp = crm.opportunity_create(actor=people.alice, account=eng.account, parent=lic, stage="6_awaiting_signature")

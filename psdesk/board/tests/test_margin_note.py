@@ -1,4 +1,5 @@
-"""PS Leadership is told of a below-target margin when its approval is requested (PRODUCT C6)."""
+"""PS Leadership is told of a below-target margin when its approval is requested (the margin is
+flagged, never blocked)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ def test_ps_leadership_is_told_of_a_below_target_margin_when_approval_is_request
 ) -> None:
     from decimal import Decimal
 
-    from psdesk.board.approval_flow import engagement_approval_request
+    from psdesk.board.services import engagement_approval_request
     from psdesk.estimates.models import EstimateVersion
     from psdesk.estimates.testing import estimate_seed_shared
     from psdesk.notifications.models import Notification

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from psdesk.audit.models import AuditEvent
-from psdesk.board.labels import (
+from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, TransitionNotAllowed
+from psdesk.engagements.labels import (
     LABEL_WORKFLOWS,
     NONE,
     label_move,
 )
-from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, TransitionNotAllowed
 from psdesk.engagements.models import EngagementLabel
 from psdesk.engagements.services import engagement_label_set
 
@@ -30,7 +30,6 @@ ACTOR_FOR_PERMISSION = {
 # in the cross product must be refused.
 EXPECTED: dict[tuple[str, str, str], str] = {
     ("TA", "", "request_review"): "TA::Needs-Review",
-    ("TA", "TA::Needs-Review", "approve"): "TA::Approved",
     ("TA", "TA::Approved", "reopen"): "TA::Needs-Review",
     ("Scoping", "", "request_assistance"): "Scoping::Needs_TA_Assistance",
     ("Scoping", "Scoping::TA_Assisted", "request_assistance"): "Scoping::Needs_TA_Assistance",
@@ -108,8 +107,7 @@ def test_every_side_label_and_move_pair(
 @pytest.mark.parametrize(
     ("scope", "current", "action", "user"),
     [
-        ("TA", "TA::Needs-Review", "approve", "erin"),  # an EM may not approve as TA
-        ("TA", "TA::Needs-Review", "approve", "rory"),
+        ("TA", "", "request_review", "tara"),  # asking for TA review is the EM's move
         ("RDM", "RDM::needs-review", "approve", "erin"),
         ("RDM", "RDM::needs-review", "approve", "tara"),
         ("Scoping", "Scoping::Needs_TA_Assistance", "assisted", "erin"),
@@ -146,10 +144,19 @@ def test_a_pubsec_card_is_not_found_for_a_non_member(people: Any, make_account: 
 
 def test_the_single_colon_ta_spelling_counts_as_the_scoped_label(people: Any, make_engagement: Any) -> None:
     eng = make_engagement()
-    EngagementLabel.objects.create(engagement=eng, name="TA:Approved", scope="")  # imported as-is
+    EngagementLabel.objects.create(engagement=eng, name="TA:Approved", scope="TA")  # imported as-is
+    label_move(engagement_id=eng.pk, scope="TA", action="reopen", actor=people.erin)
+    assert EngagementLabel.objects.filter(engagement=eng, scope="TA").get().name == "TA::Needs-Review"
+
+
+def test_a_ta_approval_is_not_a_label_move_and_the_refusal_says_where_it_is_recorded(
+    people: Any, make_engagement: Any
+) -> None:
+    eng = make_engagement()
     engagement_label_set(engagement=eng, label="TA::Needs-Review", actor=people.erin)
-    label_move(engagement_id=eng.pk, scope="TA", action="approve", actor=people.tara)
-    assert EngagementLabel.objects.filter(engagement=eng, scope="TA").get().name == "TA::Approved"
+    with pytest.raises(BadRequest, match="A TA approves by reviewing the estimate version"):
+        label_move(engagement_id=eng.pk, scope="TA", action="approve", actor=people.tara)
+    assert EngagementLabel.objects.filter(engagement=eng, scope="TA").get().name == "TA::Needs-Review"
 
 
 # --- API ---------------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ def test_pubsec_members_can_filter_to_public_sector_cards(people: Any, make_acco
 
 
 def test_cards_awaiting_approval_show_each_final_approval(people: Any, make_engagement: Any) -> None:
-    from psdesk.board.approval_flow import engagement_approval_request
+    from psdesk.board.services import engagement_approval_request
 
     eng = make_engagement(at=S.READY_FOR_APPROVAL)
     engagement_approval_request(engagement=eng, kind="ps_leadership", requester=people.erin)

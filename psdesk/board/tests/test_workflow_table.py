@@ -48,7 +48,7 @@ def _place(eng: Engagement, state: str) -> None:
     Engagement.objects.filter(pk=eng.pk).update(state=state, state_before_hold=S.SOW_WIP if state == S.ON_HOLD else "")
 
 
-BOARD_GUARDS = {"em_assigned", "opportunity_closed_won"}
+BOARD_GUARDS = {"em_assigned_refusal", "opportunity_closed_won_refusal"}
 
 
 @pytest.fixture(autouse=True)

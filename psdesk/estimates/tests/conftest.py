@@ -1,4 +1,4 @@
-"""Estimates fixtures: a rate card (stands in for psdesk.catalog until it is wired), the calculator
+"""Estimates fixtures: a fake rate card (in place of psdesk.catalog), the calculator
 draft (stands in for psdesk.scoping), a notification recorder, and helpers that build versions."""
 
 from __future__ import annotations

@@ -13,12 +13,13 @@ import pytest
 from psdesk.audit.models import AuditEvent
 from psdesk.core.errors import PermissionDenied, ValidationFailed
 from psdesk.core.workflow import MoveContext
+from psdesk.engagements.labels import label_move
 from psdesk.engagements.models import EngagementLabel
 from psdesk.estimates.models import EstimatePolicy, EstimateReview
 from psdesk.estimates.selectors import (
-    estimate_agreed_and_ta_approved,
+    estimate_agreed_and_ta_approved_refusal,
     estimate_margin_flag,
-    estimate_shared_with_lines,
+    estimate_shared_with_lines_refusal,
     review_token_for,
 )
 from psdesk.estimates.services import (
@@ -26,8 +27,6 @@ from psdesk.estimates.services import (
     estimate_review_record,
     estimate_version_create,
     estimate_version_share,
-    ta_assistance_complete,
-    ta_assistance_request,
 )
 from psdesk.estimates.tests.conftest import L
 
@@ -46,11 +45,11 @@ def _shared(people: Any, eng: Any, hours: str, **kw: Any) -> Any:
 
 
 def _start_sow(eng: Any) -> str | None:
-    return estimate_agreed_and_ta_approved(eng, MoveContext(actor=None))
+    return estimate_agreed_and_ta_approved_refusal(eng, MoveContext(actor=None))
 
 
 def _request_feedback(eng: Any) -> str | None:
-    return estimate_shared_with_lines(eng, MoveContext(actor=None))
+    return estimate_shared_with_lines_refusal(eng, MoveContext(actor=None))
 
 
 def _agree(shared: Any) -> None:
@@ -161,13 +160,22 @@ def test_the_margin_flag_shows_below_target_and_blocks_nothing(people: Any, stra
 
 
 def test_ta_assistance_can_be_asked_at_any_time_and_marked_done_by_a_ta(
-    people: Any, make_engagement: Any, notes: Any
+    people: Any, make_engagement: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import psdesk.notifications.services as ns
+
+    sent: list[dict[str, Any]] = []
+    real = ns.notify
+    monkeypatch.setattr(
+        ns,
+        "notify",
+        lambda **kw: (sent.append({**kw, "recipients": [u.username for u in kw["recipients"]]}), real(**kw)),
+    )
     eng = make_engagement()  # still Open
-    ta_assistance_request(engagement_id=eng.pk, actor=people.erin, note="Geo sizing")
+    label_move(engagement_id=eng.pk, scope="Scoping", action="request_assistance", actor=people.erin, reason="Geo")
     assert _labels(eng) == ["Scoping::Needs_TA_Assistance"]
-    assert [n["recipients"] for n in notes if n["event"] == "ta.assistance_requested"] == [["tara"]]
-    ta_assistance_complete(engagement_id=eng.pk, actor=people.tara)
+    assert [n["recipients"] for n in sent if n["event"] == "ta.assistance_requested"] == [["tara"]]
+    label_move(engagement_id=eng.pk, scope="Scoping", action="assisted", actor=people.tara)
     assert _labels(eng) == ["Scoping::TA_Assisted"]
 
 

@@ -1,17 +1,20 @@
+"""`psdesk board <subcommand>`: board housekeeping."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from psdesk.accounts.cli import ActorCommand, SubcommandAdder
+from psdesk.board.closed_lost_suggestions import closed_lost_suggestions_sweep
 
-from psdesk.board.stale import stale_sweep
 
+class Command(ActorCommand):
+    help = "Board housekeeping."
 
-class Command(BaseCommand):
-    help = "Board housekeeping. `board sweep-stale` suggests Closed Lost for cards idle past the policy (daily)."
+    def add_subcommands(self, add: SubcommandAdder) -> None:
+        add(
+            "sweep-stale", "Suggest Closed Lost for cards idle longer than the board policy (run daily).", as_user=False
+        )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["sweep-stale"])
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(f"{stale_sweep()} Closed Lost suggestion(s) made")
+    def do_sweep_stale(self, user: None, o: dict[str, Any]) -> None:
+        self.stdout.write(f"{closed_lost_suggestions_sweep()} Closed Lost suggestion(s) made")

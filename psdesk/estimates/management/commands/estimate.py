@@ -1,64 +1,52 @@
+"""`psdesk estimate <subcommand> --as <user>`: estimate versions from the command line (PubSec rules apply)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 
-from psdesk.core.errors import DomainError
+from psdesk.accounts.cli import ActorCommand, SubcommandAdder, actor_get
 from psdesk.core.types import Actor
 from psdesk.estimates import exports, selectors, services
 
 
-class Command(BaseCommand):
-    help = (
-        "Estimates from the command line, as a given user (PubSec rules apply).\n"
-        "  psdesk estimate list 12 --as erin\n"
-        "  psdesk estimate show 34 --as erin\n"
-        "  psdesk estimate new 12 --as erin [--from-draft] [--based-on 34] [--pricing tm]\n"
-        "  psdesk estimate share 34 --as erin\n"
-        "  psdesk estimate revoke-link 5 --as erin\n"
-        "  psdesk estimate review 34 approved|changes_requested --as tara [--comment '...']\n"
-        "  psdesk estimate diff 34 35 --as erin\n"
-        "  psdesk estimate export 34 --as erin --out estimate.xlsx [--internal] | --out estimate.pdf"
-    )
+class Command(ActorCommand):
+    help = "Estimate versions from the command line, as a given user (PubSec rules apply)."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="sub", required=True)
-
-        def add(name: str, *args: tuple[str, dict[str, Any]]) -> Any:
-            p = sub.add_parser(name)
-            for arg, kw in args:
-                p.add_argument(arg, **kw)
-            p.add_argument("--as", dest="as_user", required=True)
-            return p
-
-        add("list", ("engagement_id", {"type": int}))
-        add("show", ("version_id", {"type": int}))
-        p = add("new", ("engagement_id", {"type": int}))
-        p.add_argument("--from-draft", action="store_true")
-        p.add_argument("--based-on", type=int, default=None)
-        p.add_argument("--pricing", choices=["fixed_fee", "tm"], default=None)
-        add("share", ("version_id", {"type": int}))
-        add("revoke-link", ("link_id", {"type": int}))
-        p = add("review", ("version_id", {"type": int}), ("decision", {"choices": ["approved", "changes_requested"]}))
-        p.add_argument("--comment", default="")
-        add("diff", ("a", {"type": int}), ("b", {"type": int}))
-        p = add("export", ("version_id", {"type": int}))
-        p.add_argument("--out", required=True)
-        p.add_argument("--internal", action="store_true")
+    def add_subcommands(self, add: SubcommandAdder) -> None:
+        p = add("list", "List the estimate versions of an engagement.")
+        p.add_argument("engagement_id", type=int, help="the engagement's id")
+        p = add("show", "Show one version with its lines.")
+        p.add_argument("version_id", type=int, help="the estimate version's id")
+        p = add("new", "Create a new draft version (empty, from the calculator draft, or based on a version).")
+        p.add_argument("engagement_id", type=int, help="the engagement's id")
+        p.add_argument("--from-draft", action="store_true", help="start from the scoping calculator's draft lines")
+        p.add_argument("--based-on", type=int, default=None, help="copy the lines of this version id")
+        p.add_argument("--pricing", choices=["fixed_fee", "tm"], default=None, help="pricing model (default fixed_fee)")
+        p = add("share", "Share a version with the customer (freezes it, prints a review link).")
+        p.add_argument("version_id", type=int, help="the estimate version's id")
+        p = add("revoke-link", "Revoke a customer review link at once.")
+        p.add_argument("link_id", type=int, help="the review link's id")
+        p = add("review", "Record a TA review of a version: approved, or changes_requested with a comment.")
+        p.add_argument("version_id", type=int, help="the estimate version's id")
+        p.add_argument("decision", choices=["approved", "changes_requested"], help="the TA's decision")
+        p.add_argument("--comment", default="", help="what should change (required for changes_requested)")
+        p = add("diff", "Compare two versions of one engagement line by line.")
+        p.add_argument("a", type=int, help="the earlier version's id")
+        p.add_argument("b", type=int, help="the later version's id")
+        p = add("export", "Write a version as a workbook (.xlsx) or the customer PDF (.pdf).")
+        p.add_argument("version_id", type=int, help="the estimate version's id")
+        p.add_argument("--out", required=True, help="the file to write; its suffix picks .xlsx or .pdf")
+        p.add_argument("--internal", action="store_true", help="xlsx only: add the Cost & margin sheet (cost roles)")
 
     def handle(self, *args: Any, **o: Any) -> None:
-        user = User.objects.filter(username=o["as_user"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {o['as_user']!r}")
-        if not user.has_perm("estimates.view_estimateversion"):
-            raise CommandError(f"{user.username} may not see estimates")
-        try:
-            getattr(self, "do_" + o["sub"].replace("-", "_"))(user, o)
-        except DomainError as exc:
-            raise CommandError(f"{exc.status} {exc.code}: {exc.message}") from None
+        if o.get("sub"):
+            user = actor_get(o["as_user"])
+            if not user.has_perm("estimates.view_estimateversion"):
+                raise CommandError(f"{user.username} may not see estimates")
+        super().handle(*args, **o)
 
     def _line(self, v: Any, user: Actor) -> str:
         cost = user.has_perm("estimates.view_estimate_cost")

@@ -13,12 +13,12 @@ from django.db import connection
 from psdesk.approvals.models import ApprovalDecision, ApprovalRequest
 from psdesk.approvals.services import approval_decide, approval_request
 from psdesk.audit.models import AuditEvent
-from psdesk.board.approval_flow import engagement_approval_states, engagement_content_hash
-from psdesk.board.labels import rdm_approved
+from psdesk.board.approval_state import engagement_approval_states, engagement_content_hash
 from psdesk.board.services import engagement_transition
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
 from psdesk.core.errors import TransitionNotAllowed
 from psdesk.engagements.choices import EngagementStatus as S
+from psdesk.engagements.labels import rdm_approved_refusal
 from psdesk.engagements.models import Engagement
 from psdesk.engagements.services import engagement_label_set
 from psdesk.sla.models import SlaTimer
@@ -50,8 +50,8 @@ def _final_requests(eng: Engagement, people: Any) -> tuple[Any, Any, str]:
 def only_rdm_guard(monkeypatch: Any) -> None:
     """Keep only the RDM guard on submit_for_approval (SOW guards are tested by the sows app)."""
     move = ENGAGEMENT_WORKFLOW.move("submit_for_approval")
-    assert rdm_approved in move.guards
-    monkeypatch.setattr(move, "guards", [rdm_approved])
+    assert rdm_approved_refusal in move.guards
+    monkeypatch.setattr(move, "guards", [rdm_approved_refusal])
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""SOWs on the board (psdesk/board/sow_flow.py): the SOW guards of SOW WIP → Ready For Approval,
+"""SOWs on the board: the SOW guards of SOW WIP → Ready For Approval,
 approvals made on the current SOW content hash (a new version invalidates them), and an
 opportunity closing won moving its card to Closed Won."""
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from psdesk.approvals.services import approval_decide, approval_request
-from psdesk.board.approval_flow import engagement_content_hash, final_approvals_missing
+from psdesk.board.approval_state import engagement_content_hash, final_approvals_missing
 from psdesk.board.services import engagement_transition
 from psdesk.core.errors import TransitionNotAllowed
 from psdesk.engagements.choices import EngagementStatus as S
@@ -79,11 +79,11 @@ def test_approvals_are_on_the_sow_hash_and_a_new_version_invalidates_them(card: 
 def test_closing_the_opportunity_won_moves_the_card_to_closed_won(
     card: Engagement, people: Any, monkeypatch: Any
 ) -> None:
-    from psdesk.board.sow_flow import close_cards_when_opportunity_won
+    from psdesk.board.opportunity_close import close_cards_when_opportunity_closes
     from psdesk.crm import services as crm
 
     monkeypatch.setattr(
-        crm, "AFTER_STAGE_HOOKS", [close_cards_when_opportunity_won]
+        crm, "AFTER_STAGE_HOOKS", [close_cards_when_opportunity_closes]
     )  # delivery hand-off not under test
     v = sows.sow_generate(engagement_id=card.pk, actor=people.erin)
     sows.sow_review_record(sow_id=v.sow_id, actor=people.erin)

@@ -1,4 +1,5 @@
-"""The daily sweep that suggests Closed Lost for quiet cards, and the EM's answer to it."""
+"""Closed Lost suggestions: the daily sweep that suggests Closed Lost for quiet cards, and the EM's
+answer to one (confirm: the card closes lost; dismiss: its activity clock restarts)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def board_policy_get() -> BoardPolicy:
     return policy if policy is not None else BoardPolicy.objects.create()
 
 
-def stale_sweep(*, now: datetime | None = None) -> int:
+def closed_lost_suggestions_sweep(*, now: datetime | None = None) -> int:
     """Suggest Closed Lost for every open card idle longer than the policy (once per idle spell:
     a dismissed suggestion counts only until new activity). Notifies the card's EM. Idempotent.
     Returns how many suggestions were made."""
@@ -53,7 +54,9 @@ def stale_sweep(*, now: datetime | None = None) -> int:
     return made
 
 
-def suggestion_decide(*, suggestion_id: int, actor: Actor, confirm: bool, reason: str = "") -> ClosedLostSuggestion:
+def closed_lost_suggestion_decide(
+    *, suggestion_id: int, actor: Actor, confirm: bool, reason: str = ""
+) -> ClosedLostSuggestion:
     """Confirm (the card moves to Closed Lost through the transition service) or dismiss (the card is
     still active; its activity clock restarts). Needs the close permission. Raises NotFound,
     PermissionDenied, Conflict (already decided) or TransitionNotAllowed."""

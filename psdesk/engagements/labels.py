@@ -1,7 +1,9 @@
-"""Side-label workflows of the board (PRODUCT C7; ps-process §3.3-3.5): each scope is a small
-table of allowed label moves with the permission each needs.
+"""Side-label workflows of an engagement (docs/process.md, The approval board): each scope is a
+small table of allowed label moves with the permission each needs. This module is the one owner of
+the scoped labels: every label move, from the card drawer, the API, the CLI or another app
+(estimates), goes through `label_move`.
 
-    TA::            (none) → TA::Needs-Review → TA::Approved (→ back to Needs-Review when content changes)
+    TA::            (none) → TA::Needs-Review (→ back to Needs-Review after an approval)
     Scoping::       (none) → Scoping::Needs_TA_Assistance → Scoping::TA_Assisted  (notifies TAs)
     RDM::           (none) → RDM::needs-review → RDM::approved (→ back to needs-review)
     EM_Status::     Waiting ↔ ToDo (either from none)
@@ -11,7 +13,13 @@ Every move goes through `label_move`, which locks the card, refuses a move not a
 current label (409 with the reason), checks the permission (403), and writes the label with
 `engagement_label_set` (audited). Refusals write nothing.
 
-This module imports no board service, so `psdesk/board/workflow.py` may import its guards.
+One record per review, read by the guard that needs it:
+- RDM review: the `RDM::` label *is* the record. `RDM::approved` is written only by the `RDM`
+  `approve` move below (drawer, Approvals panel, API, CLI) and read by `rdm_approved_refusal`.
+- TA review: the record is the TA review of an estimate version (`EstimateReview`, written by
+  `psdesk.estimates.services.estimate_review_record`), because an approval belongs to the version it
+  was given on. `TA::Approved` only displays that record, so it is not a label move here: estimates
+  sets it when it records the review, and the board guard reads the review itself.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, TransitionNotAllowed
@@ -26,10 +35,12 @@ from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.engagements.services import engagement_label_set
+from psdesk.notifications import services as notifications
 
 EM_MOVE = "engagements.move_engagement"
 TA_DECIDE = "approvals.decide_ta_review"
 RDM_DECIDE = "approvals.decide_rdm_review"
+TA_ROLE = "technical_architect"
 
 TA_NEEDS_REVIEW = "TA::Needs-Review"
 TA_APPROVED = "TA::Approved"
@@ -52,7 +63,7 @@ SEGMENTS: tuple[str, ...] = (
     "Public Sector US",
 )
 
-# Single-colon spellings seen in the handbook, accepted as aliases (ps-process §9 item 3).
+# Single-colon spellings seen in imported data, accepted as aliases of the scoped labels.
 ALIASES: dict[str, str] = {"TA:Approved": TA_APPROVED, "TA:Needs-Review": TA_NEEDS_REVIEW}
 
 # GitLab-style colours per scope (the card renders `scope` on the left in this colour).
@@ -77,6 +88,7 @@ class LabelMove:
     permission: str
     label: str
     notify: str | None = None  # notification event when the move lands
+    notify_role: str = ""  # also notify the active members of this role (group name)
 
 
 @dataclass
@@ -84,13 +96,15 @@ class LabelWorkflow:
     scope: str
     labels: tuple[str, ...]
     moves: list[LabelMove] = field(default_factory=list)
+    elsewhere: str = ""  # where the scope's other labels are written (said in an unknown-move error)
 
     def move(self, action: str) -> LabelMove:
         for m in self.moves:
             if m.action == action:
                 return m
         known = ", ".join(m.action for m in self.moves)
-        raise BadRequest(f"Unknown {self.scope}:: move '{action}'. Known: {known}.", code="unknown_action")
+        hint = f" {self.elsewhere}" if self.elsewhere else ""
+        raise BadRequest(f"Unknown {self.scope}:: move '{action}'. Known: {known}.{hint}", code="unknown_action")
 
     def allows_from(self, m: LabelMove, current: str) -> bool:
         return ANY in m.sources or current in m.sources
@@ -121,11 +135,13 @@ LABEL_WORKFLOWS: dict[str, LabelWorkflow] = {
                     "Ask for TA review",
                     "approval.requested",
                 ),
-                LabelMove(
-                    "approve", frozenset({TA_NEEDS_REVIEW}), TA_APPROVED, TA_DECIDE, "TA approves", "approval.decided"
-                ),
                 LabelMove("reopen", frozenset({TA_APPROVED}), TA_NEEDS_REVIEW, EM_MOVE, "Needs TA review again"),
             ],
+            elsewhere=(
+                "A TA approves by reviewing the estimate version (the card's Approvals panel, the estimate "
+                "page, POST /api/v1/estimates/versions/<id>/reviews or `psdesk estimate review`), which "
+                f"sets {TA_APPROVED}."
+            ),
         ),
         LabelWorkflow(
             "Scoping",
@@ -138,6 +154,7 @@ LABEL_WORKFLOWS: dict[str, LabelWorkflow] = {
                     EM_MOVE,
                     "Ask a TA for help",
                     "ta.assistance_requested",
+                    notify_role=TA_ROLE,
                 ),
                 LabelMove("assisted", frozenset({SCOPING_NEEDS_TA}), SCOPING_TA_ASSISTED, TA_DECIDE, "TA assisted"),
             ],
@@ -217,14 +234,19 @@ def label_move(*, engagement_id: int, scope: str, action: str, actor: Actor, rea
             raise PermissionDenied(f"You do not have permission to '{m.label}'.")
         row = engagement_label_set(engagement=eng, label=m.target, actor=actor, reason=reason)
         if m.notify:
-            _notify(m.notify, eng, actor, {"label": m.target, "reason": reason})
+            recipients = (
+                list(User.objects.filter(groups__name=m.notify_role, is_active=True).order_by("username"))
+                if m.notify_role
+                else []
+            )
+            notifications.notify(
+                event=m.notify,
+                target=eng,
+                actor=actor,
+                context={"label": m.target, "reason": reason},
+                recipients=recipients,
+            )
     return row
-
-
-def _notify(event: str, eng: Engagement, actor: Actor, context: dict[str, Any]) -> None:
-    from psdesk.notifications.services import notify
-
-    notify(event=event, target=eng, actor=actor, context=context)
 
 
 def label_moves_available(
@@ -235,18 +257,17 @@ def label_moves_available(
         labels = {
             lab.scope: ALIASES.get(lab.name, lab.name) for lab in EngagementLabel.objects.filter(engagement=engagement)
         }
-    out = []
-    for scope, wf in LABEL_WORKFLOWS.items():
-        current = labels.get(scope, "")
-        for m in wf.moves_from(current):
-            if user.has_perm(m.permission):
-                out.append({"scope": scope, "action": m.action, "label": m.label, "target": m.target})
-    return out
+    return [
+        {"scope": scope, "action": m.action, "label": m.label, "target": m.target}
+        for scope, wf in LABEL_WORKFLOWS.items()
+        for m in wf.moves_from(labels.get(scope, ""))
+        if user.has_perm(m.permission)
+    ]
 
 
-# --- board guards ------------------------------------------------------------------------------
-def rdm_approved(eng: Any, ctx: MoveContext) -> str | None:
-    """SOW WIP → Ready For Approval needs `RDM::approved` (ps-process §3.2 item 5, §9 item 23)."""
+# --- guards of the engagement workflow (listed on their move in psdesk/board/workflow.py) --------
+def rdm_approved_refusal(eng: Any, ctx: MoveContext) -> str | None:
+    """SOW WIP → Ready For Approval needs `RDM::approved`, the record of the RDM review."""
     if current_label(eng.pk, "RDM") == RDM_APPROVED:
         return None
     return "An RDM must approve first (RDM::approved); ask with RDM::needs-review."

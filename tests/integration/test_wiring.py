@@ -1,0 +1,59 @@
+"""The cross-app wiring in one place: every registry through which a higher app plugs into a lower
+one, with exactly the functions registered in it (in the order they run). A new registrant, or one
+renamed or moved, fails here, so this file and ARCHITECTURE.md stay the map of who reacts to what.
+
+Board moves have no registry: `psdesk.board.services.engagement_transition` lists its effects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psdesk.approvals import services as approvals_services
+from psdesk.crm import services as crm_services
+from psdesk.crm import workflow as crm_workflow
+from psdesk.integrations import inbound
+from psdesk.notifications import services as notifications_services
+
+
+def _name(fn: Any) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def test_after_an_opportunity_stage_move_board_projects_and_scheduling_react() -> None:
+    """crm.services.register_after_stage_move: effects inside the opportunity move's transaction."""
+    assert [_name(f) for f in crm_services.AFTER_STAGE_HOOKS] == [
+        "psdesk.board.opportunity_close.close_cards_when_opportunity_closes",
+        "psdesk.projects.services.on_stage_move",
+        "psdesk.scheduling.services.on_opportunity_stage",
+    ]
+
+
+def test_closed_won_paperwork_is_a_signed_order_form_or_an_executed_sow() -> None:
+    """crm.workflow.register_close_won_path: the ways an opportunity's paperwork can be complete."""
+    assert [_name(f) for f in crm_workflow.CLOSE_WON_PATHS] == [
+        "psdesk.quotes.selectors.standard_order_form_path",
+        "psdesk.sows.selectors.custom_sow_booking",
+    ]
+
+
+def test_after_an_approval_decision_the_board_may_move_the_card_to_approved() -> None:
+    """approvals.services.register_after_decision: effects inside the decision's transaction."""
+    assert [_name(f) for f in approvals_services.AFTER_DECISION_HOOKS] == [
+        "psdesk.board.services.approve_when_decided",
+    ]
+
+
+def test_notification_effects_mirror_engagements_to_work_tracking() -> None:
+    """notifications.services.effect_register: functions run when an event is notified."""
+    effects = notifications_services._EFFECTS
+    assert {event: [_name(f) for f in fns] for event, fns in effects.items()} == {
+        "engagement.created": ["psdesk.notifications.hooks.work_tracking_mirror"],
+        "board.moved": ["psdesk.notifications.hooks.work_tracking_mirror"],
+    }
+
+
+def test_inbound_webhooks_are_handled_by_crm() -> None:
+    """integrations.inbound.inbound_handler_register: (source, kind) → the service that reacts."""
+    assert {key: _name(f) for key, f in inbound._HANDLERS.items()} == {
+        ("crm", "opportunity.stage_changed"): "psdesk.crm.services.opportunity_stage_from_crm",
+    }
