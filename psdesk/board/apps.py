@@ -10,10 +10,10 @@ class BoardConfig(AppConfig):
 
     def ready(self) -> None:
         # Deferred: importing services loads models, which the app registry forbids before ready().
-        from psdesk.approvals.services import register_after_decision  # noqa: RUF100, PLC0415 — models not ready at import
-        from psdesk.board.opportunity_close import close_cards_when_opportunity_closes  # noqa: RUF100, PLC0415 — ditto
-        from psdesk.board.services import approve_when_decided  # noqa: RUF100, PLC0415 — ditto
-        from psdesk.crm.services import register_after_stage_move  # noqa: RUF100, PLC0415 — ditto
+        from psdesk.approvals.services import register_after_decision  # noqa: PLC0415 — models not ready at import
+        from psdesk.board.opportunity_close import close_cards_when_opportunity_closes  # noqa: PLC0415 — ditto
+        from psdesk.board.services import approve_when_decided  # noqa: PLC0415 — ditto
+        from psdesk.crm.services import register_after_stage_move  # noqa: PLC0415 — ditto
 
         register_after_decision(approve_when_decided)
         register_after_stage_move(close_cards_when_opportunity_closes)

@@ -127,7 +127,7 @@ def estimate_xlsx(version: EstimateVersion, lines: list[EstimateLine], *, intern
 
 def estimate_pdf(version: EstimateVersion, lines: list[EstimateLine], *, base_url: str = "") -> bytes:
     """The customer PDF: activities, hours, price, assumptions, out of scope — never cost or margin."""
-    from weasyprint import HTML  # noqa: RUF100, PLC0415 — weasyprint takes ~1 s to import; only PDF exports need it
+    from weasyprint import HTML  # noqa: PLC0415 — weasyprint takes ~1 s to import; only PDF exports need it
 
     html = render_to_string("estimates/customer_pdf.html", _customer_context(version, lines))
     pdf: Any = HTML(string=html, base_url=base_url or None).write_pdf()

@@ -24,7 +24,7 @@ def test_after_an_opportunity_stage_move_board_projects_and_scheduling_react() -
     assert [_name(f) for f in crm_services.AFTER_STAGE_HOOKS] == [
         "psdesk.board.opportunity_close.close_cards_when_opportunity_closes",
         "psdesk.projects.services.on_stage_move",
-        "psdesk.scheduling.services.on_opportunity_stage",
+        "psdesk.scheduling.services.queue.queue_after_stage_move",
     ]
 
 
