@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from psdesk.core import clock
@@ -97,8 +98,6 @@ _URGENCY = {"breached": 0, "at_risk": 1, "ok": 2}
 def timer_badges(model: type[models.Model], ids: list[int], *, now: datetime | None = None) -> dict[int, TimerBadge]:
     """target id → its most urgent active timer (worst status, then least time left), for many
     cards in one query (two with calendars), whatever the number of cards."""
-    from django.contrib.contenttypes.models import ContentType
-
     if not ids:
         return {}
     now = now or clock.now()

@@ -3,7 +3,7 @@ timers are generic over content type + id); the board's own tests drive timers t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -191,7 +191,7 @@ def test_time_left_is_business_time_and_negative_when_overdue(people: Any) -> No
 
 
 def test_a_company_closure_is_skipped_by_new_timers(people: Any) -> None:
-    closure_add(calendar=Calendar.objects.get(key="ps-ops-us"), day=datetime(2026, 11, 23).date(), name="Offsite")
+    closure_add(calendar=Calendar.objects.get(key="ps-ops-us"), day=date(2026, 11, 23), name="Offsite")
     t = timer_start(policy_key="estimate_shared", target=people.erin, started_at=FRI_16)
     assert t is not None and t.due_at == datetime(2026, 11, 27, 16, tzinfo=NY)
 
@@ -220,7 +220,7 @@ def test_a_calendar_is_created_with_an_audit_row(people: Any) -> None:
         people.oscar.pk,
         {"country": "DE", "subdivision": "BY", "timezone": "Europe/Berlin"},
     )
-    assert not cal.business_calendar().is_business_day(datetime(2026, 1, 6).date())
+    assert not cal.business_calendar().is_business_day(date(2026, 1, 6))
 
 
 # --- API ---------------------------------------------------------------------------------------
