@@ -9,6 +9,7 @@ from django.db import transaction
 
 from psdesk.accounts.models import ApiToken, Profile, hash_token
 from psdesk.accounts.personas import Persona
+from psdesk.accounts.roles import Role
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.types import Actor
@@ -63,8 +64,6 @@ def persona_ensure(p: Persona, *, password: str | None) -> User:
 @transaction.atomic
 def pubsec_membership_set(*, user: User, member: bool, actor: Actor, reason: str = "") -> None:
     """Grant or revoke US PubSec membership (audited)."""
-    from psdesk.accounts.roles import Role
-
     group, _ = Group.objects.get_or_create(name=Role.US_PUBLIC_SECTOR)
     before = user.groups.filter(pk=group.pk).exists()
     if member:
