@@ -1,4 +1,4 @@
-"""The effort model (PRODUCT C5, ps-process §6.12): answers → a draft estimate with provenance.
+"""The effort model (docs/process.md, Calculator and SSOT): answers → a draft estimate with provenance.
 
 Pure: no Django. The rules are configuration (`data/effort_rules.yaml`, parsed by `rules_parse`);
 this module validates them and runs them over a set of answers.

@@ -1,5 +1,5 @@
 """Scoping: questionnaires per service type, the SSOT table of an engagement, territory → EM
-mapping, the calculator's submissions, and the "Ask PS" intake (PRODUCT C1, C5)."""
+mapping, the calculator's submissions, and the "Ask PS" intake (docs/process.md, Intake and routing)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The seeded defaults (PRODUCT C7 presales timers, ps-process §4.4 and §9 items 1-2): a New York
+"""The seeded defaults (the presales timers of docs/process.md, The approval board): a New York
 business calendar and four presales policies. Admins edit them; seeding never overwrites."""
 
 from __future__ import annotations
