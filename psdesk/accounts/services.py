@@ -22,7 +22,7 @@ def token_create(*, user: User, name: str = "default") -> str:
     return raw
 
 
-def token_user(raw: str) -> User | None:
+def token_authenticate(*, raw: str) -> User | None:
     """The active user a raw token belongs to, or None. Records when the token was last used
     (at most once a minute, so a busy client does not write on every request)."""
     tok = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked=False).first()

@@ -88,7 +88,7 @@ class ChainProblem:
     problem: str
 
 
-def audit_verify(batch: int = 2000) -> Iterator[ChainProblem]:
+def audit_verify(*, batch: int = 2000) -> Iterator[ChainProblem]:
     """Recompute the chain; yield every problem found (none means intact)."""
     prev_hash = GENESIS
     expected_seq = 1

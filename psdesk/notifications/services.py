@@ -37,7 +37,7 @@ EffectFn = Callable[..., None]
 _EFFECTS: dict[str, list[EffectFn]] = {}
 
 
-def effect_register(event: str, fn: EffectFn) -> None:
+def effect_register(*, event: str, fn: EffectFn) -> None:
     """Run `fn` whenever `event` is notified (idempotent registration). Raises ValueError for an
     unknown event."""
     event_get(event)

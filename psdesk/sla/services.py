@@ -23,12 +23,13 @@ from django.db import models, transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
-from psdesk.core.calendar import UTC_CALENDAR, BusinessCalendar, CalendarError
+from psdesk.core.calendar import BusinessCalendar, CalendarError
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.notifications import services as notifications  # a module: tests record notify() on it
 from psdesk.sla.choices import DurationUnit, TimerOutcome, TimerState, TimerStatus
 from psdesk.sla.models import Calendar, Closure, SlaPolicy, SlaTimer
+from psdesk.sla.selectors import policy_business_calendar, timer_business_calendar
 
 # --- calendars ---------------------------------------------------------------------------------
 
@@ -82,20 +83,6 @@ def closure_add(*, calendar: Calendar, day: Any, name: str = "", actor: Actor | 
             Calendar.objects.filter(pk=calendar.pk).update(updated_at=clock.now())
             audit_record(verb="sla.closure_added", actor=actor, target=calendar, after={"day": day, "name": name})
     return closure
-
-
-def business_calendar_of(policy: SlaPolicy) -> BusinessCalendar:
-    return policy.calendar.business_calendar() if policy.calendar is not None else UTC_CALENDAR
-
-
-def timer_calendar(timer: SlaTimer) -> BusinessCalendar:
-    """The timer's own calendar when it has one (the delivery region's), else its policy's."""
-    return timer.calendar.business_calendar() if timer.calendar is not None else business_calendar_of(timer.policy)
-
-
-def timer_calendar_key(timer: SlaTimer) -> tuple[str, int | None]:
-    """Cache key for `timer_calendar` results within one read."""
-    return ("timer", timer.calendar_id) if timer.calendar_id else ("policy", timer.policy.calendar_id)
 
 
 # --- policies ----------------------------------------------------------------------------------
@@ -189,7 +176,7 @@ def _start(policy: SlaPolicy, target: models.Model, at: datetime, calendar: Cale
         existing = SlaTimer.objects.active().filter(policy=policy, target_type=ct, target_id=tid).first()
         if existing is not None:
             return existing
-        cal = calendar.business_calendar() if calendar is not None else business_calendar_of(policy)
+        cal = calendar.business_calendar() if calendar is not None else policy_business_calendar(policy=policy)
         warn, due = _deadlines(policy, cal, at, policy.span())
         return SlaTimer.objects.create(
             policy=policy, target_type=ct, target_id=tid, started_at=at, due_at=due, warn_at=warn, calendar=calendar
@@ -254,7 +241,7 @@ def _timers_switch(
     n = 0
     with transaction.atomic():
         for timer in qs:
-            timer.save(update_fields=switch(timer, timer_calendar(timer)))
+            timer.save(update_fields=switch(timer, timer_business_calendar(timer=timer)))
             n += 1
     return n
 

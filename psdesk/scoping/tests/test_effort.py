@@ -66,7 +66,7 @@ def test_the_worked_migration_example_produces_lines_with_provenance(rules) -> N
     assert result.total_hours == D("228.00")  # 64 base + 24 SaaS + 80 waves + 8 + 16 + 24 + 12
 
 
-def test_the_implementation_example_of_ps_process_6_2_produces_lines_with_provenance(rules) -> None:  # type: ignore[no-untyped-def]
+def test_the_worked_implementation_example_produces_lines_with_provenance(rules) -> None:  # type: ignore[no-untyped-def]
     answers = {
         "implementation": {
             "license_tier": "Premium",

@@ -14,10 +14,9 @@ from django.core.management import call_command
 
 from psdesk.audit.models import AuditEvent
 from psdesk.core.errors import NotFound, ValidationFailed
-from psdesk.sla import services
 from psdesk.sla.choices import TimerOutcome, TimerState, TimerStatus
 from psdesk.sla.models import Calendar, SlaPolicy, SlaTimer
-from psdesk.sla.selectors import timer_time_left, timers_for_target
+from psdesk.sla.selectors import policy_business_calendar, timer_time_left, timers_for_target
 from psdesk.sla.services import (
     calendar_create,
     closure_add,
@@ -277,7 +276,7 @@ def test_utc_is_used_when_a_policy_has_no_calendar(people: Any) -> None:
     policy_create(key="raw", name="Raw", start_event="a", stop_event="b", duration=1)
     t = timer_start(policy_key="raw", target=people.erin, started_at=datetime(2026, 11, 27, 16, tzinfo=UTC))
     assert t is not None and t.due_at == datetime(2026, 11, 30, 16, tzinfo=UTC)
-    assert services.business_calendar_of(t.policy).tz.key == "UTC"
+    assert policy_business_calendar(policy=t.policy).tz.key == "UTC"
 
 
 def test_badges_show_the_most_urgent_timer_per_target_in_constant_queries(
