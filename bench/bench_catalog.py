@@ -70,7 +70,7 @@ def run() -> None:
 
     with section(f"order form PDF, {N_LINES}-line quote (median of 10)"):
         catalog_seed()
-        alice = persona_ensure(persona("alice"), password="bench")
+        alice = persona_ensure(persona("alice"), password="bench")  # noqa: S106 — a throwaway bench login
         acc = Account.objects.create(name="Bench Order Form Customer")
         lic = opportunity_create(actor=alice, account=acc, record_type=RecordType.LICENSE)
         opp = opportunity_create(actor=alice, account=acc, parent=lic)

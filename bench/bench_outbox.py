@@ -151,7 +151,7 @@ def run() -> None:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         with section(f"floor: the adapter posting {500} messages straight to the sink (1 thread, no DB)"):
-            slack = SlackChat(token="xoxb-bench", base_url=f"http://127.0.0.1:{sink.port}/api/")
+            slack = SlackChat(token="xoxb-bench", base_url=f"http://127.0.0.1:{sink.port}/api/")  # noqa: S106 — loopback sink
             t0 = time.perf_counter()
             for i in range(500):
                 slack.send(channel="#bench", text="floor", idempotency_key=f"floor:{i}")

@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.contrib.auth.management import create_permissions
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations.special import RunPython
 from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender: AppConfig, **kwargs: Any) -> None:
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-
     # post_migrate runs after all migrations; make sure every app's permissions exist first.
     for cfg in apps.get_app_configs():
         create_permissions(cfg, verbosity=0, using=kwargs.get("using", "default"))
-    from psdesk.accounts.roles import roles_sync
+    from psdesk.accounts.roles import roles_sync  # noqa: PLC0415 — imports auth models, not loadable before apps are ready
 
     roles_sync()
     _seeds_rerun()
@@ -25,18 +26,13 @@ def _seeds_rerun() -> None:
     After `migrate` this changes nothing. After a `flush` — which empties every table, e.g. when a
     transactional test ends — it restores the seeded policies, calendars, questionnaires, rates and
     clause templates, so no code ever runs against a database missing its defaults."""
-    from django.apps import apps as global_apps
-    from django.conf import settings
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations.special import RunPython
-
     order = {f"{app}": i for i, app in enumerate(settings.PSDESK_APPS)}
     loader = MigrationLoader(None, ignore_no_migrations=True)
     keys = sorted((k for k in loader.disk_migrations if k[0] in order), key=lambda k: (order[k[0]], k[1]))
     for key in keys:
         for op in loader.disk_migrations[key].operations:
             if isinstance(op, RunPython):
-                op.code(global_apps, None)  # type: ignore[arg-type]  # seeds only use apps.get_model
+                op.code(apps, None)  # type: ignore[arg-type]  # seeds only use apps.get_model
 
 
 class AccountsConfig(AppConfig):

@@ -7,14 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
-from psdesk.accounts.services import token_user
+from psdesk.accounts.services import token_authenticate
 
 
 class BearerToken(HttpBearer):
     """`Authorization: Bearer psd_...` — a personal API token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_user(token)
+        user = token_authenticate(raw=token)
         if user is not None:
             request.user = user
         return user
@@ -28,7 +28,7 @@ class TokenHeader(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if not key:
             return None
-        user = token_user(key)
+        user = token_authenticate(raw=key)
         if user is not None:
             request.user = user
         return user

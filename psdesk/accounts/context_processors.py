@@ -6,6 +6,8 @@ from django.apps import apps
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from psdesk.accounts.selectors import user_roles
+
 
 def psdesk(request: HttpRequest) -> dict[str, Any]:
     """Roles of the user and the navigation: each app may declare `nav = [(label, url_name, perm)]`
@@ -13,8 +15,6 @@ def psdesk(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"user_roles": [], "nav_items": []}
-    from psdesk.accounts.selectors import user_roles
-
     items = []
     for cfg in apps.get_app_configs():
         for label, url_name, perm in getattr(cfg, "nav", ()):

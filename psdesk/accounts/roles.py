@@ -1,4 +1,4 @@
-"""Roles (PRODUCT §1) are Django groups. Each app declares which of its permissions each role gets
+"""Roles are Django groups. Each app declares which of its permissions each role gets
 on its AppConfig (`role_permissions = {"engagement_manager": ["move_engagement"]}`); `roles_sync()`
 creates the groups and grants them. It runs after every `migrate`."""
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from psdesk.accounts.models import ApiToken, Profile, hash_token
 from psdesk.accounts.personas import Persona
+from psdesk.accounts.roles import Role
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.types import Actor
@@ -21,7 +22,7 @@ def token_create(*, user: User, name: str = "default") -> str:
     return raw
 
 
-def token_user(raw: str) -> User | None:
+def token_authenticate(*, raw: str) -> User | None:
     """The active user a raw token belongs to, or None. Records when the token was last used
     (at most once a minute, so a busy client does not write on every request)."""
     tok = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked=False).first()
@@ -63,8 +64,6 @@ def persona_ensure(p: Persona, *, password: str | None) -> User:
 @transaction.atomic
 def pubsec_membership_set(*, user: User, member: bool, actor: Actor, reason: str = "") -> None:
     """Grant or revoke US PubSec membership (audited)."""
-    from psdesk.accounts.roles import Role
-
     group, _ = Group.objects.get_or_create(name=Role.US_PUBLIC_SECTOR)
     before = user.groups.filter(pk=group.pk).exists()
     if member:

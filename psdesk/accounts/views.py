@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -18,7 +17,6 @@ from psdesk.core.types import AuthedRequest
 @require_http_methods(["GET", "POST"])
 def profile(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)  # LoginRequiredMiddleware: never anonymous here
     new_token = ""
     if request.method == "POST":
         if request.POST.get("revoke", "").isdigit():

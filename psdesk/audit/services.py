@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
 from psdesk.audit.chain import GENESIS, row_hash
@@ -76,10 +78,6 @@ def audit_record(
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
     result: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
     return result
 
@@ -90,7 +88,7 @@ class ChainProblem:
     problem: str
 
 
-def audit_verify(batch: int = 2000) -> Iterator[ChainProblem]:
+def audit_verify(*, batch: int = 2000) -> Iterator[ChainProblem]:
     """Recompute the chain; yield every problem found (none means intact)."""
     prev_hash = GENESIS
     expected_seq = 1

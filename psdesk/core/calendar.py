@@ -1,4 +1,4 @@
-"""Business time (PRODUCT §4): pure, no Django.
+"""Business time: pure, no Django.
 
 A `BusinessCalendar` is a timezone, the public holidays of a country/subdivision (the `holidays`
 package), company closure dates, and working hours. Business days are the weekdays (Mon-Fri) of the
@@ -8,7 +8,7 @@ Two units (a policy names one):
 
 * ``business_days`` — the business clock runs for the whole local day (24 hours) on business days
   and stands still on other days. "72 business hours" from Friday 16:00 is Wednesday 16:00 when
-  Monday-Wednesday are business days (ps-process §9 item 1, interpretation (a)).
+  Monday-Wednesday are business days.
 * ``working_hours`` — the clock runs only inside the working window (default 09:00-17:00) of
   business days.
 

@@ -15,9 +15,9 @@ from django.conf import settings
 
 @dataclass
 class DemoContext:
-    password: str = "psdesk"
+    password: str = "psdesk"  # noqa: S105 — the documented demo login, not a secret
     seed: int = 2026
-    rng: random.Random = field(default_factory=lambda: random.Random(2026))
+    rng: random.Random = field(default_factory=lambda: random.Random(2026))  # noqa: S311 — reproducible demo data
     objects: dict[str, Any] = field(default_factory=dict)
     verbose: bool = True
     log: list[str] = field(default_factory=list)

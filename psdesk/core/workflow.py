@@ -12,9 +12,12 @@ row) is `psdesk.audit.transitions.transition_apply`.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.conf import settings
 
 from psdesk.core.errors import BadRequest, TransitionNotAllowed
 from psdesk.core.types import Actor
@@ -48,7 +51,8 @@ class Move:
     def resolve_target(self, obj: Any) -> str:
         if self.target_of is not None:
             return self.target_of(obj)
-        assert self.target is not None
+        if self.target is None:
+            raise ValueError("a Move needs a target or a target_of")
         return self.target
 
 
@@ -185,10 +189,6 @@ def diagram_markdown(wf: Workflow) -> str:
 
 def load_all_workflows() -> dict[str, str]:
     """Import every app's workflow module and return {doc name: generated markdown}."""
-    import importlib
-
-    from django.conf import settings
-
     for app in settings.PSDESK_APPS:
         try:
             importlib.import_module(f"psdesk.{app}.workflow")

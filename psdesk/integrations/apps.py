@@ -9,4 +9,4 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from psdesk.integrations import checks  # noqa: F401 - registers the system check
+        from psdesk.integrations import checks  # noqa: F401, PLC0415 — registers the system check once apps are ready

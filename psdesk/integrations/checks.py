@@ -7,11 +7,11 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
+from psdesk.integrations.registry import ADAPTERS
+
 
 @register()
 def adapters_configured(app_configs: Any = None, **_: Any) -> list[Error]:
-    from psdesk.integrations.registry import ADAPTERS
-
     errors = []
     for capability, name in getattr(settings, "PSDESK_ADAPTERS", {}).items():
         if capability not in ADAPTERS:

@@ -15,6 +15,7 @@ from psdesk.notifications.models import (
     OutboxMessage,
     TargetBudget,
 )
+from psdesk.notifications.selectors import outbox_visible
 from psdesk.notifications.services import outbox_replay
 
 
@@ -42,8 +43,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     actions = ["replay"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutboxMessage]:
-        from psdesk.notifications.selectors import outbox_visible
-
         return outbox_visible(user=actor_of(request))
 
     @admin.action(description="Replay selected parked/retrying messages", permissions=["change"])

@@ -18,6 +18,6 @@ class NotificationsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from psdesk.notifications.hooks import effects_register
+        from psdesk.notifications.hooks import effects_register  # noqa: PLC0415 — app registry must be ready first
 
         effects_register()

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +31,7 @@ from psdesk.notifications.models import OutboxAttempt, OutboxMessage, TargetBudg
 log = logging.getLogger(__name__)
 S = OutboxStatus
 LEASE = timedelta(seconds=120)
-_rng = random.Random()
+_rng = random.Random()  # noqa: S311 — backoff jitter, not security
 
 DEFAULT_BUDGETS: dict[str, dict[str, float]] = {
     # Slack: ~1 message per second per channel, short bursts tolerated.
@@ -41,6 +43,17 @@ DEFAULT_BUDGETS: dict[str, dict[str, float]] = {
     "psa": {"capacity": 50, "refill_per_second": 2},
     "quotes": {"capacity": 50, "refill_per_second": 2},
 }
+
+
+class Wake(Protocol):
+    """Asks for a worker sweep at `at` (retry, throttle or lease expiry); `tasks.py` passes
+    `wakeups.sweep_schedule` bound to its sweep task."""
+
+    def __call__(self, *, at: datetime) -> None: ...
+
+
+def _no_wake(*, at: datetime) -> None:
+    """The default `wake`: the caller delivers synchronously and schedules no sweep."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,7 @@ def _due(now: datetime) -> QuerySet[OutboxMessage]:
     )
 
 
-def _claim_many(ids: list[int]) -> tuple[list[OutboxMessage], dict[int, str]]:
+def _claim_many(ids: list[int], wake: Wake) -> tuple[list[OutboxMessage], dict[int, str]]:
     """Take budget tokens and claim the due messages among `ids` in one short transaction.
 
     Returns the claimed messages (stamped with a fresh `claim_token`) and, for the others, why not
@@ -112,7 +125,7 @@ def _claim_many(ids: list[int]) -> tuple[list[OutboxMessage], dict[int, str]]:
     now = clock.now()
     token = uuid.uuid4().hex
     states: dict[int, str] = dict.fromkeys(ids, "skipped")
-    wake: list[datetime] = []
+    wakes: list[datetime] = []
     with transaction.atomic():
         rows = list(_due(now).filter(pk__in=ids).order_by("next_attempt_at", "id").values_list("pk", "target"))
         by_target: dict[str, list[int]] = {}
@@ -126,7 +139,7 @@ def _claim_many(ids: list[int]) -> tuple[list[OutboxMessage], dict[int, str]]:
                     next_attempt_at=budget.paused_until
                 )
                 states.update(dict.fromkeys(tids, "throttled"))
-                wake.append(budget.paused_until)
+                wakes.append(budget.paused_until)
                 continue
             tokens = _refill(budget, now)
             take, rest = tids[: max(0, int(tokens))], tids[max(0, int(tokens)) :]
@@ -146,21 +159,21 @@ def _claim_many(ids: list[int]) -> tuple[list[OutboxMessage], dict[int, str]]:
                     next_attempt_at=when
                 )
                 states.update(dict.fromkeys(rest, "throttled"))
-                wake.append(when)
+                wakes.append(when)
             budget.tokens, budget.refreshed_at = tokens - claimed, now
             budget.save(update_fields=["tokens", "refreshed_at"])
     msgs = list(OutboxMessage.objects.filter(claim_token=token, status=S.DELIVERING).order_by("next_attempt_at", "id"))
     for m in msgs:
         states.pop(m.pk, None)
     if msgs:
-        wake.append(now + LEASE)  # if this worker dies mid-delivery, a sweep picks the messages up again
-    for when in wake:
-        _wake_at(when)
+        wakes.append(now + LEASE)  # if this worker dies mid-delivery, a sweep picks the messages up again
+    for when in wakes:
+        wake(at=when)
     return msgs, states
 
 
-def _claim(message_id: int) -> tuple[OutboxMessage | None, str]:
-    msgs, states = _claim_many([message_id])
+def _claim(message_id: int, wake: Wake = _no_wake) -> tuple[OutboxMessage | None, str]:
+    msgs, states = _claim_many([message_id], wake)
     return (msgs[0], "claimed") if msgs else (None, states.get(message_id, "skipped"))
 
 
@@ -175,7 +188,7 @@ def _call(msg: OutboxMessage) -> str:
     return str(getattr(receipt, "external_id", "") or "")
 
 
-def _deliver_claimed(msgs: list[OutboxMessage]) -> list[Outcome]:
+def _deliver_claimed(msgs: list[OutboxMessage], wake: Wake) -> list[Outcome]:
     """Call the target for each claimed message (outside any transaction) and record the outcomes;
     successes are recorded together in one transaction."""
     outcomes: list[Outcome] = []
@@ -189,7 +202,7 @@ def _deliver_claimed(msgs: list[OutboxMessage]) -> list[Outcome]:
         try:
             external_id = _call(msg)
         except IntegrationError as exc:
-            out = _failed(msg, exc.message, permanent=exc.permanent, retry_after=exc.retry_after)
+            out = _failed(msg, exc.message, permanent=exc.permanent, retry_after=exc.retry_after, wake=wake)
             if exc.retry_after is not None and not exc.permanent:
                 paused[msg.target] = clock.now() + timedelta(seconds=exc.retry_after)
             outcomes.append(out)
@@ -197,7 +210,9 @@ def _deliver_claimed(msgs: list[OutboxMessage]) -> list[Outcome]:
         except Exception as exc:
             log.exception("outbox %s: unexpected adapter error", msg.pk)
             outcomes.append(
-                _failed(msg, f"unexpected {exc.__class__.__name__}: {exc}", permanent=False, retry_after=None)
+                _failed(
+                    msg, f"unexpected {exc.__class__.__name__}: {exc}", permanent=False, retry_after=None, wake=wake
+                )
             )
             continue
         sent.append((msg, external_id))
@@ -223,15 +238,16 @@ def _release(msg: OutboxMessage, until: datetime) -> None:
     )
 
 
-def outbox_deliver_one(*, message_id: int) -> Outcome:
-    """Claim and deliver one message if it is due. Never raises for a target failure."""
-    msgs, states = _claim_many([message_id])
+def outbox_deliver_one(*, message_id: int, wake: Wake = _no_wake) -> Outcome:
+    """Claim and deliver one message if it is due. Never raises for a target failure; `wake` is
+    asked for a sweep at each retry, throttle or lease expiry."""
+    msgs, states = _claim_many([message_id], wake)
     if not msgs:
         return Outcome(message_id, states.get(message_id, "skipped"))
-    return _deliver_claimed(msgs)[0]
+    return _deliver_claimed(msgs, wake)[0]
 
 
-def _failed(msg: OutboxMessage, error: str, *, permanent: bool, retry_after: float | None) -> Outcome:
+def _failed(msg: OutboxMessage, error: str, *, permanent: bool, retry_after: float | None, wake: Wake) -> Outcome:
     now = clock.now()
     with transaction.atomic():
         budget = TargetBudget.objects.select_for_update(of=("self",)).get(target=msg.target)
@@ -252,14 +268,8 @@ def _failed(msg: OutboxMessage, error: str, *, permanent: bool, retry_after: flo
         )
         OutboxAttempt.objects.create(message=msg, at=now, outcome=str(status), error=reason[:4000])
         if status == S.RETRYING:
-            _wake_at(when)
+            wake(at=when)
     return Outcome(msg.pk, str(status), reason)
-
-
-def _wake_at(when: datetime) -> None:
-    from psdesk.notifications.tasks import outbox_schedule_sweep
-
-    outbox_schedule_sweep(when)
 
 
 def outbox_due_ids(*, limit: int = 100, target: str | None = None) -> list[int]:
@@ -269,22 +279,22 @@ def outbox_due_ids(*, limit: int = 100, target: str | None = None) -> list[int]:
     return list(qs.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
 
 
-def outbox_deliver_due(*, message_ids: list[int] | None = None, limit: int = 100, batch: int = 20) -> int:
+def outbox_deliver_due(
+    *, message_ids: list[int] | None = None, limit: int = 100, batch: int = 20, wake: Wake = _no_wake
+) -> int:
     """Deliver the given messages (if due) and then up to `limit` other due messages, claiming them
-    `batch` at a time. Returns how many were sent."""
+    `batch` at a time. Returns how many were sent; `wake` as in `outbox_deliver_one`."""
     sent = 0
     todo = list(dict.fromkeys([*(message_ids or []), *outbox_due_ids(limit=limit)]))
     for i in range(0, len(todo), batch):
-        msgs, _ = _claim_many(todo[i : i + batch])
-        sent += sum(1 for o in _deliver_claimed(msgs) if o.result == "sent")
+        msgs, _ = _claim_many(todo[i : i + batch], wake)
+        sent += sum(1 for o in _deliver_claimed(msgs, wake) if o.result == "sent")
     return sent
 
 
-def outbox_drain(*, max_seconds: float = 30.0, batch: int = 20) -> int:
+def outbox_drain(*, max_seconds: float = 30.0, batch: int = 20, wake: Wake = _no_wake) -> int:
     """Keep delivering due messages until none is left (or `max_seconds` passed). Returns how many
     were sent. Used by the worker task so one task empties the queue instead of one task per row."""
-    import time
-
     deadline = time.monotonic() + max_seconds
     sent = 0
     previous: list[int] = []
@@ -292,11 +302,11 @@ def outbox_drain(*, max_seconds: float = 30.0, batch: int = 20) -> int:
         ids = outbox_due_ids(limit=batch)
         if not ids:
             break
-        msgs, states = _claim_many(ids)
+        msgs, states = _claim_many(ids, wake)
         if not msgs:
             if "throttled" in states.values() or ids == previous:
                 break  # out of budget or paused: the scheduled sweep comes back at the right time
             previous = ids
             continue  # another worker took this batch; the next one is free
-        sent += sum(1 for o in _deliver_claimed(msgs) if o.result == "sent")
+        sent += sum(1 for o in _deliver_claimed(msgs, wake) if o.result == "sent")
     return sent

@@ -58,4 +58,4 @@ def work_tracking_mirror(*, target: Any, context: dict[str, Any], account: Any =
 
 def effects_register() -> None:
     for event in ("engagement.created", "board.moved"):
-        effect_register(event, work_tracking_mirror)
+        effect_register(event=event, fn=work_tracking_mirror)

@@ -1,7 +1,7 @@
 """Who hears about an event: pure decisions over duck-typed targets (this app sits below crm and
 engagements, so it reads `account`, `em`, `us_public_sector` attributes instead of importing them).
 
-PubSec rule (PRODUCT §6): an event about a US Public Sector account goes only to the private PubSec
+PubSec rule (docs/process.md, Notifications): an event about a US Public Sector account goes only to the private PubSec
 channel and to PubSec members; a non-member or a public channel never receives it.
 """
 

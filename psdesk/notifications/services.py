@@ -18,12 +18,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.template import Context, Engine
 
+from psdesk.audit.services import audit_record
 from psdesk.core import clock
+from psdesk.core.errors import Conflict, NotFound
 from psdesk.core.types import Actor
 from psdesk.notifications.choices import Channel, OutboxStatus
 from psdesk.notifications.events import EventType, event_get
 from psdesk.notifications.models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
 from psdesk.notifications.routing import route
+from psdesk.notifications.tasks import outbox_deliver_task
+from psdesk.notifications.wakeups import worker_wake
 
 _ENGINE = Engine(autoescape=False)
 
@@ -33,7 +37,7 @@ EffectFn = Callable[..., None]
 _EFFECTS: dict[str, list[EffectFn]] = {}
 
 
-def effect_register(event: str, fn: EffectFn) -> None:
+def effect_register(*, event: str, fn: EffectFn) -> None:
     """Run `fn` whenever `event` is notified (idempotent registration). Raises ValueError for an
     unknown event."""
     event_get(event)
@@ -204,9 +208,7 @@ def _after_commit(message_id: int) -> None:
     """Stamp the commit time (for latency figures) and wake the worker."""
     OutboxMessage.objects.filter(pk=message_id, committed_at__isnull=True).update(committed_at=clock.now())
     if getattr(settings, "PSDESK_OUTBOX_ENQUEUE_TASKS", True):
-        from psdesk.notifications.tasks import outbox_wake
-
-        outbox_wake([message_id])
+        worker_wake(task=outbox_deliver_task, message_ids=[message_id])
 
 
 def notification_mark_read(*, user: Actor, notification_ids: Iterable[int] | None = None) -> int:
@@ -234,9 +236,6 @@ def preference_set(*, user: Actor, channel: str, enabled: bool, event: str = "")
 def outbox_replay(*, message_id: int, actor: Actor | None) -> OutboxMessage:
     """Put a parked (or retrying) message back in the queue with a fresh attempt count (audited).
     Raises NotFound (absent) or Conflict (already sent or being delivered)."""
-    from psdesk.audit.services import audit_record
-    from psdesk.core.errors import Conflict, NotFound
-
     with transaction.atomic():
         msg = OutboxMessage.objects.select_for_update(of=("self",)).filter(pk=message_id).first()
         if msg is None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
-from psdesk.notifications.choices import OutboxStatus
+from psdesk.notifications.choices import Channel, OutboxStatus
+from psdesk.notifications.events import EVENTS
+from psdesk.notifications.models import NotificationPreference
 from psdesk.notifications.selectors import (
     notification_list,
     outbox_explain,
@@ -20,7 +21,7 @@ from psdesk.notifications.selectors import (
     outbox_visible,
     unread_count,
 )
-from psdesk.notifications.services import notification_mark_read, outbox_replay
+from psdesk.notifications.services import notification_mark_read, outbox_replay, preference_set
 
 
 def inbox(request: AuthedRequest) -> HttpResponse:
@@ -90,13 +91,7 @@ def outbox_replay_view(request: AuthedRequest, message_id: int) -> HttpResponse:
 
 def preferences(request: AuthedRequest) -> HttpResponse:
     """Which events reach me on which channel: a grid of checkboxes (unchecked = off)."""
-    from psdesk.notifications.choices import Channel
-    from psdesk.notifications.events import EVENTS
-    from psdesk.notifications.models import NotificationPreference
-    from psdesk.notifications.services import preference_set
-
     user = request.user
-    assert isinstance(user, User)  # LoginRequiredMiddleware: never anonymous here
     channels = [c for c in Channel.values if c != "chat"]  # chat goes to team channels, not people
     if request.method == "POST":
         for name in EVENTS:

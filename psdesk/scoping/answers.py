@@ -6,7 +6,7 @@ Pure: no Django. An answer is stored as text in the SSOT table (what the custome
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -32,39 +32,59 @@ def answer_normalise(*, answer_type: str, raw: Any, choices: Sequence[str] = (),
     text = str(raw).strip()
     if text.lower() in UNANSWERED:
         return TODO
-    if answer_type == "number":
-        try:
-            value = Decimal(text.replace(",", "").replace("_", "")) if isinstance(raw, str) else Decimal(str(raw))
-        except InvalidOperation:
-            raise AnswerError(f"expects a number, got '{text[:40]}'") from None
-        if not value.is_finite():
-            raise AnswerError(f"expects a number, got '{text[:40]}'")
-        if value < 0:
-            raise AnswerError(f"must not be negative, got {text[:40]}")
-        if value > MAX_NUMBER:
-            raise AnswerError(f"is too large (at most {MAX_NUMBER:,})")
-        return _fmt(value)
-    if answer_type == "yes_no":
-        low = text.lower()
-        if low in YES:
-            return "yes"
-        if low in NO:
-            return "no"
-        raise AnswerError(f"expects yes or no, got '{text[:40]}'")
-    if answer_type == "choice":
-        by_lower = {c.lower(): c for c in choices}
-        parts = [p.strip() for p in text.split(",")] if multiple else [text]
-        out = []
-        for p in parts:
-            if p.lower() not in by_lower:
-                raise AnswerError(f"'{p[:40]}' is not one of: {', '.join(choices)}")
-            out.append(by_lower[p.lower()])
-        return ", ".join(dict.fromkeys(out))
-    if answer_type == "text":
-        if len(text) > 2000:
-            raise AnswerError("is longer than 2000 characters")
-        return text
-    raise AnswerError(f"unknown answer type '{answer_type}'")
+    parse = _PARSERS.get(answer_type)
+    if parse is None:
+        raise AnswerError(f"unknown answer type '{answer_type}'")
+    return parse(raw, text, choices, multiple)
+
+
+def _number(raw: Any, text: str, choices: Sequence[str], multiple: bool) -> str:
+    try:
+        value = Decimal(text.replace(",", "").replace("_", "")) if isinstance(raw, str) else Decimal(str(raw))
+    except InvalidOperation:
+        raise AnswerError(f"expects a number, got '{text[:40]}'") from None
+    if not value.is_finite():
+        raise AnswerError(f"expects a number, got '{text[:40]}'")
+    if value < 0:
+        raise AnswerError(f"must not be negative, got {text[:40]}")
+    if value > MAX_NUMBER:
+        raise AnswerError(f"is too large (at most {MAX_NUMBER:,})")
+    return _fmt(value)
+
+
+def _yes_no(raw: Any, text: str, choices: Sequence[str], multiple: bool) -> str:
+    low = text.lower()
+    if low in YES:
+        return "yes"
+    if low in NO:
+        return "no"
+    raise AnswerError(f"expects yes or no, got '{text[:40]}'")
+
+
+def _choice(raw: Any, text: str, choices: Sequence[str], multiple: bool) -> str:
+    by_lower = {c.lower(): c for c in choices}
+    parts = [p.strip() for p in text.split(",")] if multiple else [text]
+    out = []
+    for p in parts:
+        if p.lower() not in by_lower:
+            raise AnswerError(f"'{p[:40]}' is not one of: {', '.join(choices)}")
+        out.append(by_lower[p.lower()])
+    return ", ".join(dict.fromkeys(out))
+
+
+def _text(raw: Any, text: str, choices: Sequence[str], multiple: bool) -> str:
+    if len(text) > 2000:
+        raise AnswerError("is longer than 2000 characters")
+    return text
+
+
+# answer type → parser(raw, stripped text, choices, multiple) of an answered value
+_PARSERS: dict[str, Callable[[Any, str, Sequence[str], bool], str]] = {
+    "number": _number,
+    "yes_no": _yes_no,
+    "choice": _choice,
+    "text": _text,
+}
 
 
 def answer_typed(*, answer_type: str, stored: str) -> Any:

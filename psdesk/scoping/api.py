@@ -11,12 +11,14 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from psdesk.audit.models import AuditEvent
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, PermissionDenied
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.engagements.models import Engagement, SchedulingIntake
-from psdesk.engagements.services import scheduling_intake_update
+from psdesk.engagements.services import INTAKE_FIELDS, scheduling_intake_update
+from psdesk.scoping.answers import is_answered
 from psdesk.scoping.effort import EffortDiff, EffortResult
 from psdesk.scoping.selectors import draft_estimate, service_type_list, ssot_can_edit, ssot_rows
 from psdesk.scoping.services import (
@@ -280,8 +282,6 @@ def _diff_out(diff: EffortDiff) -> dict[str, Any]:
 
 
 def _intake_out(intake: SchedulingIntake) -> dict[str, Any]:
-    from psdesk.engagements.services import INTAKE_FIELDS
-
     return {
         "engagement_id": intake.engagement_id,
         "version": intake.version,
@@ -334,8 +334,6 @@ def get_ssot(request: AuthedRequest, engagement_id: int) -> Any:
     permission_require(request.user, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
     rows = ssot_rows(engagement=eng)
-    from psdesk.scoping.answers import is_answered
-
     return {
         "engagement_id": eng.pk,
         "can_edit": ssot_can_edit(user=request.user, engagement=eng),
@@ -380,8 +378,6 @@ class ScopingHistoryOut(Schema):
 )
 def ssot_history(request: AuthedRequest, engagement_id: int, params: Query[ScopingHistoryParams]) -> Any:
     """Every change of an SSOT answer, newest first (from the audit log)."""
-    from psdesk.audit.models import AuditEvent
-
     permission_require(request.user, "scoping.view_ssotrow")
     eng = _engagement(request, engagement_id)
     events = AuditEvent.objects.for_target(eng).filter(verb="scoping.ssot_answered").order_by("-seq")

@@ -1,4 +1,4 @@
-"""The effort model (PRODUCT C5, ps-process §6.12): answers → a draft estimate with provenance.
+"""The effort model (docs/process.md, Calculator and SSOT): answers → a draft estimate with provenance.
 
 Pure: no Django. The rules are configuration (`data/effort_rules.yaml`, parsed by `rules_parse`);
 this module validates them and runs them over a set of answers.
@@ -250,17 +250,7 @@ def rules_parse(data: Any, *, source: str, questions: Mapping[str, set[str]] | N
     if not isinstance(version, int):
         raise RulesError(source, _line(data, 1), "'version' must be an integer")
     hpd = _dec(data.get("hours_per_day", 8), source, _line(data, 1), "hours_per_day", positive=True)
-    derived_node = data.get("derived") or {}
-    if not isinstance(derived_node, Mapping):
-        raise RulesError(source, _line(data, 1), "'derived' must be a mapping")
-    derived: dict[str, dict[str, Any]] = {}
-    for name, spec in derived_node.items():
-        dl = _line(spec, _line(derived_node, 1))
-        if name not in DERIVED:
-            raise RulesError(source, dl, f"unknown derived value '{name}' (known: {', '.join(DERIVED)})")
-        if not isinstance(spec, Mapping) or not spec.get("service_type") or not spec.get("from") or not spec.get("to"):
-            raise RulesError(source, dl, f"derived '{name}' needs service_type, from and to")
-        derived[name] = dict(spec)
+    derived = _derived_parse(data, source)
     types_node = data.get("service_types")
     if not isinstance(types_node, Mapping) or not types_node:
         raise RulesError(source, _line(data, 1), "'service_types' must be a non-empty mapping")
@@ -273,75 +263,103 @@ def rules_parse(data: Any, *, source: str, questions: Mapping[str, set[str]] | N
             raise RulesError(source, st_line, f"service type '{st_key}' must be a mapping")
         known = set(questions[st_key]) if questions is not None else _Anything()
         derived_here = {n for n, s in derived.items() if s.get("service_type") == st_key}
-        acts_node = st_node.get("activities") or []
-        if not isinstance(acts_node, list):
-            raise RulesError(source, st_line, "'activities' must be a list")
-        activities = [_activity(a, source, st_line) for a in acts_node]
-        defined = set()
-        templates: dict[str, Activity] = {}
-        for a in activities:
-            if a.key in defined:
-                raise RulesError(source, st_line, f"duplicate activity id '{a.key}'")
-            defined.add(a.key)
-            templates[a.key] = a
-        rules_node = st_node.get("rules") or []
-        if not isinstance(rules_node, list):
-            raise RulesError(source, st_line, "'rules' must be a list")
-        rules = []
-        for r in rules_node:
-            rl = _line(r, st_line)
-            if not isinstance(r, Mapping):
-                raise RulesError(source, rl, f"a rule must be a mapping, got {r!r}")
-            kinds = [k for k in ("add", "scale", "remove") if k in r]
-            if len(kinds) != 1:
-                raise RulesError(source, rl, "a rule needs exactly one of: add, scale, remove")
-            unknown_keys = [k for k in r if k not in ("add", "scale", "remove", "when", "note")]
-            if unknown_keys:
-                raise RulesError(source, rl, f"unknown rule key(s): {', '.join(map(str, unknown_keys))}")
-            when = _conditions(r.get("when"), source, rl, known, derived_here)
-            kind = kinds[0]
-            body = r[kind]
-            bl = _line(body, rl)
-            if not isinstance(body, Mapping):
-                raise RulesError(source, bl, f"'{kind}' must be a mapping")
-            note = str(r.get("note", "") or "")
-            if kind == "add":
-                act_key = _str(body, "activity", source, bl)
-                if act_key not in templates:
-                    fields = {k: v for k, v in body.items() if k not in ("activity", "hours", "per")}
-                    templates[act_key] = _activity({"id": act_key, **fields}, source, bl)
-                    defined.add(act_key)
-                template = templates[act_key]
-                per = None
-                if "per" in body:
-                    pn = body["per"]
-                    pl = _line(pn, bl)
-                    if not isinstance(pn, Mapping):
-                        raise RulesError(source, pl, "'per' must be a mapping")
-                    pq = _str(pn, "question", source, pl)
-                    if pq not in known:
-                        raise RulesError(source, pl, f"unknown question '{pq}' (not in the questionnaire)")
-                    per = Per(
-                        question=pq,
-                        unit_hours=_dec(pn.get("unit_hours"), source, pl, "unit_hours"),
-                        divide_by=_dec(pn.get("divide_by", 1), source, pl, "divide_by", positive=True),
-                    )
-                    hours = Decimal(0)
-                else:
-                    if "hours" not in body:
-                        raise RulesError(source, bl, "'add' needs 'hours' or 'per'")
-                    hours = _dec(body["hours"], source, bl, "hours")
-                rules.append(Rule("add", act_key, when, hours=hours, per=per, template=template, note=note, line=rl))
-            else:
-                act_key = _str(body, "activity", source, bl)
-                if act_key not in defined:
-                    raise RulesError(source, bl, f"'{kind}' names activity '{act_key}' that is not defined before it")
-                factor = Decimal(1)
-                if kind == "scale":
-                    factor = _dec(body.get("factor"), source, bl, "factor", positive=True)
-                rules.append(Rule(kind, act_key, when, factor=factor, note=note, line=rl))
-        service_types[str(st_key)] = ServiceRules(str(st_key), tuple(activities), tuple(rules))
+        service_types[str(st_key)] = _service_rules_parse(
+            str(st_key), st_node, source=source, line=st_line, known=known, derived_here=derived_here
+        )
     return RuleSet(source=source, version=version, hours_per_day=hpd, service_types=service_types, derived=derived)
+
+
+def _derived_parse(data: Mapping[str, Any], source: str) -> dict[str, dict[str, Any]]:
+    """The file's `derived:` values (e.g. version_gap), each checked for its three keys."""
+    derived_node = data.get("derived") or {}
+    if not isinstance(derived_node, Mapping):
+        raise RulesError(source, _line(data, 1), "'derived' must be a mapping")
+    derived: dict[str, dict[str, Any]] = {}
+    for name, spec in derived_node.items():
+        dl = _line(spec, _line(derived_node, 1))
+        if name not in DERIVED:
+            raise RulesError(source, dl, f"unknown derived value '{name}' (known: {', '.join(DERIVED)})")
+        if not isinstance(spec, Mapping) or not spec.get("service_type") or not spec.get("from") or not spec.get("to"):
+            raise RulesError(source, dl, f"derived '{name}' needs service_type, from and to")
+        derived[name] = dict(spec)
+    return derived
+
+
+def _service_rules_parse(
+    st_key: str, st_node: Mapping[str, Any], *, source: str, line: int, known: set[str], derived_here: set[str]
+) -> ServiceRules:
+    """One service type's base activities and rules, in file order."""
+    acts_node = st_node.get("activities") or []
+    if not isinstance(acts_node, list):
+        raise RulesError(source, line, "'activities' must be a list")
+    activities = [_activity(a, source, line) for a in acts_node]
+    defined: set[str] = set()
+    templates: dict[str, Activity] = {}
+    for a in activities:
+        if a.key in defined:
+            raise RulesError(source, line, f"duplicate activity id '{a.key}'")
+        defined.add(a.key)
+        templates[a.key] = a
+    rules_node = st_node.get("rules") or []
+    if not isinstance(rules_node, list):
+        raise RulesError(source, line, "'rules' must be a list")
+    rules = [
+        _rule_parse(r, source=source, line=line, known=known, derived_here=derived_here, templates=templates)
+        for r in rules_node
+    ]
+    return ServiceRules(st_key, tuple(activities), tuple(rules))
+
+
+def _rule_parse(
+    r: Any, *, source: str, line: int, known: set[str], derived_here: set[str], templates: dict[str, Activity]
+) -> Rule:
+    """One `add` / `scale` / `remove` rule. An `add` of a new activity defines it (in `templates`),
+    so later rules may scale or remove it."""
+    rl = _line(r, line)
+    if not isinstance(r, Mapping):
+        raise RulesError(source, rl, f"a rule must be a mapping, got {r!r}")
+    kinds = [k for k in ("add", "scale", "remove") if k in r]
+    if len(kinds) != 1:
+        raise RulesError(source, rl, "a rule needs exactly one of: add, scale, remove")
+    unknown_keys = [k for k in r if k not in ("add", "scale", "remove", "when", "note")]
+    if unknown_keys:
+        raise RulesError(source, rl, f"unknown rule key(s): {', '.join(map(str, unknown_keys))}")
+    when = _conditions(r.get("when"), source, rl, known, derived_here)
+    kind = kinds[0]
+    body = r[kind]
+    bl = _line(body, rl)
+    if not isinstance(body, Mapping):
+        raise RulesError(source, bl, f"'{kind}' must be a mapping")
+    note = str(r.get("note", "") or "")
+    act_key = _str(body, "activity", source, bl)
+    if kind == "add":
+        if act_key not in templates:
+            fields = {k: v for k, v in body.items() if k not in ("activity", "hours", "per")}
+            templates[act_key] = _activity({"id": act_key, **fields}, source, bl)
+        per = _per_parse(body["per"], source, bl, known) if "per" in body else None
+        if per is None and "hours" not in body:
+            raise RulesError(source, bl, "'add' needs 'hours' or 'per'")
+        hours = Decimal(0) if per is not None else _dec(body["hours"], source, bl, "hours")
+        return Rule("add", act_key, when, hours=hours, per=per, template=templates[act_key], note=note, line=rl)
+    if act_key not in templates:
+        raise RulesError(source, bl, f"'{kind}' names activity '{act_key}' that is not defined before it")
+    factor = _dec(body.get("factor"), source, bl, "factor", positive=True) if kind == "scale" else Decimal(1)
+    return Rule(kind, act_key, when, factor=factor, note=note, line=rl)
+
+
+def _per_parse(pn: Any, source: str, line: int, known: set[str]) -> Per:
+    """`per: {question, unit_hours, divide_by}`: hours that grow with a numeric answer."""
+    pl = _line(pn, line)
+    if not isinstance(pn, Mapping):
+        raise RulesError(source, pl, "'per' must be a mapping")
+    pq = _str(pn, "question", source, pl)
+    if pq not in known:
+        raise RulesError(source, pl, f"unknown question '{pq}' (not in the questionnaire)")
+    return Per(
+        question=pq,
+        unit_hours=_dec(pn.get("unit_hours"), source, pl, "unit_hours"),
+        divide_by=_dec(pn.get("divide_by", 1), source, pl, "divide_by", positive=True),
+    )
 
 
 class _Anything(set[str]):
@@ -431,68 +449,92 @@ def effort_run(*, rules: RuleSet, service_types: Sequence[str], answers: Answers
         for a in sr.activities:
             work[a.key] = _Line(a, a.hours, [f"base {_h(a.hours)} h for {st.replace('_', ' ')}"])
         for rule in sr.rules:
-            because = []
-            ok = True
-            for cond in rule.when:
-                holds, actual = _holds(cond, st_answers, derived)
-                if not holds:
-                    ok = False
-                    break
-                because.append(cond.label(actual))
-            if not ok:
+            because = _rule_because(rule, st_answers, derived)
+            if because is None:
                 continue
             note = f" ({rule.note})" if rule.note else ""
             if rule.kind == "add":
-                hours = rule.hours
-                if rule.per is not None:
-                    qty = st_answers.get(rule.per.question)
-                    if not isinstance(qty, Decimal) or qty <= 0:
-                        continue
-                    units = Decimal(math.ceil(qty / rule.per.divide_by))
-                    hours = units * rule.per.unit_hours
-                    because.append(f"{rule.per.question} = {_fmt(qty)}")
-                if hours == 0:
-                    continue
-                reason = " and ".join(dict.fromkeys(because)) or "the rule always applies"
-                line = work.get(rule.activity)
-                if line is None:
-                    if rule.activity in gone or rule.template is None:
-                        continue  # removed earlier by a rule: stays removed
-                    line = work[rule.activity] = _Line(rule.template, Decimal(0), [])
-                line.hours += hours
-                line.provenance.append(f"+{_h(hours)} h because {reason}{note}")
+                _rule_add(rule, because, note, st_answers, work, gone)
             elif rule.kind == "scale":
-                line = work.get(rule.activity)
-                if line is None:
-                    continue
-                before = line.hours
-                line.hours = line.hours * rule.factor
-                delta = line.hours - before
-                sign = "+" if delta >= 0 else "-"
-                reason = " and ".join(because) or "the rule always applies"
-                line.provenance.append(f"x{_fmt(rule.factor)} ({sign}{_h(abs(delta))} h) because {reason}{note}")
+                _rule_scale(rule, because, note, work)
             else:
                 line = work.pop(rule.activity, None)
                 gone.add(rule.activity)
                 if line is not None:
                     reason = " and ".join(because) or "the rule always applies"
                     removed.append(Removed(rule.activity, st, f"removed because {reason}{note}"))
-        for w in work.values():
-            hours = w.hours.quantize(HOURS, rounding=ROUND_HALF_UP)
-            if hours <= 0:
-                continue
-            lines.append(
-                DraftLine(
-                    activity=w.act.key,
-                    description=w.act.description,
-                    role=w.act.role,
-                    hours=hours,
-                    delivery=w.act.delivery,
-                    provenance=tuple(w.provenance),
-                    service_type=st,
-                )
-            )
+        lines.extend(_draft_lines(work, st))
     return EffortResult(lines=tuple(lines), removed=tuple(removed))
+
+
+def _rule_because(rule: Rule, st_answers: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str] | None:
+    """The labels of the rule's conditions when all hold (its reasons), or None when one fails."""
+    because = []
+    for cond in rule.when:
+        holds, actual = _holds(cond, st_answers, derived)
+        if not holds:
+            return None
+        because.append(cond.label(actual))
+    return because
+
+
+def _rule_add(
+    rule: Rule, because: list[str], note: str, st_answers: Mapping[str, Any], work: dict[str, _Line], gone: set[str]
+) -> None:
+    """Add the rule's hours (fixed, or per unit of a numeric answer) to its activity, creating the
+    activity from the rule's template unless an earlier rule removed it."""
+    hours = rule.hours
+    if rule.per is not None:
+        qty = st_answers.get(rule.per.question)
+        if not isinstance(qty, Decimal) or qty <= 0:
+            return
+        units = Decimal(math.ceil(qty / rule.per.divide_by))
+        hours = units * rule.per.unit_hours
+        because.append(f"{rule.per.question} = {_fmt(qty)}")
+    if hours == 0:
+        return
+    reason = " and ".join(dict.fromkeys(because)) or "the rule always applies"
+    line = work.get(rule.activity)
+    if line is None:
+        if rule.activity in gone or rule.template is None:
+            return  # removed earlier by a rule: stays removed
+        line = work[rule.activity] = _Line(rule.template, Decimal(0), [])
+    line.hours += hours
+    line.provenance.append(f"+{_h(hours)} h because {reason}{note}")
+
+
+def _rule_scale(rule: Rule, because: list[str], note: str, work: dict[str, _Line]) -> None:
+    """Multiply the activity's hours by the rule's factor (nothing when it is not there)."""
+    line = work.get(rule.activity)
+    if line is None:
+        return
+    before = line.hours
+    line.hours = line.hours * rule.factor
+    delta = line.hours - before
+    sign = "+" if delta >= 0 else "-"
+    reason = " and ".join(because) or "the rule always applies"
+    line.provenance.append(f"x{_fmt(rule.factor)} ({sign}{_h(abs(delta))} h) because {reason}{note}")
+
+
+def _draft_lines(work: dict[str, _Line], st: str) -> list[DraftLine]:
+    """The activities left with hours (rounded), in order, as estimate draft lines."""
+    out = []
+    for w in work.values():
+        hours = w.hours.quantize(HOURS, rounding=ROUND_HALF_UP)
+        if hours <= 0:
+            continue
+        out.append(
+            DraftLine(
+                activity=w.act.key,
+                description=w.act.description,
+                role=w.act.role,
+                hours=hours,
+                delivery=w.act.delivery,
+                provenance=tuple(w.provenance),
+                service_type=st,
+            )
+        )
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

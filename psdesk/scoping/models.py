@@ -1,9 +1,10 @@
 """Scoping: questionnaires per service type, the SSOT table of an engagement, territory → EM
-mapping, the calculator's submissions, and the "Ask PS" intake (PRODUCT C1, C5)."""
+mapping, the calculator's submissions, and the "Ask PS" intake (docs/process.md, Intake and routing)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from psdesk.core import clock
@@ -51,8 +52,6 @@ class Question(models.Model):
         return f"{self.service_type.key}.{self.key}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.answer_type == AnswerType.CHOICE and not self.choices:
             raise ValidationError({"choices": "A choice question needs at least one choice."})
 

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from psdesk.scoping.effort import RulesError
+from psdesk.scoping.models import Question, ServiceType
+from psdesk.scoping.rules import questionnaires_path
 from psdesk.scoping.yamlfile import yaml_read
 
 ANSWER_TYPES = ("number", "choice", "yes_no", "text")
@@ -47,8 +49,6 @@ def questionnaires_load(*, directory: Path, service_type_model: Any = None, ques
     (idempotent; questions missing from a file are kept — the admin may have added them).
     The model arguments let a data migration pass its historical models. Returns the keys loaded."""
     if service_type_model is None or question_model is None:
-        from psdesk.scoping.models import Question, ServiceType
-
         service_type_model, question_model = ServiceType, Question
     loaded = []
     for f in sorted(directory.glob("*.yaml")):
@@ -82,8 +82,5 @@ def questionnaires_load(*, directory: Path, service_type_model: Any = None, ques
 
 def questionnaires_ensure() -> None:
     """Load the questionnaires when the database has none (a flushed test or demo database)."""
-    from psdesk.scoping.models import ServiceType
-    from psdesk.scoping.rules import questionnaires_path
-
     if not ServiceType.objects.exists():
         questionnaires_load(directory=questionnaires_path())

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 
 from psdesk.scoping.effort import RulesError, RuleSet, rules_parse
+from psdesk.scoping.models import Question
 from psdesk.scoping.yamlfile import yaml_read
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,6 @@ def _label(path: Path) -> str:
 
 def question_keys() -> dict[str, set[str]]:
     """service type → question keys, from the database (admin edits included), else the YAML files."""
-    from psdesk.scoping.models import Question
-
     keys: dict[str, set[str]] = {}
     for st, key in Question.objects.values_list("service_type__key", "key"):
         keys.setdefault(st, set()).add(key)
@@ -97,7 +96,7 @@ def rules_active() -> RuleSet:
         except RulesError:
             if _state.rules is None:
                 raise
-    assert _state.rules is not None
+    assert _state.rules is not None  # noqa: S101 — narrows the type: a failed first load raised above
     return _state.rules
 
 

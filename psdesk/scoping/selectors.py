@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from psdesk.accounts.roles import Role
@@ -109,8 +110,6 @@ def em_candidate(*, account: Any) -> Any:
     ids = list(mapped.values_list("engagement_manager_id", flat=True))
     if not ids:
         return territory.engagement_manager
-    from django.contrib.auth import get_user_model
-
     users = (
         get_user_model()
         .objects.filter(pk__in=ids)

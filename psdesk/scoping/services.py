@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -173,7 +174,7 @@ def scoping_request_submit(
             raise NotFound(f"account {account_id} not found")
         customer_key = f"account:{account.pk}"
     else:
-        assert new_customer is not None
+        assert new_customer is not None  # noqa: S101 — narrows the type: the check above requires one of the two
         name = " ".join(new_customer.name.split())[:200]
         clash = Account.objects.visible_to(requester).filter(name__iexact=name).first()
         if clash is not None:
@@ -222,7 +223,7 @@ def scoping_request_submit(
         if dup is not None:
             return SubmitResult(engagement=dup.engagement, created=False)
         if account is None:
-            assert new_customer is not None
+            assert new_customer is not None  # noqa: S101 — narrows the type: the check above requires one of the two
             account = _account_create(requester=requester, customer=new_customer, pubsec=pubsec)
         elif pubsec and not account.us_public_sector:
             Account.objects.filter(pk=account.pk).update(us_public_sector=True)
@@ -318,8 +319,6 @@ def _account_create(*, requester: Any, customer: NewCustomer, pubsec: bool) -> A
     if customer.country:
         fields["country"] = customer.country.upper()[:2]
     if customer.timezone:
-        import zoneinfo
-
         try:
             zoneinfo.ZoneInfo(customer.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

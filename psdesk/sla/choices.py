@@ -6,7 +6,7 @@ from psdesk.core.calendar import BUSINESS_DAYS, WORKING_HOURS
 
 
 class DurationUnit(models.TextChoices):
-    """How a policy's duration is counted on its calendar (PRODUCT §4)."""
+    """How a policy's duration is counted on its calendar."""
 
     BUSINESS_DAYS = BUSINESS_DAYS, "Business days (24 h each)"
     WORKING_HOURS = WORKING_HOURS, "Working hours"

@@ -1,4 +1,4 @@
-"""The seeded defaults (PRODUCT C7 presales timers, ps-process §4.4 and §9 items 1-2): a New York
+"""The seeded defaults (the presales timers of docs/process.md, The approval board): a New York
 business calendar and four presales policies. Admins edit them; seeding never overwrites."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def defaults_seed(calendar_model: Any = None, policy_model: Any = None) -> int:
     """Create the default calendar and policies that do not exist yet. Returns how many were
     created. Takes the models so a data migration can pass its historical ones."""
     if calendar_model is None or policy_model is None:
-        from psdesk.sla.models import Calendar, SlaPolicy
+        from psdesk.sla.models import Calendar, SlaPolicy  # noqa: PLC0415 — migrations import this module and pass their historical models
 
         calendar_model, policy_model = Calendar, SlaPolicy
     created = 0

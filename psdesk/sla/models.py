@@ -1,4 +1,4 @@
-"""Business calendars, SLA policies and the timers they start (PRODUCT C7 presales timers, §4).
+"""Business calendars, SLA policies and the timers they start.
 
 Timers are generic over a target (content type + id) so the SLA app sits low in the layering; the
 board starts and stops them from its after-move hook. Timers warn and report; they never block.

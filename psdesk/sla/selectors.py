@@ -5,13 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from psdesk.core import clock
-from psdesk.core.calendar import BusinessCalendar
+from psdesk.core.calendar import UTC_CALENDAR, BusinessCalendar
 from psdesk.sla.choices import TimerState
-from psdesk.sla.models import SlaTimer
-from psdesk.sla.services import timer_calendar, timer_calendar_key
+from psdesk.sla.models import SlaPolicy, SlaTimer
+
+
+def policy_business_calendar(*, policy: SlaPolicy) -> BusinessCalendar:
+    """The business calendar the policy counts on (UTC, every day, when it has none)."""
+    return policy.calendar.business_calendar() if policy.calendar is not None else UTC_CALENDAR
+
+
+def timer_business_calendar(*, timer: SlaTimer) -> BusinessCalendar:
+    """The timer's own calendar when it has one (the delivery region's), else its policy's."""
+    if timer.calendar is not None:
+        return timer.calendar.business_calendar()
+    return policy_business_calendar(policy=timer.policy)
+
+
+def timer_calendar_key(*, timer: SlaTimer) -> tuple[str, int | None]:
+    """Cache key for `timer_business_calendar` results within one read."""
+    return ("timer", timer.calendar_id) if timer.calendar_id else ("policy", timer.policy.calendar_id)
 
 
 @dataclass(frozen=True)
@@ -42,7 +59,7 @@ def timer_time_left(timer: SlaTimer, *, now: datetime | None = None, cal: Busine
         return timedelta(0)
     if timer.state == TimerState.PAUSED:
         return timedelta(seconds=timer.remaining_seconds or 0)
-    cal = cal or timer_calendar(timer)
+    cal = cal or timer_business_calendar(timer=timer)
     return cal.between(now or clock.now(), timer.due_at, unit=timer.policy.unit)
 
 
@@ -57,9 +74,9 @@ def timers_for_target(
     calendars: dict[tuple[str, int | None], BusinessCalendar] = {}
     views = []
     for t in qs:
-        cal = calendars.get(timer_calendar_key(t))
+        cal = calendars.get(timer_calendar_key(timer=t))
         if cal is None:
-            cal = calendars[timer_calendar_key(t)] = timer_calendar(t)
+            cal = calendars[timer_calendar_key(timer=t)] = timer_business_calendar(timer=t)
         views.append(
             TimerView(
                 id=t.pk,
@@ -97,8 +114,6 @@ _URGENCY = {"breached": 0, "at_risk": 1, "ok": 2}
 def timer_badges(model: type[models.Model], ids: list[int], *, now: datetime | None = None) -> dict[int, TimerBadge]:
     """target id → its most urgent active timer (worst status, then least time left), for many
     cards in one query (two with calendars), whatever the number of cards."""
-    from django.contrib.contenttypes.models import ContentType
-
     if not ids:
         return {}
     now = now or clock.now()
@@ -111,9 +126,9 @@ def timer_badges(model: type[models.Model], ids: list[int], *, now: datetime | N
     calendars: dict[tuple[str, int | None], BusinessCalendar] = {}
     best: dict[int, tuple[tuple[int, timedelta], TimerBadge]] = {}
     for t in qs:
-        cal = calendars.get(timer_calendar_key(t))
+        cal = calendars.get(timer_calendar_key(timer=t))
         if cal is None:
-            cal = calendars[timer_calendar_key(t)] = timer_calendar(t)
+            cal = calendars[timer_calendar_key(timer=t)] = timer_business_calendar(timer=t)
         left = timer_time_left(t, now=now, cal=cal)
         key = (_URGENCY.get(t.status, 3), left)
         current = best.get(t.target_id)

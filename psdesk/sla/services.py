@@ -12,6 +12,7 @@ Public API for other apps (call inside your own transaction; every function is i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -22,11 +23,13 @@ from django.db import models, transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
-from psdesk.core.calendar import UTC_CALENDAR, BusinessCalendar, CalendarError
+from psdesk.core.calendar import BusinessCalendar, CalendarError
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
+from psdesk.notifications import services as notifications  # a module: tests record notify() on it
 from psdesk.sla.choices import DurationUnit, TimerOutcome, TimerState, TimerStatus
 from psdesk.sla.models import Calendar, Closure, SlaPolicy, SlaTimer
+from psdesk.sla.selectors import policy_business_calendar, timer_business_calendar
 
 # --- calendars ---------------------------------------------------------------------------------
 
@@ -80,20 +83,6 @@ def closure_add(*, calendar: Calendar, day: Any, name: str = "", actor: Actor | 
             Calendar.objects.filter(pk=calendar.pk).update(updated_at=clock.now())
             audit_record(verb="sla.closure_added", actor=actor, target=calendar, after={"day": day, "name": name})
     return closure
-
-
-def business_calendar_of(policy: SlaPolicy) -> BusinessCalendar:
-    return policy.calendar.business_calendar() if policy.calendar is not None else UTC_CALENDAR
-
-
-def timer_calendar(timer: SlaTimer) -> BusinessCalendar:
-    """The timer's own calendar when it has one (the delivery region's), else its policy's."""
-    return timer.calendar.business_calendar() if timer.calendar is not None else business_calendar_of(timer.policy)
-
-
-def timer_calendar_key(timer: SlaTimer) -> tuple[str, int | None]:
-    """Cache key for `timer_calendar` results within one read."""
-    return ("timer", timer.calendar_id) if timer.calendar_id else ("policy", timer.policy.calendar_id)
 
 
 # --- policies ----------------------------------------------------------------------------------
@@ -187,7 +176,7 @@ def _start(policy: SlaPolicy, target: models.Model, at: datetime, calendar: Cale
         existing = SlaTimer.objects.active().filter(policy=policy, target_type=ct, target_id=tid).first()
         if existing is not None:
             return existing
-        cal = calendar.business_calendar() if calendar is not None else business_calendar_of(policy)
+        cal = calendar.business_calendar() if calendar is not None else policy_business_calendar(policy=policy)
         warn, due = _deadlines(policy, cal, at, policy.span())
         return SlaTimer.objects.create(
             policy=policy, target_type=ct, target_id=tid, started_at=at, due_at=due, warn_at=warn, calendar=calendar
@@ -213,10 +202,7 @@ def _stop(policy: SlaPolicy, target: models.Model, at: datetime, outcome: str | 
         if timer is None:
             return None
         if outcome is None:
-            if timer.state == TimerState.PAUSED:
-                late = (timer.remaining_seconds or 0) <= 0
-            else:
-                late = at > timer.due_at
+            late = (timer.remaining_seconds or 0) <= 0 if timer.state == TimerState.PAUSED else at > timer.due_at
             outcome = TimerOutcome.MISSED if late or timer.status == TimerStatus.BREACHED else TimerOutcome.MET
         timer.state = TimerState.STOPPED
         timer.stopped_at = at
@@ -235,14 +221,19 @@ def timers_cancel(*, target: models.Model, at: datetime | None = None) -> int:
     )
 
 
-def timer_pause(*, target: models.Model, policy_key: str | None = None, at: datetime | None = None) -> int:
-    """Pause the running timers on `target` (all, or one policy's), keeping the business time left.
-    Returns how many were paused."""
-    at = at or clock.now()
+def _timers_switch(
+    *,
+    target: models.Model,
+    policy_key: str | None,
+    state: str,
+    switch: Callable[[SlaTimer, BusinessCalendar], list[str]],
+) -> int:
+    """Lock the timers on `target` in `state` (all, or one policy's) and apply `switch(timer,
+    calendar)` to each in one transaction, saving the fields it returns. Returns how many."""
     ct, tid = _target_key(target)
     qs = (
         SlaTimer.objects.select_for_update(of=("self",))
-        .filter(target_type=ct, target_id=tid, state=TimerState.RUNNING)
+        .filter(target_type=ct, target_id=tid, state=state)
         .select_related("policy__calendar", "calendar")
     )
     if policy_key:
@@ -250,43 +241,43 @@ def timer_pause(*, target: models.Model, policy_key: str | None = None, at: date
     n = 0
     with transaction.atomic():
         for timer in qs:
-            cal = timer_calendar(timer)
-            left = cal.between(at, timer.due_at, unit=timer.policy.unit)
-            timer.state = TimerState.PAUSED
-            timer.paused_at = at
-            timer.remaining_seconds = int(left.total_seconds())
-            timer.save(update_fields=["state", "paused_at", "remaining_seconds"])
+            timer.save(update_fields=switch(timer, timer_business_calendar(timer=timer)))
             n += 1
     return n
+
+
+def timer_pause(*, target: models.Model, policy_key: str | None = None, at: datetime | None = None) -> int:
+    """Pause the running timers on `target` (all, or one policy's), keeping the business time left.
+    Returns how many were paused."""
+    when = at or clock.now()
+
+    def pause(timer: SlaTimer, cal: BusinessCalendar) -> list[str]:
+        left = cal.between(when, timer.due_at, unit=timer.policy.unit)
+        timer.state = TimerState.PAUSED
+        timer.paused_at = when
+        timer.remaining_seconds = int(left.total_seconds())
+        return ["state", "paused_at", "remaining_seconds"]
+
+    return _timers_switch(target=target, policy_key=policy_key, state=TimerState.RUNNING, switch=pause)
 
 
 def timer_resume(*, target: models.Model, policy_key: str | None = None, at: datetime | None = None) -> int:
     """Resume paused timers on `target`: the deadline moves out by the time spent paused (the
     business time left when paused is counted again from `at`). Returns how many resumed."""
-    at = at or clock.now()
-    ct, tid = _target_key(target)
-    qs = (
-        SlaTimer.objects.select_for_update(of=("self",))
-        .filter(target_type=ct, target_id=tid, state=TimerState.PAUSED)
-        .select_related("policy__calendar", "calendar")
-    )
-    if policy_key:
-        qs = qs.filter(policy__key=policy_key)
-    n = 0
-    with transaction.atomic():
-        for timer in qs:
-            cal = timer_calendar(timer)
-            left = timedelta(seconds=timer.remaining_seconds or 0)
-            if left > timedelta(0):
-                timer.warn_at, timer.due_at = _deadlines(timer.policy, cal, at, left)
-            else:
-                timer.warn_at = timer.due_at = at
-            timer.state = TimerState.RUNNING
-            timer.paused_at = None
-            timer.remaining_seconds = None
-            timer.save(update_fields=["state", "paused_at", "remaining_seconds", "warn_at", "due_at"])
-            n += 1
-    return n
+    when = at or clock.now()
+
+    def resume(timer: SlaTimer, cal: BusinessCalendar) -> list[str]:
+        left = timedelta(seconds=timer.remaining_seconds or 0)
+        if left > timedelta(0):
+            timer.warn_at, timer.due_at = _deadlines(timer.policy, cal, when, left)
+        else:
+            timer.warn_at = timer.due_at = when
+        timer.state = TimerState.RUNNING
+        timer.paused_at = None
+        timer.remaining_seconds = None
+        return ["state", "paused_at", "remaining_seconds", "warn_at", "due_at"]
+
+    return _timers_switch(target=target, policy_key=policy_key, state=TimerState.PAUSED, switch=resume)
 
 
 def sla_event(*, event: str, target: models.Model, at: datetime | None = None) -> list[SlaTimer]:
@@ -345,10 +336,6 @@ def sla_sweep(*, now: datetime | None = None, notify: bool = True, batch: int = 
 
 
 def _notify_swept(*, tokens: dict[str, str], batch: int) -> int:
-    try:
-        from psdesk.notifications.services import notify
-    except ImportError:  # notifications not installed yet: the sweep still marks timers
-        return 0
     # plain rows, not model instances: a sweep may mark tens of thousands of timers at once
     rows = SlaTimer.objects.filter(sweep_token__in=list(tokens)).values_list(
         "target_type_id", "target_id", "sweep_token", "policy_id", "due_at"
@@ -371,7 +358,7 @@ def _notify_swept(*, tokens: dict[str, str], batch: int) -> int:
                 target = targets.get(target_id)
                 if target is None:
                     continue
-                notify(
+                notifications.notify(
                     event=tokens[token],
                     target=target,
                     context={

@@ -1,4 +1,4 @@
-"""CRM capability: push the PS fields of an opportunity (PRODUCT C3) and read its stage."""
+"""CRM capability: push the PS fields of an opportunity and read its stage."""
 
 from __future__ import annotations
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
 from psdesk.integrations.errors import IntegrationError
-from psdesk.integrations.http import call
+from psdesk.integrations.http import BearerSession
 from psdesk.integrations.ports import Receipt
 
 
@@ -25,22 +23,10 @@ class KantataPsa:
         timeout: float = 10,
         verify: bool | str = True,
     ) -> None:
-        self.base = base_url.rstrip("/")
-        self.timeout = timeout
-        self.session = requests.Session()
-        self.session.verify = verify
-        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.http = BearerSession(vendor="Kantata", base_url=base_url, token=token, timeout=timeout, verify=verify)
 
     def _call(self, method: str, path: str, key: str, **kw: Any) -> dict[str, Any]:
-        return call(
-            self.session,
-            method,
-            f"{self.base}{path}",
-            vendor="Kantata",
-            timeout=self.timeout,
-            headers={"Idempotency-Key": key},
-            **kw,
-        )
+        return self.http.request(method, path, idempotency_key=key, **kw)
 
     def project_create(self, *, ref: str, name: str, account: str, idempotency_key: str) -> Receipt:
         found = self._call(

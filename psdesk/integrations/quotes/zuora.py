@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
 from psdesk.integrations.errors import IntegrationError
-from psdesk.integrations.http import call
+from psdesk.integrations.http import BearerSession
 from psdesk.integrations.ports import Receipt
 
 
@@ -21,22 +19,15 @@ class ZuoraQuotes:
         timeout: float = 10,
         verify: bool | str = True,
     ) -> None:
-        self.base = base_url.rstrip("/")
-        self.timeout = timeout
-        self.session = requests.Session()
-        self.session.verify = verify
-        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.http = BearerSession(vendor="Zuora", base_url=base_url, token=token, timeout=timeout, verify=verify)
 
     def quote_push(
         self, *, ref: str, account: str, currency: str, lines: list[dict[str, Any]], idempotency_key: str
     ) -> Receipt:
-        body = call(
-            self.session,
+        body = self.http.request(
             "POST",
-            f"{self.base}/v1/orders",
-            vendor="Zuora",
-            timeout=self.timeout,
-            headers={"Idempotency-Key": idempotency_key[:255]},
+            "/v1/orders",
+            idempotency_key=idempotency_key[:255],
             json={
                 "existingAccountNumber": account,
                 "orderDate": None,

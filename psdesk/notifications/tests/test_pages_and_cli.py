@@ -76,7 +76,7 @@ def test_outbox_replay_and_why_commands(frozen_clock: Any, engagement: Any, peop
     call_command("outbox", "replay", str(msg.pk), "--as", "oscar", stdout=out)
     assert out.getvalue().strip() == f"#{msg.pk} queued again"
     with pytest.raises(CommandError):
-        call_command("outbox", "replay", "999999")
+        call_command("outbox", "replay", "999999", "--as", "oscar")
 
 
 def test_notify_test_chat_sends_through_the_configured_adapter(frozen_clock: Any) -> None:

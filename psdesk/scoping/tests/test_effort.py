@@ -32,8 +32,9 @@ def _by_activity(lines: tuple[DraftLine, ...]) -> dict[str, DraftLine]:
     return {ln.activity: ln for ln in lines}
 
 
-def test_the_migration_example_of_ps_process_6_3_produces_lines_with_provenance(rules) -> None:  # type: ignore[no-untyped-def]
-    # ps-process §6.3 examples: SaaS destination, 13.4 → 14.1, 1,000 users, 1,234 repositories, 3 over 5 GB
+def test_the_worked_migration_example_produces_lines_with_provenance(rules) -> None:  # type: ignore[no-untyped-def]
+    # the worked example of docs/process.md (Calculator and SSOT): SaaS destination, 13.4 → 14.1,
+    # 1,000 users, 1,234 repositories, 3 over 5 GB
     answers = {
         "scm_migration": {
             "source_scm": "Bitbucket Server, GitLab self-managed",
@@ -65,7 +66,7 @@ def test_the_migration_example_of_ps_process_6_3_produces_lines_with_provenance(
     assert result.total_hours == D("228.00")  # 64 base + 24 SaaS + 80 waves + 8 + 16 + 24 + 12
 
 
-def test_the_implementation_example_of_ps_process_6_2_produces_lines_with_provenance(rules) -> None:  # type: ignore[no-untyped-def]
+def test_the_worked_implementation_example_produces_lines_with_provenance(rules) -> None:  # type: ignore[no-untyped-def]
     answers = {
         "implementation": {
             "license_tier": "Premium",

@@ -3,7 +3,7 @@ timers are generic over content type + id); the board's own tests drive timers t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -14,10 +14,9 @@ from django.core.management import call_command
 
 from psdesk.audit.models import AuditEvent
 from psdesk.core.errors import NotFound, ValidationFailed
-from psdesk.sla import services
 from psdesk.sla.choices import TimerOutcome, TimerState, TimerStatus
 from psdesk.sla.models import Calendar, SlaPolicy, SlaTimer
-from psdesk.sla.selectors import timer_time_left, timers_for_target
+from psdesk.sla.selectors import policy_business_calendar, timer_time_left, timers_for_target
 from psdesk.sla.services import (
     calendar_create,
     closure_add,
@@ -191,7 +190,7 @@ def test_time_left_is_business_time_and_negative_when_overdue(people: Any) -> No
 
 
 def test_a_company_closure_is_skipped_by_new_timers(people: Any) -> None:
-    closure_add(calendar=Calendar.objects.get(key="ps-ops-us"), day=datetime(2026, 11, 23).date(), name="Offsite")
+    closure_add(calendar=Calendar.objects.get(key="ps-ops-us"), day=date(2026, 11, 23), name="Offsite")
     t = timer_start(policy_key="estimate_shared", target=people.erin, started_at=FRI_16)
     assert t is not None and t.due_at == datetime(2026, 11, 27, 16, tzinfo=NY)
 
@@ -220,7 +219,7 @@ def test_a_calendar_is_created_with_an_audit_row(people: Any) -> None:
         people.oscar.pk,
         {"country": "DE", "subdivision": "BY", "timezone": "Europe/Berlin"},
     )
-    assert not cal.business_calendar().is_business_day(datetime(2026, 1, 6).date())
+    assert not cal.business_calendar().is_business_day(date(2026, 1, 6))
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -277,7 +276,7 @@ def test_utc_is_used_when_a_policy_has_no_calendar(people: Any) -> None:
     policy_create(key="raw", name="Raw", start_event="a", stop_event="b", duration=1)
     t = timer_start(policy_key="raw", target=people.erin, started_at=datetime(2026, 11, 27, 16, tzinfo=UTC))
     assert t is not None and t.due_at == datetime(2026, 11, 30, 16, tzinfo=UTC)
-    assert services.business_calendar_of(t.policy).tz.key == "UTC"
+    assert policy_business_calendar(policy=t.policy).tz.key == "UTC"
 
 
 def test_badges_show_the_most_urgent_timer_per_target_in_constant_queries(

@@ -12,9 +12,10 @@ class Command(BaseCommand):
     help = "API tokens: `psdesk token create <username> [--name NAME]` prints a new bearer token once."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["create"])
-        parser.add_argument("username")
-        parser.add_argument("--name", default="cli")
+        sub = parser.add_subparsers(dest="action", required=True, title="subcommands", metavar="SUBCOMMAND")
+        create = sub.add_parser("create", help="Create a bearer token for a user and print it (shown only once).")
+        create.add_argument("username", help="the active user the token acts as")
+        create.add_argument("--name", default="cli", help="a label to tell tokens apart (default cli)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         user = User.objects.filter(username=opts["username"], is_active=True).first()

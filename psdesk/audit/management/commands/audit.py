@@ -4,14 +4,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from psdesk.audit.models import AuditEvent
 from psdesk.audit.services import audit_verify
 
 
 class Command(BaseCommand):
-    help = "Audit log tools. `audit verify` recomputes the hash chain and reports tampering."
+    help = "Audit log tools: `audit verify` recomputes the hash chain and reports tampering."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["verify"])
+        sub = parser.add_subparsers(dest="action", required=True, title="subcommands", metavar="SUBCOMMAND")
+        sub.add_parser("verify", help="Recompute the hash chain and report every row that does not match.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         problems = list(audit_verify())
@@ -19,6 +21,4 @@ class Command(BaseCommand):
             for p in problems:
                 self.stderr.write(f"row {p.seq}: {p.problem}")
             raise CommandError(f"audit chain is BROKEN: {len(problems)} problem(s)")
-        from psdesk.audit.models import AuditEvent
-
         self.stdout.write(f"audit chain OK: {AuditEvent.objects.count()} rows verified")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -13,15 +14,17 @@ from psdesk.notifications.delivery import outbox_deliver_one
 from psdesk.notifications.events import CHAT_DESTINATIONS
 from psdesk.notifications.selectors import outbox_explain
 from psdesk.notifications.services import notify, outbox_enqueue
+from psdesk.notifications.tasks import outbox_sweep_task
+from psdesk.notifications.wakeups import sweep_schedule
 
 
 class Command(BaseCommand):
-    help = "notify test chat|email|in_app [--to DEST]: prove a channel works end to end."
+    help = "Notification channels: `notify test chat|email|in_app [--to DEST]` proves one works end to end."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        t = sub.add_parser("test")
-        t.add_argument("channel", choices=["chat", "email", "in_app"])
+        t = sub.add_parser("test", help="Send one test message through the channel's configured adapter now.")
+        t.add_argument("channel", choices=["chat", "email", "in_app"], help="the channel to prove")
         t.add_argument("--to", default="", help="channel (#x), email address, or username for in_app")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -46,7 +49,7 @@ class Command(BaseCommand):
             msg = outbox_enqueue(
                 target=channel, operation="send", destination=dest, event="notify.test", payload=payload
             )
-        outcome = outbox_deliver_one(message_id=msg.pk)
+        outcome = outbox_deliver_one(message_id=msg.pk, wake=partial(sweep_schedule, task=outbox_sweep_task))
         msg.refresh_from_db()
         adapter = getattr(settings, "PSDESK_ADAPTERS", {}).get(channel, "?")
         self.stdout.write(f"{channel} via {adapter} → {dest}: {outcome.result}. {outbox_explain(msg)}")

@@ -2,7 +2,7 @@
 
 estimate <engagement_id> [--as USER]   print the draft estimate lines with provenance
 answers <engagement_id> [--as USER]    print the SSOT table
-answer <engagement_id> <service_type.key> <response> --as USER [--expected-version N]
+answer <engagement_id> <service_type.key> <response> --as USER [--expected-version N]   record one answer
 request <file.json|-> --as USER        create a scoping request from JSON (same validation as the form)
 check-rules [--file PATH]              validate and load the effort rules (file:line: reason on error)
 load-questionnaires                    (re)load data/questionnaires/*.yaml into the database
@@ -15,66 +15,63 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from psdesk.core.errors import DomainError
+from psdesk.accounts.cli import ActorCommand, SubcommandAdder, actor_get
+from psdesk.core.types import Actor
 from psdesk.engagements.models import Engagement
 from psdesk.scoping.effort import RulesError
+from psdesk.scoping.models import SsotRow
+from psdesk.scoping.questionnaires import questionnaires_load
+from psdesk.scoping.rules import questionnaires_path, rules_load
+from psdesk.scoping.selectors import draft_estimate, ssot_rows
+from psdesk.scoping.services import NewCustomer, scoping_request_submit, ssot_answer_set
 
 
-class Command(BaseCommand):
+def _reader_option(p: CommandParser) -> None:
+    p.add_argument("--as", dest="as_user", default="", metavar="USER", help="read as this user (default: see all)")
+
+
+class Command(ActorCommand):
     help = "Scoping: effort model, SSOT answers, scoping requests from JSON, rules and questionnaires."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="sub", required=True)
-        est = sub.add_parser("estimate", help="print the draft estimate with provenance")
-        est.add_argument("engagement_id", type=int)
-        est.add_argument("--as", dest="as_user", default="")
-        ans = sub.add_parser("answers", help="print the SSOT table")
-        ans.add_argument("engagement_id", type=int)
-        ans.add_argument("--as", dest="as_user", default="")
-        one = sub.add_parser("answer", help="record one SSOT answer")
-        one.add_argument("engagement_id", type=int)
+    def add_subcommands(self, add: SubcommandAdder) -> None:
+        est = add("estimate", "Print the draft estimate lines with their provenance.", as_user=False)
+        est.add_argument("engagement_id", type=int, help="the engagement's id")
+        _reader_option(est)
+        ans = add("answers", "Print the engagement's SSOT table.", as_user=False)
+        ans.add_argument("engagement_id", type=int, help="the engagement's id")
+        _reader_option(ans)
+        one = add("answer", "Record one SSOT answer and print how the estimate changed.")
+        one.add_argument("engagement_id", type=int, help="the engagement's id")
         one.add_argument("question", help="service_type.key, e.g. implementation.users")
-        one.add_argument("response")
-        one.add_argument("--as", dest="as_user", required=True)
-        one.add_argument("--expected-version", type=int, default=None)
-        req = sub.add_parser("request", help="create a scoping request from a JSON file ('-' = stdin)")
-        req.add_argument("file")
-        req.add_argument("--as", dest="as_user", required=True)
-        chk = sub.add_parser("check-rules", help="validate and load the effort rules")
-        chk.add_argument("--file", default="")
-        sub.add_parser("load-questionnaires", help="load data/questionnaires/*.yaml")
+        one.add_argument("response", help="the answer, e.g. 5, yes, or one of the question's choices")
+        one.add_argument("--expected-version", type=int, default=None, help="refuse if the row changed since")
+        req = add("request", "Create a scoping request from JSON (same validation as the form).")
+        req.add_argument("file", help="the JSON file, or '-' for stdin")
+        chk = add("check-rules", "Validate and load the effort rules (file:line: reason on error).", as_user=False)
+        chk.add_argument("--file", default="", help="the rules file (default: the configured one)")
+        add("load-questionnaires", "(Re)load data/questionnaires/*.yaml into the database.", as_user=False)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            getattr(self, "_" + opts["sub"].replace("-", "_"))(**opts)
-        except DomainError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}") from None
+            super().handle(*args, **opts)
         except RulesError as exc:
             raise CommandError(str(exc)) from None
 
-    def _user(self, username: str) -> Any:
-        if not username:
-            return None
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"unknown user {username!r}")
-        return user
-
-    def _engagement(self, engagement_id: int, username: str) -> Engagement:
-        user = self._user(username)
+    def _engagement(self, engagement_id: int, user: Actor | None) -> Engagement:
         qs = Engagement.objects.visible_to(user) if user is not None else Engagement.objects.all()
         eng = qs.select_related("account").filter(pk=engagement_id).first()
         if eng is None:
             raise CommandError(f"engagement {engagement_id} not found")
         return eng
 
-    def _estimate(self, *, engagement_id: int, as_user: str, **_: Any) -> None:
-        from psdesk.scoping.selectors import draft_estimate
+    def _reader_engagement(self, o: dict[str, Any]) -> Engagement:
+        """The engagement as the optional `--as` reader sees it (everything without one)."""
+        return self._engagement(o["engagement_id"], actor_get(o["as_user"]) if o["as_user"] else None)
 
-        eng = self._engagement(engagement_id, as_user)
+    def do_estimate(self, user: None, o: dict[str, Any]) -> None:
+        eng = self._reader_engagement(o)
         result = draft_estimate(engagement=eng)
         self.stdout.write(f"{eng.title} — draft estimate {result.total_hours} h")
         for ln in result.lines:
@@ -89,36 +86,29 @@ class Command(BaseCommand):
         for role, hours in sorted(result.hours_by_role().items()):
             self.stdout.write(f"total {role:<8} {hours:>8} h")
 
-    def _answers(self, *, engagement_id: int, as_user: str, **_: Any) -> None:
-        from psdesk.scoping.selectors import ssot_rows
-
-        eng = self._engagement(engagement_id, as_user)
+    def do_answers(self, user: None, o: dict[str, Any]) -> None:
+        eng = self._reader_engagement(o)
         for r in ssot_rows(engagement=eng):
             mark = "*" if r.required else " "
             self.stdout.write(f"{mark} {r.service_type}.{r.key:<24} v{r.version:<3} {r.response:<30} | {r.text}")
 
-    def _answer(
-        self, *, engagement_id: int, question: str, response: str, as_user: str, expected_version: int | None, **_: Any
-    ) -> None:
-        from psdesk.scoping.models import SsotRow
-        from psdesk.scoping.services import ssot_answer_set
-
-        eng = self._engagement(engagement_id, as_user)
+    def do_answer(self, user: Actor, o: dict[str, Any]) -> None:
+        engagement_id, question = o["engagement_id"], o["question"]
+        eng = self._engagement(engagement_id, user)
         st, _sep, key = question.partition(".")
         row = SsotRow.objects.filter(engagement=eng, service_type=st, key=key).first()
         if row is None:
             raise CommandError(f"no SSOT row {question!r} on engagement {engagement_id}")
         result = ssot_answer_set(
-            row_id=row.pk, response=response, actor=self._user(as_user), expected_version=expected_version
+            row_id=row.pk, response=o["response"], actor=user, expected_version=o["expected_version"]
         )
         self.stdout.write(f"{question} = {result.row.response} (version {result.row.version})")
         for c in result.diff.changes:
             self.stdout.write(f"  {c.status:<8} {c.activity:<28} {c.before_hours} h → {c.after_hours} h")
         self.stdout.write(f"  total {result.diff.before_total} h → {result.diff.after_total} h")
 
-    def _request(self, *, file: str, as_user: str, **_: Any) -> None:
-        from psdesk.scoping.services import NewCustomer, scoping_request_submit
-
+    def do_request(self, user: Actor, o: dict[str, Any]) -> None:
+        file = o["file"]
         text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         try:
             data = json.loads(text)
@@ -140,7 +130,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: unknown field(s): {', '.join(unknown)}")
         nc = data.get("new_customer")
         result = scoping_request_submit(
-            requester=self._user(as_user),
+            requester=user,
             service_types=list(data.get("service_types") or []),
             answers=data.get("answers") or {},
             account_id=data.get("account_id"),
@@ -153,19 +143,14 @@ class Command(BaseCommand):
         what = "created" if result.created else "already submitted"
         self.stdout.write(f"{what}: engagement {eng.pk} “{eng.title}” ({eng.state}, EM {eng.em or 'unassigned'})")
 
-    def _check_rules(self, *, file: str, **_: Any) -> None:
-        from psdesk.scoping.rules import rules_load
-
-        rules = rules_load(Path(file) if file else None)
+    def do_check_rules(self, user: None, o: dict[str, Any]) -> None:
+        rules = rules_load(Path(o["file"]) if o["file"] else None)
         acts = sum(len(s.activities) for s in rules.service_types.values())
         n_rules = sum(len(s.rules) for s in rules.service_types.values())
         self.stdout.write(
             f"{rules.source}: OK — {len(rules.service_types)} service types, {acts} activities, {n_rules} rules"
         )
 
-    def _load_questionnaires(self, **_: Any) -> None:
-        from psdesk.scoping.questionnaires import questionnaires_load
-        from psdesk.scoping.rules import questionnaires_path
-
+    def do_load_questionnaires(self, user: None, o: dict[str, Any]) -> None:
         keys = questionnaires_load(directory=questionnaires_path())
         self.stdout.write(f"loaded {len(keys)} questionnaires: {', '.join(keys)}")
