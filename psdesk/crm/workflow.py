@@ -54,7 +54,7 @@ def register_close_won_path(path: BookingPath) -> None:
         CLOSE_WON_PATHS.append(path)
 
 
-def owner_or_team_or_manager(opp: Any, ctx: MoveContext) -> str | None:
+def owner_or_team_or_manager_refusal(opp: Any, ctx: MoveContext) -> str | None:
     """Owners (and their account team) move their own opportunities; managers move any."""
     actor = ctx.actor
     if ctx.system or actor is None:
@@ -66,7 +66,7 @@ def owner_or_team_or_manager(opp: Any, ctx: MoveContext) -> str | None:
     return "Only the opportunity owner, its account team or a manager may move this opportunity."
 
 
-def booking_paperwork_complete(opp: Any, ctx: MoveContext) -> str | None:
+def booking_paperwork_complete_refusal(opp: Any, ctx: MoveContext) -> str | None:
     """Closed Won needs complete booking paperwork: a registered path that applies and is complete."""
     verdicts = [v for path in CLOSE_WON_PATHS if (v := path(opp, ctx)) is not None]
     if any(v.refusal is None for v in verdicts):
@@ -94,7 +94,7 @@ def _moves() -> list[Move]:
                     target=stage,
                     label=f"Move to {_label(stage)}",
                     permission=MOVE,
-                    guards=[owner_or_team_or_manager],
+                    guards=[owner_or_team_or_manager_refusal],
                 )
             )
         if later:
@@ -116,7 +116,7 @@ def _moves() -> list[Move]:
             target=St.CLOSED_WON,
             label="Close won",
             permission=MOVE,
-            guards=[owner_or_team_or_manager, booking_paperwork_complete],
+            guards=[owner_or_team_or_manager_refusal, booking_paperwork_complete_refusal],
         ),
         Move(
             action="close_lost",
@@ -125,7 +125,7 @@ def _moves() -> list[Move]:
             label="Close lost",
             permission=MOVE,
             needs_reason=True,
-            guards=[owner_or_team_or_manager],
+            guards=[owner_or_team_or_manager_refusal],
         ),
         Move(
             action="unqualify",
@@ -134,7 +134,7 @@ def _moves() -> list[Move]:
             label="Unqualified",
             permission=MOVE,
             needs_reason=True,
-            guards=[owner_or_team_or_manager],
+            guards=[owner_or_team_or_manager_refusal],
         ),
         Move(
             action="mark_duplicate",
@@ -143,7 +143,7 @@ def _moves() -> list[Move]:
             label="Duplicate",
             permission=MOVE,
             needs_reason=True,
-            guards=[owner_or_team_or_manager],
+            guards=[owner_or_team_or_manager_refusal],
         ),
     ]
     return moves

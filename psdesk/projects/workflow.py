@@ -11,7 +11,7 @@ P = ProjectStatus
 MANAGE = "projects.manage_project"
 
 
-def checklist_complete_and_welcomed(project: Any, ctx: MoveContext) -> str | None:
+def checklist_complete_and_welcomed_refusal(project: Any, ctx: MoveContext) -> str | None:
     """Okay to Start needs every set-up checklist item done and the welcome email sent."""
     missing = [str(item.get_key_display()) for item in project.checklist.all() if not item.done]
     if missing:
@@ -45,7 +45,7 @@ PROJECT_WORKFLOW = Workflow(
             target=P.OKAY_TO_START,
             label="Okay to start",
             permission=MANAGE,
-            guards=[checklist_complete_and_welcomed],
+            guards=[checklist_complete_and_welcomed_refusal],
         ),
         Move(
             action="start",

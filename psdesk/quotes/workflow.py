@@ -15,13 +15,13 @@ Q = QuoteStatus
 CHANGE = "quotes.change_quote"
 
 
-def has_lines(quote: Any, ctx: MoveContext) -> str | None:
+def has_lines_refusal(quote: Any, ctx: MoveContext) -> str | None:
     if not quote.lines.exists():
         return "Add at least one SKU line before sending the quote."
     return None
 
 
-def signature_recorded(quote: Any, ctx: MoveContext) -> str | None:
+def signature_recorded_refusal(quote: Any, ctx: MoveContext) -> str | None:
     """Marking signed needs the signer's name and a signature date that is not in the future."""
     signer = str(ctx.data.get("signer_name") or "").strip()
     signed_on = ctx.data.get("signed_on")
@@ -34,7 +34,7 @@ def signature_recorded(quote: Any, ctx: MoveContext) -> str | None:
     return None
 
 
-def opportunity_open(quote: Any, ctx: MoveContext) -> str | None:
+def opportunity_open_refusal(quote: Any, ctx: MoveContext) -> str | None:
     if quote.opportunity.stage in TERMINAL_STAGES:
         return f"The opportunity is {quote.opportunity.get_stage_display()}; its quotes are frozen."
     return None
@@ -53,7 +53,7 @@ QUOTE_WORKFLOW = Workflow(
             target=Q.SENT,
             label="Send to customer",
             permission=CHANGE,
-            guards=[opportunity_open, has_lines],
+            guards=[opportunity_open_refusal, has_lines_refusal],
         ),
         Move(
             action="revise",
@@ -61,7 +61,7 @@ QUOTE_WORKFLOW = Workflow(
             target=Q.DRAFT,
             label="Back to draft",
             permission=CHANGE,
-            guards=[opportunity_open],
+            guards=[opportunity_open_refusal],
         ),
         Move(
             action="mark_signed",
@@ -69,7 +69,7 @@ QUOTE_WORKFLOW = Workflow(
             target=Q.SIGNED,
             label="Mark signed",
             permission="quotes.sign_quote",
-            guards=[opportunity_open, signature_recorded],
+            guards=[opportunity_open_refusal, signature_recorded_refusal],
         ),
         Move(
             action="cancel",

@@ -197,14 +197,14 @@ SUBMIT_FOR_APPROVAL_GUARDS = (
 # --- SOW workflow guards -----------------------------------------------------------------------
 
 
-def engagement_approved(sow: Any, ctx: MoveContext) -> str | None:
+def engagement_approved_refusal(sow: Any, ctx: MoveContext) -> str | None:
     """Legal stamps only a SOW whose engagement is Approved on the board."""
     if sow.engagement.state not in (EngagementStatus.APPROVED, EngagementStatus.CLOSED_WON):
         return "Legal stamps a SOW only after it is Approved (PS Leadership and Revenue)."
     return None
 
 
-def stamp_on_current_version(sow: Any, ctx: MoveContext) -> str | None:
+def stamp_on_current_version_refusal(sow: Any, ctx: MoveContext) -> str | None:
     """Release for signature only after Legal stamped the current version's hash."""
     cur = sow.current
     if cur is None or not LegalCase.objects.filter(sow=sow, version=cur, content_hash=cur.content_hash).exists():

@@ -10,8 +10,8 @@ from __future__ import annotations
 from psdesk.core.workflow import Move, Workflow
 from psdesk.sows.choices import SowStatus
 from psdesk.sows.selectors import (
-    engagement_approved,
-    stamp_on_current_version,
+    engagement_approved_refusal,
+    stamp_on_current_version_refusal,
 )
 
 S = SowStatus
@@ -29,7 +29,7 @@ SOW_WORKFLOW = Workflow(
             target=S.STAMPED,
             label="Legal stamp",
             permission="sows.stamp_sow",
-            guards=[engagement_approved],
+            guards=[engagement_approved_refusal],
         ),
         Move(
             action="release",
@@ -37,7 +37,7 @@ SOW_WORKFLOW = Workflow(
             target=S.RELEASED,
             label="Release for signature",
             permission="sows.release_sow",
-            guards=[stamp_on_current_version],
+            guards=[stamp_on_current_version_refusal],
         ),
         Move(
             action="customer_sign",

@@ -17,7 +17,7 @@ S = RequestStatus
 PLAN = "training.plan_training"
 
 
-def requester_or_coordinator(req: Any, ctx: MoveContext) -> str | None:
+def requester_or_coordinator_refusal(req: Any, ctx: MoveContext) -> str | None:
     """Requestor tasks are the requester's; a coordinator may complete them on their behalf."""
     actor = ctx.actor
     if ctx.system or (actor is not None and (actor.pk == req.requester_id or actor.has_perm(PLAN))):
@@ -25,14 +25,14 @@ def requester_or_coordinator(req: Any, ctx: MoveContext) -> str | None:
     return "Only the requester (or a coordinator) may do this."
 
 
-def requestor_tasks_done(req: Any, ctx: MoveContext) -> str | None:
+def requestor_tasks_done_refusal(req: Any, ctx: MoveContext) -> str | None:
     left = missing(request_tasks(req))
     if left:
         return "Requestor tasks are not complete: " + "; ".join(left) + "."
     return None
 
 
-def registration_lead_time(req: Any, ctx: MoveContext) -> str | None:
+def registration_lead_time_refusal(req: Any, ctx: MoveContext) -> str | None:
     """Registration links go out at least `registration_lead_days` before the session (policy);
     scheduling later needs a reason."""
     starts = ctx.data.get("earliest_start")
@@ -48,7 +48,7 @@ def registration_lead_time(req: Any, ctx: MoveContext) -> str | None:
     return None
 
 
-def sessions_ended(req: Any, ctx: MoveContext) -> str | None:
+def sessions_ended_refusal(req: Any, ctx: MoveContext) -> str | None:
     sessions = list(req.sessions.exclude(status="cancelled"))
     if not sessions:
         return "The request has no session."
@@ -58,8 +58,8 @@ def sessions_ended(req: Any, ctx: MoveContext) -> str | None:
     return None
 
 
-def cancel_allowed(req: Any, ctx: MoveContext) -> str | None:
-    return requester_or_coordinator(req, ctx)
+def cancel_allowed_refusal(req: Any, ctx: MoveContext) -> str | None:
+    return requester_or_coordinator_refusal(req, ctx)
 
 
 REQUEST_WORKFLOW = Workflow(
@@ -74,14 +74,14 @@ REQUEST_WORKFLOW = Workflow(
             sources=frozenset({S.REQUESTED}),
             target=S.TASKS_COMPLETE,
             label="Mark requestor tasks complete",
-            guards=[requester_or_coordinator, requestor_tasks_done],
+            guards=[requester_or_coordinator_refusal, requestor_tasks_done_refusal],
         ),
         Move(
             action="reopen_tasks",
             sources=frozenset({S.TASKS_COMPLETE}),
             target=S.REQUESTED,
             label="Reopen requestor tasks",
-            guards=[requester_or_coordinator],
+            guards=[requester_or_coordinator_refusal],
         ),
         Move(
             action="start_planning",
@@ -96,7 +96,7 @@ REQUEST_WORKFLOW = Workflow(
             target=S.SCHEDULED,
             label="Schedule",
             permission=PLAN,
-            guards=[registration_lead_time],
+            guards=[registration_lead_time_refusal],
         ),
         Move(
             action="deliver",
@@ -104,7 +104,7 @@ REQUEST_WORKFLOW = Workflow(
             target=S.DELIVERED,
             label="Mark delivered",
             permission=PLAN,
-            guards=[sessions_ended],
+            guards=[sessions_ended_refusal],
         ),
         Move(action="close", sources=frozenset({S.DELIVERED}), target=S.CLOSED, label="Close out", permission=PLAN),
         Move(
@@ -113,7 +113,7 @@ REQUEST_WORKFLOW = Workflow(
             target=S.CANCELLED,
             label="Cancel",
             needs_reason=True,
-            guards=[cancel_allowed],
+            guards=[cancel_allowed_refusal],
         ),
     ],
 )

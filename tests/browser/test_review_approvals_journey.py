@@ -17,10 +17,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _move(page: Any, action: str) -> None:
-    """Click a move in the drawer and wait for the board to answer."""
-    with page.expect_response(lambda r: r.url.endswith("/move")) as resp:
+    """Click a move in the drawer, wait for the board to answer and for the page to reload after it
+    (a navigation started while the reload is under way would be aborted)."""
+    with page.expect_navigation(), page.expect_response(lambda r: r.url.endswith("/move")) as resp:
         page.click(f'form.move-form:has(input[name="action"][value="{action}"]) button[type="submit"]')
-    assert resp.value.status == 200  # the page reloads after a move, so only the status is read
+    assert resp.value.status == 200
 
 
 def test_ta_and_rdm_approvals_from_the_drawer_let_the_card_move_on(

@@ -12,11 +12,7 @@ IGNORED_PARTS = {"tests", "migrations"}
 
 
 def _app_cycles(graph: grimp.ImportGraph, app: str) -> list[list[str]]:
-    mods = {
-        m
-        for m in graph.find_descendants(app) | {app}
-        if not IGNORED_PARTS & set(m.split("."))
-    }
+    mods = {m for m in graph.find_descendants(app) | {app} if not IGNORED_PARTS & set(m.split("."))}
     edges = {m: {i for i in graph.find_modules_directly_imported_by(m) if i in mods and i != m} for m in mods}
     # Tarjan's strongly connected components; a component of two or more modules is a cycle.
     index: dict[str, int] = {}
