@@ -15,6 +15,7 @@ from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
+from psdesk.engagements.labels import TA_NEEDS_REVIEW, current_label
 from psdesk.estimates.choices import FeedbackKind, ReviewDecision, VersionStatus
 from psdesk.estimates.models import (
     CustomerFeedback,
@@ -91,10 +92,17 @@ def ta_approved(version: EstimateVersion) -> bool:
     return last is not None and last.decision == ReviewDecision.APPROVED
 
 
+def ta_asked_again(engagement: Any) -> bool:
+    """Did the EM ask for (another) TA review by hand, so that the card shows `TA::Needs-Review`
+    whatever the version's total? A TA review recorded afterwards sets the label again."""
+    return current_label(engagement.pk, "TA") == TA_NEEDS_REVIEW
+
+
 def ta_review_version(engagement: Any) -> EstimateVersion | None:
     """The version a TA review of the engagement is about: the agreed version when there is one
     (the one the `start_sow` guard checks), otherwise the newest shared version; None when that
-    version's total does not need TA review (at or below the threshold) or nothing is shared yet."""
+    version needs no TA review (at or below the threshold and nobody asked for one) or nothing is
+    shared yet."""
     version = agreed_version(engagement)
     if version is None:
         version = (
@@ -102,21 +110,25 @@ def ta_review_version(engagement: Any) -> EstimateVersion | None:
             .order_by("-number")
             .first()
         )
-    if version is None or not needs_ta_review(version):
+    if version is None or not (needs_ta_review(version) or ta_asked_again(engagement)):
         return None
     return version
 
 
 def ta_review_state(engagement: Any) -> tuple[str, EstimateVersion | None]:
-    """The TA review as the card's Approvals panel shows it, read from the same rows as the guard:
-    (`approved` | `rejected` (changes requested) | `pending` | `none`, the version it is about)."""
+    """The TA review as the card shows it and the `start_sow` guard reads it, from one place:
+    (`approved` | `rejected` (changes requested) | `pending` | `none`, the version it is about).
+    The latest review of that version decides, except that an EM's later "needs TA review again"
+    (the `TA::Needs-Review` label set by hand) makes an earlier approval pending again."""
     version = ta_review_version(engagement)
     if version is None:
         return "none", None
     last = EstimateReview.objects.filter(version=version).order_by("-created_at", "-id").first()
     if last is None:
         return "pending", version
-    return ("approved" if last.decision == ReviewDecision.APPROVED else "rejected"), version
+    if last.decision != ReviewDecision.APPROVED:
+        return "rejected", version
+    return ("pending" if ta_asked_again(engagement) else "approved"), version
 
 
 def agreement_get(version: EstimateVersion) -> CustomerFeedback | None:
@@ -181,18 +193,23 @@ def estimate_shared_with_lines_refusal(eng: Any, ctx: MoveContext) -> str | None
 
 def estimate_agreed_and_ta_approved_refusal(eng: Any, ctx: MoveContext) -> str | None:
     """Estimate Feedback → SOW WIP: the customer agreed to a version and, when that version's total is
-    strictly above the TA threshold, a TA approved that same version."""
+    strictly above the TA threshold (or the EM asked for a TA review), a TA approved that same
+    version — read through `ta_review_state`, as the card's Approvals panel shows it."""
     v = agreed_version(eng)
     if v is None:
         return "Record the customer's agreement to the price and scope of an estimate version first."
+    state, reviewed = ta_review_state(eng)
+    if reviewed is None or state == "approved":
+        return None
     policy = policy_get()
-    if needs_ta_review(v, policy) and not ta_approved(v):
-        return (
+    if needs_ta_review(v, policy):
+        why = (
             f"Estimate v{v.number} totals {v.currency} {v.price:,.2f}, above the TA threshold of "
-            f"{policy.ta_threshold_currency} {policy.ta_threshold:,.2f}: "
-            f"a Technical Architect must approve v{v.number}."
+            f"{policy.ta_threshold_currency} {policy.ta_threshold:,.2f}"
         )
-    return None
+    else:
+        why = f"A TA review of estimate v{v.number} was asked for"
+    return f"{why}: a Technical Architect must approve v{v.number}."
 
 
 # --- customer review links --------------------------------------------------------------------

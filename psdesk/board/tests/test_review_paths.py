@@ -18,7 +18,7 @@ from django.test import Client
 from psdesk.board.approval_state import engagement_approval_states
 from psdesk.board.services import engagement_approval_request, engagement_transition
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
-from psdesk.core.errors import TransitionNotAllowed, ValidationFailed
+from psdesk.core.errors import BadRequest, TransitionNotAllowed, ValidationFailed
 from psdesk.engagements.choices import EngagementStatus as S
 from psdesk.engagements.labels import label_move
 from psdesk.engagements.models import Engagement, EngagementLabel
@@ -114,10 +114,48 @@ def test_the_drawer_offers_the_ta_approval_of_the_version_that_needs_it(people: 
 def test_a_ta_approval_is_neither_a_label_move_nor_an_approval_request(people: Any, make_engagement: Any) -> None:
     eng = make_engagement(at=S.ESTIMATE_FEEDBACK)
     estimate_seed_agreed(eng, price=Decimal("60000.00"))
-    with pytest.raises(Exception, match="A TA approves by reviewing the estimate version"):
+    with pytest.raises(BadRequest, match="A TA approves by reviewing the estimate version"):
         label_move(engagement_id=eng.pk, scope="TA", action="approve", actor=people.tara)
     with pytest.raises(ValidationFailed, match="TA review of an engagement is not an approval request"):
         engagement_approval_request(engagement=eng, kind="ta_review", requester=people.erin)
+
+
+def test_asking_for_ta_review_again_after_an_approval_refuses_start_sow_until_a_new_approval(
+    people: Any, make_engagement: Any
+) -> None:
+    eng = make_engagement(at=S.ESTIMATE_FEEDBACK)
+    v = estimate_seed_agreed(eng, price=Decimal("60000.00"))
+    estimate_review_record(version_id=v.pk, actor=people.tara, decision="approved")
+    assert _state(eng, "ta_review") == "approved"
+
+    label_move(engagement_id=eng.pk, scope="TA", action="reopen", actor=people.erin)
+    assert _state(eng, "ta_review") == "pending"  # what the card shows ...
+    with pytest.raises(TransitionNotAllowed, match="a Technical Architect must approve v1"):
+        engagement_transition(engagement_id=eng.pk, action="start_sow", actor=people.erin)  # ... the guard reads
+
+    estimate_review_record(version_id=v.pk, actor=people.tara, decision="approved")
+    assert _state(eng, "ta_review") == "approved"
+    engagement_transition(engagement_id=eng.pk, action="start_sow", actor=people.erin)
+    assert Engagement.objects.get(pk=eng.pk).state == S.SOW_WIP
+
+
+def test_a_ta_review_asked_for_below_the_threshold_is_required_and_offered_in_the_drawer(
+    people: Any, make_engagement: Any
+) -> None:
+    eng = make_engagement(at=S.ESTIMATE_FEEDBACK)
+    v = estimate_seed_agreed(eng, price=Decimal("20000.00"))
+    assert _state(eng, "ta_review") == "none"
+    label_move(engagement_id=eng.pk, scope="TA", action="request_review", actor=people.erin)
+
+    assert _state(eng, "ta_review") == "pending"
+    with pytest.raises(TransitionNotAllowed, match="A TA review of estimate v1 was asked for"):
+        engagement_transition(engagement_id=eng.pk, action="start_sow", actor=people.erin)
+    assert "Approve v1" in _client(people, "tara").get(f"/engagements/{eng.pk}/").content.decode()
+
+    _ta_by_drawer(people, eng, v.pk)
+    assert EngagementLabel.objects.get(engagement=eng, scope="TA").name == "TA::Approved"
+    engagement_transition(engagement_id=eng.pk, action="start_sow", actor=people.erin)
+    assert Engagement.objects.get(pk=eng.pk).state == S.SOW_WIP
 
 
 # --- RDM review --------------------------------------------------------------------------------
