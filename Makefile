@@ -71,7 +71,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy psdesk config
+	$(BIN)/mypy psdesk config tests conftest.py
 
 diagrams: install
 	$(BIN)/python manage.py workflow_diagrams

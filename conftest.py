@@ -66,22 +66,22 @@ class ApiClient:
         self.client = Client()
 
     def _headers(self) -> dict[str, str]:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
+        return {"Authorization": f"Bearer {self.token}"}
 
     def get(self, path: str, **params: Any) -> Any:
-        return self.client.get(path, params, **self._headers())
+        return self.client.get(path, params, headers=self._headers())
 
     def post(self, path: str, data: Any = None) -> Any:
-        return self.client.post(path, data or {}, content_type="application/json", **self._headers())
+        return self.client.post(path, data or {}, content_type="application/json", headers=self._headers())
 
     def put(self, path: str, data: Any = None) -> Any:
-        return self.client.put(path, data or {}, content_type="application/json", **self._headers())
+        return self.client.put(path, data or {}, content_type="application/json", headers=self._headers())
 
     def patch(self, path: str, data: Any = None) -> Any:
-        return self.client.patch(path, data or {}, content_type="application/json", **self._headers())
+        return self.client.patch(path, data or {}, content_type="application/json", headers=self._headers())
 
     def delete(self, path: str) -> Any:
-        return self.client.delete(path, **self._headers())
+        return self.client.delete(path, headers=self._headers())
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ class ActorCommand(BaseCommand):
     def handle(self, *args: Any, **o: Any) -> None:
         name = o.get("sub")
         if not name:
-            self._parser.print_help(self.stdout)  # type: ignore[arg-type]  # OutputWrapper writes like a file
+            self._parser.print_help(self.stdout)  # OutputWrapper writes like a file
             return
         user = None if name in self._no_actor else actor_get(o["as_user"])
         try:

@@ -8,19 +8,19 @@ from psdesk.catalog.selectors import pricing_policy_get
 
 
 @admin.register(Sku)
-class SkuAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SkuAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "category", "type", "maturity", "price", "currency", "unit", "delivery", "active")
     list_filter = ("category", "type", "maturity", "unit", "delivery", "active")
     search_fields = ("code", "name")
 
 
 @admin.register(BillRate)
-class BillRateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BillRateAdmin(admin.ModelAdmin):
     list_display = ("role", "currency", "rate")
 
 
 @admin.register(StandardCostRate)
-class StandardCostRateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StandardCostRateAdmin(admin.ModelAdmin):
     list_display = ("role", "year", "quarter", "annual_ote", "benefits", "billable_hours", "hourly_rate")
     list_filter = ("role", "year")
 

@@ -8,7 +8,7 @@ in — every page behind `login_required` and every token-authenticated API call
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
     class AuthedRequest(HttpRequest):
-        user: User  # type: ignore[assignment]
+        user: User
 
 else:
     AuthedRequest = HttpRequest
@@ -32,4 +32,4 @@ def actor_of(request: HttpRequest) -> Actor:
     user = request.user
     if not user.is_authenticated:
         raise PermissionDenied("Sign in first.")
-    return cast("User", user)
+    return user

@@ -5,13 +5,13 @@ from django.contrib import admin
 from psdesk.crm.models import Account, Msa, Opportunity, Territory
 
 
-class MsaInline(admin.TabularInline):  # type: ignore[type-arg]
+class MsaInline(admin.TabularInline):
     model = Msa
     extra = 0
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AccountAdmin(admin.ModelAdmin):
     list_display = ("name", "segment", "territory", "country", "subdivision", "timezone", "us_public_sector")
     list_filter = ("segment", "us_public_sector", "territory")
     search_fields = ("name",)
@@ -19,7 +19,7 @@ class AccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OpportunityAdmin(admin.ModelAdmin):
     list_display = ("name", "account", "record_type", "stage", "forecast_category", "close_date", "amount", "owner")
     list_filter = ("record_type", "stage", "forecast_category")
     search_fields = ("name", "account__name")

@@ -6,7 +6,7 @@ from psdesk.integrations.models import InboundEvent
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class InboundEventAdmin(admin.ModelAdmin):
     list_display = ("received_at", "source", "kind", "event_id", "status")
     list_filter = ("source", "kind", "status")
     search_fields = ("event_id",)

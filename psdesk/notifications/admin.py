@@ -20,7 +20,7 @@ from psdesk.notifications.services import outbox_replay
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class NotificationTemplateAdmin(admin.ModelAdmin):
     """Per event and channel; Django template syntax with event, label, target, actor, account, url
     and the caller's context keys."""
 
@@ -30,12 +30,12 @@ class NotificationTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(TargetBudget)
-class TargetBudgetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TargetBudgetAdmin(admin.ModelAdmin):
     list_display = ("target", "capacity", "refill_per_second", "tokens", "paused_until", "max_attempts")
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ("id", "target", "operation", "destination", "event", "status", "attempts", "next_attempt_at")
     list_filter = ("target", "status")
     search_fields = ("idempotency_key", "destination", "event")
@@ -61,11 +61,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "recipient", "event", "title", "read_at")
     list_filter = ("event",)
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ("user", "event", "channel", "enabled")

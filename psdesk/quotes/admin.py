@@ -5,7 +5,7 @@ from django.contrib import admin
 from psdesk.quotes.models import Quote, QuoteLine
 
 
-class QuoteLineInline(admin.TabularInline):  # type: ignore[type-arg]
+class QuoteLineInline(admin.TabularInline):
     model = QuoteLine
     fk_name = "quote"
     extra = 0
@@ -17,7 +17,7 @@ class QuoteLineInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class QuoteAdmin(admin.ModelAdmin):
     """Read-only in admin: quotes change through the quote services (audited)."""
 
     list_display = ("number", "opportunity", "state", "is_primary", "currency", "discount_pct", "signed_on")

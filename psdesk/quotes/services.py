@@ -274,7 +274,7 @@ def quote_line_update(
         if attendees is not _UNSET:
             if attendees is not None and (not isinstance(attendees, int) or attendees < 0 or attendees > 100_000):
                 raise ValidationFailed("attendees must be a whole number from 0.", details={"field": "attendees"})
-            line.attendees = attendees  # type: ignore[assignment]
+            line.attendees = attendees
         overridden = False
         if unit_price is not _UNSET:
             price, reason = _price_and_reason(line.sku, unit_price, price_override_reason)

@@ -23,7 +23,7 @@ class DocxTemplateAdmin(admin.ModelAdmin[DocxTemplate]):
     list_display = ["name", "active", "uploaded_at"]
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnly(admin.ModelAdmin):
     """Versions, mark-ups, legal cases and signatures are written only by services (audited)."""
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

@@ -287,7 +287,7 @@ def customer_signature(
     request: AuthedRequest,
     sow_id: int,
     signer: Form[SignerIn],
-    signed_pdf: UploadedFile | None = File(None),  # type: ignore[assignment]  # noqa: B008
+    signed_pdf: UploadedFile | None = File(None),  # noqa: B008
 ) -> Any:
     """The customer's signature (multipart: name, title, signed_on, optional `signed_pdf`, whose text
     must match the version's — 422 otherwise)."""

@@ -6,18 +6,18 @@ from psdesk.training.models import Registration, Session, TrainerCertification, 
 
 
 @admin.register(TrainingPolicy)
-class TrainingPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TrainingPolicyAdmin(admin.ModelAdmin):
     list_display = ("__str__", "registration_lead_days", "default_class_size")
 
 
 @admin.register(TrainerCertification)
-class TrainerCertificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TrainerCertificationAdmin(admin.ModelAdmin):
     list_display = ("consultant", "course", "certified_on")
     list_filter = ("course",)
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SessionAdmin(admin.ModelAdmin):
     """Read-mostly: seats and status change through the services."""
 
     list_display = (
@@ -36,14 +36,14 @@ class SessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(TrainingRequest)
-class TrainingRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TrainingRequestAdmin(admin.ModelAdmin):
     list_display = ("__str__", "kind", "status", "requester", "team", "audience_size", "manager_decision", "created_at")
     list_filter = ("kind", "status")
     readonly_fields = ("status", "version", "manager_decision", "manager_decided_at", "state_changed_at")
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegistrationAdmin(admin.ModelAdmin):
     list_display = ("session", "user", "status", "attended", "link_sent_at")
     list_filter = ("status",)
     readonly_fields = ("status",)

@@ -38,8 +38,8 @@ class TrainingRequestQuerySet(models.QuerySet[Any]):
         qs = self
         if not user_is_pubsec(user):
             session_model = self.model._meta.get_field("desired_session").related_model
-            hidden = session_model._default_manager.exclude(  # type: ignore[union-attr]
-                pk__in=session_model._default_manager.visible_to(user).values("pk")  # type: ignore[union-attr]
+            hidden = session_model._default_manager.exclude(
+                pk__in=session_model._default_manager.visible_to(user).values("pk")
             )
             qs = qs.exclude(desired_session_id__in=hidden.values("pk"))
         if user.has_perm(PLAN_PERM):

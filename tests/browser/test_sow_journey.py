@@ -17,6 +17,11 @@ from psdesk.engagements.models import Engagement
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _current(sow: Any) -> Any:
+    assert sow.current is not None, "the SOW has a current version"
+    return sow.current
+
+
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -65,7 +70,7 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     assert "Generated version 1." in page.content()
     assert page.locator(".sow-preview h2", has_text="8. Fees").count() == 1
     sow = Sow.objects.get(engagement=eng)
-    with sow.current.docx.open("rb") as fh:
+    with _current(sow).docx.open("rb") as fh:
         redlined = tmp_path / "acme-redlines.docx"
         redlined.write_bytes(marked_up(fh.read()))
     page.set_input_files("input[name=file]", str(redlined))
@@ -84,7 +89,7 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     eng.refresh_from_db()
     sow.refresh_from_db()
     h = engagement_content_hash(eng)
-    assert h == sow.current.content_hash
+    assert h == _current(sow).content_hash
     for kind, who in (("ps_leadership", people.leo), ("revenue", people.rita)):
         req = approval_request(kind=kind, target=eng, content_hash=h, requester=people.erin)
         approval_decide(request_id=req.pk, decider=who, approve=True, content_hash=h)
@@ -103,7 +108,7 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     _click(page, "Release for signature")
     assert page.locator("#sow-status").inner_text() == "Released for signature"
     signed = tmp_path / "signed.pdf"
-    with sow.current.pdf.open("rb") as fh:
+    with _current(sow).pdf.open("rb") as fh:
         signed.write_bytes(fh.read())
     page.fill("input[name=name]", "Carl Customer")
     page.fill("input[name=title]", "CTO")

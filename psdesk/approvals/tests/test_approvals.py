@@ -39,7 +39,9 @@ def _quiet(monkeypatch: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("kind", list(ApprovalKind))
-def test_only_the_role_holding_the_kinds_permission_may_decide_it(kind: str, people: Any, make_engagement: Any) -> None:
+def test_only_the_role_holding_the_kinds_permission_may_decide_it(
+    kind: ApprovalKind, people: Any, make_engagement: Any
+) -> None:
     eng = make_engagement()
     req = approval_request(kind=kind, target=eng, content_hash=H1, requester=people.erin)
     audits = AuditEvent.objects.count()

@@ -93,6 +93,7 @@ def test_closing_the_opportunity_won_moves_the_card_to_closed_won(
     sows.sow_release(sow_id=v.sow_id, actor=people.alice, signer_email="cam@customer.example")
     sows.sow_customer_sign(sow_id=v.sow_id, actor=people.alice, name="Carl", title="CTO")
     sows.sow_countersign(sow_id=v.sow_id, actor=people.rita)
+    assert card.opportunity_id is not None
     crm.opportunity_update(opportunity_id=card.opportunity_id, actor=people.rita, changes={"po_number": "PO-778"})
     crm.opportunity_transition(opportunity_id=card.opportunity_id, action="close_won", actor=people.rita)
     card.refresh_from_db()

@@ -32,6 +32,7 @@ def test_my_notifications_come_with_the_unread_count_and_can_be_marked_read(
 
 def test_nobody_reads_or_marks_another_users_notifications(api: Any, engagement: Any, people: Any) -> None:
     theirs = Notification.objects.filter(recipient=people.erin).values_list("id", flat=True).first()
+    assert theirs is not None
     assert api("olga").get("/api/v1/notifications").json()["count"] == 0
     assert api("olga").post("/api/v1/notifications/read", {"ids": [theirs]}).json()["changed"] == 0
     assert Notification.objects.get(pk=theirs).read_at is None

@@ -118,7 +118,9 @@ def test_the_welcome_email_reaches_a_real_smtp_server_once_with_cc(opportunity: 
     parsed = message_from_bytes(envelope.original_content, policy=policy.default)
     assert parsed["Subject"] == "Welcome to GitLab Professional Services — Acme Corp"
     assert parsed["Cc"] is not None and people.leo.email in parsed["Cc"]
-    body = parsed.get_body().get_content()
+    part = parsed.get_body()
+    assert part is not None
+    body = part.get_content()
     assert "GitLab Champion" in body and "Technical point of contact" in body and "Hello Casey Customer" in body
     timer = welcome_timer(project)
     assert timer is not None and timer.outcome == "met"
@@ -166,7 +168,7 @@ for _s in (P.PROSPECT, P.IN_SET_UP, P.OKAY_TO_START, P.ACTIVE, P.ON_HOLD, P.BACK
 
 @pytest.mark.parametrize("status", list(PROJECT_WORKFLOW.states))
 @pytest.mark.parametrize("action", list(PROJECT_WORKFLOW.moves))
-def test_every_status_and_action_pair(status: str, action: str, opportunity: Any, people: Any) -> None:
+def test_every_status_and_action_pair(status: Any, action: str, opportunity: Any, people: Any) -> None:
     project = services.project_create(opportunity=opportunity)
     Project.objects.filter(pk=project.pk).update(
         status=status,

@@ -22,7 +22,7 @@ def _questions() -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def rules():  # type: ignore[no-untyped-def]
+def rules():
     return rules_parse(
         yaml_read(ROOT / "data" / "effort_rules.yaml"), source="data/effort_rules.yaml", questions=_questions()
     )
@@ -32,7 +32,7 @@ def _by_activity(lines: tuple[DraftLine, ...]) -> dict[str, DraftLine]:
     return {ln.activity: ln for ln in lines}
 
 
-def test_the_worked_migration_example_produces_lines_with_provenance(rules) -> None:  # type: ignore[no-untyped-def]
+def test_the_worked_migration_example_produces_lines_with_provenance(rules) -> None:
     # the worked example of docs/process.md (Calculator and SSOT): SaaS destination, 13.4 → 14.1,
     # 1,000 users, 1,234 repositories, 3 over 5 GB
     answers = {
@@ -66,7 +66,7 @@ def test_the_worked_migration_example_produces_lines_with_provenance(rules) -> N
     assert result.total_hours == D("228.00")  # 64 base + 24 SaaS + 80 waves + 8 + 16 + 24 + 12
 
 
-def test_the_worked_implementation_example_produces_lines_with_provenance(rules) -> None:  # type: ignore[no-untyped-def]
+def test_the_worked_implementation_example_produces_lines_with_provenance(rules) -> None:
     answers = {
         "implementation": {
             "license_tier": "Premium",
@@ -104,7 +104,7 @@ def test_the_worked_implementation_example_produces_lines_with_provenance(rules)
     assert result.total_hours == D("256.00")
 
 
-def test_ha_geo_adds_twenty_days_on_top_of_geo(rules) -> None:  # type: ignore[no-untyped-def]
+def test_ha_geo_adds_twenty_days_on_top_of_geo(rules) -> None:
     result = effort_run(
         rules=rules, service_types=["implementation"], answers={"implementation": {"geo": "yes", "geo_ha": "yes"}}
     )
@@ -116,7 +116,7 @@ def test_ha_geo_adds_twenty_days_on_top_of_geo(rules) -> None:  # type: ignore[n
     )
 
 
-def test_unanswered_questions_leave_only_base_activities(rules) -> None:  # type: ignore[no-untyped-def]
+def test_unanswered_questions_leave_only_base_activities(rules) -> None:
     result = effort_run(rules=rules, service_types=["implementation", "scm_migration"], answers={})
     assert [ln.activity for ln in result.lines] == [
         "impl_discovery", "impl_pm", "impl_build", "impl_validation", "impl_admin_training",
@@ -124,7 +124,7 @@ def test_unanswered_questions_leave_only_base_activities(rules) -> None:  # type
     ]  # fmt: skip
 
 
-def test_changing_an_answer_shows_the_diff_of_lines_and_hours(rules) -> None:  # type: ignore[no-untyped-def]
+def test_changing_an_answer_shows_the_diff_of_lines_and_hours(rules) -> None:
     before = effort_run(
         rules=rules, service_types=["implementation"], answers={"implementation": {"integrations": D(3)}}
     )
@@ -139,7 +139,7 @@ def test_changing_an_answer_shows_the_diff_of_lines_and_hours(rules) -> None:  #
     assert diff.delta == D("56.00")
 
 
-def test_every_role_and_delivery_is_one_of_the_known_ones(rules) -> None:  # type: ignore[no-untyped-def]
+def test_every_role_and_delivery_is_one_of_the_known_ones(rules) -> None:
     answers = {"custom_education": {"sessions": D(2), "delivery_mode": "Onsite", "customisation": "Heavy"}}
     result = effort_run(rules=rules, service_types=["custom_education"], answers=answers)
     lines = _by_activity(result.lines)

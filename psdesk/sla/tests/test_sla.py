@@ -48,7 +48,7 @@ def sent(monkeypatch: Any) -> list[dict[str, Any]]:
 def test_the_presales_defaults_are_seeded_on_the_new_york_calendar() -> None:
     presales = ["first_em_touch", "estimate_shared", "sow_draft", "stamped_sow"]  # other apps seed their own
     rows = {
-        p.key: (p.start_event, p.stop_event, p.duration, p.unit, p.calendar.key)
+        p.key: (p.start_event, p.stop_event, p.duration, p.unit, p.calendar.key if p.calendar else None)
         for p in SlaPolicy.objects.filter(key__in=presales)
     }
     assert rows == {

@@ -47,11 +47,11 @@ def s3(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             "OPTIONS": {"bucket_name": "psdesk-docs", "endpoint_url": endpoint, "file_overwrite": False},
         },
     }
-    storages._storages.pop("default", None)  # the storage handler caches the backend
+    storages._storages.pop("default", None)  # type: ignore[attr-defined]  # the handler caches the backend
     try:
         yield client
     finally:
-        storages._storages.pop("default", None)
+        storages._storages.pop("default", None)  # type: ignore[attr-defined]
         server.stop()
 
 
@@ -60,7 +60,7 @@ def test_a_generated_sow_is_stored_in_the_bucket_with_matching_hashes(s3: Any, s
 
     version = sow_generate(engagement_id=sow_wip.pk, actor=people.erin)
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="psdesk-docs").get("Contents", []))
-    assert keys == sorted([version.docx.name, version.pdf.name])
+    assert keys == sorted([str(version.docx.name), str(version.pdf.name)])
     pdf = s3.get_object(Bucket="psdesk-docs", Key=version.pdf.name)["Body"].read()
     assert pdf.startswith(b"%PDF-") and hashlib.sha256(pdf).hexdigest() == version.pdf_sha256
     with version.docx.open("rb") as fh:

@@ -25,7 +25,7 @@ def test_the_sow_page_generates_and_previews_the_document(sow_wip: Any, people: 
     assert "8. Fees" in html and "USD 29,040.00" in html
     v = SowVersion.objects.get()
     d = c.get(f"/sows/versions/{v.pk}/pdf")
-    assert d.status_code == 200 and b"".join(d.streaming_content)[:5] == b"%PDF-"
+    assert d.status_code == 200 and d.getvalue()[:5] == b"%PDF-"
 
 
 def test_refusals_are_shown_on_the_page_and_change_nothing(sow_wip: Any, people: Any) -> None:

@@ -103,7 +103,7 @@ def test_the_signed_link_shows_the_session_and_the_ics_parses_back_in_the_attend
     [event] = cal.walk("VEVENT")
     start = event.decoded("dtstart")
     assert start == datetime(2027, 1, 4, 9, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-    assert start.tzinfo.key == "America/Los_Angeles"  # type: ignore[union-attr]
+    assert start.tzinfo.key == "America/Los_Angeles"
     assert event["dtstart"].params["TZID"] == "America/Los_Angeles"
     assert event.decoded("dtend") == datetime(2027, 1, 5, 1, 0, tzinfo=UTC)
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["America/Los_Angeles"]

@@ -171,7 +171,7 @@ def test_a_split_audience_needs_enough_sessions(
     )
     assert [s.capacity for s in result.sessions] == [12, 12]
     # the same trainer teaches both days; the second trainer stays free
-    assert {s.instructor.name for s in result.sessions} == {"Tina Trainer"}
+    assert {s.instructor.name for s in result.sessions if s.instructor} == {"Tina Trainer"}
 
 
 def test_two_sessions_at_once_get_two_different_trainers(
@@ -180,7 +180,7 @@ def test_two_sessions_at_once_get_two_different_trainers(
     make_trainer("Uma Second", courses=(course,))
     req = _to_planning(make_trainer_request(audience_size=20, split_sessions=True), people)
     result = request_schedule(request_id=req.pk, actor=people.paula, plans=[_plan(course), _plan(course)])
-    assert sorted(s.instructor.name for s in result.sessions) == ["Tina Trainer", "Uma Second"]
+    assert sorted(s.instructor.name for s in result.sessions if s.instructor) == ["Tina Trainer", "Uma Second"]
 
 
 def test_registration_links_within_two_weeks_need_a_reason(

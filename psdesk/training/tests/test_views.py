@@ -88,7 +88,7 @@ def test_the_calendar_shows_sessions_on_their_day(people: Any, make_session: Any
     page = _client(people, "tom").get("/training/sessions/", {"year": 2027, "month": 1})
     assert page.status_code == 200 and f"/training/sessions/{s.pk}/" in page.content.decode()
     assert "January 2027" in page.content.decode()
-    assert _client(people, "tom").get("/training/sessions/", {"year": "x", "month": 13}).status_code == 200
+    assert _client(people, "tom").get("/training/sessions/", {"year": "x", "month": "13"}).status_code == 200
 
 
 def test_the_roster_csv_is_exported_after_delivery_only(people: Any, make_session: Any, frozen_clock: Any) -> None:
