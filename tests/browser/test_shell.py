@@ -11,9 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("username", ["tom", "cody"])
-def test_a_team_member_and_a_consultant_land_on_my_work(
-    page: Any, live_server: Any, login: Any, username: str
-) -> None:
+def test_a_team_member_and_a_consultant_land_on_my_work(page: Any, live_server: Any, login: Any, username: str) -> None:
     statuses: list[int] = []
     page.on("response", lambda r: statuses.append(r.status) if r.request.resource_type == "document" else None)
     login(page, username)
@@ -53,9 +51,7 @@ def test_at_390_px_nothing_is_off_screen_and_log_out_is_reachable(
     page.wait_for_url(f"{live_server.url}/accounts/login/")
 
 
-def test_at_desktop_width_the_navigation_shows_without_a_menu_button(
-    page: Any, live_server: Any, login: Any
-) -> None:
+def test_at_desktop_width_the_navigation_shows_without_a_menu_button(page: Any, live_server: Any, login: Any) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
     login(page, "erin")
     assert not page.get_by_role("button", name="Menu").is_visible()
