@@ -95,7 +95,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "board:index"
+LOGIN_REDIRECT_URL = "my_work"
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [

@@ -8,12 +8,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.api import api
+from psdesk.accounts import views as accounts_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Everyone lands here after login (LOGIN_REDIRECT_URL); first in the navigation.
+    path("my-work/", accounts_views.my_work, name="my_work"),
     path("review/", include("psdesk.estimates.review_urls")),
     path("r/", include("psdesk.training.public_urls")),
 ]
@@ -28,3 +31,6 @@ for _app in settings.PSDESK_APPS:
             raise
         continue
     urlpatterns.append(path(_MOUNTS.get(_app, f"{_app}/"), include(f"psdesk.{_app}.urls")))
+
+# A refused page keeps the navigation and says who grants access (JSON under /api/).
+handler403 = "psdesk.accounts.views.permission_denied"

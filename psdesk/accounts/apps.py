@@ -39,7 +39,9 @@ class AccountsConfig(AppConfig):
     name = "psdesk.accounts"
     label = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
-    nav = [("Profile", "accounts:profile", None)]
+    # My work and Board lead the navigation (context_processors.SHELL_NAV); the profile is linked
+    # from the name in the header.
+    nav: list[tuple[str, str, str | None]] = []
     role_permissions = {
         "ps_ops_manager": ["grant_pubsec"],
     }

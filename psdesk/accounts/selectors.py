@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from psdesk.accounts.roles import Role
+from django.contrib.auth.models import User
+
+from psdesk.accounts.roles import ROLE_LABELS, Role
 from psdesk.core.types import AnyUser
 
 
@@ -26,3 +28,14 @@ def user_is_pubsec(user: AnyUser | None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return bool(user.is_superuser) or user_has_role(user, Role.US_PUBLIC_SECTOR)
+
+
+def role_labels(user: AnyUser | None) -> list[str]:
+    """The user's roles by their display names ("Engagement Manager"), sorted."""
+    return sorted(ROLE_LABELS.get(r, r) for r in user_roles(user))
+
+
+def role_member_names(role: str, *, limit: int = 5) -> list[str]:
+    """Full names (else usernames) of active members of a role, e.g. who grants access."""
+    users = User.objects.filter(groups__name=role, is_active=True).order_by("username")[:limit]
+    return [u.get_full_name() or u.username for u in users]

@@ -1,15 +1,19 @@
-"""The profile page: your roles and personal API tokens."""
+"""The person's own pages: My work (what waits on them), the profile (roles, API tokens), and the
+403 page, which keeps the navigation and says who grants access."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from psdesk.accounts.models import ApiToken
-from psdesk.accounts.roles import ROLE_LABELS
-from psdesk.accounts.selectors import user_roles
+from psdesk.accounts.my_work import my_work_groups
+from psdesk.accounts.roles import Role
+from psdesk.accounts.selectors import role_labels, role_member_names
 from psdesk.accounts.services import token_create, token_revoke
 from psdesk.core.types import AuthedRequest
 
@@ -25,6 +29,32 @@ def profile(request: AuthedRequest) -> HttpResponse:
             return redirect("accounts:profile")
         name = (request.POST.get("name") or "web").strip()[:100] or "web"
         new_token = token_create(user=user, name=name)
-    roles = [ROLE_LABELS.get(r, r) for r in sorted(user_roles(user))]
+    roles = role_labels(user)
     tokens = ApiToken.objects.filter(user=user, revoked=False).order_by("-created_at")
     return render(request, "accounts/profile.html", {"roles": roles, "tokens": tokens, "new_token": new_token})
+
+
+@require_http_methods(["GET"])
+def my_work(request: AuthedRequest) -> HttpResponse:
+    """Where everyone lands after login: each kind of work waiting on them, with a count."""
+    groups = my_work_groups(user=request.user)
+    groups.sort(key=lambda g: g.count == 0)  # work first, then the kinds with nothing waiting
+    return render(
+        request,
+        "accounts/my_work.html",
+        {"groups": groups, "total": sum(g.count for g in groups), "roles": role_labels(request.user)},
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: JSON on /api/, else the page with the navigation, what was refused and who to
+    ask (the PS Ops Managers, who grant roles)."""
+    message = str(exception or "") or "Your role may not open this page."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "forbidden", "message": message, "details": {}}, status=403)
+    ctx: dict[str, Any] = {
+        "message": message,
+        "granters": role_member_names(Role.PS_OPS_MANAGER),
+        "roles": role_labels(getattr(request, "user", None)),
+    }
+    return render(request, "403.html", ctx, status=403)

@@ -17,3 +17,15 @@ class BoardConfig(AppConfig):
 
         register_after_decision(approve_when_decided)
         register_after_stage_move(close_cards_when_opportunity_closes)
+
+        # What waits on a person, on My work (psdesk/accounts/my_work.py).
+        from psdesk.accounts.my_work import my_work_provider_register  # noqa: PLC0415 — app registry must be ready
+        from psdesk.board.selectors import (  # noqa: PLC0415 — imports models: registry must be ready
+            my_work_approvals_to_decide,
+            my_work_cards_to_triage,
+            my_work_rdm_reviews,
+        )
+
+        my_work_provider_register(my_work_cards_to_triage)
+        my_work_provider_register(my_work_approvals_to_decide)
+        my_work_provider_register(my_work_rdm_reviews)

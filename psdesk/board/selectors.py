@@ -9,7 +9,11 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 
+from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
+from psdesk.accounts.roles import Role
+from psdesk.accounts.selectors import user_has_role
 from psdesk.approvals.choices import ApprovalStatus
 from psdesk.approvals.models import ApprovalRequest
 from psdesk.board.approval_state import FINAL_KINDS
@@ -18,8 +22,8 @@ from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
-from psdesk.engagements.choices import CLOSED_STATES, EngagementStatus
-from psdesk.engagements.labels import SCOPE_COLOURS
+from psdesk.engagements.choices import CLOSED_STATES, OPEN_STATES, EngagementStatus
+from psdesk.engagements.labels import RDM_DECIDE, RDM_NEEDS_REVIEW, SCOPE_COLOURS
 from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.engagements.querysets import EngagementQuerySet
 from psdesk.estimates.selectors import estimate_margin_flags
@@ -170,3 +174,93 @@ def available_moves(eng: Any, user: Actor) -> list[dict[str, Any]]:
         reason = ENGAGEMENT_WORKFLOW.refusal(eng, m.action, MoveContext(actor=user, reason="(reason)"))
         result.append({"action": m.action, "label": m.label, "needs_reason": m.needs_reason, "refusal": reason})
     return result
+
+
+# --- My work providers (registered from BoardConfig.ready) -------------------------------------
+
+
+def _card_url(engagement_id: int) -> str:
+    return reverse("board:detail", args=[engagement_id])
+
+
+def my_work_cards_to_triage(user: Actor) -> WorkGroup | None:
+    """EM: the cards in Open assigned to them, oldest first (two queries)."""
+    if not user_has_role(user, Role.ENGAGEMENT_MANAGER):
+        return None
+    qs = Engagement.objects.visible_to(user).filter(state=EngagementStatus.OPEN, em=user)
+    cards = list(qs.select_related("account").order_by("state_changed_at", "id")[:ITEMS_PER_GROUP])
+    return WorkGroup(
+        key="cards_to_triage",
+        title="Cards to triage",
+        count=qs.count(),
+        items=[
+            WorkItem(title=e.title, url=_card_url(e.pk), since=e.state_changed_at, note=e.account.name) for e in cards
+        ],
+        more_url=f"{reverse('board:index')}?mine=1",
+        empty_text="No card of yours waits in Open.",
+    )
+
+
+def my_work_approvals_to_decide(user: Actor) -> WorkGroup | None:
+    """PS Leadership / Revenue: pending approval requests on engagements the user may decide (and
+    did not request themselves), oldest first (three queries)."""
+    kinds = [k for k in FINAL_KINDS if user.has_perm(f"approvals.decide_{k}")]
+    if not kinds:
+        return None
+    qs = (
+        ApprovalRequest.objects.filter(
+            status=ApprovalStatus.PENDING,
+            kind__in=kinds,
+            target_type=ContentType.objects.get_for_model(Engagement),
+            target_id__in=Engagement.objects.visible_to(user).open().values("pk"),
+        )
+        .exclude(requester=user)
+        .order_by("created_at", "id")
+    )
+    requests = list(qs.select_related("requester")[:ITEMS_PER_GROUP])
+    cards = Engagement.objects.select_related("account").in_bulk([int(r.target_id) for r in requests])
+    items = []
+    for r in requests:
+        eng = cards[int(r.target_id)]
+        items.append(
+            WorkItem(
+                title=f"{r.get_kind_display()}: {eng.title}",
+                url=_card_url(eng.pk),
+                since=r.created_at,
+                note=f"{eng.account.name} · asked by {r.requester.get_full_name() or r.requester.username}",
+            )
+        )
+    return WorkGroup(
+        key="approvals_to_decide",
+        title="Approvals to decide",
+        count=qs.count(),
+        items=items,
+        empty_text="No approval request waits on you.",
+    )
+
+
+def my_work_rdm_reviews(user: Actor) -> WorkGroup | None:
+    """RDM: open cards labelled `RDM::needs-review`, longest waiting first (two queries)."""
+    if not user.has_perm(RDM_DECIDE):
+        return None
+    qs = EngagementLabel.objects.filter(
+        name=RDM_NEEDS_REVIEW,
+        engagement__state__in=OPEN_STATES,
+        engagement__in=Engagement.objects.visible_to(user).values("pk"),
+    ).order_by("created_at", "id")
+    labels = list(qs.select_related("engagement", "engagement__account")[:ITEMS_PER_GROUP])
+    return WorkGroup(
+        key="rdm_reviews",
+        title="Delivery reviews to decide (RDM)",
+        count=qs.count(),
+        items=[
+            WorkItem(
+                title=lab.engagement.title,
+                url=_card_url(lab.engagement_id),
+                since=lab.created_at,
+                note=lab.engagement.account.name,
+            )
+            for lab in labels
+        ],
+        empty_text="No card waits for an RDM review.",
+    )

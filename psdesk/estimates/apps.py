@@ -21,3 +21,12 @@ class EstimatesConfig(AppConfig):
         "account_executive": _VIEW,
         "solutions_architect": _VIEW,
     }
+
+    def ready(self) -> None:
+        # What waits on a person, on My work (psdesk/accounts/my_work.py).
+        from psdesk.accounts.my_work import my_work_provider_register  # noqa: PLC0415 — app registry must be ready
+        from psdesk.estimates.selectors import (  # noqa: PLC0415 — imports models: registry must be ready
+            my_work_ta_reviews,
+        )
+
+        my_work_provider_register(my_work_ta_reviews)

@@ -9,13 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
-from django.db.models import Max
+from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.urls import reverse
 
+from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
+from psdesk.engagements.choices import OPEN_STATES
 from psdesk.engagements.labels import TA_NEEDS_REVIEW, current_label
+from psdesk.engagements.models import Engagement, EngagementLabel
 from psdesk.estimates.choices import FeedbackKind, ReviewDecision, VersionStatus
 from psdesk.estimates.models import (
     CustomerFeedback,
@@ -303,3 +307,51 @@ def version_diff(a: EstimateVersion, b: EstimateVersion) -> VersionDiff:
             changes.append(LineChange("added", key[0], key[1], None, line))
     changes.extend(LineChange("removed", key[0], key[1], old, None) for key, rest in left.items() for old in rest)
     return VersionDiff(a=a, b=b, changes=changes)
+
+
+# --- My work provider (registered from EstimatesConfig.ready) ----------------------------------
+
+
+def my_work_ta_reviews(user: Actor) -> WorkGroup | None:
+    """TA: open cards labelled `TA::Needs-Review` with no TA review since the label was set and
+    since the newest version was shared (a review that asked for changes waits on the EM until
+    the next version is shared), longest waiting first (two queries)."""
+    if not user.has_perm("estimates.review_estimate"):
+        return None
+    versions = EstimateVersion.objects.filter(engagement=OuterRef("engagement_id")).order_by()
+    last_review = EstimateReview.objects.filter(version__engagement=OuterRef("engagement_id")).order_by()
+    qs = (
+        EngagementLabel.objects.filter(
+            name=TA_NEEDS_REVIEW,
+            engagement__state__in=OPEN_STATES,
+            engagement__in=Engagement.objects.visible_to(user).values("pk"),
+        )
+        .annotate(
+            newest_shared=Subquery(versions.values("engagement").annotate(m=Max("shared_at")).values("m")[:1]),
+            last_review=Subquery(
+                last_review.values("version__engagement").annotate(m=Max("created_at")).values("m")[:1]
+            ),
+        )
+        .filter(
+            Q(last_review__isnull=True)
+            | Q(last_review__lt=F("created_at"))
+            | Q(newest_shared__isnull=False, last_review__lt=F("newest_shared"))
+        )
+        .order_by("created_at", "id")
+    )
+    labels = list(qs.select_related("engagement", "engagement__account")[:ITEMS_PER_GROUP])
+    return WorkGroup(
+        key="ta_reviews",
+        title="Estimates to review (TA)",
+        count=qs.count(),
+        items=[
+            WorkItem(
+                title=lab.engagement.title,
+                url=reverse("estimates:engagement", args=[lab.engagement_id]),
+                since=max(lab.created_at, lab.newest_shared or lab.created_at),
+                note=lab.engagement.account.name,
+            )
+            for lab in labels
+        ],
+        empty_text="No estimate waits for a TA review.",
+    )

@@ -26,3 +26,11 @@ class ProjectsConfig(AppConfig):
         from psdesk.projects.services import on_stage_move  # noqa: PLC0415 — imports models: registry must be ready
 
         register_after_stage_move(on_stage_move)
+
+        # What waits on a person, on My work (psdesk/accounts/my_work.py).
+        from psdesk.accounts.my_work import my_work_provider_register  # noqa: PLC0415 — app registry must be ready
+        from psdesk.projects.selectors import (  # noqa: PLC0415 — imports models: registry must be ready
+            my_work_welcome_emails_due,
+        )
+
+        my_work_provider_register(my_work_welcome_emails_due)

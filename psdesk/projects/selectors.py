@@ -12,17 +12,19 @@ from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Q
 from django.template import Context, Engine
 
+from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem, hours_left_text
 from psdesk.core import clock
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
-from psdesk.projects.choices import ContactRole, ProjectStatus
+from psdesk.projects.choices import OPEN_PROJECT_STATES, ContactRole, ProjectStatus
 from psdesk.projects.defaults import DEFAULT_TEMPLATES
 from psdesk.projects.models import Project, ProjectsPolicy, WelcomeTemplate
 from psdesk.sla.choices import TimerOutcome
 from psdesk.sla.models import SlaTimer
-from psdesk.sla.selectors import TimerView, timers_for_target
+from psdesk.sla.selectors import TimerView, timer_badges, timers_for_target
 
 _ENGINE = Engine(autoescape=False)
 
@@ -167,4 +169,42 @@ def welcome_render(*, project: Project) -> WelcomeDraft:
         cc=cc,
         subject=_ENGINE.from_string(subject_src).render(ctx).strip(),
         body=_ENGINE.from_string(body_src).render(ctx).strip() + "\n",
+    )
+
+
+# --- My work provider (registered from ProjectsConfig.ready) -----------------------------------
+
+
+def my_work_welcome_emails_due(user: Actor) -> WorkGroup | None:
+    """Project Coordinator (and PS Ops as backup): booked projects they coordinate (or nobody does
+    yet) whose welcome email has not left, with the business time left on the welcome SLA, soonest
+    deadline first (three queries, plus one per delivery calendar)."""
+    if not user.has_perm("projects.manage_project"):
+        return None
+    qs = Project.objects.visible_to(user).filter(
+        Q(coordinator=user) | Q(coordinator__isnull=True),
+        status__in=OPEN_PROJECT_STATES,
+        booked_at__isnull=False,
+        welcome_sent_at__isnull=True,
+    )
+    projects = list(qs.select_related("account").order_by("booked_at", "id")[:ITEMS_PER_GROUP])
+    badges = timer_badges(Project, [p.pk for p in projects])
+    rows = []
+    for p in projects:
+        badge = badges.get(p.pk)
+        item = WorkItem(
+            title=p.name,
+            url=p.get_absolute_url(),
+            since=p.booked_at or p.created_at,
+            note=hours_left_text(badge.time_left) if badge else "no welcome SLA running",
+            urgent=bool(badge and badge.status != "ok"),
+        )
+        rows.append((badge.time_left if badge else timedelta.max, item))
+    items = [item for _, item in sorted(rows, key=lambda r: r[0])]
+    return WorkGroup(
+        key="welcome_emails_due",
+        title="Welcome emails due",
+        count=qs.count(),
+        items=items,
+        empty_text="Every booked project has had its welcome email.",
     )

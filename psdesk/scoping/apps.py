@@ -47,3 +47,16 @@ class ScopingConfig(AppConfig):
         ("Ask PS", "scoping:ask_ps", "scoping.add_askpsrequest"),
     ]
     role_permissions = {role: [*perms, *_ASK] for role, perms in _BASE.items()}
+
+    def ready(self) -> None:
+        # What waits on a person, on My work (psdesk/accounts/my_work.py).
+        from psdesk.accounts.my_work import my_work_provider_register  # noqa: PLC0415 — app registry must be ready
+        from psdesk.scoping.selectors import (  # noqa: PLC0415 — imports models: registry must be ready
+            my_work_my_questions,
+            my_work_pubsec_access_requests,
+            my_work_questions_to_answer,
+        )
+
+        my_work_provider_register(my_work_questions_to_answer)
+        my_work_provider_register(my_work_my_questions)
+        my_work_provider_register(my_work_pubsec_access_requests)

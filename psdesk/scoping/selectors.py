@@ -6,16 +6,26 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
+from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
 from psdesk.accounts.roles import Role
-from psdesk.accounts.selectors import user_has_role
+from psdesk.accounts.selectors import user_has_role, user_is_pubsec
 from psdesk.core.errors import ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
 from psdesk.scoping.answers import answer_typed, is_answered
+from psdesk.scoping.choices import AccessRequestStatus, AskPsRoute
 from psdesk.scoping.effort import DraftLine, EffortResult, RulesError, effort_run
-from psdesk.scoping.models import Question, ServiceType, SsotRow, TerritoryEngagementManager
+from psdesk.scoping.models import (
+    AskPsRequest,
+    PubSecAccessRequest,
+    Question,
+    ServiceType,
+    SsotRow,
+    TerritoryEngagementManager,
+)
 from psdesk.scoping.rules import rules_active
 
 
@@ -117,3 +127,91 @@ def em_candidate(*, account: Any) -> Any:
         .order_by("open_count", "username")
     )
     return users.first()
+
+
+# --- My work providers (registered from ScopingConfig.ready) -----------------------------------
+
+
+def _excerpt(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def my_work_questions_to_answer(user: Actor) -> WorkGroup | None:
+    """EM: Ask PS questions routed to them (their territory's accounts) and those posted to the PS
+    channel — the PubSec channel only for PubSec members — but not their own, newest first (two queries)."""
+    if not user_has_role(user, Role.ENGAGEMENT_MANAGER):
+        return None
+    channels = [AskPsRoute.PS_CHANNEL, *([AskPsRoute.PUBSEC_CHANNEL] if user_is_pubsec(user) else [])]
+    qs = AskPsRequest.objects.filter(Q(route=AskPsRoute.EM, routed_to=user) | Q(route__in=channels)).exclude(asker=user)
+    if not user_is_pubsec(user):
+        qs = qs.exclude(account__us_public_sector=True)
+    asks = list(qs.select_related("asker", "account").order_by("-created_at", "-id")[:ITEMS_PER_GROUP])
+    return WorkGroup(
+        key="questions_to_answer",
+        title="Ask PS questions to answer",
+        count=qs.count(),
+        items=[
+            WorkItem(
+                title=a.subject,
+                url=reverse("crm:account", args=[a.account_id]) if a.account_id else reverse("scoping:ask_ps"),
+                since=a.created_at,
+                note=f"{a.asker.get_full_name() or a.asker.username}"
+                f"{' about ' + a.account.name if a.account else ''} · {a.get_route_display()}: {_excerpt(a.body)}",
+            )
+            for a in asks
+        ],
+        empty_text="No Ask PS question waits for you.",
+    )
+
+
+def my_work_my_questions(user: Actor) -> WorkGroup | None:
+    """Anyone who may ask PS: their own questions, newest first, with where each was sent (two
+    queries); left out until they asked one."""
+    if not user.has_perm("scoping.add_askpsrequest"):
+        return None
+    qs = AskPsRequest.objects.filter(asker=user)
+    count = qs.count()
+    if not count:
+        return None
+    asks = list(qs.select_related("routed_to").order_by("-created_at", "-id")[:ITEMS_PER_GROUP])
+    return WorkGroup(
+        key="my_questions",
+        title="Your questions to PS",
+        count=count,
+        items=[
+            WorkItem(
+                title=a.subject,
+                url=reverse("scoping:ask_ps"),
+                since=a.created_at,
+                note=f"sent to {a.routed_to.get_full_name() if a.routed_to else a.get_route_display()}: "
+                f"{_excerpt(a.body)}",
+            )
+            for a in asks
+        ],
+    )
+
+
+def my_work_pubsec_access_requests(user: Actor) -> WorkGroup | None:
+    """PS Ops: pending US PubSec access requests, oldest first (two queries)."""
+    if not user.has_perm("accounts.grant_pubsec"):
+        return None
+    qs = PubSecAccessRequest.objects.filter(status=AccessRequestStatus.PENDING)
+    reqs = list(qs.select_related("user").order_by("created_at", "id")[:ITEMS_PER_GROUP])
+    url = reverse("scoping:pubsec_requests")
+    return WorkGroup(
+        key="pubsec_access_requests",
+        title="PubSec access requests to decide",
+        count=qs.count(),
+        items=[
+            WorkItem(
+                title=f"{r.user.get_full_name() or r.user.username} asks for US PubSec access",
+                url=url,
+                since=r.created_at,
+                note=_excerpt(r.justification),
+            )
+            for r in reqs
+        ],
+        more_url=url,
+        empty_text="No PubSec access request waits for a decision.",
+    )

@@ -31,3 +31,13 @@ class SowsConfig(AppConfig):
         from psdesk.sows.selectors import custom_sow_booking  # noqa: PLC0415 — imports models: registry must be ready
 
         register_close_won_path(custom_sow_booking)
+
+        # What waits on a person, on My work (psdesk/accounts/my_work.py).
+        from psdesk.accounts.my_work import my_work_provider_register  # noqa: PLC0415 — app registry must be ready
+        from psdesk.sows.selectors import (  # noqa: PLC0415 — imports models: registry must be ready
+            my_work_sows_to_countersign,
+            my_work_sows_to_stamp,
+        )
+
+        my_work_provider_register(my_work_sows_to_stamp)
+        my_work_provider_register(my_work_sows_to_countersign)

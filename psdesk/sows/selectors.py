@@ -9,6 +9,10 @@ import io
 import zipfile
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+
+from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
@@ -17,8 +21,17 @@ from psdesk.engagements.choices import EngagementStatus
 from psdesk.engagements.models import Engagement
 from psdesk.estimates.selectors import agreed_version
 from psdesk.sows import document as doc
-from psdesk.sows.choices import SowStatus
-from psdesk.sows.models import BillableEvent, ClauseTemplate, LegalCase, Markup, Sow, SowPolicy, SowVersion
+from psdesk.sows.choices import Party, SowStatus
+from psdesk.sows.models import (
+    BillableEvent,
+    ClauseTemplate,
+    LegalCase,
+    Markup,
+    Signature,
+    Sow,
+    SowPolicy,
+    SowVersion,
+)
 
 
 def policy_get() -> SowPolicy:
@@ -239,3 +252,59 @@ def custom_sow_booking(opp: Any, ctx: MoveContext) -> Any:
     if not (opp.po_number.strip() or opp.no_po_required):
         return BookingVerdict("custom SOW", 'Closed Won needs a PO number or a recorded "no PO required".')
     return BookingVerdict("custom SOW", None)
+
+
+# --- My work providers (registered from SowsConfig.ready) --------------------------------------
+
+
+def _sow_items(sows: list[Any], since: str) -> list[WorkItem]:
+    return [
+        WorkItem(
+            title=f"{s.number} {s.engagement.title}",
+            url=reverse("sows:engagement", args=[s.engagement_id]),
+            since=getattr(s, since) if since != "approved" else s.engagement.state_changed_at,
+            note=f"{s.engagement.account.name} · v{s.current.number}" if s.current else s.engagement.account.name,
+        )
+        for s in sows
+    ]
+
+
+def my_work_sows_to_stamp(user: Actor) -> WorkGroup | None:
+    """Legal: SOWs whose engagement is Approved and that wait for the stamp, oldest approval first
+    (two queries)."""
+    if not user.has_perm("sows.stamp_sow"):
+        return None
+    qs = Sow.objects.visible_to(user).filter(status=SowStatus.DRAFT, engagement__state=EngagementStatus.APPROVED)
+    sows = list(
+        qs.select_related("engagement", "engagement__account", "current").order_by(
+            "engagement__state_changed_at", "id"
+        )[:ITEMS_PER_GROUP]
+    )
+    return WorkGroup(
+        key="sows_to_stamp",
+        title="SOWs to stamp",
+        count=qs.count(),
+        items=_sow_items(sows, "approved"),
+        empty_text="No approved SOW waits for the legal stamp.",
+    )
+
+
+def my_work_sows_to_countersign(user: Actor) -> WorkGroup | None:
+    """Vendor signatory (Revenue): SOWs the customer signed that wait for the countersignature,
+    oldest customer signature first (two queries)."""
+    if not user.has_perm("sows.countersign_sow"):
+        return None
+    signed = Signature.objects.filter(sow=OuterRef("pk"), party=Party.CUSTOMER).values("recorded_at")[:1]
+    qs = Sow.objects.visible_to(user).filter(status=SowStatus.CUSTOMER_SIGNED)
+    sows = list(
+        qs.annotate(customer_signed_at=Subquery(signed))
+        .select_related("engagement", "engagement__account", "current")
+        .order_by("customer_signed_at", "id")[:ITEMS_PER_GROUP]
+    )
+    return WorkGroup(
+        key="sows_to_countersign",
+        title="SOWs to countersign",
+        count=qs.count(),
+        items=_sow_items(sows, "customer_signed_at"),
+        empty_text="No customer-signed SOW waits for the countersignature.",
+    )

@@ -45,3 +45,14 @@ class TrainingConfig(AppConfig):
             )
         },
     }
+
+    def ready(self) -> None:
+        # What waits on a person, on My work (psdesk/accounts/my_work.py).
+        from psdesk.accounts.my_work import my_work_provider_register  # noqa: PLC0415 — app registry must be ready
+        from psdesk.training.selectors import (  # noqa: PLC0415 — imports models: registry must be ready
+            my_work_training_approvals,
+            my_work_training_to_plan,
+        )
+
+        my_work_provider_register(my_work_training_to_plan)
+        my_work_provider_register(my_work_training_approvals)

@@ -12,7 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, Sum
+from django.urls import reverse
 
+from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
 from psdesk.catalog.choices import SkuCategory
 from psdesk.catalog.models import Sku
 from psdesk.core.calendar import BusinessCalendar, CalendarError
@@ -21,7 +23,7 @@ from psdesk.core.types import Actor
 from psdesk.scheduling.choices import ConsultantRole
 from psdesk.scheduling.models import Allocation, Consultant, TimeOff
 from psdesk.training import checklist
-from psdesk.training.choices import RegistrationStatus, RequestKind, SessionAudience
+from psdesk.training.choices import RegistrationStatus, RequestKind, RequestStatus, SessionAudience
 from psdesk.training.models import Registration, Session, TrainerCertification, TrainingPolicy, TrainingRequest
 
 
@@ -259,3 +261,47 @@ def month_grid(*, user: Actor, year: int, month: int, tz: str = "UTC") -> list[l
         [CalendarDay(d if d.month == month else None, by_day.get(d, []) if d.month == month else []) for d in week]
         for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, month)
     ]
+
+
+# --- My work providers (registered from TrainingConfig.ready) ----------------------------------
+
+
+def _request_item(req: TrainingRequest, since: datetime) -> WorkItem:
+    who = req.requester.get_full_name() or req.requester.username
+    what = req.team or req.get_kind_display()
+    return WorkItem(title=f"{req} — {what}", url=req.get_absolute_url(), since=since, note=f"from {who}")
+
+
+def my_work_training_to_plan(user: Actor) -> WorkGroup | None:
+    """Education coordinator: requests whose requestor tasks are complete (or in planning), longest
+    waiting first (two queries)."""
+    if not user.has_perm("training.plan_training"):
+        return None
+    qs = TrainingRequest.objects.visible_to(user).filter(
+        status__in=[RequestStatus.TASKS_COMPLETE, RequestStatus.PLANNING]
+    )
+    reqs = list(qs.select_related("requester").order_by("state_changed_at", "id")[:ITEMS_PER_GROUP])
+    return WorkGroup(
+        key="training_to_plan",
+        title="Training requests to plan",
+        count=qs.count(),
+        items=[_request_item(r, r.state_changed_at) for r in reqs],
+        more_url=reverse("training:planning"),
+        empty_text="No training request is ready to plan.",
+    )
+
+
+def my_work_training_approvals(user: Actor) -> WorkGroup | None:
+    """A manager: audit requests waiting for their decision; shown only when there are some
+    (two queries)."""
+    qs = approvals_waiting(user=user)
+    count = qs.count()
+    if not count:
+        return None
+    reqs = list(qs.order_by("created_at", "id")[:ITEMS_PER_GROUP])
+    return WorkGroup(
+        key="training_approvals",
+        title="Training audit requests to approve (as manager)",
+        count=count,
+        items=[_request_item(r, r.created_at) for r in reqs],
+    )

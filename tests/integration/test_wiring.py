@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from psdesk.accounts import my_work
 from psdesk.approvals import services as approvals_services
 from psdesk.crm import services as crm_services
 from psdesk.crm import workflow as crm_workflow
@@ -57,3 +58,21 @@ def test_inbound_webhooks_are_handled_by_crm() -> None:
     assert {key: _name(f) for key, f in inbound._HANDLERS.items()} == {
         ("crm", "opportunity.stage_changed"): "psdesk.crm.services.opportunity_stage_from_crm",
     }
+
+
+def test_my_work_gathers_each_apps_waiting_work() -> None:
+    """accounts.my_work.my_work_provider_register: what waits on a person, in page order."""
+    assert [_name(f) for f in my_work.PROVIDERS] == [
+        "psdesk.scoping.selectors.my_work_questions_to_answer",
+        "psdesk.scoping.selectors.my_work_my_questions",
+        "psdesk.scoping.selectors.my_work_pubsec_access_requests",
+        "psdesk.estimates.selectors.my_work_ta_reviews",
+        "psdesk.sows.selectors.my_work_sows_to_stamp",
+        "psdesk.sows.selectors.my_work_sows_to_countersign",
+        "psdesk.board.selectors.my_work_cards_to_triage",
+        "psdesk.board.selectors.my_work_approvals_to_decide",
+        "psdesk.board.selectors.my_work_rdm_reviews",
+        "psdesk.projects.selectors.my_work_welcome_emails_due",
+        "psdesk.training.selectors.my_work_training_to_plan",
+        "psdesk.training.selectors.my_work_training_approvals",
+    ]
