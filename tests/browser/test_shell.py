@@ -1,5 +1,5 @@
 """The shell in Chromium: every persona lands on My work after logging in (never a bare 403), and
-at 390 × 844 nothing is off-screen, the menu button opens the navigation and Log out is reachable."""
+at 390 x 844 nothing is off-screen, the menu button opens the navigation and Log out is reachable."""
 
 from __future__ import annotations
 

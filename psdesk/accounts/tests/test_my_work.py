@@ -49,7 +49,7 @@ def monday(frozen_clock: Any) -> dict[str, User]:
     for card, em in ((acme_card, "erin"), (dds_card, "pat")):
         label_move(engagement_id=card.pk, scope="TA", action="request_review", actor=u[em])
         label_move(engagement_id=card.pk, scope="RDM", action="request_review", actor=u[em])
-    project_book(opportunity=Opportunity.objects.filter(project__status="prospect").order_by("id").first())
+    project_book(opportunity=Opportunity.objects.filter(project__status="prospect").order_by("id")[0])
     trainer = TrainingRequest.objects.get(requester=u["tom"], kind="trainer")
     request_transition(request_id=trainer.pk, action="complete_tasks", actor=u["tom"])
     frozen_clock.advance(timedelta(hours=3))  # Monday 12:00 UTC: everything above waits 3 h
