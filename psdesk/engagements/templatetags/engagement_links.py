@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from psdesk.crm.choices import TERMINAL_STAGES
+from psdesk.crm.choices import TERMINAL_STAGES, RecordType
 from psdesk.crm.models import Opportunity
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
@@ -22,13 +22,13 @@ def _may_link(user: Any) -> bool:
 @register.inclusion_tag("engagements/_opportunity_link.html", takes_context=True)
 def engagement_opportunity_form(context: Any, engagement: Engagement) -> dict[str, Any]:
     """The engagement's opportunity, and (with permission, while the engagement is open) a form to
-    link it to another open opportunity of its account."""
+    link it to another open PS-only opportunity of its account."""
     request = context.get("request")
     user = getattr(request, "user", None)
     editable = _may_link(user) and engagement.state not in CLOSED_STATES
     choices = (
         Opportunity.objects.visible_to(user)
-        .filter(account_id=engagement.account_id)
+        .filter(account_id=engagement.account_id, record_type=RecordType.PS_ONLY)
         .exclude(stage__in=TERMINAL_STAGES)
         .order_by("-created_at")
         if editable
