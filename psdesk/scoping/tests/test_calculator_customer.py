@@ -71,8 +71,11 @@ def test_a_brand_new_customer_gets_account_ps_opportunity_and_parent_licence_in_
     opp = eng.opportunity
     assert opp is not None
     assert (opp.name, opp.record_type, opp.stage, opp.close_date) == (
-        "Initrode- Professional Services 11/26", RecordType.PS_ONLY, OpportunityStage.PENDING_ACCEPTANCE, date(2027, 3, 31)
-    )  # fmt: skip
+        "Initrode- Professional Services 11/26",
+        RecordType.PS_ONLY,
+        OpportunityStage.PENDING_ACCEPTANCE,
+        date(2027, 3, 31),
+    )
     parent = opp.parent
     assert parent is not None
     assert (parent.name, parent.record_type, parent.amount, parent.account_id) == (
@@ -236,8 +239,8 @@ def test_the_api_creates_a_brand_new_customer_with_its_opportunities(people: Any
     r = api("sam").post(
         "/api/v1/scoping/requests",
         {
-            "new_customer": {"name": "Initrode", "territory_id": east.territory_id, "country": "DE", "subdivision": "BE",
-                             "timezone": "Europe/Berlin", "segment": "Ent_EMEA"},
+            "new_customer": {"name": "Initrode", "territory_id": east.territory_id, "country": "DE",
+                             "subdivision": "BE", "timezone": "Europe/Berlin", "segment": "Ent_EMEA"},
             "new_opportunity": {"new_parent": {"name": "Initrode licence", "amount": "5000.00"}},
             "service_types": ["implementation"],
             "intake": {"timezone": "Europe/Berlin", "skills_needed": ["Geo"]},

@@ -56,8 +56,9 @@ def _post(c: Client, step: str, data: dict[str, Any], east: Any) -> Any:
 
 def test_step_one_asks_for_the_customer_and_the_opportunity(people: Any, east: Any) -> None:
     html = _client(people, "sam").get("/scoping/calculator/").content.decode()
-    for name in ("new_name", "new_segment", "new_territory", "new_country", "new_subdivision", "new_timezone",
-                 "pubsec", "opportunity_id", "new_opp_name", "parent_id", "new_parent_name", "new_parent_amount"):  # fmt: skip
+    names = "new_name new_segment new_territory new_country new_subdivision new_timezone pubsec opportunity_id"
+    names += " new_opp_name parent_id new_parent_name new_parent_amount"
+    for name in names.split():
         assert f'name="{name}"' in html, name
     assert '<option value="Europe/Berlin"' in html
 
@@ -262,8 +263,11 @@ def test_the_api_saves_a_batch_and_names_bad_rows(people: Any, api: Any, combine
     assert bad.status_code == 422
     assert bad.json()["message"].startswith("Source SCM system(s): 'CVS' is not one of")
     assert bad.json()["details"]["errors"] == {f"rows.{rows['source_scm'].pk}": bad.json()["message"]}
-    ok = api("erin").patch(url, {"answers": [{"row_id": rows["source_scm"].pk, "response": "SVN", "expected_version": 0},
-                                             {"row_id": rows["users"].pk, "response": 40}]})  # fmt: skip
+    batch = [
+        {"row_id": rows["source_scm"].pk, "response": "SVN", "expected_version": 0},
+        {"row_id": rows["users"].pk, "response": 40},
+    ]
+    ok = api("erin").patch(url, {"answers": batch})
     assert ok.status_code == 200 and [r["response"] for r in ok.json()["changed"]] == ["SVN", "40"]
     stale = api("erin").patch(
         url, {"answers": [{"row_id": rows["source_scm"].pk, "response": "GitHub.com", "expected_version": 0}]}
