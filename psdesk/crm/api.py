@@ -31,6 +31,7 @@ from psdesk.crm.services import (
     msa_add,
     opportunity_create,
     opportunity_name_suggest,
+    opportunity_po_record,
     opportunity_transition,
     opportunity_update,
 )
@@ -220,6 +221,12 @@ class TransitionIn(Schema):
     expected_version: int | None = None
 
 
+class OpportunityPoIn(Schema):
+    po_number: str = Field("", max_length=64, description="empty with no_po_required false: clear the PO")
+    no_po_required: bool = False
+    expected_version: int | None = None
+
+
 class NameSuggestionOut(Schema):
     name: str
 
@@ -388,3 +395,19 @@ def transition_opportunity(request: AuthedRequest, opportunity_id: int, payload:
         expected_version=payload.expected_version,
     )
     return _detail(request, opportunity_id)
+
+
+@router.put(
+    "/crm/opportunities/{opportunity_id}/po", response={200: OpportunityOut, **errors(400, 401, 403, 404, 409, 422)}
+)
+def record_po(request: AuthedRequest, opportunity_id: int, payload: OpportunityPoIn) -> Any:
+    """Record the PO number or "no PO required" (Deal Desk, or the opportunity's owner); audited.
+    Closed Won of custom work needs one of the two."""
+    permission_require(request.user, "crm.view_opportunity")
+    return opportunity_po_record(
+        opportunity_id=opportunity_id,
+        actor=request.user,
+        po_number=payload.po_number,
+        no_po_required=payload.no_po_required,
+        expected_version=payload.expected_version,
+    )

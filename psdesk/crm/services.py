@@ -108,6 +108,63 @@ def msa_add(
     return msa
 
 
+def opportunity_po_refusal(*, opportunity: Opportunity, actor: Actor) -> str | None:
+    """Why `actor` may not record the PO of `opportunity`, or None: Deal Desk and sales managers
+    (`crm.manage_opportunity`) for any opportunity, its owner (`crm.change_opportunity`) for their own;
+    a closed opportunity's PO no longer changes."""
+    if not (
+        actor.has_perm("crm.manage_opportunity")
+        or (actor.has_perm("crm.change_opportunity") and opportunity.owner_id == actor.pk)
+    ):
+        return "Only Deal Desk or the opportunity's owner may record its PO."
+    if opportunity.stage in TERMINAL_STAGES:
+        return f"The opportunity is {opportunity.get_stage_display()}: its PO no longer changes."
+    return None
+
+
+def opportunity_po_record(
+    *, opportunity_id: int, actor: Actor, po_number: str, no_po_required: bool, expected_version: int | None = None
+) -> Opportunity:
+    """Record the opportunity's PO number, or that no PO is required (exactly one of the two, or
+    neither to clear it) — Closed Won of custom work needs one. Audited `crm.po_recorded` with old
+    and new values; compare-and-set on `version`; pushed to the external CRM when linked.
+    Raises NotFound (not visible), PermissionDenied, Conflict (stale), ValidationFailed."""
+    po_number = (po_number or "").strip()
+    if len(po_number) > 64:
+        raise ValidationFailed("PO number: at most 64 characters.", details={"field": "po_number"})
+    if po_number and no_po_required:
+        raise ValidationFailed(
+            'PO number: enter a PO number or tick "no PO required", not both.', details={"field": "po_number"}
+        )
+    with transaction.atomic():
+        opp = (
+            Opportunity.objects.visible_to(actor)
+            .select_for_update(of=("self",))
+            .select_related("account")
+            .filter(pk=opportunity_id)
+            .first()
+        )
+        if opp is None:
+            raise NotFound(f"opportunity {opportunity_id} not found")
+        refusal = opportunity_po_refusal(opportunity=opp, actor=actor)
+        if refusal is not None:
+            if opp.stage in TERMINAL_STAGES:
+                raise ValidationFailed(refusal, details={"field": "po_number"})
+            raise PermissionDenied(refusal)
+        if expected_version is not None and expected_version != opp.version:
+            raise Conflict("This opportunity changed since you loaded it; reload and try again.", code="stale")
+        before = {"po_number": opp.po_number, "no_po_required": opp.no_po_required}
+        after = {"po_number": po_number, "no_po_required": bool(no_po_required)}
+        if before == after:
+            return opp
+        opp.po_number, opp.no_po_required = po_number, bool(no_po_required)
+        opp.version += 1
+        opp.save(update_fields=["po_number", "no_po_required", "version"])
+        audit_record(verb="crm.po_recorded", actor=actor, target=opp, before=before, after=after)
+        ps_fields_push(opportunity=opp)
+    return opp
+
+
 def _check_money(value: Decimal, field: str) -> Decimal:
     if value < 0:
         raise ValidationFailed(f"{field} must not be negative.", details={"field": field})

@@ -12,4 +12,5 @@ urlpatterns = [
     path("opportunities/new/", views.opportunity_new, name="opportunity_new"),
     path("opportunities/<int:opportunity_id>/", views.opportunity_detail, name="opportunity"),
     path("opportunities/<int:opportunity_id>/move", views.opportunity_move, name="opportunity_move"),
+    path("opportunities/<int:opportunity_id>/po", views.opportunity_po, name="opportunity_po"),
 ]

@@ -28,7 +28,13 @@ from psdesk.crm.selectors import (
     opportunity_moves,
     opportunity_stage_history,
 )
-from psdesk.crm.services import opportunity_create, opportunity_name_suggest, opportunity_transition
+from psdesk.crm.services import (
+    opportunity_create,
+    opportunity_name_suggest,
+    opportunity_po_record,
+    opportunity_po_refusal,
+    opportunity_transition,
+)
 
 
 def _not_found(request: AuthedRequest, what: str) -> HttpResponse:
@@ -143,9 +149,33 @@ def opportunity_detail(request: AuthedRequest, opportunity_id: int) -> HttpRespo
         "moves": opportunity_moves(opp, request.user),
         "history": opportunity_stage_history(opportunity=opp),
         "quotes": quote_model.objects.filter(opportunity=opp).order_by("-created_at"),
-        "team": opp.account_team.all(),
+        "team": opp.account_team.order_by("username"),
+        "po_refusal": opportunity_po_refusal(opportunity=opp, actor=request.user),
     }
     return render(request, "crm/opportunity_detail.html", ctx)
+
+
+@require_POST
+@permission_required("crm.view_opportunity", raise_exception=True)
+def opportunity_po(request: AuthedRequest, opportunity_id: int) -> HttpResponse:
+    """Record the PO number or "no PO required" (Deal Desk or the owner)."""
+    version = request.POST.get("version", "")
+    try:
+        opp = opportunity_po_record(
+            opportunity_id=opportunity_id,
+            actor=request.user,
+            po_number=request.POST.get("po_number", "")[:200],
+            no_po_required=request.POST.get("no_po_required") == "on",
+            expected_version=int(version) if version.isdigit() else None,
+        )
+    except NotFound:
+        return _not_found(request, "Opportunity")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        shown = opp.po_number or ("no PO required" if opp.no_po_required else "none")
+        messages.success(request, f"PO recorded: {shown}.")
+    return redirect("crm:opportunity", opportunity_id=opportunity_id)
 
 
 @require_POST

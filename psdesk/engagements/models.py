@@ -64,6 +64,7 @@ class Engagement(models.Model):
             ("move_engagement", "Move engagements on the board"),
             ("send_back_engagement", "Send an engagement back from Ready For Approval"),
             ("close_engagement", "Close engagements won or lost"),
+            ("link_opportunity", "Change which opportunity an engagement belongs to"),
         ]
 
     def __str__(self) -> str:

@@ -10,10 +10,11 @@ from django.db import transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
-from psdesk.core.errors import Conflict, ValidationFailed
+from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.types import Actor
+from psdesk.crm.choices import TERMINAL_STAGES
 from psdesk.crm.models import Account, Opportunity
-from psdesk.engagements.choices import DeliveryMode, PricingModel
+from psdesk.engagements.choices import CLOSED_STATES, DeliveryMode, PricingModel
 from psdesk.engagements.models import CustomerEpic, Engagement, EngagementLabel, SchedulingIntake, label_scope
 from psdesk.notifications.services import notify
 from psdesk.sla.services import sla_event
@@ -157,6 +158,25 @@ INTAKE_FIELDS: tuple[str, ...] = (
 )
 
 
+# How people see each intake field (forms and error messages name the field by its label).
+INTAKE_LABELS: dict[str, str] = {
+    "contacts": "Customer contacts",
+    "skills_needed": "Skills needed",
+    "start_window_from": "Desired start from",
+    "start_window_to": "Desired start to",
+    "delivery_mode": "Delivery mode",
+    "timezone": "Timezone",
+    "security_requirements": "Security / access requirements",
+    "us_citizenship_required": "US citizenship required",
+    "clearance_required": "Clearance",
+    "pricing_model": "Pricing model",
+    "partner_staffing_allowed": "Partner staffing allowed",
+    "sow_po_number": "SOW PO number",
+    "customer_readiness": "Customer readiness",
+    "em_checklist": "EM checklist",
+}
+
+
 class _IntakeFieldError(Exception):
     """A field's value is refused; `intake_clean` turns it into ValidationFailed naming the field."""
 
@@ -194,7 +214,7 @@ def _clean_date(value: Any) -> dt.date | None:
 def _clean_choice(choices: list[str]) -> Any:
     def clean(value: Any) -> Any:
         if value not in choices:
-            raise _IntakeFieldError(f"must be one of {', '.join(choices)}")
+            raise _IntakeFieldError(f"must be one of {', '.join(choices)}, got '{str(value)[:40]}'")
         return value
 
     return clean
@@ -256,7 +276,7 @@ def intake_clean(data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(f"Unknown intake field(s): {', '.join(unknown)}.", details={"field": unknown[0]})
 
     def fail(field: str, message: str) -> ValidationFailed:
-        return ValidationFailed(f"{field}: {message}", details={"field": f"intake.{field}"})
+        return ValidationFailed(f"{INTAKE_LABELS[field]}: {message}", details={"field": f"intake.{field}"})
 
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -289,7 +309,8 @@ def scheduling_intake_update(
     end = values.get("start_window_to", intake.start_window_to)
     if start and end and end < start:
         raise ValidationFailed(
-            "start_window_to: the start window ends before it begins", details={"field": "intake.start_window_to"}
+            f"{INTAKE_LABELS['start_window_to']}: the start window ends before it begins",
+            details={"field": "intake.start_window_to"},
         )
     before = {k: getattr(intake, k) for k in values if getattr(intake, k) != values[k]}
     after = {k: values[k] for k in before}
@@ -302,3 +323,65 @@ def scheduling_intake_update(
     intake.save()
     audit_record(verb="engagements.intake_updated", actor=actor, target=engagement, before=before, after=after)
     return intake
+
+
+def opportunity_link_refusal(*, engagement: Engagement, opportunity: Opportunity | None) -> str | None:
+    """Why `engagement` may not move onto `opportunity` (None: unlink), or None when it may."""
+    if engagement.state in CLOSED_STATES:
+        return f"The engagement is {engagement.get_state_display()}: its opportunity no longer changes."
+    if opportunity is None:
+        return None
+    if opportunity.account_id != engagement.account_id:
+        return f"{opportunity.name} belongs to {opportunity.account}, not to {engagement.account}."
+    if opportunity.stage in TERMINAL_STAGES:
+        return f"{opportunity.name} is {opportunity.get_stage_display()}; choose an open opportunity."
+    return None
+
+
+@transaction.atomic
+def engagement_opportunity_link(
+    *, engagement_id: int, opportunity_id: int | None, actor: Actor, expected_version: int | None = None
+) -> Engagement:
+    """Link the engagement to an opportunity of its own account (or unlink it with None), audited
+    as `engagements.opportunity_linked` with the old and new opportunity. Needs
+    `engagements.link_opportunity`. A closed engagement keeps its link; the new opportunity must
+    be open. Compare-and-set on the engagement's `version`. Linking to the current opportunity
+    changes nothing and records nothing.
+    Raises PermissionDenied, NotFound (engagement or opportunity not visible), Conflict (stale),
+    ValidationFailed (closed engagement, closed opportunity, another account's opportunity)."""
+    if not actor.has_perm("engagements.link_opportunity"):
+        raise PermissionDenied("Your role may not change which opportunity an engagement belongs to.")
+    eng = (
+        Engagement.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("account", "opportunity")
+        .filter(pk=engagement_id)
+        .first()
+    )
+    if eng is None:
+        raise NotFound(f"engagement {engagement_id} not found")
+    if expected_version is not None and eng.version != expected_version:
+        raise Conflict("This engagement changed since you loaded it; reload and try again.", code="stale")
+    opportunity = None
+    if opportunity_id is not None:
+        opportunity = Opportunity.objects.visible_to(actor).filter(pk=opportunity_id).first()
+        if opportunity is None:
+            raise NotFound(f"opportunity {opportunity_id} not found")
+    if eng.opportunity_id == opportunity_id:
+        return eng
+    refusal = opportunity_link_refusal(engagement=eng, opportunity=opportunity)
+    if refusal is not None:
+        raise ValidationFailed(refusal, details={"field": "opportunity_id"})
+    before = eng.opportunity_id
+    eng.opportunity = opportunity
+    eng.version += 1
+    eng.last_activity_at = clock.now()
+    eng.save(update_fields=["opportunity", "version", "last_activity_at"])
+    audit_record(
+        verb="engagements.opportunity_linked",
+        actor=actor,
+        target=eng,
+        before={"opportunity": before},
+        after={"opportunity": opportunity_id, "name": opportunity.name if opportunity else ""},
+    )
+    return eng

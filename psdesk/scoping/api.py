@@ -23,11 +23,15 @@ from psdesk.scoping.effort import EffortDiff, EffortResult
 from psdesk.scoping.selectors import draft_estimate, service_type_list, ssot_can_edit, ssot_rows
 from psdesk.scoping.services import (
     NewCustomer,
+    NewLicenseOpportunity,
+    NewOpportunity,
+    SsotAnswer,
     ask_ps_submit,
     pubsec_access_decide,
     pubsec_access_request,
     scoping_request_submit,
     ssot_answer_set,
+    ssot_answers_set,
 )
 
 router = Router(tags=["scoping"])
@@ -58,15 +62,30 @@ class ScopingServiceTypeOut(Schema):
 class ScopingNewCustomerIn(Schema):
     name: str = Field(..., max_length=200)
     territory_id: int | None = None
-    segment: str = Field("", max_length=16)
-    country: str = Field("US", max_length=2)
-    timezone: str = Field("", max_length=64)
+    segment: str = Field("", max_length=16, description="empty: MM_East (PubSec for a US Public Sector customer)")
+    country: str = Field("US", max_length=2, description="ISO 3166-1 alpha-2")
+    subdivision: str = Field("", max_length=10, description="state / region, e.g. NY, BY")
+    timezone: str = Field("", max_length=64, description="IANA name; empty: America/New_York")
+
+
+class ScopingNewLicenseOpportunityIn(Schema):
+    name: str = Field("", max_length=255, description="empty: `<Company> - License`")
+    close_date: date | None = None
+    amount: Decimal = Field(Decimal("0.00"), ge=0, max_digits=14, decimal_places=2)
+
+
+class ScopingNewOpportunityIn(Schema):
+    name: str = Field("", max_length=255, description="empty: `<Company>- Professional Services <MM/YY>`")
+    close_date: date | None = None
+    parent_id: int | None = Field(None, description="an existing licence opportunity of the account")
+    new_parent: ScopingNewLicenseOpportunityIn | None = Field(None, description="or a new licence opportunity")
 
 
 class ScopingRequestIn(Schema):
     account_id: int | None = None
     new_customer: ScopingNewCustomerIn | None = None
-    opportunity_id: int | None = None
+    opportunity_id: int | None = Field(None, description="an open PS-only opportunity of the account")
+    new_opportunity: ScopingNewOpportunityIn | None = None
     us_public_sector: bool = False
     service_types: list[str] = Field(..., min_length=1, max_length=10)
     answers: dict[str, dict[str, Any]] = {}
@@ -77,6 +96,8 @@ class ScopingRequestOut(Schema):
     engagement_id: int
     title: str
     state: str
+    account_id: int
+    opportunity_id: int | None
     em: str | None
     labels: list[str]
     created: bool
@@ -302,7 +323,16 @@ def list_service_types(request: AuthedRequest) -> Any:
 def create_request(request: AuthedRequest, payload: ScopingRequestIn) -> Any:
     """Submit a Services Calculator request (same validation as the form). 201 with the new
     engagement; 200 with the existing one when the same request was submitted within a minute."""
-    nc = payload.new_customer
+    nc, no = payload.new_customer, payload.new_opportunity
+    new_opportunity = None
+    if no is not None:
+        np = no.new_parent
+        new_opportunity = NewOpportunity(
+            name=no.name,
+            close_date=no.close_date,
+            parent_id=no.parent_id,
+            new_parent=NewLicenseOpportunity(**np.dict()) if np is not None else None,
+        )
     result = scoping_request_submit(
         requester=request.user,
         service_types=payload.service_types,
@@ -310,6 +340,7 @@ def create_request(request: AuthedRequest, payload: ScopingRequestIn) -> Any:
         account_id=payload.account_id,
         new_customer=NewCustomer(**nc.dict()) if nc is not None else None,
         opportunity_id=payload.opportunity_id,
+        new_opportunity=new_opportunity,
         us_public_sector=payload.us_public_sector,
         intake=payload.intake,
     )
@@ -318,6 +349,8 @@ def create_request(request: AuthedRequest, payload: ScopingRequestIn) -> Any:
         "engagement_id": eng.pk,
         "title": eng.title,
         "state": eng.state,
+        "account_id": eng.account_id,
+        "opportunity_id": eng.opportunity_id,
         "em": eng.em.username if eng.em else None,
         "labels": list(eng.labels.values_list("name", flat=True)),
         "created": result.created,
@@ -357,6 +390,42 @@ def answer_ssot(request: AuthedRequest, engagement_id: int, row_id: int, payload
         row_id=row_id, response=payload.response, actor=request.user, expected_version=payload.expected_version
     )
     return {"row": _row_out(result.row), "diff": _diff_out(result.diff)}
+
+
+class ScopingBatchAnswerIn(Schema):
+    row_id: int
+    response: str | bool | int | float | None
+    expected_version: int | None = None
+
+
+class ScopingBatchIn(Schema):
+    answers: list[ScopingBatchAnswerIn] = Field(..., min_length=1, max_length=200)
+
+
+class ScopingBatchOut(Schema):
+    changed: list[ScopingSsotRowOut]
+    diff: ScopingDiffOut
+
+
+@router.patch(
+    "/scoping/engagements/{engagement_id}/ssot",
+    response={200: ScopingBatchOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def answer_ssot_batch(request: AuthedRequest, engagement_id: int, payload: ScopingBatchIn) -> Any:
+    """Record several responses at once, all or nothing (the SSOT page's one Save): 422 lists every
+    answer that does not fit (`details.errors`, `rows.<id>` → message naming the question); 409
+    when a row changed since `expected_version` (`details.rows`)."""
+    permission_require(request.user, "scoping.change_ssotrow")
+    eng = _engagement(request, engagement_id)
+    result = ssot_answers_set(
+        engagement_id=eng.pk,
+        answers=[
+            SsotAnswer(row_id=a.row_id, response=a.response, expected_version=a.expected_version)
+            for a in payload.answers
+        ],
+        actor=request.user,
+    )
+    return {"changed": [_row_out(r) for r in result.changed], "diff": _diff_out(result.diff)}
 
 
 class ScopingHistoryParams(Schema):

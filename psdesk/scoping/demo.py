@@ -34,12 +34,14 @@ def load(ctx: DemoContext) -> None:
         for em in ("emil", "erin"):
             TerritoryEngagementManager.objects.get_or_create(territory=west, engagement_manager=users[em])
     created = []
+    ps_opps = {o.account_id: o for o in ctx.objects.get("ps_opportunities") or []}
     acme = accounts.get("Acme Corp")
     if acme is not None:
         created.append(
             scoping_request_submit(
                 requester=users["sam"],
                 account_id=acme.pk,
+                opportunity_id=getattr(ps_opps.get(acme.pk), "pk", None),
                 service_types=["implementation", "scm_migration"],
                 answers=ACME_ANSWERS,
                 intake={"pricing_model": "fixed_fee", "skills_needed": ["Geo", "Congregate"]},
@@ -51,6 +53,7 @@ def load(ctx: DemoContext) -> None:
             scoping_request_submit(
                 requester=users["pat"],
                 account_id=agency.pk,
+                opportunity_id=getattr(ps_opps.get(agency.pk), "pk", None),
                 service_types=["readiness_assessment"],
                 answers={"readiness_assessment": {"deployment_location": "On-prem", "test_environment": "no"}},
                 us_public_sector=True,

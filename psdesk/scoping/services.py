@@ -6,7 +6,8 @@ import hashlib
 import json
 import zoneinfo
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,8 +20,9 @@ from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.types import Actor
-from psdesk.crm.choices import Segment
+from psdesk.crm.choices import TERMINAL_STAGES, RecordType, Segment
 from psdesk.crm.models import Account, Opportunity, Territory
+from psdesk.crm.services import account_create, opportunity_create
 from psdesk.engagements.models import Engagement, SchedulingIntake
 from psdesk.engagements.services import customer_epic_ensure, engagement_create, engagement_label_set, intake_clean
 from psdesk.notifications.services import notify
@@ -44,11 +46,49 @@ LABEL_PUBSEC = "Public Sector US"
 
 @dataclass(frozen=True)
 class NewCustomer:
+    """A customer the CRM does not know yet: the calculator creates its account."""
+
     name: str
     territory_id: int | None = None
     segment: str = ""
     country: str = "US"
+    subdivision: str = ""
     timezone: str = ""
+
+
+@dataclass(frozen=True)
+class NewLicenseOpportunity:
+    """The parent licence opportunity of a new PS-only opportunity, created on the spot."""
+
+    name: str = ""
+    close_date: date | None = None
+    amount: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class NewOpportunity:
+    """A new Professional Services Only opportunity; its parent is an existing licence opportunity
+    of the account (`parent_id`) or a new one (`new_parent`), exactly one of the two."""
+
+    name: str = ""
+    close_date: date | None = None
+    parent_id: int | None = None
+    new_parent: NewLicenseOpportunity | None = None
+
+
+@dataclass(frozen=True)
+class CustomerPlan:
+    """What a submission will use or create for its customer and opportunity (validated, nothing
+    written yet). `key` and `opportunity_key` identify them for the duplicate check."""
+
+    account: Account | None
+    new_customer: NewCustomer | None
+    opportunity: Opportunity | None
+    new_opportunity: NewOpportunity | None
+    parent: Opportunity | None
+    pubsec: bool
+    key: str
+    opportunity_key: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +118,8 @@ def _service_types(keys: list[str]) -> list[ServiceType]:
 
 def answers_clean(*, service_types: list[str], answers: dict[str, Any]) -> dict[tuple[str, str], str]:
     """Normalise every answer against its question. Returns {(service type, key): stored text}.
-    Raises ValidationFailed listing every bad answer (field → reason)."""
+    Raises ValidationFailed listing every bad answer in `details.errors` (key path → message that
+    names the question by its text); the message is the first of them."""
     if not isinstance(answers, dict):
         raise ValidationFailed("answers must map service type → {question: answer}.", details={"field": "answers"})
     questions = {
@@ -89,15 +130,15 @@ def answers_clean(*, service_types: list[str], answers: dict[str, Any]) -> dict[
     out: dict[tuple[str, str], str] = {}
     for st, given in answers.items():
         if st not in service_types:
-            errors[f"answers.{st}"] = "answers for a service type that is not chosen"
+            errors[f"answers.{st}"] = f"Answers for '{str(st)[:50]}', a service type that is not chosen."
             continue
         if not isinstance(given, dict):
-            errors[f"answers.{st}"] = "must map question → answer"
+            errors[f"answers.{st}"] = f"Answers for '{str(st)[:50]}' must map question → answer."
             continue
         for key, raw in given.items():
             q = questions.get((st, str(key)))
             if q is None:
-                errors[f"answers.{st}.{key}"] = "unknown question"
+                errors[f"answers.{st}.{key}"] = f"Unknown question '{str(key)[:50]}' for '{st}'."
                 continue
             try:
                 out[(st, q.key)] = answer_normalise(
@@ -108,7 +149,7 @@ def answers_clean(*, service_types: list[str], answers: dict[str, Any]) -> dict[
     if errors:
         field, reason = next(iter(errors.items()))
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise ValidationFailed(f"{field}: {reason}{more}", details={"field": field, "errors": errors})
+        raise ValidationFailed(f"{reason}{more}", details={"field": field, "errors": errors})
     return out
 
 
@@ -116,7 +157,7 @@ def _fingerprint(
     *,
     requester: Any,
     customer: str,
-    opportunity_id: int | None,
+    opportunity: str,
     pubsec: bool,
     types: list[str],
     answers: dict[tuple[str, str], str],
@@ -124,7 +165,7 @@ def _fingerprint(
     payload = {
         "requester": requester.pk,
         "customer": customer,
-        "opportunity": opportunity_id,
+        "opportunity": opportunity,
         "pubsec": pubsec,
         "types": sorted(types),
         "answers": sorted(f"{st}.{k}={v}" for (st, k), v in answers.items() if v != TODO),
@@ -136,6 +177,155 @@ def _fingerprint(
 # The calculator
 
 
+def _customer_fail(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, details={"field": field})
+
+
+def _new_customer_check(*, requester: Any, customer: NewCustomer, pubsec: bool) -> NewCustomer:
+    """The new customer, normalised; raises ValidationFailed naming the field (by its label)."""
+    name = " ".join(customer.name.split())[:200]
+    if not name:
+        raise _customer_fail("new_customer.name", "Account name: name the new customer.")
+    clash = Account.objects.visible_to(requester).filter(name__iexact=name).first()
+    if clash is not None:
+        raise ValidationFailed(
+            f"Account name: an account named '{clash.name}' exists; choose it instead of a new customer.",
+            details={"field": "new_customer.name", "account_id": clash.pk},
+        )
+    segment = customer.segment or (Segment.PUBSEC if pubsec else Segment.MM_EAST)
+    if segment not in Segment.values:
+        raise _customer_fail("new_customer.segment", f"Segment: unknown segment '{segment[:20]}'.")
+    if customer.territory_id is not None and not Territory.objects.filter(pk=customer.territory_id).exists():
+        raise _customer_fail("new_customer.territory_id", f"Territory: unknown territory {customer.territory_id}.")
+    country = (customer.country or "US").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise _customer_fail("new_customer.country", "Country: use the two-letter ISO code, e.g. US, DE.")
+    subdivision = customer.subdivision.strip().upper()
+    if len(subdivision) > 10:
+        raise _customer_fail("new_customer.subdivision", "State / region: at most 10 characters, e.g. NY, BY.")
+    tz = customer.timezone.strip()
+    if tz:
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise _customer_fail("new_customer.timezone", f"Timezone: unknown timezone '{tz[:64]}'.") from None
+    return NewCustomer(
+        name=name,
+        territory_id=customer.territory_id,
+        segment=segment,
+        country=country,
+        subdivision=subdivision,
+        timezone=tz or "America/New_York",
+    )
+
+
+def _new_opportunity_check(
+    *, requester: Any, account: Account | None, new: NewOpportunity
+) -> tuple[NewOpportunity, Opportunity | None]:
+    """The new PS-only opportunity and its existing parent (None: a new parent is created)."""
+    if (new.parent_id is None) == (new.new_parent is None):
+        raise _customer_fail(
+            "new_opportunity.parent_id",
+            "Parent licence opportunity: choose an existing licence opportunity or create a new one (one of the two).",
+        )
+    parent = None
+    if new.parent_id is not None:
+        parent = Opportunity.objects.visible_to(requester).filter(pk=new.parent_id).first()
+        if parent is None:
+            raise NotFound(f"opportunity {new.parent_id} not found")
+        if account is None or parent.account_id != account.pk:
+            raise _customer_fail(
+                "new_opportunity.parent_id", "Parent licence opportunity: it belongs to another account."
+            )
+        if parent.record_type != RecordType.LICENSE:
+            raise _customer_fail(
+                "new_opportunity.parent_id", "Parent licence opportunity: choose a licence opportunity."
+            )
+        if parent.stage in TERMINAL_STAGES:
+            raise _customer_fail(
+                "new_opportunity.parent_id",
+                f"Parent licence opportunity: {parent.name} is {parent.get_stage_display()}.",
+            )
+    elif new.new_parent is not None and new.new_parent.amount < 0:
+        raise _customer_fail("new_opportunity.new_parent.amount", "Licence amount: must not be negative.")
+    name = " ".join(new.name.split())[:255]
+    return NewOpportunity(
+        name=name, close_date=new.close_date, parent_id=new.parent_id, new_parent=new.new_parent
+    ), parent
+
+
+def calculator_customer_check(
+    *,
+    requester: Any,
+    account_id: int | None = None,
+    new_customer: NewCustomer | None = None,
+    opportunity_id: int | None = None,
+    new_opportunity: NewOpportunity | None = None,
+    us_public_sector: bool = False,
+) -> CustomerPlan:
+    """Validate the calculator's customer and opportunity choice without writing anything: an
+    existing account or a new customer (one of the two); an existing open PS-only opportunity of
+    that account, a new one (with its parent chosen or created), or none. The calculator's first
+    step runs it so the second step does not fail on step-one input.
+    Raises ValidationFailed (naming the field), NotFound (not visible), PermissionDenied (PubSec
+    without membership)."""
+    if (account_id is None) == (new_customer is None or not new_customer.name.strip()):
+        raise _customer_fail(
+            "customer", "Customer: choose an existing account or name a new customer (one of the two)."
+        )
+    if opportunity_id is not None and new_opportunity is not None:
+        raise _customer_fail("opportunity", "Opportunity: choose an existing opportunity or a new one, not both.")
+    account: Account | None = None
+    if account_id is not None:
+        account = Account.objects.visible_to(requester).select_related("territory").filter(pk=account_id).first()
+        if account is None:
+            raise NotFound(f"account {account_id} not found")
+    pubsec = bool(us_public_sector) or bool(account is not None and account.us_public_sector)
+    if pubsec and not user_is_pubsec(requester):
+        raise PermissionDenied(
+            "US Public Sector requests need PubSec membership; request access on the Ask PS page.",
+            code="pubsec_membership_required",
+        )
+    if account is None:
+        assert new_customer is not None  # noqa: S101 — narrows the type: the check above requires one of the two
+        new_customer = _new_customer_check(requester=requester, customer=new_customer, pubsec=pubsec)
+        key = f"new:{new_customer.name.lower()}"
+    else:
+        new_customer = None
+        key = f"account:{account.pk}"
+    opportunity = parent = None
+    opportunity_key = ""
+    if opportunity_id is not None:
+        opportunity = Opportunity.objects.visible_to(requester).filter(pk=opportunity_id).first()
+        if opportunity is None:
+            raise NotFound(f"opportunity {opportunity_id} not found")
+        if account is None or opportunity.account_id != account.pk:
+            raise _customer_fail("opportunity_id", "Opportunity: it belongs to another account.")
+        if opportunity.record_type != RecordType.PS_ONLY:
+            raise _customer_fail(
+                "opportunity_id", "Opportunity: choose a Professional Services Only opportunity, not a licence one."
+            )
+        if opportunity.stage in TERMINAL_STAGES:
+            raise _customer_fail(
+                "opportunity_id", f"Opportunity: {opportunity.name} is {opportunity.get_stage_display()}."
+            )
+        opportunity_key = f"opportunity:{opportunity.pk}"
+    elif new_opportunity is not None:
+        new_opportunity, parent = _new_opportunity_check(requester=requester, account=account, new=new_opportunity)
+        parent_key = f"parent:{parent.pk}" if parent is not None else f"new-parent:{new_opportunity.new_parent}"
+        opportunity_key = f"new:{new_opportunity.name.lower()}:{parent_key}"
+    return CustomerPlan(
+        account=account,
+        new_customer=new_customer,
+        opportunity=opportunity,
+        new_opportunity=new_opportunity,
+        parent=parent,
+        pubsec=pubsec,
+        key=key,
+        opportunity_key=opportunity_key,
+    )
+
+
 def scoping_request_submit(
     *,
     requester: Any,
@@ -144,64 +334,42 @@ def scoping_request_submit(
     account_id: int | None = None,
     new_customer: NewCustomer | None = None,
     opportunity_id: int | None = None,
+    new_opportunity: NewOpportunity | None = None,
     us_public_sector: bool = False,
     intake: dict[str, Any] | None = None,
 ) -> SubmitResult:
     """Submit a Services Calculator request. In ONE transaction: the account (new customer) and its
-    PubSec flag, the customer epic, the engagement `<Customer> - Scope Issue and Write SOW` in
-    `open` with the `Services Calculator` (and `Public Sector US`) labels and the territory's EM,
-    the SSOT table, the scheduling intake and the submission record; audited; "engagement.created"
-    notified (after commit delivery). An identical submission by the same requester within the
-    policy's duplicate window returns the existing engagement (`created=False`).
+    PubSec flag, the new PS-only opportunity and its new parent licence opportunity (when asked
+    for), the customer epic, the engagement `<Customer> - Scope Issue and Write SOW` in `open`
+    linked to its opportunity, with the `Services Calculator` (and `Public Sector US`) labels and
+    the territory's EM, the SSOT table, the scheduling intake (its timezone defaults to the
+    account's) and the submission record; each audited; "engagement.created" notified (after
+    commit delivery). An identical submission by the same requester within the policy's duplicate
+    window returns the existing engagement (`created=False`).
 
-    Raises ValidationFailed (unknown service type, bad answers, missing customer, bad intake),
-    NotFound (account or opportunity not visible), PermissionDenied (no calculator permission, or
-    PubSec without membership)."""
+    Raises ValidationFailed (unknown service type, bad answers, missing customer, bad intake — the
+    message names the field by its label, `details.field` by its key), NotFound (account or
+    opportunity not visible), PermissionDenied (no calculator permission, or PubSec without
+    membership)."""
     if not requester.has_perm("scoping.use_calculator"):
         raise PermissionDenied("Your role may not submit Services Calculator requests.")
     types = _service_types(list(service_types or []))
     type_keys = [t.key for t in types]
     cleaned = answers_clean(service_types=type_keys, answers=answers or {})
     intake_values = intake_clean(intake or {})
-    if (account_id is None) == (new_customer is None or not new_customer.name.strip()):
-        raise ValidationFailed(
-            "Choose a customer account or name a new customer (one of the two).", details={"field": "customer"}
-        )
-    account: Account | None = None
-    if account_id is not None:
-        account = Account.objects.visible_to(requester).select_related("territory").filter(pk=account_id).first()
-        if account is None:
-            raise NotFound(f"account {account_id} not found")
-        customer_key = f"account:{account.pk}"
-    else:
-        assert new_customer is not None  # noqa: S101 — narrows the type: the check above requires one of the two
-        name = " ".join(new_customer.name.split())[:200]
-        clash = Account.objects.visible_to(requester).filter(name__iexact=name).first()
-        if clash is not None:
-            raise ValidationFailed(
-                f"An account named '{clash.name}' exists; choose it instead of a new customer.",
-                details={"field": "customer", "account_id": clash.pk},
-            )
-        if new_customer.segment and new_customer.segment not in Segment.values:
-            raise ValidationFailed(f"Unknown segment '{new_customer.segment[:20]}'.", details={"field": "segment"})
-        customer_key = f"new:{name.lower()}"
-    opportunity = None
-    if opportunity_id is not None:
-        opportunity = Opportunity.objects.visible_to(requester).filter(pk=opportunity_id).first()
-        if opportunity is None:
-            raise NotFound(f"opportunity {opportunity_id} not found")
-        if account is None or opportunity.account_id != account.pk:
-            raise ValidationFailed("The opportunity belongs to another account.", details={"field": "opportunity"})
-    pubsec = bool(us_public_sector) or bool(account is not None and account.us_public_sector)
-    if pubsec and not user_is_pubsec(requester):
-        raise PermissionDenied(
-            "US Public Sector requests need PubSec membership; request access on the Ask PS page.",
-            code="pubsec_membership_required",
-        )
+    plan = calculator_customer_check(
+        requester=requester,
+        account_id=account_id,
+        new_customer=new_customer,
+        opportunity_id=opportunity_id,
+        new_opportunity=new_opportunity,
+        us_public_sector=us_public_sector,
+    )
+    pubsec = plan.pubsec
     fingerprint = _fingerprint(
         requester=requester,
-        customer=customer_key,
-        opportunity_id=opportunity_id,
+        customer=plan.key,
+        opportunity=plan.opportunity_key,
         pubsec=pubsec,
         types=type_keys,
         answers=cleaned,
@@ -222,9 +390,10 @@ def scoping_request_submit(
         )
         if dup is not None:
             return SubmitResult(engagement=dup.engagement, created=False)
+        account = plan.account
         if account is None:
-            assert new_customer is not None  # noqa: S101 — narrows the type: the check above requires one of the two
-            account = _account_create(requester=requester, customer=new_customer, pubsec=pubsec)
+            assert plan.new_customer is not None  # noqa: S101 — calculator_customer_check returns one of the two
+            account = _account_create(requester=requester, customer=plan.new_customer, pubsec=pubsec)
         elif pubsec and not account.us_public_sector:
             Account.objects.filter(pk=account.pk).update(us_public_sector=True)
             account.us_public_sector = True
@@ -236,8 +405,13 @@ def scoping_request_submit(
                 after={"us_public_sector": True},
                 reason="US Public Sector ticked in the Services Calculator",
             )
-        epic = customer_epic_ensure(account=account, actor=requester)
         em = em_candidate(account=account)
+        opportunity = plan.opportunity
+        if plan.new_opportunity is not None:
+            opportunity = _opportunity_create(
+                requester=requester, account=account, new=plan.new_opportunity, parent=plan.parent, em=em
+            )
+        epic = customer_epic_ensure(account=account, actor=requester)
         names = ", ".join(t.name for t in types)
         eng = engagement_create(
             account=account,
@@ -270,8 +444,12 @@ def scoping_request_submit(
             )
             for i, q in enumerate(questions)
         )
+        # The SA's timezone wins; without one the intake starts from the account's.
         SchedulingIntake.objects.create(
-            engagement=eng, timezone=account.timezone, created_at=now, updated_at=now, **intake_values
+            engagement=eng,
+            created_at=now,
+            updated_at=now,
+            **{**intake_values, "timezone": intake_values.get("timezone") or account.timezone},
         )
         ScopingRequest.objects.create(
             engagement=eng,
@@ -293,6 +471,7 @@ def scoping_request_submit(
                 "questions": len(questions),
                 "us_public_sector": pubsec,
                 "em": getattr(em, "pk", None),
+                "opportunity": getattr(opportunity, "pk", None),
             },
         )
         eng.refresh_from_db()
@@ -300,40 +479,56 @@ def scoping_request_submit(
 
 
 def _account_create(*, requester: Any, customer: NewCustomer, pubsec: bool) -> Account:
-    territory = None
-    if customer.territory_id is not None:
-        territory = Territory.objects.filter(pk=customer.territory_id).first()
-        if territory is None:
-            raise ValidationFailed(f"Unknown territory {customer.territory_id}.", details={"field": "territory"})
-    fields: dict[str, Any] = {
-        "name": " ".join(customer.name.split())[:200],
-        "territory": territory,
-        "us_public_sector": pubsec,
-        "owner": requester if user_has_role(requester, Role.ACCOUNT_EXECUTIVE) else None,
-        "created_at": clock.now(),
-    }
-    if customer.segment:
-        fields["segment"] = Segment.PUBSEC if pubsec and not customer.segment else customer.segment
-    elif pubsec:
-        fields["segment"] = Segment.PUBSEC
-    if customer.country:
-        fields["country"] = customer.country.upper()[:2]
-    if customer.timezone:
-        try:
-            zoneinfo.ZoneInfo(customer.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed(
-                f"Unknown timezone '{customer.timezone[:64]}'.", details={"field": "timezone"}
-            ) from None
-        fields["timezone"] = customer.timezone[:64]
-    account = Account.objects.create(**fields)
-    audit_record(
-        verb="scoping.account_created",
+    """The new customer's account through the CRM's own service (audited `crm.account_created`);
+    owned by the requester when an Account Executive submits, else by nobody yet."""
+    territory = Territory.objects.filter(pk=customer.territory_id).first() if customer.territory_id else None
+    account = account_create(
         actor=requester,
-        target=account,
-        after={"name": account.name, "territory": getattr(territory, "pk", None), "us_public_sector": pubsec},
+        name=customer.name,
+        segment=customer.segment,
+        territory=territory,
+        country=customer.country,
+        subdivision=customer.subdivision,
+        timezone=customer.timezone,
+        us_public_sector=pubsec,
     )
+    if not user_has_role(requester, Role.ACCOUNT_EXECUTIVE):
+        Account.objects.filter(pk=account.pk).update(owner=None)
+        account.owner = None
     return account
+
+
+def _opportunity_create(
+    *, requester: Any, account: Account, new: NewOpportunity, parent: Opportunity | None, em: Any
+) -> Opportunity:
+    """The new PS-only opportunity (and its new parent licence opportunity) through the CRM's
+    service, each audited `crm.opportunity_created`. Owned by the account's owner when it has one;
+    the requester (and that owner) form the account team; the EM is the engagement's."""
+    owner = account.owner or requester
+    team = list(dict.fromkeys(u for u in (requester, account.owner) if u is not None))
+    if parent is None:
+        assert new.new_parent is not None  # noqa: S101 — _new_opportunity_check requires a parent or a new one
+        parent = opportunity_create(
+            actor=requester,
+            account=account,
+            record_type=RecordType.LICENSE,
+            name=new.new_parent.name,
+            close_date=new.new_parent.close_date,
+            amount=new.new_parent.amount,
+            owner=owner,
+            account_team=team,
+        )
+    return opportunity_create(
+        actor=requester,
+        account=account,
+        record_type=RecordType.PS_ONLY,
+        name=new.name,
+        parent=parent,
+        close_date=new.close_date,
+        owner=owner,
+        account_team=team,
+        engagement_manager=em,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,6 +598,103 @@ def ssot_answer_set(*, row_id: int, response: Any, actor: Actor, expected_versio
                 r.response = value
         after_lines = _lines_or_none(rows)
         return AnswerResult(row=row, diff=effort_diff(before_lines, after_lines))
+
+
+@dataclass(frozen=True)
+class SsotAnswer:
+    """One response in a batch: the row, what was typed, and the row version the form showed."""
+
+    row_id: int
+    response: Any
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class AnswersResult:
+    changed: list[SsotRow]
+    diff: EffortDiff
+
+
+def ssot_answers_set(*, engagement_id: int, answers: list[SsotAnswer], actor: Actor) -> AnswersResult:
+    """Record several responses of one engagement's SSOT table at once (the SSOT page's one Save
+    per service type): every answer is checked first, then the changed ones are written, each
+    audited `scoping.ssot_answered` with old and new answer; one diff of the draft estimate for
+    the whole batch. All or nothing.
+    Raises NotFound (engagement or a row not visible), PermissionDenied (not account team / EM),
+    ValidationFailed (`details.errors`: `rows.<id>` → message naming the question), Conflict
+    (a row changed since the form was loaded; `details.rows` lists them)."""
+    with transaction.atomic():
+        eng = (
+            Engagement.objects.visible_to(actor)
+            .select_related("account", "opportunity")
+            .filter(pk=engagement_id)
+            .first()
+        )
+        if eng is None:
+            raise NotFound(f"engagement {engagement_id} not found")
+        if not ssot_can_edit(user=actor, engagement=eng):
+            raise PermissionDenied("Only the account team and the engagement manager may edit the SSOT table.")
+        wanted = {a.row_id for a in answers}
+        locked = {
+            r.pk: r for r in SsotRow.objects.select_for_update(of=("self",)).filter(engagement=eng, pk__in=wanted)
+        }
+        missing = sorted(wanted - set(locked))
+        if missing:
+            raise NotFound(f"SSOT row {missing[0]} not found")
+        errors: dict[str, str] = {}
+        stale: list[SsotRow] = []
+        values: dict[int, str] = {}
+        for a in answers:
+            row = locked[a.row_id]
+            if a.expected_version is not None and row.version != a.expected_version:
+                stale.append(row)
+                continue
+            try:
+                values[row.pk] = answer_normalise(
+                    answer_type=row.answer_type, raw=a.response, choices=row.choices, multiple=row.multiple
+                )
+            except AnswerError as exc:
+                errors[f"rows.{row.pk}"] = f"{row.text}: {exc}"
+        if stale:
+            names = "; ".join(f"'{r.text}' (now: {r.response})" for r in stale[:5])
+            raise Conflict(
+                f"Changed since you loaded the page: {names}. Reload and try again.",
+                code="stale",
+                details={"rows": [r.pk for r in stale]},
+            )
+        if errors:
+            field, reason = next(iter(errors.items()))
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise ValidationFailed(f"{reason}{more}", details={"field": field, "errors": errors})
+        rows = ssot_rows(engagement=eng.pk)
+        before_lines = _lines_or_none(rows)
+        now = clock.now()
+        changed: list[SsotRow] = []
+        for row_id, value in values.items():
+            row = locked[row_id]
+            if value == row.response:
+                continue
+            old = row.response
+            SsotRow.objects.filter(pk=row.pk).update(
+                response=value, version=row.version + 1, updated_at=now, updated_by=actor
+            )
+            row.response, row.version = value, row.version + 1
+            changed.append(row)
+            audit_record(
+                verb="scoping.ssot_answered",
+                actor=actor,
+                target=eng,
+                before={"question": f"{row.service_type}.{row.key}", "response": old},
+                after={"question": f"{row.service_type}.{row.key}", "response": value},
+            )
+        if not changed:
+            return AnswersResult(changed=[], diff=effort_diff(before_lines, before_lines))
+        Engagement.objects.filter(pk=eng.pk).update(last_activity_at=now)
+        by_id = {r.pk: r.response for r in changed}
+        for r in rows:
+            if r.pk in by_id:
+                r.response = by_id[r.pk]
+        return AnswersResult(changed=changed, diff=effort_diff(before_lines, _lines_or_none(rows)))
 
 
 def _lines_or_none(rows: list[SsotRow]) -> tuple[Any, ...]:

@@ -98,7 +98,7 @@ def test_a_new_customer_gets_an_account_in_the_chosen_territory(people: Any, sub
     acc = result.engagement.account
     assert (acc.name, acc.segment, acc.territory_id) == ("Initrode Inc", "SMB", east.territory_id)
     assert result.engagement.em == people.erin
-    assert AuditEvent.objects.filter(verb="scoping.account_created", target_id=str(acc.pk)).count() == 1
+    assert AuditEvent.objects.filter(verb="crm.account_created", target_id=str(acc.pk)).count() == 1
 
 
 def test_the_em_with_fewest_open_engagements_in_the_territory_gets_the_request(
@@ -157,7 +157,7 @@ def test_a_different_requester_is_not_a_duplicate(people: Any, east: Any, submit
             "'Mars' is not one of",
         ),
         ({"answers": {"implementation": {"geo": "perhaps"}}}, "answers.implementation.geo", "expects yes or no"),
-        ({"answers": {"implementation": {"warp": 9}}}, "answers.implementation.warp", "unknown question"),
+        ({"answers": {"implementation": {"warp": 9}}}, "answers.implementation.warp", "Unknown question 'warp'"),
         ({"answers": {"advisory": {"goals": "x"}}}, "answers.advisory", "not chosen"),
         ({"intake": {"pricing_model": "barter"}}, "intake.pricing_model", "must be one of"),
     ],

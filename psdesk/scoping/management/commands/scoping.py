@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,13 @@ from psdesk.scoping.models import SsotRow
 from psdesk.scoping.questionnaires import questionnaires_load
 from psdesk.scoping.rules import questionnaires_path, rules_load
 from psdesk.scoping.selectors import draft_estimate, ssot_rows
-from psdesk.scoping.services import NewCustomer, scoping_request_submit, ssot_answer_set
+from psdesk.scoping.services import (
+    NewCustomer,
+    NewLicenseOpportunity,
+    NewOpportunity,
+    scoping_request_submit,
+    ssot_answer_set,
+)
 
 
 def _reader_option(p: CommandParser) -> None:
@@ -120,6 +128,7 @@ class Command(ActorCommand):
             "account_id",
             "new_customer",
             "opportunity_id",
+            "new_opportunity",
             "us_public_sector",
             "service_types",
             "answers",
@@ -128,7 +137,25 @@ class Command(ActorCommand):
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise CommandError(f"{file}: unknown field(s): {', '.join(unknown)}")
-        nc = data.get("new_customer")
+        nc, no = data.get("new_customer"), data.get("new_opportunity")
+        new_opportunity = None
+        if isinstance(no, dict):
+            try:
+                parent = no.get("new_parent")
+                new_opportunity = NewOpportunity(
+                    name=str(no.get("name", "")),
+                    close_date=date.fromisoformat(no["close_date"]) if no.get("close_date") else None,
+                    parent_id=no.get("parent_id"),
+                    new_parent=NewLicenseOpportunity(
+                        name=str(parent.get("name", "")),
+                        close_date=date.fromisoformat(parent["close_date"]) if parent.get("close_date") else None,
+                        amount=Decimal(str(parent.get("amount", "0"))),
+                    )
+                    if isinstance(parent, dict)
+                    else None,
+                )
+            except (ValueError, ArithmeticError) as exc:
+                raise CommandError(f"{file}: new_opportunity: {exc}") from None
         result = scoping_request_submit(
             requester=user,
             service_types=list(data.get("service_types") or []),
@@ -136,6 +163,7 @@ class Command(ActorCommand):
             account_id=data.get("account_id"),
             new_customer=NewCustomer(**nc) if isinstance(nc, dict) else None,
             opportunity_id=data.get("opportunity_id"),
+            new_opportunity=new_opportunity,
             us_public_sector=bool(data.get("us_public_sector", False)),
             intake=data.get("intake") or {},
         )
