@@ -249,6 +249,7 @@ def test_the_api_creates_a_brand_new_customer_with_its_opportunities(people: Any
     assert r.status_code == 201, r.content
     body = r.json()
     opp = Opportunity.objects.get(pk=body["opportunity_id"])
+    assert opp.parent is not None
     assert (opp.account_id, opp.parent.name, opp.parent.amount) == (
         body["account_id"],
         "Initrode licence",

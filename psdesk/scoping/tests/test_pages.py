@@ -94,7 +94,7 @@ def test_sam_creates_a_brand_new_customer_with_every_intake_field_through_the_pa
     assert (intake.us_citizenship_required, intake.clearance_required, intake.customer_readiness) == (
         True, "Secret", "Hardware ordered",
     )  # fmt: skip
-    assert (intake.start_window_from.isoformat(), intake.start_window_to.isoformat()) == ("2027-01-11", "2027-02-26")
+    assert (str(intake.start_window_from), str(intake.start_window_to)) == ("2027-01-11", "2027-02-26")
     page = c.get(r["Location"]).content.decode()
     assert eng.opportunity.name in page
 
