@@ -24,7 +24,7 @@ from psdesk.sows import rendering
 from psdesk.sows.choices import Party
 from psdesk.sows.models import LegalCase, Signature, Sow, SowVersion
 from psdesk.sows.selectors import customer_signer_get, is_superseded, policy_get
-from psdesk.sows.services.common import sha256_of, sow_lock, sow_move, sow_notify
+from psdesk.sows.services.common import sha256_of, sow_lock, sow_move, sow_notify, sow_role_notify
 
 
 def sow_stamp(*, sow_id: int, version_id: int, actor: Actor, note: str = "") -> LegalCase:
@@ -229,7 +229,8 @@ def sow_customer_sign(
     signed PDF, whose text must match the version's outside the signature blocks).
 
     Side effects: the SOW moves to customer-signed, a Signature row (and the PDF in storage), audited
-    `sows.customer_sign` and `sows.signature_recorded`, notifies `sow.signed`. Raises ValidationFailed
+    `sows.customer_sign` and `sows.signature_recorded`, notifies `sow.signed` (EM, account team) and
+    `sow.awaiting_countersignature` (the vendor signatories). Raises ValidationFailed
     (missing name or title, a future date, a mismatching PDF; nothing written), NotFound,
     TransitionNotAllowed (not released, no permission).
     """
@@ -241,6 +242,13 @@ def sow_customer_sign(
         hook = _signature_hook(party=Party.CUSTOMER, name=name, title=title, day=day, actor=actor, pdf=signed_pdf)
         applied = sow_move(sow_id=sow_id, action="customer_sign", actor=actor, after=[hook])
         sow_notify(sow=applied.obj, event="sow.signed", actor=actor, context={"sow": sow.number, "signer": name})
+        sow_role_notify(
+            sow=applied.obj,
+            event="sow.awaiting_countersignature",
+            permission="sows.countersign_sow",
+            actor=actor,
+            context={"signer": name},
+        )
         return Signature.objects.get(sow_id=sow_id, party=Party.CUSTOMER)
 
 
