@@ -18,6 +18,7 @@ from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
+from psdesk.notifications.emails import email_render
 from psdesk.notifications.services import outbox_enqueue
 from psdesk.sows import document as doc
 from psdesk.sows import rendering
@@ -86,6 +87,21 @@ def _release_email_enqueue(*, sow: Sow, version: SowVersion, signer_email: str, 
     with version.pdf.open("rb") as fh:
         pdf = base64.b64encode(fh.read()).decode()
     em = sow.engagement.em
+    vendor = policy_get().vendor_name
+    email = email_render(
+        name="sow_released",
+        subject=f"Statement of Work {sow.number} for signature",
+        context={
+            "brand": vendor,
+            "vendor": vendor,
+            "signer_name": signer_name,
+            "sow": sow.number,
+            "version": version.number,
+            "account": sow.engagement.account.name,
+            "pdf_sha256": version.pdf_sha256,
+            "em_name": (em.get_full_name() or em.get_username()) if em is not None else "",
+        },
+    )
     outbox_enqueue(
         target="email",
         operation="send",
@@ -94,11 +110,7 @@ def _release_email_enqueue(*, sow: Sow, version: SowVersion, signer_email: str, 
         payload={
             "to": [signer_email],
             "cc": [em.email] if em is not None and em.email else [],
-            "subject": f"Statement of Work {sow.number} for signature",
-            "body": (
-                f"Dear {signer_name or 'customer'},\n\nPlease find attached Statement of Work {sow.number} "
-                f"(version {version.number}) for signature.\nSHA-256 of the PDF: {version.pdf_sha256}\n"
-            ),
+            **email.payload(),
             "attachments": [
                 {
                     "filename": f"{sow.number}-v{version.number}.pdf",
