@@ -81,8 +81,10 @@ def test_the_welcome_email_is_multipart_alternative_with_branding_team_next_step
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
     assert msg["Subject"] == "Welcome to GitLab Professional Services — Acme Corp"
-    text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    html = msg.get_body(("html",)).get_content().replace("\r\n", "\n")
+    plain, rich = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert plain is not None and rich is not None
+    text = plain.get_content().replace("\r\n", "\n")
+    html = rich.get_content().replace("\r\n", "\n")
     link = f"{SITE}/projects/{project.pk}/"
     assert text.startswith("Hello Casey Customer,\n\nWelcome to GitLab Professional Services!")
     assert "- Project Coordinator: Paula Park <paula@psdesk.example>" in text

@@ -97,7 +97,8 @@ def test_a_pubsec_sow_reaches_only_legal_members_of_pubsec(
 def test_the_vendor_signatory_is_told_when_the_customer_signed(card: Engagement, people: Any) -> None:
     _to_approved(card, people, people.erin)
     sow = card.sow
-    sows.sow_stamp(sow_id=sow.pk, version_id=sow.current_id, actor=people.lena)
+    assert sow.current is not None
+    sows.sow_stamp(sow_id=sow.pk, version_id=sow.current.pk, actor=people.lena)
     sows.sow_release(sow_id=sow.pk, actor=people.alice, signer_email="carl@acme.example")
     sows.sow_customer_sign(
         sow_id=sow.pk, actor=people.alice, name="Carl Customer", title="CTO", signed_on=datetime.date(2026, 1, 5)
@@ -115,7 +116,8 @@ def test_the_vendor_signatory_is_told_when_the_customer_signed(card: Engagement,
 def test_the_sow_release_email_is_html_with_a_text_alternative(card: Engagement, people: Any) -> None:
     _to_approved(card, people, people.erin)
     sow = card.sow
-    sows.sow_stamp(sow_id=sow.pk, version_id=sow.current_id, actor=people.lena)
+    assert sow.current is not None
+    sows.sow_stamp(sow_id=sow.pk, version_id=sow.current.pk, actor=people.lena)
     sows.sow_release(sow_id=sow.pk, actor=people.alice, signer_email="carl@acme.example", signer_name="Carl")
     [mail] = OutboxMessage.objects.filter(event="sow.released", target="email", destination="carl@acme.example")
     assert mail.payload["body"].startswith("Dear Carl,\n\nPlease find attached Statement of Work")
