@@ -49,10 +49,13 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py demo
 
+# Links in notifications and emails start with PSDESK_SITE_URL: `make run PORT=8001` links to 8001;
+# set PSDESK_SITE_URL yourself when people reach PS Desk through another address (a proxy, a DNS name).
+run: export PSDESK_SITE_URL ?= http://$(HOST):$(PORT)
 run: system-deps migrate
 	@$(BIN)/python manage.py demo
 	@echo ""
-	@echo "PS Desk at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	@echo "PS Desk at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs; links in emails: $$PSDESK_SITE_URL)"
 	@$(BIN)/python manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning

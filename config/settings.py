@@ -6,7 +6,9 @@ Environment variables:
   DEBUG               "1" to enable (off unless set)
   DATABASE_URL        e.g. postgres://app:app@127.0.0.1:15432/app (default: SQLite under var/)
   ALLOWED_HOSTS       comma separated (default: 127.0.0.1,localhost)
-  PSDESK_SITE_URL     absolute base URL used in emails and review links
+  PSDESK_SITE_URL     the address people open PS Desk at (scheme://host[:port], no path); every
+                      link in a notification or email starts with it. `make run` sets it from its
+                      HOST and PORT (default http://127.0.0.1:8000)
 """
 
 from __future__ import annotations
@@ -40,11 +42,30 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _site_url() -> str:
+    """PSDESK_SITE_URL without a trailing slash; refused at start-up unless it is an http(s) origin."""
+    from urllib.parse import urlsplit  # noqa: PLC0415 — only needed here, at import of the settings
+
+    raw = os.environ.get("PSDESK_SITE_URL", "").strip() or "http://127.0.0.1:8000"
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path.strip("/"):
+        raise RuntimeError(f"PSDESK_SITE_URL must look like http(s)://host[:port] with no path; got {raw!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+PSDESK_SITE_URL = _site_url()
+SITE_URL = PSDESK_SITE_URL  # the older name, read by the training invite (.ics)
+_SITE_HOST = PSDESK_SITE_URL.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+if "ALLOWED_HOSTS" not in os.environ and _SITE_HOST not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_SITE_HOST)
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000").split(",") if o
 ]
-SITE_URL = os.environ.get("PSDESK_SITE_URL", "http://127.0.0.1:8000")
+if "CSRF_TRUSTED_ORIGINS" not in os.environ and PSDESK_SITE_URL not in CSRF_TRUSTED_ORIGINS:
+    CSRF_TRUSTED_ORIGINS.append(PSDESK_SITE_URL)
 
 # Apps, lowest layer first (the import-linter contract in pyproject.toml enforces this order).
 PSDESK_APPS = [

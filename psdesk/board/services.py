@@ -33,6 +33,7 @@ from psdesk.core.workflow import Move, MoveContext
 from psdesk.engagements.choices import EngagementStatus
 from psdesk.engagements.models import Engagement
 from psdesk.estimates.selectors import estimate_margin_flag
+from psdesk.sows.services.common import sow_stamp_request_on_approval
 
 
 def _before_save(eng: Any, move: Move, source: str, target: str) -> dict[str, Any]:
@@ -58,9 +59,9 @@ def engagement_transition(
     """Move one engagement. Raises BadRequest (unknown action), NotFound (absent or not visible),
     Conflict (stale version) or TransitionNotAllowed (guard refused, with the reason).
 
-    Effects, in the move's transaction: `board.moved` notification, SLA timers, and, for a card
-    entering Ready For Approval whose final approvals already hold, the automatic move to Approved
-    right after commit."""
+    Effects, in the move's transaction: `board.moved` notification, SLA timers, Legal told when the
+    card reaches Approved (`sow.awaiting_stamp`), and, for a card entering Ready For Approval whose
+    final approvals already hold, the automatic move to Approved right after commit."""
     qs = Engagement.objects.all() if system else Engagement.objects.visible_to(actor)
     return transition_apply(
         workflow=ENGAGEMENT_WORKFLOW,
@@ -73,7 +74,7 @@ def engagement_transition(
         data=data,
         system=system,
         before_save=_before_save,
-        after=[notify_board_moved, sla_after_move, approve_when_final_approvals_hold],
+        after=[notify_board_moved, sla_after_move, approve_when_final_approvals_hold, sow_stamp_request_on_approval],
     )
 
 

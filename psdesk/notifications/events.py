@@ -50,7 +50,10 @@ class EventType:
             or "{{ label }}: {{ target }}{% if actor %} (by {{ actor }}){% endif %}.{% if url %}\n{{ url }}{% endif %}"
         )
         if channel == "chat":
-            return "", self.chat or ":bell: *{{ label }}*: {{ target }}{% if actor %} by {{ actor }}{% endif %}"
+            return "", self.chat or (
+                ":bell: *{{ label }}*: {{ target }}{% if actor %} by {{ actor }}{% endif %}"
+                "{% if url %} <{{ url }}|Open in PS Desk>{% endif %}"
+            )
         return subject, body
 
 
@@ -74,7 +77,30 @@ EVENTS: dict[str, EventType] = {
         _e("estimate.ready_for_review", "Estimate ready for review"),
         _e("customer.agreed", "Customer agreed"),
         _e("sow.released", "SOW released"),
-        _e("sow.signed", "SOW signed"),
+        _e(
+            "sow.awaiting_stamp",
+            "SOW approved: awaiting the legal stamp",
+            "none",
+            ("in_app", "email"),
+            subject="[PS Desk] Legal stamp needed: {{ sow }} ({{ account }})",
+            body="{{ sow }} version {{ version }} for {{ account }} is approved by PS Leadership and Revenue and "
+            "waits for the legal stamp.{% if url %}\nStamp it: {{ url }}{% endif %}",
+        ),
+        _e(
+            "sow.signed",
+            "SOW signed",
+            body="{{ signer }} signed {{ sow }} for the customer ({{ target }})"
+            "{% if actor %}, recorded by {{ actor }}{% endif %}.{% if url %}\n{{ url }}{% endif %}",
+        ),
+        _e(
+            "sow.awaiting_countersignature",
+            "SOW signed by the customer: countersign",
+            "none",
+            ("in_app", "email"),
+            subject="[PS Desk] Countersignature needed: {{ sow }} ({{ account }})",
+            body="{{ signer }} signed {{ sow }} version {{ version }} for {{ account }}; it waits for the "
+            "vendor's countersignature.{% if url %}\nCountersign it: {{ url }}{% endif %}",
+        ),
         _e("sow.executed", "SOW executed"),
         _e("opportunity.closed_won", "Closed won", "scheduling"),
         _e("project.queued", "Project queued", "scheduling"),
@@ -91,7 +117,25 @@ EVENTS: dict[str, EventType] = {
             ("in_app", "email"),
             body="{{ actor }} asks to audit a training session ({{ target }}). Approve or reject: {{ approval_link }}",
         ),
-        _e("ask_ps.question", "Question for PS", "ps"),
+        _e(
+            "ask_ps.question",
+            "Question for PS",
+            "ps",
+            subject="[PS Desk] Question for PS: {{ subject }}",
+            body="{{ actor }} asks{% if account %} about {{ account }}{% endif %}: {{ subject }}\n\n{{ body }}"
+            "{% if url %}\n\nAnswer it: {{ url }}{% endif %}",
+            chat=":question: *Question for PS* from {{ actor }}{% if account %} about {{ account }}{% endif %}: "
+            "*{{ subject }}*\n{{ body }}{% if url %}\n<{{ url }}|Answer in PS Desk>{% endif %}",
+        ),
+        _e(
+            "ask_ps.answered",
+            "Your question to PS was answered",
+            "none",
+            ("in_app", "email"),
+            subject="[PS Desk] Answer: {{ subject }}",
+            body='{{ actor }} answered your question "{{ subject }}":\n\n{{ answer }}'
+            "{% if url %}\n\n{{ url }}{% endif %}",
+        ),
         _e("ta.assistance_requested", "TA assistance requested", "ta"),
         _e(
             "board.moved",

@@ -63,14 +63,25 @@ class Route:
 
 
 def route(
-    *, event: EventType, target: Any, actor: Actor | None, recipients: Iterable[Any], account: Any = None
+    *,
+    event: EventType,
+    target: Any,
+    actor: Actor | None,
+    recipients: Iterable[Any],
+    account: Any = None,
+    owners: bool = True,
 ) -> Route:
-    """Decide the users (in-app/email) and the chat destination for one event."""
+    """Decide the users (in-app/email) and the chat destination for one event: `recipients`, plus
+    (when `owners`) the owning EM and account owner other than the actor."""
     pubsec = is_pubsec(target, account)
     seen: set[int] = set()
     users: list[Any] = []
     explicit = [u for u in recipients if u is not None]
-    implicit = [u for u in owning_people(target, account) if getattr(u, "pk", None) != getattr(actor, "pk", -1)]
+    implicit = (
+        [u for u in owning_people(target, account) if getattr(u, "pk", None) != getattr(actor, "pk", -1)]
+        if owners
+        else []
+    )
     for user in [*explicit, *implicit]:
         if user.pk in seen or not getattr(user, "is_active", True):
             continue

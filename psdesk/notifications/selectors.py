@@ -14,6 +14,7 @@ from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor
 from psdesk.notifications.choices import OutboxStatus as S
+from psdesk.notifications.events import EVENTS
 from psdesk.notifications.models import Notification, OutboxMessage, TargetBudget
 
 
@@ -149,3 +150,108 @@ def outbox_external_id(*, source: Any, target: str, operation: str) -> str:
         .first()
     )
     return row or ""
+
+
+# ---------------------------------------------------------------- emails and payloads, readable
+
+PREVIEW_CHARS = 400
+
+
+@dataclass(frozen=True)
+class PayloadField:
+    label: str
+    value: str
+
+
+def _names(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value or "")
+
+
+def payload_fields(msg: OutboxMessage) -> list[PayloadField]:
+    """The payload as labelled fields a person reads: an email's to, cc, subject, a text preview and
+    its attachments' names (not their bytes); a chat message's channel and text; other operations'
+    keys with their values (lists joined, nested values shortened)."""
+    p = msg.payload if isinstance(msg.payload, dict) else {}
+    if msg.target == "email":
+        text = str(p.get("body", ""))
+        fields = [
+            PayloadField("To", _names(p.get("to"))),
+            PayloadField("CC", _names(p.get("cc")) or "—"),
+            PayloadField("Subject", str(p.get("subject", ""))),
+            PayloadField("Text", text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")),
+            PayloadField("HTML part", "yes" if p.get("html") else "no"),
+        ]
+        files = [str(a.get("filename", "?")) for a in p.get("attachments") or [] if isinstance(a, dict)]
+        fields.append(PayloadField("Attachments", ", ".join(files) or "none"))
+        return fields
+    if msg.target == "chat":
+        return [
+            PayloadField("Channel", str(p.get("channel", msg.destination))),
+            PayloadField("Text", str(p.get("text", ""))),
+        ]
+    out = []
+    for key, value in p.items():
+        shown = _names(value) if isinstance(value, list | tuple) else str(value)
+        if isinstance(value, dict):
+            shown = ", ".join(f"{k}: {v}" for k, v in value.items())
+        out.append(PayloadField(key.replace("_", " ").capitalize(), shown[:PREVIEW_CHARS]))
+    return out
+
+
+@dataclass(frozen=True)
+class EmailDelivery:
+    """One email caused by a record, as its sender sees it: who, what, and where delivery stands."""
+
+    id: int
+    event: str
+    label: str
+    to: str
+    cc: str
+    subject: str
+    created_at: datetime
+    status: str  # queued | sent | failed
+    sent_at: datetime | None
+    reason: str  # why it failed, or why it is still waiting
+
+
+def _delivery_state(msg: OutboxMessage) -> tuple[str, str]:
+    if msg.status == S.SENT:
+        return "sent", ""
+    if msg.status == S.PARKED:
+        return "failed", msg.last_error or "The mail server refused it."
+    if msg.status == S.RETRYING:
+        return "queued", f"Retrying after: {msg.last_error}" if msg.last_error else "Retrying."
+    return "queued", ""
+
+
+# Emails sent by a service directly (not through `notify`), by their outbox event.
+EMAIL_LABELS = {"project.welcome": "Welcome email", "sow.released": "SOW for signature", "notify.test": "Test email"}
+
+
+def email_deliveries(*, source: Any) -> list[EmailDelivery]:
+    """Every email caused by `source` (e.g. a project's welcome emails), oldest first, with its
+    delivery status: queued (also while retrying), sent, or failed with the reason. The caller has
+    already decided that the user may see `source`; no other outbox row is read."""
+    ct = ContentType.objects.get_for_model(type(source))
+    rows = OutboxMessage.objects.filter(target="email", source_type=ct, source_id=str(source.pk)).order_by("id")
+    out = []
+    for m in rows:
+        p = m.payload if isinstance(m.payload, dict) else {}
+        status, reason = _delivery_state(m)
+        out.append(
+            EmailDelivery(
+                id=m.pk,
+                event=m.event,
+                label=EMAIL_LABELS.get(m.event) or (EVENTS[m.event].label if m.event in EVENTS else m.event),
+                to=_names(p.get("to")) or m.destination,
+                cc=_names(p.get("cc")),
+                subject=str(p.get("subject", "")),
+                created_at=m.created_at,
+                status=status,
+                sent_at=m.sent_at,
+                reason=reason,
+            )
+        )
+    return out

@@ -23,7 +23,9 @@ from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound
 from psdesk.core.types import Actor
 from psdesk.notifications.choices import Channel, OutboxStatus
+from psdesk.notifications.emails import email_render
 from psdesk.notifications.events import EventType, event_get
+from psdesk.notifications.links import link_for
 from psdesk.notifications.models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
 from psdesk.notifications.routing import route
 from psdesk.notifications.tasks import outbox_deliver_task
@@ -56,17 +58,6 @@ def _render(source: str, ctx: dict[str, Any]) -> str:
     return _ENGINE.from_string(source).render(Context(ctx)).strip() if source else ""
 
 
-def _url_of(target: Any) -> str:
-    getter = getattr(target, "get_absolute_url", None)
-    path = ""
-    if callable(getter):
-        try:
-            path = str(getter())
-        except Exception:
-            path = ""
-    return f"{settings.SITE_URL.rstrip('/')}{path}" if path else ""
-
-
 def _enabled(user: Actor, event: str, channel: str) -> bool:
     prefs = {
         (p.event, p.channel): p.enabled
@@ -86,26 +77,32 @@ def notify(
     recipients: Iterable[Any] = (),
     account: Any = None,
     attachments: list[dict[str, str]] | None = None,
+    link: str = "",
+    owners: bool = True,
 ) -> None:
     """Notify about `event` on `target`: in-app rows for the routed users and outbox rows for email
     and chat, all in the caller's transaction (delivery runs after commit). `attachments`
     (filename, mimetype, content_b64) go with the emails only.
 
-    Routing: the owning EM and account owner plus `recipients` (minus the actor for the implicit
-    ones), chat to the event's audience channel. PubSec targets reach only PubSec members and the
+    Every notification links to its object: `link` (a path or absolute URL) when given, else the
+    target's page (`links.path_of`), as an absolute URL on PSDESK_SITE_URL (`url` in templates).
+    Emails are HTML with a plain-text alternative (`notifications/email/notification.*`).
+
+    Routing: the owning EM and account owner (unless `owners=False`) plus `recipients` (minus the
+    actor for the implicit ones), chat to the event's audience channel. PubSec targets reach only PubSec members and the
     private PubSec channel. Per-user preferences can switch channels off.
     Raises ValueError for an event not registered in psdesk/notifications/events.py.
     """
     ev = event_get(event)
     with transaction.atomic():
-        r = route(event=ev, target=target, actor=actor, recipients=recipients, account=account)
+        r = route(event=ev, target=target, actor=actor, recipients=recipients, account=account, owners=owners)
         ctx: dict[str, Any] = {
             "event": ev.name,
             "label": ev.label,
             "target": str(target) if target is not None else "",
             "actor": (actor.get_full_name() or actor.get_username()) if actor is not None and actor.pk else "",
             "account": str(account) if account is not None else "",
-            "url": _url_of(target),
+            "url": link_for(target, link),
             **(context or {}),
         }
         ct = ContentType.objects.get_for_model(type(target)) if target is not None else None
@@ -131,7 +128,17 @@ def notify(
             )
         if "email" in ev.channels:
             subject, body = _template_for(ev, Channel.EMAIL)
-            subj, text = _render(subject, ctx), _render(body, ctx)
+            text = _render(body, ctx)
+            email = email_render(
+                name="notification",
+                subject=_render(subject, ctx),
+                context={
+                    "label": ev.label,
+                    "body": text,
+                    "html_body": text.replace(ctx["url"], "").strip() if ctx["url"] else text,
+                    "url": ctx["url"],
+                },
+            )
             for u in r.users:
                 if u.email and _enabled(u, ev.name, Channel.EMAIL):
                     outbox_enqueue(
@@ -141,8 +148,7 @@ def notify(
                         event=ev.name,
                         payload={
                             "to": [u.email],
-                            "subject": subj,
-                            "body": text,
+                            **email.payload(),
                             **({"attachments": attachments} if attachments else {}),
                         },
                         source=target,

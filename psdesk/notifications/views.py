@@ -19,6 +19,7 @@ from psdesk.notifications.selectors import (
     outbox_get,
     outbox_status,
     outbox_visible,
+    payload_fields,
     unread_count,
 )
 from psdesk.notifications.services import notification_mark_read, outbox_replay, preference_set
@@ -45,7 +46,7 @@ def outbox(request: AuthedRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     if target:
         qs = qs.filter(target=target)
-    rows = [(m, outbox_explain(m)) for m in qs[:100]]
+    rows = [(m, outbox_explain(m), payload_fields(m)) for m in qs[:100]]
     return render(
         request,
         "notifications/outbox.html",
@@ -71,6 +72,7 @@ def outbox_detail(request: AuthedRequest, message_id: int) -> HttpResponse:
         {
             "msg": msg,
             "why": outbox_explain(msg),
+            "fields": payload_fields(msg),
             "attempts": msg.attempt_log.all(),
             "can_replay": request.user.has_perm("notifications.replay_outbox"),
         },

@@ -140,7 +140,8 @@ class ContactRequest(models.Model):
 
 class WelcomeTemplate(models.Model):
     """The Welcome to PS email (and the Welcome to Education Services variant), as Django templates.
-    Context: project, account, coordinator, contacts, roles_needed, next_steps."""
+    Context: project, account, coordinator, contacts, roles_needed, vendor, brand, team, next_steps,
+    customer_roles, training, project_url. The body is the plain text; the HTML part shows the same text."""
 
     kind = models.CharField(max_length=16, choices=ProjectKind.choices, unique=True)
     subject = models.CharField(max_length=200)

@@ -19,12 +19,15 @@ from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem, hours_
 from psdesk.core import clock
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
-from psdesk.projects.choices import OPEN_PROJECT_STATES, ContactRole, ProjectStatus
-from psdesk.projects.defaults import DEFAULT_TEMPLATES
+from psdesk.notifications.emails import email_render
+from psdesk.notifications.links import site_url
+from psdesk.projects.choices import OPEN_PROJECT_STATES, ContactRole, ProjectKind, ProjectStatus
+from psdesk.projects.defaults import CUSTOMER_ROLES, DEFAULT_SUBJECTS, NEXT_STEPS, brand_of
 from psdesk.projects.models import Project, ProjectsPolicy, WelcomeTemplate
 from psdesk.sla.choices import TimerOutcome
 from psdesk.sla.models import SlaTimer
 from psdesk.sla.selectors import TimerView, timer_badges, timers_for_target
+from psdesk.sows.selectors import policy_get as sow_policy_get
 
 _ENGINE = Engine(autoescape=False)
 
@@ -125,18 +128,43 @@ class WelcomeDraft:
     cc: list[str]
     subject: str
     body: str
+    html: str = ""
 
 
 def _template(kind: str) -> tuple[str, str]:
+    """The admin's (subject, text body) for `kind`, or the default subject and "" (the body then
+    comes from the email templates)."""
     row = WelcomeTemplate.objects.filter(kind=kind).first()
     if row is not None:
         return row.subject, row.body
-    return DEFAULT_TEMPLATES[kind]
+    return DEFAULT_SUBJECTS[kind], ""
+
+
+def welcome_team(project: Project) -> list[dict[str, str]]:
+    """Who the customer works with, in the order they meet them: the Project Coordinator, the
+    Engagement Manager, then the account team (opportunity owner first)."""
+    team: list[tuple[str, Any]] = [("Project Coordinator", project.coordinator)]
+    engagement = project.engagement
+    if engagement is not None:
+        team.append(("Engagement Manager", engagement.em))
+    opp = project.opportunity
+    team.append(("Account Executive", opp.owner))
+    team += [("Account team", u) for u in opp.account_team.all().order_by("username")]
+    seen: set[int] = set()
+    out = []
+    for role, user in team:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        out.append({"role": role, "name": user.get_full_name() or user.get_username(), "email": user.email})
+    return out
 
 
 def welcome_render(*, project: Project) -> WelcomeDraft:
-    """The email as it would be sent: to the customer contacts, CC the account team and PS leaders.
-    Raises ValidationFailed naming what is missing. Writes nothing."""
+    """The email as it would be sent: to the customer contacts, CC the account team and PS leaders;
+    a plain-text body and its HTML alternative (`notifications/email/welcome.*`), branded with the
+    vendor's name (the SOW policy's), listing the team and the next steps, and linking the CC'd
+    colleagues to the project page. Raises ValidationFailed naming what is missing. Writes nothing."""
     contacts = list(project.contacts.all())
     if not contacts:
         raise ValidationFailed(
@@ -155,21 +183,30 @@ def welcome_render(*, project: Project) -> WelcomeDraft:
     cc = sorted({u.email.lower() for u in [*team, *leaders] if u.email} - {c.email for c in contacts})
     present = {c.role for c in contacts}
     subject_src, body_src = _template(project.kind)
-    ctx = Context(
-        {
-            "project": project,
-            "account": project.account,
-            "coordinator": project.coordinator,
-            "contacts": contacts,
-            "roles_needed": [label for value, label in ContactRole.choices if value not in present],
-        }
-    )
-    return WelcomeDraft(
-        to=[c.email for c in contacts],
-        cc=cc,
+    vendor = sow_policy_get().vendor_name
+    brand = brand_of(vendor)
+    values: dict[str, Any] = {
+        "project": project,
+        "account": project.account,
+        "coordinator": project.coordinator,
+        "contacts": contacts,
+        "roles_needed": [label for value, label in ContactRole.choices if value not in present],
+        "vendor": vendor,
+        "brand": brand,
+        "team": welcome_team(project),
+        "next_steps": NEXT_STEPS[project.kind],
+        "customer_roles": [r.format(brand=brand) for r in CUSTOMER_ROLES[project.kind]],
+        "training": project.kind == ProjectKind.TRAINING,
+        "project_url": site_url(project.get_absolute_url()),
+    }
+    ctx = Context(values)
+    custom = _ENGINE.from_string(body_src).render(ctx).strip() if body_src else ""
+    email = email_render(
+        name="welcome",
         subject=_ENGINE.from_string(subject_src).render(ctx).strip(),
-        body=_ENGINE.from_string(body_src).render(ctx).strip() + "\n",
+        context={**values, "custom_body": custom},
     )
+    return WelcomeDraft(to=[c.email for c in contacts], cc=cc, subject=email.subject, body=email.text, html=email.html)
 
 
 # --- My work provider (registered from ProjectsConfig.ready) -----------------------------------

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
 from psdesk.core.workflow import MoveContext
+from psdesk.notifications.selectors import email_deliveries
 from psdesk.projects import services
 from psdesk.projects.choices import ContactRole, ProjectStatus
 from psdesk.projects.selectors import (
@@ -69,6 +70,7 @@ def detail(request: AuthedRequest, project_id: int) -> HttpResponse:
         "contacts": project.contacts.all(),
         "tasks": project.tasks.all(),
         "emails": project.welcome_emails.all(),
+        "deliveries": email_deliveries(source=project),
         "open_request": project.contact_requests.filter(resolved_at__isnull=True).first(),
         "preview": preview,
         "preview_error": preview_error,

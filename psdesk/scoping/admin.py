@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from psdesk.scoping.models import (
+    AskPsAnswer,
     AskPsRequest,
     PubSecAccessRequest,
     Question,
@@ -66,10 +67,18 @@ class SsotRowAdmin(admin.ModelAdmin):
         return False
 
 
+class AskPsAnswerInline(admin.TabularInline):
+    model = AskPsAnswer
+    extra = 0
+    readonly_fields = ("author", "body", "created_at")
+    can_delete = False
+
+
 @admin.register(AskPsRequest)
 class AskPsRequestAdmin(admin.ModelAdmin):
     list_display = ("subject", "kind", "asker", "account", "route", "routed_to", "created_at")
     readonly_fields = [f.name for f in AskPsRequest._meta.fields]
+    inlines = [AskPsAnswerInline]
 
 
 @admin.register(PubSecAccessRequest)

@@ -20,12 +20,20 @@ from psdesk.engagements.models import Engagement, SchedulingIntake
 from psdesk.engagements.services import INTAKE_FIELDS, scheduling_intake_update
 from psdesk.scoping.answers import is_answered
 from psdesk.scoping.effort import EffortDiff, EffortResult
-from psdesk.scoping.selectors import draft_estimate, service_type_list, ssot_can_edit, ssot_rows
+from psdesk.scoping.selectors import (
+    ask_ps_get,
+    ask_ps_questions_of,
+    draft_estimate,
+    service_type_list,
+    ssot_can_edit,
+    ssot_rows,
+)
 from psdesk.scoping.services import (
     NewCustomer,
     NewLicenseOpportunity,
     NewOpportunity,
     SsotAnswer,
+    ask_ps_answer,
     ask_ps_submit,
     pubsec_access_decide,
     pubsec_access_request,
@@ -215,6 +223,29 @@ class ScopingAskPsOut(Schema):
     route: str
     routed_to: str | None
     created_at: datetime
+
+
+class ScopingAskPsAnswerIn(Schema):
+    body: str = Field(..., min_length=1, max_length=10_000)
+
+
+class ScopingAskPsAnswerOut(Schema):
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+class ScopingAskPsQuestionOut(Schema):
+    id: int
+    kind: str
+    subject: str
+    body: str
+    account_id: int | None
+    route: str
+    routed_to: str | None
+    created_at: datetime
+    answers: list[ScopingAskPsAnswerOut]
 
 
 class ScopingAccessRequestIn(Schema):
@@ -516,6 +547,46 @@ def ask_ps(request: AuthedRequest, payload: ScopingAskPsIn) -> Any:
             "created_at": req.created_at,
         },
     )
+
+
+def _answer_out(a: Any) -> dict[str, Any]:
+    return {"id": a.pk, "author": a.author.username, "body": a.body, "created_at": a.created_at}
+
+
+def _question_out(q: Any) -> dict[str, Any]:
+    return {
+        "id": q.pk,
+        "kind": q.kind,
+        "subject": q.subject,
+        "body": q.body,
+        "account_id": q.account_id,
+        "route": q.route,
+        "routed_to": q.routed_to.username if q.routed_to else None,
+        "created_at": q.created_at,
+        "answers": [_answer_out(a) for a in q.answers.all()],
+    }
+
+
+@router.get("/scoping/ask-ps", response={200: list[ScopingAskPsQuestionOut], **errors(401)})
+def ask_ps_mine(request: AuthedRequest, limit: int = 50) -> Any:
+    """The questions I asked PS, newest first, with their answers."""
+    return [_question_out(q) for q in ask_ps_questions_of(request.user)[: max(1, min(limit, MAX_LIMIT))]]
+
+
+@router.get("/scoping/ask-ps/{question_id}", response={200: ScopingAskPsQuestionOut, **errors(401, 404)})
+def ask_ps_one(request: AuthedRequest, question_id: int) -> Any:
+    """One question with its answers (the asker, the EM it was routed to, PS staff; PubSec: members)."""
+    return _question_out(ask_ps_get(user=request.user, request_id=question_id))
+
+
+@router.post(
+    "/scoping/ask-ps/{question_id}/answers",
+    response={201: ScopingAskPsAnswerOut, **errors(400, 401, 403, 404, 422)},
+)
+def ask_ps_answer_create(request: AuthedRequest, question_id: int, payload: ScopingAskPsAnswerIn) -> Any:
+    """Answer a question to PS (the EM it was routed to or PS staff); the asker is notified with the answer."""
+    answer = ask_ps_answer(request_id=question_id, author=request.user, body=payload.body)
+    return Status(201, _answer_out(answer))
 
 
 def _access_out(req: Any) -> dict[str, Any]:

@@ -6,10 +6,12 @@ _SSOT = ["view_ssotrow", "change_ssotrow", "view_servicetype", "view_question"]
 _CALC = ["use_calculator", "add_scopingrequest", "view_scopingrequest"]
 # Every employee role may ask PS and request PubSec access; an outsider without a role may not.
 _ASK = ["add_askpsrequest", "add_pubsecaccessrequest"]
+# PS staff answer Ask PS questions in PS Desk (the EM a question was routed to always may).
+_ANSWER = ["add_askpsanswer"]
 _BASE: dict[str, list[str]] = {
     "account_executive": [*_CALC, *_SSOT],
     "solutions_architect": [*_CALC, *_SSOT],
-    "engagement_manager": [*_CALC, *_SSOT],
+    "engagement_manager": [*_CALC, *_SSOT, *_ANSWER],
     "ps_ops_manager": [
         *_CALC,
         *_SSOT,
@@ -23,11 +25,12 @@ _BASE: dict[str, list[str]] = {
         "view_pubsecaccessrequest",
         "change_scopingpolicy",
         "view_scopingpolicy",
+        *_ANSWER,
     ],
     "sales_manager": ["view_ssotrow"],
-    "technical_architect": ["view_ssotrow"],
-    "regional_delivery_manager": ["view_ssotrow"],
-    "ps_leadership": ["view_ssotrow"],
+    "technical_architect": ["view_ssotrow", *_ANSWER],
+    "regional_delivery_manager": ["view_ssotrow", *_ANSWER],
+    "ps_leadership": ["view_ssotrow", *_ANSWER],
     "ps-scheduling": ["view_ssotrow"],
     "deal_desk": [],
     "legal": [],

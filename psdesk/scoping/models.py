@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 
 from psdesk.core import clock
 from psdesk.crm.models import Account, Opportunity, Territory
@@ -173,6 +174,26 @@ class AskPsRequest(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("scoping:ask_ps_detail", args=[self.pk])
+
+
+class AskPsAnswer(models.Model):
+    """One answer to an Ask PS question, written in PS Desk by the EM it was routed to or anyone who
+    may answer (`scoping.add_askpsanswer`); the asker is notified with the answer."""
+
+    request = models.ForeignKey(AskPsRequest, on_delete=models.CASCADE, related_name="answers")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "Ask PS answer"
+
+    def __str__(self) -> str:
+        return f"answer to {self.request}"
 
 
 class PubSecAccessRequest(models.Model):

@@ -1,4 +1,5 @@
-"""Reads for scoping: questionnaires, the SSOT table, the draft estimate, EM candidates."""
+"""Reads for scoping: questionnaires, the SSOT table, the draft estimate, EM candidates, and the Ask
+PS questions with their answers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.urls import reverse
 from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
 from psdesk.accounts.roles import Role
 from psdesk.accounts.selectors import user_has_role, user_is_pubsec
-from psdesk.core.errors import ValidationFailed
+from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
@@ -215,3 +216,53 @@ def my_work_pubsec_access_requests(user: Actor) -> WorkGroup | None:
         more_url=url,
         empty_text="No PubSec access request waits for a decision.",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Ask PS
+
+ANSWER = "scoping.add_askpsanswer"
+
+
+def _ask_ps_rows() -> QuerySet[AskPsRequest]:
+    return AskPsRequest.objects.select_related("asker", "account", "routed_to").prefetch_related("answers__author")
+
+
+def ask_ps_visible(*, user: Actor) -> QuerySet[AskPsRequest]:
+    """The questions `user` may read: their own, those routed to them, and — for those who may
+    answer — every question, except questions about a US Public Sector account for non-members."""
+    qs = _ask_ps_rows()
+    if not user.has_perm(ANSWER):
+        qs = qs.filter(Q(asker_id=user.pk) | Q(routed_to_id=user.pk))
+    if not user_is_pubsec(user):
+        qs = qs.exclude(account__us_public_sector=True)
+    return qs
+
+
+def ask_ps_get(*, user: Actor, request_id: int) -> AskPsRequest:
+    """One question with its answers; NotFound when absent or not visible to `user`."""
+    req = ask_ps_visible(user=user).filter(pk=request_id).first()
+    if req is None:
+        raise NotFound(f"question {request_id} not found")
+    return req
+
+
+def ask_ps_can_answer(*, user: Actor, request: AskPsRequest) -> bool:
+    """The EM it was routed to, or anyone who may answer Ask PS questions."""
+    return bool(user.pk) and (request.routed_to_id == user.pk or user.has_perm(ANSWER))
+
+
+def ask_ps_questions_of(user: Actor) -> QuerySet[AskPsRequest]:
+    """The questions `user` asked, newest first, each with its `answers` (author, body, time)
+    prefetched — what the asker sees under My work."""
+    return _ask_ps_rows().filter(asker_id=user.pk)
+
+
+def ask_ps_to_answer(user: Actor) -> QuerySet[AskPsRequest]:
+    """Unanswered questions waiting on `user`: routed to them, or — for those who may answer —
+    general questions routed to the PS channel (PubSec ones only for members), oldest first."""
+    qs = ask_ps_visible(user=user).filter(answers__isnull=True).exclude(asker_id=user.pk)
+    waiting = Q(routed_to_id=user.pk)
+    if user.has_perm(ANSWER):
+        waiting |= Q(routed_to__isnull=True)
+    return qs.filter(waiting).order_by("created_at", "id")

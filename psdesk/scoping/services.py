@@ -30,6 +30,7 @@ from psdesk.scoping.answers import TODO, AnswerError, answer_normalise
 from psdesk.scoping.choices import AccessRequestStatus, AskPsKind, AskPsRoute
 from psdesk.scoping.effort import EffortDiff, effort_diff
 from psdesk.scoping.models import (
+    AskPsAnswer,
     AskPsRequest,
     PubSecAccessRequest,
     Question,
@@ -38,7 +39,14 @@ from psdesk.scoping.models import (
     ServiceType,
     SsotRow,
 )
-from psdesk.scoping.selectors import draft_estimate_for_rows, em_candidate, ssot_can_edit, ssot_rows
+from psdesk.scoping.selectors import (
+    ask_ps_can_answer,
+    ask_ps_get,
+    draft_estimate_for_rows,
+    em_candidate,
+    ssot_can_edit,
+    ssot_rows,
+)
 
 LABEL_CALCULATOR = "Services Calculator"
 LABEL_PUBSEC = "Public Sector US"
@@ -712,7 +720,8 @@ def _lines_or_none(rows: list[SsotRow]) -> tuple[Any, ...]:
 def ask_ps_submit(*, asker: Any, kind: str, subject: str, body: str, account_id: int | None = None) -> AskPsRequest:
     """Route a question to PS (C1): about an account → the EM of its territory (PubSec accounts:
     only via the private PubSec channel); general → the PS channel. Audited and notified
-    ("ask_ps.question"). Raises ValidationFailed or NotFound (account not visible)."""
+    ("ask_ps.question", carrying the question and a link to answer it). Raises ValidationFailed or
+    NotFound (account not visible)."""
     if not asker.has_perm("scoping.add_askpsrequest"):
         raise PermissionDenied("Your account has no role that may ask PS; ask your manager for access.")
     if kind not in AskPsKind.values:
@@ -767,6 +776,32 @@ def ask_ps_submit(*, asker: Any, kind: str, subject: str, body: str, account_id:
             account=account,
         )
     return req
+
+
+def ask_ps_answer(*, request_id: int, author: Actor, body: str) -> AskPsAnswer:
+    """Answer an Ask PS question in PS Desk: the EM it was routed to, or anyone who may answer
+    (`scoping.add_askpsanswer`). Side effects: an AskPsAnswer row, audited `scoping.ask_ps_answered`,
+    the asker notified `ask_ps.answered` with the answer (only the asker). Raises NotFound (absent or
+    not visible), PermissionDenied (may not answer), ValidationFailed (empty or too long answer)."""
+    req = ask_ps_get(user=author, request_id=request_id)
+    if not ask_ps_can_answer(user=author, request=req):
+        raise PermissionDenied("Only the engagement manager it was routed to or PS staff answer questions to PS.")
+    body = (body or "").strip()
+    if not body or len(body) > 10_000:
+        raise ValidationFailed("The answer needs 1 to 10,000 characters.", details={"field": "body"})
+    with transaction.atomic():
+        answer = AskPsAnswer.objects.create(request=req, author=author, body=body, created_at=clock.now())
+        audit_record(verb="scoping.ask_ps_answered", actor=author, target=req, after={"answer": answer.pk})
+        notify(
+            event="ask_ps.answered",
+            target=req,
+            actor=author,
+            context={"subject": req.subject, "answer": body},
+            recipients=[req.asker],
+            account=req.account,
+            owners=False,
+        )
+    return answer
 
 
 def pubsec_access_request(*, user: Actor, justification: str) -> PubSecAccessRequest:

@@ -29,12 +29,23 @@ from psdesk.engagements.services import INTAKE_LABELS, scheduling_intake_update
 from psdesk.scoping.answers import is_answered
 from psdesk.scoping.choices import AccessRequestStatus, AskPsKind
 from psdesk.scoping.models import PubSecAccessRequest, ServiceType, SsotRow
-from psdesk.scoping.selectors import draft_estimate, questions_for, service_type_list, ssot_can_edit, ssot_rows
+from psdesk.scoping.selectors import (
+    ask_ps_can_answer,
+    ask_ps_get,
+    ask_ps_questions_of,
+    ask_ps_to_answer,
+    draft_estimate,
+    questions_for,
+    service_type_list,
+    ssot_can_edit,
+    ssot_rows,
+)
 from psdesk.scoping.services import (
     NewCustomer,
     NewLicenseOpportunity,
     NewOpportunity,
     SsotAnswer,
+    ask_ps_answer,
     ask_ps_submit,
     calculator_customer_check,
     pubsec_access_decide,
@@ -554,6 +565,8 @@ def ask_ps(request: AuthedRequest) -> HttpResponse:
             user_id=request.user.pk or 0, status=AccessRequestStatus.PENDING
         ).first(),
         "form": {},
+        "mine": ask_ps_questions_of(request.user)[:50],
+        "to_answer": ask_ps_to_answer(request.user)[:50],
     }
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in ("kind", "subject", "body", "account_id")}
@@ -571,6 +584,29 @@ def ask_ps(request: AuthedRequest) -> HttpResponse:
         messages.success(request, f"Sent to {req.routed_to or req.get_route_display()}.")
         return redirect(reverse("scoping:ask_ps"))
     return render(request, "scoping/ask_ps.html", ctx)
+
+
+def ask_ps_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
+    """One question to PS with its answers; the EM it was routed to and PS staff answer here."""
+    try:
+        req = ask_ps_get(user=request.user, request_id=request_id)
+    except DomainError:
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    ctx = {"q": req, "can_answer": ask_ps_can_answer(user=request.user, request=req)}
+    return render(request, "scoping/ask_ps_detail.html", ctx)
+
+
+@require_POST
+def ask_ps_answer_post(request: AuthedRequest, request_id: int) -> HttpResponse:
+    try:
+        ask_ps_answer(request_id=request_id, author=request.user, body=request.POST.get("body", "")[:10_000])
+    except DomainError as exc:
+        if exc.status == 404:
+            return render(request, "core/error.html", {"message": "Not found."}, status=404)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Answer sent; the asker is notified.")
+    return redirect(reverse("scoping:ask_ps_detail", args=[request_id]))
 
 
 @require_POST

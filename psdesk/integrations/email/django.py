@@ -1,5 +1,6 @@
 """The default email adapter: Django's mailer (`settings.MAILERS`): console in development, SMTP in
-production. The idempotency key becomes the Message-ID so receiving systems can drop a duplicate."""
+production. The idempotency key becomes the Message-ID so receiving systems can drop a duplicate.
+With `html`, the message is multipart/alternative: the plain-text body first, the HTML part second."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import smtplib
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 
 from psdesk.integrations.errors import IntegrationError
 from psdesk.integrations.ports import Receipt
@@ -28,10 +29,11 @@ class DjangoMailer:
         idempotency_key: str,
         cc: list[str] | None = None,
         attachments: list[dict[str, str]] | None = None,
+        html: str | None = None,
     ) -> Receipt:
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "psdesk.local"
         message_id = f"<{idempotency_key.replace(':', '.')}@{domain}>"
-        msg = EmailMessage(
+        msg = EmailMultiAlternatives(
             subject=subject.replace("\n", " ")[:255],
             body=body,
             from_email=self.from_email or settings.DEFAULT_FROM_EMAIL,
@@ -39,6 +41,8 @@ class DjangoMailer:
             cc=cc or [],
             headers={"Message-ID": message_id, "X-PSDesk-Idempotency-Key": idempotency_key},
         )
+        if html:
+            msg.attach_alternative(html, "text/html")
         for a in attachments or []:
             msg.attach(a["filename"], base64.b64decode(a["content_b64"]), a.get("mimetype", "application/octet-stream"))
         try:

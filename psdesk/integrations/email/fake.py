@@ -14,6 +14,9 @@ class FakeMailer(FakeTarget):
         idempotency_key: str,
         cc: list[str] | None = None,
         attachments: list[dict[str, str]] | None = None,
+        html: str | None = None,
     ) -> Receipt:
         files = [a["filename"] for a in attachments or []]
-        return self._take("send", idempotency_key, to=to, cc=cc or [], subject=subject, body=body, files=files)
+        return self._take(
+            "send", idempotency_key, to=to, cc=cc or [], subject=subject, body=body, html=html or "", files=files
+        )

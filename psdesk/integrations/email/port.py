@@ -1,4 +1,5 @@
-"""Email capability: one plain-text message to a list of addresses."""
+"""Email capability: one message to a list of addresses: a plain-text body and, when given, an HTML
+alternative of the same content (multipart/alternative)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ class EmailPort(Protocol):
         idempotency_key: str,
         cc: list[str] | None = None,
         attachments: list[dict[str, str]] | None = None,
+        html: str | None = None,
     ) -> Receipt:
-        """Send one message (to `to`, copying `cc`; attachments: filename, mimetype, content_b64).
-        Raises IntegrationError."""
+        """Send one message (to `to`, copying `cc`; `body` is the plain text, `html` the HTML
+        alternative; attachments: filename, mimetype, content_b64). Raises IntegrationError."""
         ...

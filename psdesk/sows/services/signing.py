@@ -18,13 +18,14 @@ from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
+from psdesk.notifications.emails import email_render
 from psdesk.notifications.services import outbox_enqueue
 from psdesk.sows import document as doc
 from psdesk.sows import rendering
 from psdesk.sows.choices import Party
 from psdesk.sows.models import LegalCase, Signature, Sow, SowVersion
 from psdesk.sows.selectors import customer_signer_get, is_superseded, policy_get
-from psdesk.sows.services.common import sha256_of, sow_lock, sow_move, sow_notify
+from psdesk.sows.services.common import sha256_of, sow_lock, sow_move, sow_notify, sow_role_notify
 
 
 def sow_stamp(*, sow_id: int, version_id: int, actor: Actor, note: str = "") -> LegalCase:
@@ -86,6 +87,21 @@ def _release_email_enqueue(*, sow: Sow, version: SowVersion, signer_email: str, 
     with version.pdf.open("rb") as fh:
         pdf = base64.b64encode(fh.read()).decode()
     em = sow.engagement.em
+    vendor = policy_get().vendor_name
+    email = email_render(
+        name="sow_released",
+        subject=f"Statement of Work {sow.number} for signature",
+        context={
+            "brand": vendor,
+            "vendor": vendor,
+            "signer_name": signer_name,
+            "sow": sow.number,
+            "version": version.number,
+            "account": sow.engagement.account.name,
+            "pdf_sha256": version.pdf_sha256,
+            "em_name": (em.get_full_name() or em.get_username()) if em is not None else "",
+        },
+    )
     outbox_enqueue(
         target="email",
         operation="send",
@@ -94,11 +110,7 @@ def _release_email_enqueue(*, sow: Sow, version: SowVersion, signer_email: str, 
         payload={
             "to": [signer_email],
             "cc": [em.email] if em is not None and em.email else [],
-            "subject": f"Statement of Work {sow.number} for signature",
-            "body": (
-                f"Dear {signer_name or 'customer'},\n\nPlease find attached Statement of Work {sow.number} "
-                f"(version {version.number}) for signature.\nSHA-256 of the PDF: {version.pdf_sha256}\n"
-            ),
+            **email.payload(),
             "attachments": [
                 {
                     "filename": f"{sow.number}-v{version.number}.pdf",
@@ -229,7 +241,8 @@ def sow_customer_sign(
     signed PDF, whose text must match the version's outside the signature blocks).
 
     Side effects: the SOW moves to customer-signed, a Signature row (and the PDF in storage), audited
-    `sows.customer_sign` and `sows.signature_recorded`, notifies `sow.signed`. Raises ValidationFailed
+    `sows.customer_sign` and `sows.signature_recorded`, notifies `sow.signed` (EM, account team) and
+    `sow.awaiting_countersignature` (the vendor signatories). Raises ValidationFailed
     (missing name or title, a future date, a mismatching PDF; nothing written), NotFound,
     TransitionNotAllowed (not released, no permission).
     """
@@ -241,6 +254,13 @@ def sow_customer_sign(
         hook = _signature_hook(party=Party.CUSTOMER, name=name, title=title, day=day, actor=actor, pdf=signed_pdf)
         applied = sow_move(sow_id=sow_id, action="customer_sign", actor=actor, after=[hook])
         sow_notify(sow=applied.obj, event="sow.signed", actor=actor, context={"sow": sow.number, "signer": name})
+        sow_role_notify(
+            sow=applied.obj,
+            event="sow.awaiting_countersignature",
+            permission="sows.countersign_sow",
+            actor=actor,
+            context={"signer": name},
+        )
         return Signature.objects.get(sow_id=sow_id, party=Party.CUSTOMER)
 
 

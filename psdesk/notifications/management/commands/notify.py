@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from psdesk.notifications.delivery import outbox_deliver_one
+from psdesk.notifications.emails import email_render
 from psdesk.notifications.events import CHAT_DESTINATIONS
+from psdesk.notifications.links import site_url
 from psdesk.notifications.selectors import outbox_explain
 from psdesk.notifications.services import notify, outbox_enqueue
 from psdesk.notifications.tasks import outbox_sweep_task
@@ -44,7 +46,17 @@ class Command(BaseCommand):
             if "@" not in to:
                 raise CommandError("email needs --to <address>")
             dest = to
-            payload = {"to": [to], "subject": "[PS Desk] Test message", "body": "PS Desk can send you email."}
+            email = email_render(
+                name="notification",
+                subject="[PS Desk] Test message",
+                context={
+                    "label": "Test message",
+                    "body": "PS Desk can send you email.",
+                    "html_body": "PS Desk can send you email.",
+                    "url": site_url("/"),
+                },
+            )
+            payload = {"to": [to], **email.payload()}
         with transaction.atomic():
             msg = outbox_enqueue(
                 target=channel, operation="send", destination=dest, event="notify.test", payload=payload

@@ -1,0 +1,45 @@
+"""Emails a person can read: every message is rendered from a pair of Django templates under
+`templates/notifications/email/` — `<name>.txt` (the plain-text part) and `<name>.html` (the HTML
+alternative, extending `base.html`) — and carries a link to its object on PSDESK_SITE_URL.
+
+    email = email_render(name="notification", context={...}, subject="...")
+    outbox_enqueue(target="email", operation="send", payload={"to": [...], **email.payload()})
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from psdesk.notifications.links import site_url
+
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+    def payload(self) -> dict[str, str]:
+        """The email port's `subject`, `body` (plain text) and `html` arguments."""
+        return {"subject": self.subject, "body": self.text, "html": self.html}
+
+
+def email_render(*, name: str, subject: str, context: dict[str, Any]) -> RenderedEmail:
+    """Render `notifications/email/<name>.txt` and `.html` with `context` plus `subject`, `brand`
+    (default "PS Desk") and `preferences_url`. Raises TemplateDoesNotExist for an unknown name."""
+    ctx = {
+        "brand": "PS Desk",
+        "preferences_url": site_url(reverse("notifications:preferences")),
+        **context,
+        "subject": subject,
+    }
+    text = _BLANK_LINES.sub("\n\n", str(render_to_string(f"notifications/email/{name}.txt", ctx))).strip()
+    html = str(render_to_string(f"notifications/email/{name}.html", ctx))
+    return RenderedEmail(subject=" ".join(subject.split())[:255], text=text + "\n", html=html)
