@@ -17,7 +17,7 @@ from psdesk.core.types import Actor
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
 from psdesk.scoping.answers import answer_typed, is_answered
-from psdesk.scoping.choices import AccessRequestStatus, AskPsRoute
+from psdesk.scoping.choices import AccessRequestStatus
 from psdesk.scoping.effort import DraftLine, EffortResult, RulesError, effort_run
 from psdesk.scoping.models import (
     AskPsRequest,
@@ -139,15 +139,13 @@ def _excerpt(text: str, limit: int = 140) -> str:
 
 
 def my_work_questions_to_answer(user: Actor) -> WorkGroup | None:
-    """EM: Ask PS questions routed to them (their territory's accounts) and those posted to the PS
-    channel — the PubSec channel only for PubSec members — but not their own, newest first (two queries)."""
-    if not user_has_role(user, Role.ENGAGEMENT_MANAGER):
+    """Ask PS questions still waiting on `user` (`ask_ps_to_answer`: routed to them, or general ones
+    for those who may answer; PubSec ones only for members), oldest first, each linking to the
+    question page where it is answered (two queries)."""
+    if not user.has_perm(ANSWER) and not user_has_role(user, Role.ENGAGEMENT_MANAGER):
         return None
-    channels = [AskPsRoute.PS_CHANNEL, *([AskPsRoute.PUBSEC_CHANNEL] if user_is_pubsec(user) else [])]
-    qs = AskPsRequest.objects.filter(Q(route=AskPsRoute.EM, routed_to=user) | Q(route__in=channels)).exclude(asker=user)
-    if not user_is_pubsec(user):
-        qs = qs.exclude(account__us_public_sector=True)
-    asks = list(qs.select_related("asker", "account").order_by("-created_at", "-id")[:ITEMS_PER_GROUP])
+    qs = ask_ps_to_answer(user)
+    asks = list(qs[:ITEMS_PER_GROUP])
     return WorkGroup(
         key="questions_to_answer",
         title="Ask PS questions to answer",
@@ -155,7 +153,7 @@ def my_work_questions_to_answer(user: Actor) -> WorkGroup | None:
         items=[
             WorkItem(
                 title=a.subject,
-                url=reverse("crm:account", args=[a.account_id]) if a.account_id else reverse("scoping:ask_ps"),
+                url=a.get_absolute_url(),
                 since=a.created_at,
                 note=f"{a.asker.get_full_name() or a.asker.username}"
                 f"{' about ' + a.account.name if a.account else ''} · {a.get_route_display()}: {_excerpt(a.body)}",
@@ -167,30 +165,25 @@ def my_work_questions_to_answer(user: Actor) -> WorkGroup | None:
 
 
 def my_work_my_questions(user: Actor) -> WorkGroup | None:
-    """Anyone who may ask PS: their own questions, newest first, with where each was sent (two
-    queries); left out until they asked one."""
+    """Anyone who may ask PS: their own questions (`ask_ps_questions_of`), newest first, with where
+    each was sent and the latest answer, if any (three queries); left out until they asked one."""
     if not user.has_perm("scoping.add_askpsrequest"):
         return None
-    qs = AskPsRequest.objects.filter(asker=user)
+    qs = ask_ps_questions_of(user).order_by("-created_at", "-id")
     count = qs.count()
     if not count:
         return None
-    asks = list(qs.select_related("routed_to").order_by("-created_at", "-id")[:ITEMS_PER_GROUP])
-    return WorkGroup(
-        key="my_questions",
-        title="Your questions to PS",
-        count=count,
-        items=[
-            WorkItem(
-                title=a.subject,
-                url=reverse("scoping:ask_ps"),
-                since=a.created_at,
-                note=f"sent to {a.routed_to.get_full_name() if a.routed_to else a.get_route_display()}: "
-                f"{_excerpt(a.body)}",
-            )
-            for a in asks
-        ],
-    )
+    items = []
+    for a in qs[:ITEMS_PER_GROUP]:
+        answers = list(a.answers.all())
+        if answers:
+            last = answers[-1]
+            note = f"answered by {last.author.get_full_name() or last.author.username}: {_excerpt(last.body)}"
+        else:
+            where = a.routed_to.get_full_name() if a.routed_to else a.get_route_display()
+            note = f"sent to {where}, not answered yet: {_excerpt(a.body)}"
+        items.append(WorkItem(title=a.subject, url=a.get_absolute_url(), since=a.created_at, note=note))
+    return WorkGroup(key="my_questions", title="Your questions to PS", count=count, items=items)
 
 
 def my_work_pubsec_access_requests(user: Actor) -> WorkGroup | None:

@@ -69,16 +69,16 @@ EXPECTED: dict[str, dict[str, int]] = {
     "emil": {"questions_to_answer": 1, "cards_to_triage": 1},
     "erin": {"questions_to_answer": 2, "cards_to_triage": 1},
     "lena": {"sows_to_stamp": 1},
-    "leo": {"approvals_to_decide": 1},
+    "leo": {"questions_to_answer": 1, "approvals_to_decide": 1},
     "mona": {},
     "olga": {},
-    "oscar": {"pubsec_access_requests": 1, "welcome_emails_due": 0},
+    "oscar": {"questions_to_answer": 1, "pubsec_access_requests": 1, "welcome_emails_due": 0},
     "pat": {"questions_to_answer": 1, "my_questions": 1, "cards_to_triage": 1},
     "paula": {"welcome_emails_due": 1, "training_to_plan": 1},
     "rita": {"sows_to_countersign": 0, "approvals_to_decide": 1},
-    "rory": {"rdm_reviews": 1, "training_approvals": 1},
+    "rory": {"questions_to_answer": 1, "rdm_reviews": 1, "training_approvals": 1},
     "sam": {"my_questions": 1},
-    "tara": {"ta_reviews": 1},
+    "tara": {"questions_to_answer": 1, "ta_reviews": 1},
     "tom": {"my_questions": 1},
 }
 
@@ -99,9 +99,9 @@ def test_each_item_shows_its_age_and_a_link_its_person_can_open(monday: dict[str
                 assert client.get(item.url).status_code == 200, (name, group.key, item.url)
     erin = {g.key: g for g in my_work_groups(user=monday["erin"])}
     questions = erin["questions_to_answer"].items
-    assert [q.title for q in questions] == ["Acme wants Geo", "Do you run GitLab CI workshops?"]
+    assert [q.title for q in questions] == ["Do you run GitLab CI workshops?", "Acme wants Geo"]  # oldest first
     assert [q.age_text for q in questions] == ["3 h", "3 h"]
-    assert questions[0].note == "Sam Sato about Acme Corp · Territory engagement manager: Two sites."
+    assert questions[1].note == "Sam Sato about Acme Corp · Territory engagement manager: Two sites."
     assert erin["cards_to_triage"].items[0].age_text == "2 d"  # in Open since Friday 16:00
     paula = {g.key: g for g in my_work_groups(user=monday["paula"])}
     welcome = paula["welcome_emails_due"].items[0]
