@@ -11,14 +11,16 @@ reached its target or the deadline passes. The targets, on one `ThreadingHTTPSer
 
 Faults, decided per message index so a run is reproducible: every 10th message is answered 500 twice;
 every 100th is answered slowly (longer than the lease) once; every 150 requests a target answers 429
-with `Retry-After: 1` to everything for one second. Every fault is transient, so no message should
-ever be parked.
+with `Retry-After: 1` to everything for one second, and once (at its 300th request) Slack throttles
+everything for `storm_seconds`. Every fault is transient, so no message should ever be parked.
+Each kill hits the worker whose call is in flight (found through /proc on Linux).
 
 Used by `test_faults_workers.py` (bounded) and `bench/bench_outbox_faults.py` (longer, with figures).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -34,17 +36,31 @@ from urllib.parse import quote
 
 from django.db import connection, transaction
 
+from psdesk.notifications.models import OutboxMessage, TargetBudget
+from psdesk.notifications.services import outbox_enqueue
+
 ROOT = Path(__file__).resolve().parents[3]
 TARGETS = ("chat", "quotes")
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A killed worker drops its connection mid-answer: expected here, not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FaultSink:
     """The loopback Slack + Zuora endpoints with the fault plan of the module docstring."""
 
-    def __init__(self, *, port: int, slow_seconds: float, faults: bool = True) -> None:
+    def __init__(self, *, port: int, slow_seconds: float, faults: bool = True, storm_seconds: float = 0) -> None:
         self.slow_seconds = slow_seconds
+        self.storm_seconds = storm_seconds
+        self.clients: set[int] = set()  # client ports of the calls in flight
         self.faults = faults
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.requests: dict[str, int] = {}  # key -> requests that reached the target
         self.effects: dict[str, list[float]] = {}  # key -> times a visible effect was created
         self.orders: dict[str, str] = {}  # Zuora: Idempotency-Key -> order number
@@ -62,11 +78,13 @@ class FaultSink:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with sink.lock:
                     sink.in_flight += 1
+                    sink.clients.add(self.client_address[1])
                 try:
                     status, body, headers = sink.answer(self.path, self.headers, raw)
                 finally:
                     with sink.lock:
                         sink.in_flight -= 1
+                        sink.clients.discard(self.client_address[1])
                 out = json.dumps(body).encode()
                 self.send_response(status)
                 for k, v in {"Content-Type": "application/json", "Content-Length": str(len(out)), **headers}.items():
@@ -77,8 +95,7 @@ class FaultSink:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
+        self.server = _QuietServer(("127.0.0.1", port), Handler)
         self.port = port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -102,7 +119,9 @@ class FaultSink:
             self.per_target[target] += 1
             nth = self.requests[key] = self.requests.get(key, 0) + 1
             if self.faults and self.per_target[target] % 150 == 0:
-                self.throttled_until[target] = now + 1.0
+                self.throttled_until[target] = max(self.throttled_until[target], now + 1.0)
+            if self.faults and target == "chat" and self.per_target[target] == 300 and self.storm_seconds:
+                self.throttled_until[target] = now + self.storm_seconds
             throttled = self.throttled_until[target] > now
         tail = key.rsplit(":", 1)[-1]
         idx = int(tail) if self.faults and tail.isdigit() else -1
@@ -189,8 +208,6 @@ def _worker(port: int, n: int) -> subprocess.Popen[bytes]:
 
 
 def _enqueue(start: int, stop: int) -> None:
-    from psdesk.notifications.services import outbox_enqueue  # noqa: PLC0415 — needs the app registry
-
     with transaction.atomic():
         for i in range(start, stop):
             if i % 2 == 0:
@@ -216,8 +233,6 @@ def _enqueue(start: int, stop: int) -> None:
 
 
 def _policies(lease_seconds: float) -> None:
-    from psdesk.notifications.models import TargetBudget  # noqa: PLC0415 — needs the app registry
-
     extra = {"lease_seconds": lease_seconds} if hasattr(TargetBudget, "lease_seconds") else {}
     for target in TARGETS:  # the run measures the worker, not the vendors' budgets
         TargetBudget.objects.update_or_create(
@@ -226,10 +241,37 @@ def _policies(lease_seconds: float) -> None:
         )
 
 
-def _kill_one(workers: list[subprocess.Popen[bytes]], which: int, sink: FaultSink, port: int, n: int) -> None:
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and sink.in_flight == 0:
-        time.sleep(0.002)  # kill while a call is in flight: the worst moment
+def _pid_of_client(pids: list[int], client_ports: set[int], server_port: int) -> int | None:
+    """Which of `pids` owns a connection from one of `client_ports` to `server_port` (Linux /proc)."""
+    inodes: set[str] = set()
+    try:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            f = line.split()
+            local, remote = int(f[1].split(":")[1], 16), int(f[2].split(":")[1], 16)
+            if local in client_ports and remote == server_port:
+                inodes.add(f"socket:[{f[9]}]")
+        for pid in pids:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) in inodes:
+                        return pid
+    except OSError:
+        return None
+    return None
+
+
+def _kill_one(workers: list[subprocess.Popen[bytes]], fallback: int, sink: FaultSink, port: int, n: int) -> None:
+    """SIGKILL the worker whose call is in flight (or `fallback` when none is found), restart it."""
+    which = fallback
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with sink.lock:
+            clients = set(sink.clients)
+        pid = _pid_of_client([p.pid for p in workers], clients, port) if clients else None
+        if pid is not None:
+            which = next(i for i, p in enumerate(workers) if p.pid == pid)
+            break
+        time.sleep(0.002)
     proc = workers[which]
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -244,14 +286,13 @@ def fault_run(
     workers: int = 2,
     lease_seconds: float = 3.0,
     slow_seconds: float = 4.0,
+    storm_seconds: float = 10.0,
     deadline_seconds: float = 90.0,
 ) -> FaultReport:
     """Run the fault scenario of the module docstring; returns what the targets saw. Needs a
     database the worker processes can reach (a file SQLite or PostgreSQL) and committed writes."""
-    from psdesk.notifications.models import OutboxMessage  # noqa: PLC0415 — needs the app registry
-
     _policies(lease_seconds)
-    sink = FaultSink(port=port, slow_seconds=slow_seconds)
+    sink = FaultSink(port=port, slow_seconds=slow_seconds, storm_seconds=storm_seconds)
     procs: list[subprocess.Popen[bytes]] = []
     started = time.monotonic()
     try:
