@@ -30,3 +30,21 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.event_id} {self.kind}"
+
+
+class ChatPost(models.Model):
+    """Slack's de-duplication record, one per outbox message (its idempotency key): written before
+    the post, `ts` stored as soon as Slack answers. A retry of a message whose `ts` is known edits
+    that message (`chat.update`) instead of posting a second one."""
+
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    channel = models.CharField(max_length=255, help_text="The channel as Slack named it in its answer")
+    ts = models.CharField(max_length=32, blank=True, help_text="Slack's message timestamp (its id)")
+    started_at = models.DateTimeField(default=clock.now)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} → {self.channel} {self.ts or '(posting)'}"

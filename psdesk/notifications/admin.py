@@ -31,7 +31,16 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(TargetBudget)
 class TargetBudgetAdmin(admin.ModelAdmin):
-    list_display = ("target", "capacity", "refill_per_second", "tokens", "paused_until", "max_attempts")
+    list_display = (
+        "target",
+        "capacity",
+        "refill_per_second",
+        "tokens",
+        "paused_until",
+        "max_attempts",
+        "lease_seconds",
+        "throttle_pause_seconds",
+    )
 
 
 @admin.register(OutboxMessage)

@@ -1,17 +1,25 @@
-"""Delivering the outbox: claim a due message (compare-and-set + lease), take a token from the
-target's budget, call the adapter outside any transaction, record the outcome.
+"""Delivering the outbox: claim due messages (compare-and-set + a short lease), take tokens from the
+target's budget, call the adapter outside any transaction, record each outcome as soon as the target
+answers.
 
 Outcomes: sent; retrying (transient failure: exponential backoff with jitter, or the target's
-Retry-After); parked (permanent failure or attempts exhausted; a human replays it). A worker that dies
-mid-delivery leaves the row `delivering` with a lease; once the lease expires another worker claims it
-and delivers again with the same idempotency key, so a target that honours the key (or our fakes)
-does not see a duplicate.
+Retry-After); throttled (HTTP 429: the whole target pauses for its Retry-After and the message loses
+no attempt); parked (permanent failure or attempts exhausted; a human replays it).
+
+Leases are per message: a claim holds a batch for the target's `lease_seconds`; each message is
+leased again just before its call, and a side thread renews that lease every third of it while the
+call is in flight, so a slow target never lets a second worker take a message that is being sent. A
+worker that dies (SIGKILL, OOM, a lost machine) stops renewing: within `lease_seconds` another worker
+claims its messages, and a sweep is scheduled for that moment. At most the message whose call was in
+flight when the worker died is delivered twice, with the same idempotency key, so a target that
+honours the key (see docs/howto/notifications.md, "Delivery guarantees") does not see a duplicate.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -19,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from psdesk.core import clock
@@ -30,7 +38,6 @@ from psdesk.notifications.models import OutboxAttempt, OutboxMessage, TargetBudg
 
 log = logging.getLogger(__name__)
 S = OutboxStatus
-LEASE = timedelta(seconds=120)
 _rng = random.Random()  # noqa: S311 — backoff jitter, not security
 
 DEFAULT_BUDGETS: dict[str, dict[str, float]] = {
@@ -117,10 +124,12 @@ def _due(now: datetime) -> QuerySet[OutboxMessage]:
 
 
 def _claim_many(ids: list[int], wake: Wake) -> tuple[list[OutboxMessage], dict[int, str]]:
-    """Take budget tokens and claim the due messages among `ids` in one short transaction.
+    """Take budget tokens and claim the due messages among `ids` in one short transaction, each for
+    its target's `lease_seconds`. A claim costs no attempt (`_start` counts it when the call begins).
 
     Returns the claimed messages (stamped with a fresh `claim_token`) and, for the others, why not
     ("skipped": not due or taken by another worker; "throttled": no budget / target paused).
+    A message taken over from a worker whose lease ran out gets an "abandoned" attempt row.
     """
     now = clock.now()
     token = uuid.uuid4().hex
@@ -145,9 +154,20 @@ def _claim_many(ids: list[int], wake: Wake) -> tuple[list[OutboxMessage], dict[i
             take, rest = tids[: max(0, int(tokens))], tids[max(0, int(tokens)) :]
             claimed = 0
             if take:
-                claimed = OutboxMessage.objects.filter(_claimable(now), pk__in=take).update(
-                    status=S.DELIVERING, lease_until=now + LEASE, attempts=F("attempts") + 1, claim_token=token
+                lease_until = now + timedelta(seconds=budget.lease_seconds)
+                abandoned = list(
+                    OutboxMessage.objects.filter(pk__in=take, status=S.DELIVERING, lease_until__lt=now).values_list(
+                        "pk", flat=True
+                    )
                 )
+                claimed = OutboxMessage.objects.filter(_claimable(now), pk__in=take).update(
+                    status=S.DELIVERING, lease_until=lease_until, claim_token=token
+                )
+                if abandoned:
+                    OutboxAttempt.objects.bulk_create(
+                        OutboxAttempt(message_id=pk, at=now, outcome="abandoned", error=_ABANDONED) for pk in abandoned
+                    )
+                wakes.append(lease_until)  # if this worker dies, a sweep takes its messages over then
             if rest:
                 wait = (
                     (len(rest) - (tokens - len(take))) / budget.refill_per_second
@@ -162,14 +182,15 @@ def _claim_many(ids: list[int], wake: Wake) -> tuple[list[OutboxMessage], dict[i
                 wakes.append(when)
             budget.tokens, budget.refreshed_at = tokens - claimed, now
             budget.save(update_fields=["tokens", "refreshed_at"])
+        if wakes:  # in the claim's transaction (see wakeups.py); each sweep schedules the next
+            wake(at=min(wakes))
     msgs = list(OutboxMessage.objects.filter(claim_token=token, status=S.DELIVERING).order_by("next_attempt_at", "id"))
     for m in msgs:
         states.pop(m.pk, None)
-    if msgs:
-        wakes.append(now + LEASE)  # if this worker dies mid-delivery, a sweep picks the messages up again
-    for when in wakes:
-        wake(at=when)
     return msgs, states
+
+
+_ABANDONED = "the worker stopped during the call (its lease ran out); delivered again with the same key"
 
 
 def _claim(message_id: int, wake: Wake = _no_wake) -> tuple[OutboxMessage | None, str]:
@@ -188,23 +209,92 @@ def _call(msg: OutboxMessage) -> str:
     return str(getattr(receipt, "external_id", "") or "")
 
 
+class _LeaseKeeper:
+    """Renews one in-flight message's lease every third of `seconds`, from a side thread, while the
+    call runs (a call that returns sooner never touches the database from that thread)."""
+
+    def __init__(self, msg: OutboxMessage, seconds: float) -> None:
+        self.msg, self.seconds = msg, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"outbox-lease-{msg.pk}", daemon=True)
+
+    def __enter__(self) -> _LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.seconds / 3):
+                try:
+                    kept = OutboxMessage.objects.filter(
+                        pk=self.msg.pk, status=S.DELIVERING, claim_token=self.msg.claim_token
+                    ).update(lease_until=clock.now() + timedelta(seconds=self.seconds))
+                except DatabaseError:
+                    log.warning("outbox %s: could not renew the lease", self.msg.pk, exc_info=True)
+                    continue
+                if not kept:
+                    log.warning("outbox %s: lease lost while the call was in flight", self.msg.pk)
+                    return
+        finally:
+            connections.close_all()  # this thread's own connections only
+
+
+def _start(msg: OutboxMessage, seconds: float) -> bool:
+    """Lease the message again for its call and count the attempt; False when another worker took it
+    over meanwhile (this worker's batch outlived the claim)."""
+    now = clock.now()
+    started = OutboxMessage.objects.filter(pk=msg.pk, status=S.DELIVERING, claim_token=msg.claim_token).update(
+        attempts=F("attempts") + 1, lease_until=now + timedelta(seconds=seconds), call_started_at=now
+    )
+    if started:
+        msg.attempts += 1
+    return bool(started)
+
+
+def _sent(msg: OutboxMessage, external_id: str) -> Outcome:
+    """Record a success at once (one short transaction), whoever holds the claim by now: the target
+    accepted the message, so nobody must send it again."""
+    now = clock.now()
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=msg.pk).exclude(status=S.SENT).update(
+            status=S.SENT, sent_at=now, lease_until=None, last_error="", external_id=external_id[:255]
+        )
+        OutboxAttempt.objects.create(message=msg, at=now, outcome="sent")
+    return Outcome(msg.pk, "sent")
+
+
 def _deliver_claimed(msgs: list[OutboxMessage], wake: Wake) -> list[Outcome]:
-    """Call the target for each claimed message (outside any transaction) and record the outcomes;
-    successes are recorded together in one transaction."""
+    """Call the target for each claimed message (outside any transaction, its lease kept alive while
+    the call is in flight) and record each outcome as soon as the target answers."""
     outcomes: list[Outcome] = []
-    sent: list[tuple[OutboxMessage, str]] = []
     paused: dict[str, datetime] = {}
+    leases = dict(
+        TargetBudget.objects.filter(target__in={m.target for m in msgs}).values_list("target", "lease_seconds")
+    )
     for msg in msgs:
         if msg.target in paused:  # the target said 429 earlier in this batch: hand the rest back
             _release(msg, paused[msg.target])
             outcomes.append(Outcome(msg.pk, "throttled"))
             continue
+        seconds = float(leases.get(msg.target, 10.0))
+        if not _start(msg, seconds):
+            outcomes.append(Outcome(msg.pk, "skipped"))
+            continue
         try:
-            external_id = _call(msg)
+            with _LeaseKeeper(msg, seconds):
+                external_id = _call(msg)
         except IntegrationError as exc:
-            out = _failed(msg, exc.message, permanent=exc.permanent, retry_after=exc.retry_after, wake=wake)
-            if exc.retry_after is not None and not exc.permanent:
-                paused[msg.target] = clock.now() + timedelta(seconds=exc.retry_after)
+            if exc.throttled and not exc.permanent:
+                out, until = _throttled(msg, exc.message, retry_after=exc.retry_after, wake=wake)
+                paused[msg.target] = until
+            else:
+                out = _failed(msg, exc.message, permanent=exc.permanent, retry_after=exc.retry_after, wake=wake)
+                if exc.retry_after is not None and not exc.permanent:
+                    paused[msg.target] = clock.now() + timedelta(seconds=exc.retry_after)
             outcomes.append(out)
             continue
         except Exception as exc:
@@ -215,27 +305,39 @@ def _deliver_claimed(msgs: list[OutboxMessage], wake: Wake) -> list[Outcome]:
                 )
             )
             continue
-        sent.append((msg, external_id))
-        outcomes.append(Outcome(msg.pk, "sent"))
-    if sent:
-        now = clock.now()
-        with transaction.atomic():
-            for msg, external_id in sent:
-                OutboxMessage.objects.filter(pk=msg.pk, status=S.DELIVERING, claim_token=msg.claim_token).update(
-                    status=S.SENT, sent_at=now, lease_until=None, last_error="", external_id=external_id[:255]
-                )
-            OutboxAttempt.objects.bulk_create(OutboxAttempt(message=m, at=now, outcome="sent") for m, _ in sent)
+        outcomes.append(_sent(msg, external_id))
     return outcomes
 
 
 def _release(msg: OutboxMessage, until: datetime) -> None:
-    """Give a claimed, not attempted message back (the attempt does not count)."""
+    """Give a claimed, not attempted message back (a claim costs no attempt)."""
     OutboxMessage.objects.filter(pk=msg.pk, status=S.DELIVERING, claim_token=msg.claim_token).update(
-        status=S.RETRYING if msg.attempts > 1 else S.QUEUED,
-        attempts=F("attempts") - 1,
-        next_attempt_at=until,
-        lease_until=None,
+        status=S.RETRYING if msg.attempts else S.QUEUED, next_attempt_at=until, lease_until=None
     )
+
+
+def _throttled(msg: OutboxMessage, error: str, *, retry_after: float | None, wake: Wake) -> tuple[Outcome, datetime]:
+    """The target answered 429: pause the whole target for its Retry-After (or the budget's
+    `throttle_pause_seconds`) and hand the message back without spending an attempt."""
+    now = clock.now()
+    with transaction.atomic():
+        budget = TargetBudget.objects.select_for_update(of=("self",)).get(target=msg.target)
+        until = now + timedelta(seconds=retry_after if retry_after is not None else budget.throttle_pause_seconds)
+        if budget.paused_until is None or budget.paused_until < until:
+            budget.paused_until = until
+            budget.save(update_fields=["paused_until"])
+        OutboxMessage.objects.filter(pk=msg.pk, status=S.DELIVERING, claim_token=msg.claim_token).update(
+            status=S.RETRYING if msg.attempts > 1 else S.QUEUED,
+            attempts=F("attempts") - 1,
+            throttled=F("throttled") + 1,
+            next_attempt_at=until,
+            lease_until=None,
+            last_error=error[:4000],
+        )
+        OutboxAttempt.objects.create(message=msg, at=now, outcome="throttled", error=error[:4000])
+    msg.attempts -= 1
+    wake(at=until)
+    return Outcome(msg.pk, "throttled", error), until
 
 
 def outbox_deliver_one(*, message_id: int, wake: Wake = _no_wake) -> Outcome:

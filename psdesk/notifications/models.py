@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from psdesk.core import clock
@@ -72,7 +73,11 @@ class OutboxMessage(models.Model):
     `target` is the capability (chat, email, crm, psa, work_tracking, quotes); `operation` names the
     adapter call and `payload` its arguments. `idempotency_key` is sent to targets that support it so a
     redelivery after a crash never duplicates. The worker claims a row with a compare-and-set on
-    `status` plus a lease (`lease_until`) so a killed worker's message is picked up again later.
+    `status` plus a short lease (`lease_until`, the target's `lease_seconds`), renews the lease while
+    its call is in flight, and records the outcome of each message as soon as the target answers; a
+    killed worker's message is claimed again once its lease runs out. `attempts` counts calls that
+    failed or never came back (a 429 costs none: `throttled` counts those); `call_started_at` is when
+    the latest call began.
     """
 
     target = models.CharField(max_length=32)
@@ -83,6 +88,8 @@ class OutboxMessage(models.Model):
     idempotency_key = models.CharField(max_length=128, unique=True)
     status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
+    throttled = models.PositiveIntegerField(default=0, help_text="Calls answered 429 (they cost no attempt)")
+    call_started_at = models.DateTimeField(null=True, blank=True, help_text="When the latest call began")
     next_attempt_at = models.DateTimeField(default=clock.now)
     lease_until = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True, db_index=True)
@@ -121,8 +128,11 @@ class OutboxAttempt(models.Model):
 
 
 class TargetBudget(models.Model):
-    """Per-target rate budget (token bucket): `capacity` tokens, refilled at `refill_per_second`.
-    Policy editable in admin; seeded by the first delivery with `settings.PSDESK_OUTBOX_BUDGETS`."""
+    """Per-target delivery policy: the rate budget (token bucket: `capacity` tokens, refilled at
+    `refill_per_second`), retries (`max_attempts`, backoff), the pause after a 429 without
+    Retry-After, and the claim lease (renewed every third of `lease_seconds` while a call is in
+    flight, so a dead worker's messages are taken over within about that long).
+    Editable in admin; seeded by the first delivery with `settings.PSDESK_OUTBOX_BUDGETS`."""
 
     target = models.CharField(max_length=32, unique=True)
     capacity = models.FloatField(default=50)
@@ -133,6 +143,16 @@ class TargetBudget(models.Model):
     max_attempts = models.PositiveIntegerField(default=8)
     backoff_base_seconds = models.FloatField(default=2)
     backoff_cap_seconds = models.FloatField(default=3600)
+    throttle_pause_seconds = models.FloatField(
+        default=5,
+        validators=[MinValueValidator(0)],
+        help_text="How long the target pauses after a 429 that names no Retry-After",
+    )
+    lease_seconds = models.FloatField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="A claimed message's lease; renewed every third of it while the call is in flight",
+    )
 
     def __str__(self) -> str:
         return self.target

@@ -2,7 +2,7 @@
 
 `outbox_deliver_task` runs once per committed change; `outbox_sweep_task` is a deferred task
 scheduled for the earliest retry, throttle or lease expiry, so retries and messages of a killed
-worker are picked up with nothing but `db_worker` running.
+worker are picked up (within the target's `lease_seconds`) with nothing but `db_worker` running.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from psdesk.notifications.wakeups import sweep_memo_reset, sweep_schedule
 
 @task(queue_name="outbox")
 def outbox_deliver_task(message_ids: list[int]) -> int:
-    """Deliver the given messages if due, then drain everything else due. Returns how many were sent."""
+    """Deliver the given messages if due, then drain everything else due, and make sure a sweep
+    comes back for whatever is still pending (retries, leases). Returns how many were sent."""
     wake = partial(sweep_schedule, task=outbox_sweep_task)
-    return outbox_deliver_due(message_ids=message_ids, limit=0, wake=wake) + outbox_drain(wake=wake)
+    sent = outbox_deliver_due(message_ids=message_ids, limit=0, wake=wake) + outbox_drain(wake=wake)
+    sweep_schedule(task=outbox_sweep_task)
+    return sent
 
 
 @task(queue_name="outbox")

@@ -1,6 +1,12 @@
 """When the outbox worker must wake: enqueue a delivery task after a commit, and keep one deferred
 sweep task scheduled for the earliest retry, throttle or lease expiry.
 
+A sweep is what takes over a dead worker's messages: every claim asks for one at its lease's end,
+and with the database task backend that sweep row is written in the claim's own transaction, so no
+claim can commit without the sweep that would recover it (a worker killed right after committing
+leaves both). A killed worker's task stays RUNNING in django_tasks_db forever; nothing here waits on
+RUNNING tasks, only on READY ones a live worker will pick up.
+
 The task objects are passed in by their callers (`tasks.py` for the sweep, `services.py` for the
 delivery task), so this module sits below `tasks.py` and `delivery.py` can be handed a `wake`
 callback without importing the tasks.
@@ -15,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 from django.tasks import Task
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from psdesk.core import clock
@@ -54,7 +61,10 @@ def sweep_schedule(*, task: Task[Any, Any], at: datetime | None = None) -> None:
     if pending is not None and pending <= run_after:
         _scheduled_for = at
         return
-    transaction.on_commit(lambda: task.using(run_after=run_after).enqueue(), robust=True)
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.using(run_after=run_after).enqueue()  # in the caller's transaction: commits with the claim
+    else:
+        transaction.on_commit(lambda: task.using(run_after=run_after).enqueue(), robust=True)
     _scheduled_for = at
 
 

@@ -1,8 +1,13 @@
 """Slack through slack_sdk: a bot token (chat.postMessage) or an incoming webhook URL.
 
 Channel names map to Slack ids/names through `channels` (e.g. {"@ps-scheduling": "#ps-scheduling"}).
-Slack has no idempotency key; the outbox lease makes a redelivery rare, and the key is sent as
-`metadata` so a duplicate is recognisable in Slack.
+Slack honours no idempotency key, so the bot-token path keeps its own de-duplication record
+(`integrations.ChatPost`, keyed by the outbox message's key): the row is written before posting and
+Slack's `ts` stored as soon as it answers; a retry of a message whose `ts` is known edits that
+message (`chat.update`) instead of posting again. Only a post whose answer never arrived (the worker
+died or the call timed out after Slack accepted it) can be posted twice; the key also travels as
+message `metadata`, so such a duplicate is recognisable in Slack. Incoming webhooks return no `ts`:
+there every redelivery is a new post.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from typing import Any
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError
 
+from psdesk.core import clock
 from psdesk.integrations.errors import IntegrationError, error_from_status
+from psdesk.integrations.models import ChatPost
 from psdesk.integrations.ports import Receipt
 
 _PERMANENT_SLACK_ERRORS = {
@@ -28,6 +35,8 @@ _PERMANENT_SLACK_ERRORS = {
     "missing_scope",
     "not_authed",
 }
+# chat.update answers for a message that is gone (deleted in Slack): it was delivered once; done.
+_GONE = {"message_not_found", "cant_update_message", "edit_window_closed"}
 
 
 class SlackChat:
@@ -56,13 +65,16 @@ class SlackChat:
                         resp.status_code, resp.body, _header(resp.headers, "Retry-After"), vendor="Slack"
                     )
                 return Receipt(external_id=idempotency_key)
-            api = self.client.chat_postMessage(
-                channel=target,
-                text=text,
-                blocks=blocks,
-                metadata={"event_type": "psdesk_outbox", "event_payload": {"key": idempotency_key}},
+            metadata = {"event_type": "psdesk_outbox", "event_payload": {"key": idempotency_key}}
+            record, _ = ChatPost.objects.get_or_create(idempotency_key=idempotency_key, defaults={"channel": target})
+            if record.ts:
+                return self._update(record, text=text, blocks=blocks, metadata=metadata)
+            api = self.client.chat_postMessage(channel=target, text=text, blocks=blocks, metadata=metadata)
+            ts = str(api.get("ts", ""))
+            ChatPost.objects.filter(pk=record.pk).update(
+                ts=ts, channel=str(api.get("channel", "") or target), posted_at=clock.now()
             )
-            return Receipt(external_id=str(api.get("ts", "")))
+            return Receipt(external_id=ts)
         except SlackApiError as exc:
             resp = exc.response
             status = int(getattr(resp, "status_code", 0) or 0)
@@ -75,6 +87,17 @@ class SlackChat:
             raise
         except OSError as exc:  # urllib URLError, connection refused, timeouts
             raise IntegrationError(f"Slack unreachable: {exc}", permanent=False) from exc
+
+    def _update(
+        self, record: ChatPost, *, text: str, blocks: list[dict[str, Any]] | None, metadata: dict[str, Any]
+    ) -> Receipt:
+        """The message was posted before (its `ts` is known): edit it to this text, post nothing new."""
+        try:
+            self.client.chat_update(channel=record.channel, ts=record.ts, text=text, blocks=blocks, metadata=metadata)
+        except SlackApiError as exc:
+            if str(exc.response.get("error", "")) not in _GONE:
+                raise
+        return Receipt(external_id=record.ts, duplicate=True)
 
 
 def _header(headers: Any, name: str) -> str | None:

@@ -1,10 +1,13 @@
 """The default email adapter: Django's mailer (`settings.MAILERS`): console in development, SMTP in
-production. The idempotency key becomes the Message-ID so receiving systems can drop a duplicate.
-With `html`, the message is multipart/alternative: the plain-text body first, the HTML part second."""
+production. The idempotency key becomes the Message-ID (stable across redeliveries of one outbox
+message), so receiving systems that de-duplicate by Message-ID drop a second copy; the SMTP relay
+itself accepts both. With `html`, the message is multipart/alternative: the plain-text body first,
+the HTML part second."""
 
 from __future__ import annotations
 
 import base64
+import re
 import smtplib
 from typing import Any
 
@@ -13,6 +16,15 @@ from django.core.mail import EmailMultiAlternatives
 
 from psdesk.integrations.errors import IntegrationError
 from psdesk.integrations.ports import Receipt
+
+_NOT_IN_MSGID = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]")
+
+
+def message_id_for(idempotency_key: str, domain: str) -> str:
+    """The Message-ID of the email with this outbox key: the same key always gives the same id
+    (RFC 5322 `id-left` characters only; anything else becomes a dot)."""
+    left = _NOT_IN_MSGID.sub(".", idempotency_key.replace(":", ".")).strip(".") or "psdesk"
+    return f"<{left}@{domain}>"
 
 
 class DjangoMailer:
@@ -32,7 +44,7 @@ class DjangoMailer:
         html: str | None = None,
     ) -> Receipt:
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "psdesk.local"
-        message_id = f"<{idempotency_key.replace(':', '.')}@{domain}>"
+        message_id = message_id_for(idempotency_key, domain)
         msg = EmailMultiAlternatives(
             subject=subject.replace("\n", " ")[:255],
             body=body,

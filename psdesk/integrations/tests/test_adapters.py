@@ -22,6 +22,7 @@ from psdesk.integrations.work_tracking.gitlab import GitLabIssues
 # --- Slack -----------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db
 def test_slack_posts_the_message_with_the_bot_token(httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request(
         "/api/chat.postMessage", method="POST", headers={"Authorization": "Bearer xoxb-test"}
@@ -34,6 +35,7 @@ def test_slack_posts_the_message_with_the_bot_token(httpserver: HTTPServer) -> N
     assert sent["metadata"] == {"event_type": "psdesk_outbox", "event_payload": {"key": "chat:k1"}}
 
 
+@pytest.mark.django_db
 def test_slack_429_becomes_a_transient_error_with_retry_after(httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request("/api/chat.postMessage").respond_with_response(
         Response(
@@ -46,9 +48,10 @@ def test_slack_429_becomes_a_transient_error_with_retry_after(httpserver: HTTPSe
     slack = SlackChat(token="xoxb-test", base_url=httpserver.url_for("/api/"))
     with pytest.raises(IntegrationError) as err:
         slack.send(channel="#professional-services", text="x", idempotency_key="k")
-    assert (err.value.permanent, err.value.retry_after) == (False, 30.0)
+    assert (err.value.permanent, err.value.retry_after, err.value.throttled) == (False, 30.0, True)
 
 
+@pytest.mark.django_db
 def test_slack_channel_not_found_is_permanent(httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request("/api/chat.postMessage").respond_with_json(
         payload("slack_channel_not_found.json")
@@ -59,11 +62,51 @@ def test_slack_channel_not_found_is_permanent(httpserver: HTTPServer) -> None:
     assert err.value.permanent is True and "channel_not_found" in err.value.message
 
 
+@pytest.mark.django_db
 def test_slack_unreachable_is_transient() -> None:
     slack = SlackChat(token="xoxb-test", base_url=f"http://127.0.0.1:{free_port()}/api/")
     with pytest.raises(IntegrationError) as err:
         slack.send(channel="#professional-services", text="x", idempotency_key="k")
     assert err.value.permanent is False and err.value.message.startswith("Slack unreachable")
+
+
+@pytest.mark.django_db
+def test_slack_retry_of_a_posted_message_edits_it_instead_of_posting_a_second(httpserver: HTTPServer) -> None:
+    from psdesk.integrations.models import ChatPost
+
+    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_json(
+        payload("slack_chat_postMessage_ok.json")
+    )
+    httpserver.expect_ordered_request("/api/chat.update").respond_with_json(payload("slack_chat_postMessage_ok.json"))
+    slack = SlackChat(token="xoxb-test", base_url=httpserver.url_for("/api/"))
+    first = slack.send(channel="#professional-services", text="v1", idempotency_key="chat:k9")
+    again = slack.send(channel="#professional-services", text="v1", idempotency_key="chat:k9")
+    assert (first.external_id, first.duplicate) == ("1764259200.000100", False)
+    assert (again.external_id, again.duplicate) == ("1764259200.000100", True)
+    assert [r.path for r, _ in httpserver.log] == ["/api/chat.postMessage", "/api/chat.update"]
+    update = json.loads(httpserver.log[1][0].get_data())
+    assert (update["channel"], update["ts"], update["text"]) == ("C0PSDESK01", "1764259200.000100", "v1")
+    row = ChatPost.objects.get(idempotency_key="chat:k9")
+    assert (row.channel, row.ts) == ("C0PSDESK01", "1764259200.000100") and row.posted_at is not None
+
+
+@pytest.mark.django_db
+def test_slack_records_the_post_before_sending_so_a_failed_post_is_retried_as_a_post(httpserver: HTTPServer) -> None:
+    from psdesk.integrations.models import ChatPost
+
+    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_response(
+        Response('{"ok": false, "error": "internal_error"}', status=500, content_type="application/json")
+    )
+    httpserver.expect_ordered_request("/api/chat.postMessage").respond_with_json(
+        payload("slack_chat_postMessage_ok.json")
+    )
+    slack = SlackChat(token="xoxb-test", base_url=httpserver.url_for("/api/"))
+    with pytest.raises(IntegrationError) as err:
+        slack.send(channel="#professional-services", text="x", idempotency_key="chat:k10")
+    assert err.value.permanent is False and err.value.throttled is False
+    assert ChatPost.objects.get(idempotency_key="chat:k10").ts == ""  # recorded before the post, no ts
+    assert slack.send(channel="#professional-services", text="x", idempotency_key="chat:k10").duplicate is False
+    assert ChatPost.objects.get(idempotency_key="chat:k10").ts == "1764259200.000100"
 
 
 def test_slack_incoming_webhook_posts_text_and_blocks(httpserver: HTTPServer) -> None:
@@ -96,6 +139,17 @@ def test_email_goes_out_over_smtp_with_the_idempotency_key_as_message_id(smtp_se
     assert env.rcpt_tos == ["erin@psdesk.example"]
     content = env.content.decode()
     assert "Message-ID: <email.abc@example.com>" in content and "Subject: New engagement" in content
+
+
+def test_email_redelivered_after_a_crash_carries_the_same_message_id(smtp_server: Any) -> None:
+    inbox, port = smtp_server
+    with override_settings(MAILERS=_mailers(port), DEFAULT_FROM_EMAIL="ps-desk@example.com"):
+        for _ in range(2):  # the worker died after the relay accepted it; the outbox sends it again
+            DjangoMailer().send(
+                to=["erin@psdesk.example"], subject="Welcome", body="Hi", idempotency_key="projects:7 welcome<v1>"
+            )
+    ids = [ln for env in inbox.messages for ln in env.content.decode().splitlines() if ln.startswith("Message-ID:")]
+    assert ids == ["Message-ID: <projects.7.welcome.v1@example.com>"] * 2  # a receiver drops the second
 
 
 def test_email_refused_with_550_is_permanent(smtp_server: Any) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -9,7 +10,7 @@ import pytest
 from psdesk.integrations.chat.fake import FakeChat
 from psdesk.integrations.errors import IntegrationError
 from psdesk.integrations.registry import adapter_override
-from psdesk.notifications.delivery import _claim, backoff_seconds, outbox_deliver_due, outbox_deliver_one
+from psdesk.notifications.delivery import _claim, _start, backoff_seconds, outbox_deliver_due, outbox_deliver_one
 from psdesk.notifications.models import OutboxMessage, TargetBudget
 from psdesk.notifications.services import outbox_enqueue, outbox_replay
 
@@ -142,20 +143,112 @@ def test_replaying_a_sent_message_is_refused_and_changes_nothing(
     assert not AuditEvent.objects.filter(verb="notifications.outbox_replayed").exists()
 
 
-def test_a_worker_killed_mid_delivery_is_redelivered_once_without_a_duplicate(
+def test_a_worker_killed_mid_call_is_taken_over_when_its_short_lease_runs_out(
     frozen_clock: Any, chat: FakeChat
 ) -> None:
     m = _msg("only once")
     claimed, state = _claim(m.pk)  # worker A claims ...
     assert state == "claimed" and claimed is not None
+    assert _start(claimed, 10)
     chat.send(channel="#professional-services", text="only once", idempotency_key=m.idempotency_key)
     # ... the target got it, and worker A dies before recording "sent".
     assert outbox_deliver_due() == 0  # lease still held: nobody else touches it
-    frozen_clock.advance(seconds=121)
+    frozen_clock.advance(seconds=10.001)  # the chat budget's lease_seconds
     assert outbox_deliver_due() == 1  # lease expired: worker B redelivers with the same key
     m.refresh_from_db()
     assert (m.status, m.attempts) == ("sent", 2)
+    assert list(m.attempt_log.values_list("outcome", flat=True)) == ["abandoned", "sent"]
     assert len(chat.calls) == 2 and len(chat.effects) == 1
+
+
+class _Killed(BaseException):
+    """What a SIGKILL looks like from inside the batch: nothing after it runs."""
+
+
+def test_each_success_is_recorded_as_soon_as_the_target_accepts_it(frozen_clock: Any) -> None:
+    class DiesOnSecond(FakeChat):
+        def send(self, **kw: Any) -> Any:
+            if len(self.calls) == 1:
+                self.calls.append(("send", kw))
+                raise _Killed
+            return super().send(**kw)
+
+    chat = DiesOnSecond()
+    first, second, third = _msg("1"), _msg("2"), _msg("3")
+    wakes: list[Any] = []
+    with adapter_override("chat", chat), pytest.raises(_Killed):
+        outbox_deliver_due(wake=lambda *, at: wakes.append(at))
+    rows = {m.pk: (m.status, m.attempts) for m in OutboxMessage.objects.all()}
+    assert rows == {first.pk: ("sent", 1), second.pk: ("delivering", 1), third.pk: ("delivering", 0)}
+    assert wakes == [frozen_clock.at + timedelta(seconds=10)]  # a sweep when the lease runs out
+    frozen_clock.advance(seconds=11)
+    with adapter_override("chat", FakeChat()) as after:
+        assert outbox_deliver_due() == 2
+    assert [d["text"] for _, d in after.effects] == ["2", "3"]  # the first is not sent again
+
+
+def test_a_429_pauses_the_target_and_costs_no_attempt_so_a_throttled_message_is_never_parked(
+    frozen_clock: Any, chat: FakeChat
+) -> None:
+    TargetBudget.objects.update_or_create(target="chat", defaults={"max_attempts": 2})
+    throttled = IntegrationError("Slack HTTP 429: ratelimited", permanent=False, retry_after=3, throttled=True)
+    chat.fail_next(*[throttled] * 10)
+    m, other = _msg("one"), _msg("two")
+    for _ in range(10):
+        assert outbox_deliver_one(message_id=m.pk).result == "throttled"
+        assert outbox_deliver_one(message_id=other.pk).result == "throttled"  # the whole target waits
+        frozen_clock.advance(seconds=3)
+    m.refresh_from_db()
+    assert (m.status, m.attempts, m.throttled) == ("queued", 0, 10)
+    assert m.next_attempt_at == frozen_clock.at
+    assert outbox_deliver_due() == 2
+    m.refresh_from_db()
+    assert (m.status, m.attempts) == ("sent", 1)
+    assert list(m.attempt_log.values_list("outcome", flat=True)) == ["throttled"] * 10 + ["sent"]
+
+
+def test_a_429_without_retry_after_pauses_the_target_for_the_budgets_throttle_pause(
+    frozen_clock: Any, chat: FakeChat
+) -> None:
+    TargetBudget.objects.update_or_create(target="chat", defaults={"throttle_pause_seconds": 7})
+    chat.fail_next(IntegrationError("Slack HTTP 429: ratelimited", permanent=False, throttled=True))
+    m = _msg()
+    assert outbox_deliver_one(message_id=m.pk).result == "throttled"
+    assert TargetBudget.objects.get(target="chat").paused_until == frozen_clock.at + timedelta(seconds=7)
+    m.refresh_from_db()
+    assert m.next_attempt_at == frozen_clock.at + timedelta(seconds=7)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_slower_than_the_lease_keeps_its_lease_so_no_other_worker_takes_the_message(
+    frozen_clock: Any,
+) -> None:
+    TargetBudget.objects.update_or_create(target="chat", defaults={"lease_seconds": 1.5})
+    m = _msg("slow")
+    seen: dict[str, Any] = {}
+
+    class Slow(FakeChat):
+        def send(self, **kw: Any) -> Any:
+            first_lease = OutboxMessage.objects.get(pk=m.pk).lease_until
+            assert first_lease is not None
+            frozen_clock.advance(seconds=5)  # the call outlives the lease it started with ...
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:  # ... and the side thread renews it meanwhile
+                lease = OutboxMessage.objects.get(pk=m.pk).lease_until
+                if lease is not None and lease > frozen_clock.at:
+                    break
+                time.sleep(0.05)
+            renewed = OutboxMessage.objects.get(pk=m.pk).lease_until
+            seen["renewed"] = renewed is not None and renewed > first_lease
+            seen["second worker"] = _claim(m.pk)[1]
+            return super().send(**kw)
+
+    with adapter_override("chat", Slow()) as chat:
+        assert outbox_deliver_due() == 1
+    assert seen == {"renewed": True, "second worker": "skipped"}
+    assert len(chat.calls) == 1
+    m.refresh_from_db()
+    assert (m.status, m.attempts) == ("sent", 1)
 
 
 def test_the_token_bucket_holds_back_messages_beyond_the_budget(

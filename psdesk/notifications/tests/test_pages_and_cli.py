@@ -100,3 +100,23 @@ def test_notify_test_in_app(people: Any) -> None:
     assert Notification.objects.get(recipient=people.erin, event="notify.test").title == (
         "[PS Desk] Test notification:"
     )
+
+
+def test_outbox_inflight_lists_what_is_being_delivered_and_whose_lease_ran_out(frozen_clock: Any) -> None:
+    from psdesk.notifications.delivery import _claim, _start
+    from psdesk.notifications.services import outbox_enqueue
+
+    out = StringIO()
+    call_command("outbox", "inflight", stdout=out)
+    assert out.getvalue().strip() == "Nothing is being delivered."
+    m = outbox_enqueue(target="chat", operation="send", payload={"channel": "#ps", "text": "x"})
+    claimed, _ = _claim(m.pk)
+    assert claimed is not None and _start(claimed, 10)
+    frozen_clock.advance(seconds=4)
+    out = StringIO()
+    call_command("outbox", "inflight", stdout=out)
+    assert out.getvalue().strip() == f"#{m.pk} chat.send call 4.0 s, lease 6.0 s left, attempts 1, 429s 0"
+    frozen_clock.advance(seconds=7)
+    out = StringIO()
+    call_command("outbox", "inflight", stdout=out)
+    assert "lease ran out: the next sweep takes it over" in out.getvalue()

@@ -1,4 +1,4 @@
-"""`manage.py outbox status|deliver|replay|why`: operate the durable outbox from the shell."""
+"""`manage.py outbox status|inflight|deliver|replay|why`: operate the durable outbox from the shell."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from psdesk.accounts.cli import ActorCommand, SubcommandAdder
+from psdesk.core import clock
 from psdesk.core.types import Actor
+from psdesk.notifications.choices import OutboxStatus
 from psdesk.notifications.delivery import outbox_deliver_due
+from psdesk.notifications.models import OutboxMessage
 from psdesk.notifications.selectors import outbox_explain, outbox_for_source, outbox_status
 from psdesk.notifications.services import outbox_replay
 from psdesk.notifications.tasks import outbox_sweep_task
@@ -28,6 +31,7 @@ class Command(ActorCommand):
 
     def add_subcommands(self, add: SubcommandAdder) -> None:
         add("status", "Counts per target, budget left and the last error.", as_user=False)
+        add("inflight", "Messages being delivered now: since when, lease left, attempts, 429s.", as_user=False)
         d = add("deliver", "Deliver due messages now (a worker without django.tasks).", as_user=False)
         d.add_argument("--loop", action="store_true", help="keep delivering until interrupted (SIGTERM)")
         d.add_argument("--interval", type=float, default=1.0, help="seconds between sweeps with --loop (default 1)")
@@ -44,6 +48,19 @@ class Command(ActorCommand):
             budget = f"{t.budget_tokens:.0f}/{t.budget_capacity:.0f}" if t.budget_capacity else "-"
             counts = f"{t.queued:>8}{t.retrying:>8}{t.sent:>8}{t.parked:>8}"
             self.stdout.write(f"{t.target:<14}{counts}{budget:>10}  {t.last_error[:80]}")
+
+    def do_inflight(self, user: None, o: dict[str, Any]) -> None:
+        now = clock.now()
+        rows = OutboxMessage.objects.filter(status=OutboxStatus.DELIVERING).order_by("lease_until", "id")
+        if not rows:
+            self.stdout.write("Nothing is being delivered.")
+        for m in rows:
+            since = f"{(now - m.call_started_at).total_seconds():.1f} s" if m.call_started_at else "not started"
+            left = (m.lease_until - now).total_seconds() if m.lease_until else 0.0
+            state = f"lease {left:.1f} s left" if left > 0 else "lease ran out: the next sweep takes it over"
+            self.stdout.write(
+                f"#{m.pk} {m.target}.{m.operation} call {since}, {state}, attempts {m.attempts}, 429s {m.throttled}"
+            )
 
     def do_deliver(self, user: None, o: dict[str, Any]) -> None:
         stop = False
