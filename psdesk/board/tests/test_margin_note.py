@@ -15,11 +15,10 @@ def test_ps_leadership_is_told_of_a_below_target_margin_when_approval_is_request
     from decimal import Decimal
 
     from psdesk.board.services import engagement_approval_request
+    from psdesk.engagements.choices import EngagementStatus as S
     from psdesk.estimates.models import EstimateVersion
     from psdesk.estimates.testing import estimate_seed_shared
     from psdesk.notifications.models import Notification
-
-    from psdesk.engagements.choices import EngagementStatus as S
 
     eng = make_engagement(at=S.READY_FOR_APPROVAL)
     estimate_seed_shared(eng)
