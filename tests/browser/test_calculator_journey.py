@@ -54,4 +54,4 @@ def test_an_sa_runs_the_calculator_and_the_new_card_appears_on_the_board(
     card = page.locator(f'.column[data-state="open"] #card-{eng.pk}')
     card.wait_for()
     assert "Acme Corp - Scope Issue and Write SOW" in card.inner_text()
-    assert "EM erin" in card.inner_text()
+    assert "Engagement Manager erin" in card.inner_text()
