@@ -9,7 +9,7 @@ class DecisionInline(admin.TabularInline):
     model = ApprovalDecision
     extra = 0
     can_delete = False
-    readonly_fields = ["decider", "approve", "content_hash", "comment", "decided_at"]
+    readonly_fields = ["decider", "approve", "content_hash", "target_state", "comment", "decided_at"]
 
 
 @admin.register(ApprovalRequest)

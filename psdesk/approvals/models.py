@@ -60,7 +60,8 @@ class ApprovalRequest(models.Model):
 
 
 class ApprovalDecision(models.Model):
-    """One decision on a request, on the hash the decider saw. Append-only."""
+    """One decision on a request, on the hash the decider saw, and the state the target was in.
+    Append-only."""
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.PROTECT, related_name="decisions")
     decider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -68,6 +69,12 @@ class ApprovalDecision(models.Model):
     content_hash = models.CharField(max_length=64)
     comment = models.TextField(blank=True)
     decided_at = models.DateTimeField(default=clock.now)
+    target_state = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="the target's workflow state when decided, as the deciding app reported it (a board "
+        "column), so an approval made before its step can be shown as early",
+    )
 
     class Meta:
         ordering = ["decided_at", "id"]

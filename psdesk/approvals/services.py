@@ -106,10 +106,11 @@ def approval_request(
 
 
 def approval_decide(
-    *, request_id: int, decider: Any, approve: bool, content_hash: str, comment: str = ""
+    *, request_id: int, decider: Any, approve: bool, content_hash: str, comment: str = "", target_state: str = ""
 ) -> ApprovalDecision:
     """Record a decision on a pending request (audited; notifies the requester; runs the
-    after-decision hooks in the same transaction).
+    after-decision hooks in the same transaction). `target_state` is the target's workflow state
+    as the caller saw it under its lock (kept on the decision: the board shows early approvals).
 
     Raises NotFound (no such request), PermissionDenied (no `decide_<kind>` permission, or the
     decider requested it), Conflict 409 (already decided or superseded, or `content_hash` is not
@@ -146,7 +147,13 @@ def approval_decide(
             raise Conflict("Someone decided this request just now; reload.", code="already_decided")
         req.status, req.decided_at = status, now
         decision = ApprovalDecision.objects.create(
-            request=req, decider=decider, approve=approve, content_hash=content_hash, comment=comment, decided_at=now
+            request=req,
+            decider=decider,
+            approve=approve,
+            content_hash=content_hash,
+            comment=comment,
+            decided_at=now,
+            target_state=target_state[:40],
         )
         target = req.target_type.get_object_for_this_type(pk=req.target_id)
         audit_record(
@@ -154,7 +161,13 @@ def approval_decide(
             actor=decider,
             target=target,
             before={"request": req.pk, "status": ApprovalStatus.PENDING},
-            after={"request": req.pk, "kind": req.kind, "status": status, "content_hash": content_hash},
+            after={
+                "request": req.pk,
+                "kind": req.kind,
+                "status": status,
+                "content_hash": content_hash,
+                **({"target_state": target_state} if target_state else {}),
+            },
             reason=comment,
         )
         _notify(

@@ -7,7 +7,7 @@ from psdesk.board.models import BoardPolicy, ClosedLostSuggestion
 
 @admin.register(BoardPolicy)
 class BoardPolicyAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "stale_days")
+    list_display = ("__str__", "stale_days", "allow_early_final_approvals")
 
 
 @admin.register(ClosedLostSuggestion)

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from psdesk.audit.services import audit_record
-from psdesk.board.models import BoardPolicy, ClosedLostSuggestion, SuggestionStatus
+from psdesk.board.models import ClosedLostSuggestion, SuggestionStatus
+from psdesk.board.policy import board_policy_get
 from psdesk.board.services import engagement_transition
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied
@@ -16,11 +17,6 @@ from psdesk.core.types import Actor
 from psdesk.engagements.choices import CLOSED_STATES
 from psdesk.engagements.models import Engagement
 from psdesk.notifications.services import notify
-
-
-def board_policy_get() -> BoardPolicy:
-    policy = BoardPolicy.objects.order_by("id").first()
-    return policy if policy is not None else BoardPolicy.objects.create()
 
 
 def closed_lost_suggestions_sweep(*, now: datetime | None = None) -> int:

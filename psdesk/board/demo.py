@@ -7,9 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from psdesk.approvals.choices import ApprovalKind
-from psdesk.approvals.services import approval_decide
 from psdesk.board.approval_state import engagement_content_hash
-from psdesk.board.services import engagement_approval_request, engagement_transition
+from psdesk.board.services import engagement_approval_decide, engagement_approval_request, engagement_transition
 from psdesk.core import clock
 from psdesk.core.demo import DemoContext
 from psdesk.engagements.choices import OPEN_STATES, EngagementStatus
@@ -82,7 +81,9 @@ def _final_approvals(eng: Engagement, *, requester: Any, users: dict[str, Any]) 
     content_hash = engagement_content_hash(eng)
     for kind, decider in ((ApprovalKind.PS_LEADERSHIP, "leo"), (ApprovalKind.REVENUE, "rita")):
         req = engagement_approval_request(engagement=eng, kind=kind, requester=requester)
-        approval_decide(request_id=req.pk, decider=users[decider], approve=True, content_hash=content_hash)
+        engagement_approval_decide(
+            engagement_id=eng.pk, request_id=req.pk, decider=users[decider], approve=True, content_hash=content_hash
+        )
 
 
 def generate(ctx: DemoContext, progress: Any = None) -> None:

@@ -14,12 +14,15 @@ from pydantic import Field
 
 from psdesk.approvals.choices import ApprovalKind, ApprovalStatus, decide_permission
 from psdesk.approvals.models import ApprovalRequest
-from psdesk.approvals.services import approval_decide
-from psdesk.board.approval_state import engagement_approval_states, engagement_content_hash
+from psdesk.board.approval_state import (
+    early_final_approvals_allowed,
+    engagement_approval_states,
+    engagement_content_hash,
+)
 from psdesk.board.selectors import engagement_get
-from psdesk.board.services import engagement_approval_request
+from psdesk.board.services import engagement_approval_decide, engagement_approval_request
 from psdesk.core.api import MAX_LIMIT, errors
-from psdesk.core.errors import NotFound, PermissionDenied
+from psdesk.core.errors import PermissionDenied
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.engagements.labels import LABEL_WORKFLOWS, SCOPE_COLOURS, label_move, label_moves_available
@@ -96,15 +99,31 @@ def move_label(request: AuthedRequest, engagement_id: int, payload: LabelMoveIn)
 
 # --- approvals ---------------------------------------------------------------------------------
 class ApprovalStateOut(Schema):
+    """One approval or review of the card, in sequence order, with who decided it, when and on
+    which version. `sequence` says why it may not be asked for or decided now (null: it may)."""
+
     kind: str
     label: str
-    state: str
+    state: str = Field(description="approved | stale | pending | rejected | none | not_required")
+    state_label: str
     request_id: int | None
     content_hash: str | None
+    on_version: str = Field(description='what was decided on, e.g. "SOW v3" or "estimate v2"')
+    decided_by: str
+    decider_role: str
+    decided_at: datetime | None
+    requested_by: str
+    requested_at: datetime | None
+    early: bool = Field(description="a final approval decided before the card reached Ready For Approval")
+    early_note: str
+    comment: str
+    sequence: str | None
 
 
 class ApprovalsOut(Schema):
     content_hash: str
+    state: str
+    early_approvals_allowed: bool = Field(description="the board policy lets final approvals come early")
     approvals: list[ApprovalStateOut]
 
 
@@ -139,7 +158,12 @@ class DecisionOut(Schema):
 
 def _approvals(eng: Any) -> dict[str, Any]:
     h = engagement_content_hash(eng)
-    return {"content_hash": h, "approvals": engagement_approval_states(eng, h)}
+    return {
+        "content_hash": h,
+        "state": eng.state,
+        "early_approvals_allowed": early_final_approvals_allowed(),
+        "approvals": engagement_approval_states(eng, h),
+    }
 
 
 @label_router.get("/engagements/{engagement_id}/approvals", response={200: ApprovalsOut, **errors(401, 403, 404)})
@@ -155,7 +179,9 @@ def get_approvals(request: AuthedRequest, engagement_id: int) -> Any:
 )
 def request_approval(request: AuthedRequest, engagement_id: int, payload: ApprovalRequestIn) -> Any:
     """Request an approval of the engagement's current content. 422 unknown kind; 403 your role
-    may not request approvals."""
+    may not request approvals; 409 `out_of_sequence` when the card is not at that step (PS
+    Leadership and Revenue in Ready For Approval unless the board policy allows early approvals,
+    Legal once Approved), with the reason in `message`."""
     eng = _visible(request, engagement_id)
     req = engagement_approval_request(engagement=eng, kind=payload.kind, requester=request.user, note=payload.note)
     return Status(201, req)
@@ -167,11 +193,12 @@ def request_approval(request: AuthedRequest, engagement_id: int, payload: Approv
 )
 def decide_approval(request: AuthedRequest, engagement_id: int, request_id: int, payload: DecisionIn) -> Any:
     """Approve or reject, on the content hash you reviewed. 403 without the kind's permission or
-    on your own request; 409 when the content changed (stale hash) or already decided."""
+    on your own request; 409 when the content changed (stale hash), already decided, or out of
+    sequence (PS Leadership and Revenue decide in Ready For Approval unless the board policy allows
+    early approvals)."""
     eng = _visible(request, engagement_id)
-    if not ApprovalRequest.objects.for_target(eng).filter(pk=request_id).exists():
-        raise NotFound(f"approval request {request_id} not found")
-    decision = approval_decide(
+    decision = engagement_approval_decide(
+        engagement_id=eng.pk,
         request_id=request_id,
         decider=request.user,
         approve=payload.approve,

@@ -10,10 +10,16 @@ from psdesk.engagements.models import Engagement
 
 
 class BoardPolicy(models.Model):
-    """One row, admin-editable."""
+    """One row, admin-editable: the quiet-card sweep and whether the final approvals may come early."""
 
     stale_days = models.PositiveIntegerField(
         default=60, help_text="an open card without activity this many days is suggested for Closed Lost"
+    )
+    allow_early_final_approvals = models.BooleanField(
+        default=False,
+        help_text="let PS Leadership and Revenue be asked and decide before the card reaches Ready For "
+        "Approval (the card then says so, and Submit for approval moves it on to Approved automatically); "
+        "off: they approve only in Ready For Approval",
     )
 
     class Meta:
@@ -21,7 +27,8 @@ class BoardPolicy(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(stale_days__gte=1), name="board_stale_days_positive")]
 
     def __str__(self) -> str:
-        return f"suggest Closed Lost after {self.stale_days} days without activity"
+        early = "early final approvals allowed" if self.allow_early_final_approvals else "final approvals in sequence"
+        return f"suggest Closed Lost after {self.stale_days} days without activity; {early}"
 
 
 class SuggestionStatus(models.TextChoices):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
@@ -14,14 +15,23 @@ from django.urls import reverse
 from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
 from psdesk.accounts.roles import Role
 from psdesk.accounts.selectors import user_has_role
-from psdesk.approvals.choices import ApprovalStatus
+from psdesk.approvals.choices import ApprovalKind, ApprovalStatus
 from psdesk.approvals.models import ApprovalRequest
-from psdesk.board.approval_state import FINAL_KINDS
+from psdesk.audit.models import AuditEvent
+from psdesk.audit.sentences import AuditSentence, audit_sentence
+from psdesk.board.approval_state import (
+    EARLY_STATES,
+    FINAL_KINDS,
+    SHORT_NAMES,
+    final_approvals_missing,
+)
+from psdesk.board.columns import COLUMN_NAMES, column_label, column_name
 from psdesk.board.workflow import BOARD_COLUMNS, ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
+from psdesk.crm.models import Account
 from psdesk.engagements.choices import CLOSED_STATES, OPEN_STATES, EngagementStatus
 from psdesk.engagements.labels import RDM_DECIDE, RDM_NEEDS_REVIEW, SCOPE_COLOURS
 from psdesk.engagements.models import Engagement, EngagementLabel
@@ -31,6 +41,7 @@ from psdesk.scoping.models import ScopingRequest
 from psdesk.sla.choices import TimerStatus
 from psdesk.sla.models import SlaTimer
 from psdesk.sla.selectors import timer_badges
+from psdesk.sows.models import SowVersion
 
 
 @dataclass
@@ -47,7 +58,11 @@ class BoardFilters:
 
 @dataclass
 class Column:
+    """One board column: `name` for people ("Awaiting Discovery"), `label` the scoped label
+    (`proposal::Awaiting_Discovery`, "" for Open)."""
+
     state: str
+    name: str
     label: str
     count: int
     cards: list[Any] = field(default_factory=list)
@@ -113,7 +128,9 @@ def board_columns(*, user: Actor, filters: BoardFilters | None = None, per_colum
     ids = [eng.pk for eng in rows]
     badges = timer_badges(Engagement, ids, now=now)
     margins = estimate_margin_flags(ids)
-    finals = _final_approvals_by_card([e.pk for e in rows if e.state == EngagementStatus.READY_FOR_APPROVAL])
+    finals = _final_approvals_by_card(
+        [e.pk for e in rows if e.state in (*EARLY_STATES, EngagementStatus.READY_FOR_APPROVAL)]
+    )
     labels: dict[int, list[Any]] = {}
     for lab in EngagementLabel.objects.filter(engagement_id__in=ids).order_by("scope", "name"):
         labels.setdefault(lab.engagement_id, []).append(lab)
@@ -129,27 +146,58 @@ def board_columns(*, user: Actor, filters: BoardFilters | None = None, per_colum
         eng.final_approvals = finals.get(eng.pk)
         by_state[eng.state].append(eng)
     return [
-        Column(state=s, label=ENGAGEMENT_WORKFLOW.states[s], count=counts.get(s, 0), cards=by_state[s])
+        Column(state=s, name=column_name(s), label=column_label(s), count=counts.get(s, 0), cards=by_state[s])
         for s in BOARD_COLUMNS
     ]
 
 
-def _final_approvals_by_card(ids: list[int]) -> dict[int, dict[str, str]]:
-    """card id → {kind: status} of its live PS Leadership / Revenue requests, in one query (the
+@dataclass(frozen=True)
+class CardApproval:
+    """A final approval as the card shows it: "PS Leadership: approved early on v3"."""
+
+    kind: str
+    name: str
+    status: str
+    early: bool
+    version: int | None
+
+    @property
+    def text(self) -> str:
+        status = ApprovalStatus(self.status).label.lower()
+        early = " early" if self.early and self.status == ApprovalStatus.APPROVED else ""
+        on = f" on v{self.version}" if self.version is not None else ""
+        return f"{self.name}: {status}{early}{on}"
+
+
+def _final_approvals_by_card(ids: list[int]) -> dict[int, list[CardApproval]]:
+    """card id → its live PS Leadership / Revenue requests (status, decided early or not, the SOW
+    version), in two queries whatever the number of cards. Cards with none are left out (the
     drawer checks them against the current SOW hash)."""
     if not ids:
         return {}
     ct = ContentType.objects.get_for_model(Engagement)
-    out: dict[int, dict[str, str]] = {i: {} for i in ids}
-    rows = (
+    rows = list(
         ApprovalRequest.objects.filter(target_type=ct, target_id__in=ids, kind__in=FINAL_KINDS)
         .exclude(status=ApprovalStatus.SUPERSEDED)
         .order_by("id")
-        .values_list("target_id", "kind", "status")
+        .values_list("target_id", "kind", "status", "content_hash", "decisions__target_state")
     )
-    for target_id, kind, status in rows:
-        out[int(target_id)][kind] = status
-    return out
+    hashes = {r[3] for r in rows}
+    numbers = dict(
+        SowVersion.objects.filter(sow__engagement_id__in=ids, content_hash__in=hashes).values_list(
+            "content_hash", "number"
+        )
+    )
+    latest: dict[int, dict[str, CardApproval]] = {}
+    for target_id, kind, status, content_hash, decided_in in rows:
+        latest.setdefault(int(target_id), {})[kind] = CardApproval(
+            kind=kind,
+            name=SHORT_NAMES[kind],
+            status=status,
+            early=decided_in in EARLY_STATES,
+            version=numbers.get(content_hash),
+        )
+    return {i: [by_kind[k] for k in FINAL_KINDS if k in by_kind] for i, by_kind in latest.items()}
 
 
 def _age_days(since: datetime, now: datetime) -> int:
@@ -165,15 +213,70 @@ def engagement_get(*, user: Actor, engagement_id: int) -> Engagement:
 
 
 def available_moves(eng: Any, user: Actor) -> list[dict[str, Any]]:
-    """Moves from the card's column with the reason each would be refused (None = allowed)."""
+    """Moves from the card's column with the reason each would be refused (None = allowed) and,
+    as `then`, what follows by itself: Submit for approval says when the card will move on to
+    Approved automatically (its final approvals already hold on the current content)."""
     result = []
     for m in ENGAGEMENT_WORKFLOW.actions_from(eng.state):
         if m.system_only:
             continue
         # Judge everything but the missing reason: the form asks for it.
         reason = ENGAGEMENT_WORKFLOW.refusal(eng, m.action, MoveContext(actor=user, reason="(reason)"))
-        result.append({"action": m.action, "label": m.label, "needs_reason": m.needs_reason, "refusal": reason})
+        then = None
+        if m.target == EngagementStatus.READY_FOR_APPROVAL and not final_approvals_missing(eng):
+            then = (
+                "PS Leadership and Revenue already approved the current content: the card then moves on to "
+                "Approved automatically."
+            )
+        result.append(
+            {"action": m.action, "label": m.label, "needs_reason": m.needs_reason, "refusal": reason, "then": then}
+        )
     return result
+
+
+def next_automatic_step(eng: Any) -> str | None:
+    """What the system does next by itself, for the card's drawer."""
+    if eng.state == EngagementStatus.READY_FOR_APPROVAL:
+        missing = final_approvals_missing(eng)
+        if missing:
+            names = " and ".join(SHORT_NAMES[k] for k in missing)
+            return f"Moves to Approved automatically once {names} approve the current content."
+    return None
+
+
+TIMELINE_FIELDS: dict[str, str] = {
+    "state": "Column",
+    "label": "Label",
+    "em": "Engagement manager",
+    "kind": "Approval",
+    "status": "Decision",
+    "target_state": "Column when decided",
+    "title": "Title",
+    "account": "Account",
+    "requests": "Requests",
+    "current_hash": "Current content",
+    "state_before_hold": "Column before hold",
+}
+
+
+def engagement_timeline(eng: Engagement, *, now: datetime | None = None, limit: int = 100) -> list[AuditSentence]:
+    """The card's audit trail, newest first, as sentences ("erin moved this from Open to Awaiting
+    Discovery — 2 h ago") with field-by-field changes. Three queries whatever the length."""
+    events = list(AuditEvent.objects.for_target(eng).order_by("-seq")[:limit])
+    user_ids, account_ids = set(), set()
+    for ev in events:
+        for part in (ev.before, ev.after):
+            if isinstance(part, dict):
+                if isinstance(part.get("em"), int):
+                    user_ids.add(part["em"])
+                if isinstance(part.get("account"), int):
+                    account_ids.add(part["account"])
+    names: dict[str, str] = {**COLUMN_NAMES, **{k.value: k.label for k in ApprovalKind}}
+    names |= {k.value: k.label for k in ApprovalStatus}
+    names |= {f"em:{pk}": u for pk, u in User.objects.filter(pk__in=user_ids).values_list("pk", "username")}
+    names |= {f"account:{pk}": n for pk, n in Account.objects.filter(pk__in=account_ids).values_list("pk", "name")}
+    at = now or clock.now()
+    return [audit_sentence(ev, now=at, names=names, fields=TIMELINE_FIELDS) for ev in events]
 
 
 # --- My work providers (registered from BoardConfig.ready) -------------------------------------

@@ -14,20 +14,21 @@ from typing import Any
 
 from django.db import transaction
 
-from psdesk.approvals.choices import ApprovalKind
+from psdesk.approvals.choices import DECIDER_LABELS, ApprovalKind, decide_permission
 from psdesk.approvals.models import ApprovalDecision, ApprovalRequest
-from psdesk.approvals.services import approval_request
+from psdesk.approvals.services import approval_decide, approval_request
 from psdesk.audit.transitions import Applied, transition_apply, transition_apply_to_state
 from psdesk.board.approval_state import (
     FINAL_KINDS,
     LABEL_OR_ESTIMATE_KINDS,
+    approval_sequence_refusal,
     engagement_content_hash,
     final_approvals_missing,
 )
 from psdesk.board.effects import notify_board_moved, sla_after_move
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
 from psdesk.core import clock
-from psdesk.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
+from psdesk.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.core.workflow import Move, MoveContext
 from psdesk.engagements.choices import EngagementStatus
@@ -102,8 +103,12 @@ def engagement_approval_request(
     Leadership request carries the low-margin flag in its note, so leadership is told when asked
     (a below-target margin is flagged, never blocked).
 
-    TA and RDM reviews are not approval requests (their records are the estimate's TA review and the
-    `RDM::` label, see `approval_state.py`): asking for one raises ValidationFailed saying where."""
+    Approvals read as a sequence: PS Leadership and Revenue are asked for in Ready For Approval
+    (earlier only when the board policy allows early approvals), a Legal stamp once the card is
+    Approved; out of sequence raises Conflict (409, code `out_of_sequence`) with the reason and
+    writes nothing. TA and RDM reviews are not approval requests (their records are the estimate's
+    TA review and the `RDM::` label, see `approval_state.py`): asking for one raises
+    ValidationFailed saying where."""
     if kind in LABEL_OR_ESTIMATE_KINDS:
         where = (
             "a TA reviews the estimate version (sharing one above the threshold asks for it)"
@@ -111,6 +116,13 @@ def engagement_approval_request(
             else "ask with the RDM label move 'request_review' (RDM::needs-review)"
         )
         raise ValidationFailed(f"{ApprovalKind(kind).label} of an engagement is not an approval request: {where}.")
+    if kind not in ApprovalKind.values:
+        raise ValidationFailed(f"Unknown approval kind '{kind}'.", details={"field": "kind"})
+    if not requester.has_perm("approvals.request_approval"):
+        raise PermissionDenied("Your role may not request approvals.")
+    refusal = approval_sequence_refusal(engagement, kind)
+    if refusal is not None:
+        raise Conflict(refusal, code="out_of_sequence", details={"kind": kind, "state": engagement.state})
     if kind == ApprovalKind.PS_LEADERSHIP:
         flag = estimate_margin_flag(engagement)
         if flag is not None:
@@ -118,6 +130,40 @@ def engagement_approval_request(
     return approval_request(
         kind=kind, target=engagement, content_hash=engagement_content_hash(engagement), requester=requester, note=note
     )
+
+
+def engagement_approval_decide(
+    *, engagement_id: int, request_id: int, decider: Actor, approve: bool, content_hash: str, comment: str = ""
+) -> ApprovalDecision:
+    """Decide an approval request on a card the decider may see, in sequence: the card row is
+    locked first, then a PS Leadership or Revenue decision is refused (Conflict 409,
+    `out_of_sequence`) unless the card is in Ready For Approval (or an earlier open column when the
+    board policy allows early approvals). The decision keeps the card's column, so an early one is
+    shown as early. The approvals service checks the role, self-approval and the hash.
+
+    Raises NotFound (card not visible, or the request is not this card's), PermissionDenied,
+    Conflict. Nothing is written on refusal. Effect: the second final approval on the current hash
+    of a card in Ready For Approval moves it to Approved (`approve_when_decided`)."""
+    with transaction.atomic():
+        eng = Engagement.objects.visible_to(decider).select_for_update(of=("self",)).filter(pk=engagement_id).first()
+        if eng is None:
+            raise NotFound(f"engagement {engagement_id} not found")
+        req = ApprovalRequest.objects.for_target(eng).filter(pk=request_id).first()
+        if req is None:
+            raise NotFound(f"approval request {request_id} not found")
+        if not decider.has_perm(decide_permission(req.kind)):
+            raise PermissionDenied(f"Only {DECIDER_LABELS[req.kind]} may decide a {req.get_kind_display()}.")
+        refusal = approval_sequence_refusal(eng, req.kind)
+        if refusal is not None:
+            raise Conflict(refusal, code="out_of_sequence", details={"kind": req.kind, "state": eng.state})
+        return approval_decide(
+            request_id=req.pk,
+            decider=decider,
+            approve=approve,
+            content_hash=content_hash,
+            comment=comment,
+            target_state=eng.state,
+        )
 
 
 def engagement_approve_when_complete(*, engagement_id: int, content_hash: str | None = None) -> bool:

@@ -16,14 +16,29 @@ from django.views.decorators.http import require_POST
 
 from psdesk.accounts.selectors import user_is_pubsec
 from psdesk.approvals.choices import ApprovalKind
-from psdesk.approvals.services import approval_decide
-from psdesk.audit.models import AuditEvent
-from psdesk.board.approval_state import engagement_approval_states, engagement_content_hash
+from psdesk.board.approval_state import (
+    early_final_approvals_allowed,
+    engagement_approval_states,
+    engagement_content_hash,
+)
 from psdesk.board.closed_lost_suggestions import closed_lost_suggestion_decide
+from psdesk.board.columns import column_label, column_name
 from psdesk.board.metrics import board_cycle_times
 from psdesk.board.models import ClosedLostSuggestion
-from psdesk.board.selectors import BoardFilters, available_moves, board_columns, engagement_get
-from psdesk.board.services import engagement_approval_request, engagement_move_to_column, engagement_transition
+from psdesk.board.selectors import (
+    BoardFilters,
+    available_moves,
+    board_columns,
+    engagement_get,
+    engagement_timeline,
+    next_automatic_step,
+)
+from psdesk.board.services import (
+    engagement_approval_decide,
+    engagement_approval_request,
+    engagement_move_to_column,
+    engagement_transition,
+)
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
 from psdesk.crm.choices import Segment
@@ -79,11 +94,14 @@ def detail(request: AuthedRequest, engagement_id: int) -> HttpResponse:
         eng = engagement_get(user=request.user, engagement_id=engagement_id)
     except DomainError:
         return render(request, "core/error.html", {"message": "Not found."}, status=404)
-    timeline = AuditEvent.objects.for_target(eng).select_related("actor").order_by("-seq")[:100]
     ctx = {
         "eng": eng,
+        "column_name": column_name(eng.state),
+        "column_label": column_label(eng.state),
         "moves": available_moves(eng, request.user),
-        "timeline": timeline,
+        "automatic": next_automatic_step(eng),
+        "early_allowed": early_final_approvals_allowed(),
+        "timeline": engagement_timeline(eng),
         "labels": eng.labels.all(),
         "label_moves": label_moves_available(eng, request.user),
         "approvals": engagement_approval_states(eng),
@@ -162,7 +180,8 @@ def approval_decide_post(request: AuthedRequest, engagement_id: int, request_id:
 
     def decide() -> object:
         eng = engagement_get(user=request.user, engagement_id=engagement_id)  # the decider must see the card
-        return approval_decide(
+        return engagement_approval_decide(
+            engagement_id=eng.pk,
             request_id=request_id,
             decider=request.user,
             approve=request.POST.get("decision") == "approve",

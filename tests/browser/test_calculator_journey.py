@@ -107,7 +107,7 @@ def test_sam_scopes_a_brand_new_customer_and_erin_answers_the_ssot_in_one_go(
     page.goto(f"{live_server.url}/")
     card = page.locator(f'.column[data-state="open"] #card-{eng_id}')
     card.wait_for()
-    assert "EM erin" in card.inner_text()
+    assert "Engagement Manager erin" in card.inner_text()
     page.goto(f"{live_server.url}/engagements/{eng_id}/")
     assert page.locator("#engagement-opportunity").inner_text().startswith("Initrode- Professional Services")
     assert bad == []

@@ -15,11 +15,12 @@ def test_ps_leadership_is_told_of_a_below_target_margin_when_approval_is_request
     from decimal import Decimal
 
     from psdesk.board.services import engagement_approval_request
+    from psdesk.engagements.choices import EngagementStatus as S
     from psdesk.estimates.models import EstimateVersion
     from psdesk.estimates.testing import estimate_seed_shared
     from psdesk.notifications.models import Notification
 
-    eng = make_engagement()
+    eng = make_engagement(at=S.READY_FOR_APPROVAL)
     estimate_seed_shared(eng)
     EstimateVersion.objects.filter(engagement=eng).update(margin=Decimal("0.2500"))
     req = engagement_approval_request(engagement=eng, kind="ps_leadership", requester=people.erin, note="please")

@@ -144,7 +144,7 @@ def test_a_ta_review_asked_for_below_the_threshold_is_required_and_offered_in_th
 ) -> None:
     eng = make_engagement(at=S.ESTIMATE_FEEDBACK)
     v = estimate_seed_agreed(eng, price=Decimal("20000.00"))
-    assert _state(eng, "ta_review") == "none"
+    assert _state(eng, "ta_review") == "not_required"
     label_move(engagement_id=eng.pk, scope="TA", action="request_review", actor=people.erin)
 
     assert _state(eng, "ta_review") == "pending"

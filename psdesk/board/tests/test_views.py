@@ -99,7 +99,9 @@ def test_move_endpoint_returns_json_and_the_refusal_reason(people: Any, make_eng
 def test_detail_drawer_shows_moves_and_timeline(people: Any, make_engagement: Any) -> None:
     eng = make_engagement(path=("triage",))
     html = client_for(people.erin).get(f"/engagements/{eng.pk}/").content.decode()
-    assert "Start strawman" in html and "board.triage" in html
+    assert "Start strawman" in html
+    assert "erin moved this from Open to Awaiting Discovery" in html and "board.triage" not in html
+    assert "Awaiting Discovery" in html and "proposal::Awaiting_Discovery" in html  # name, then the scoped label
 
 
 def _card(html: str, eng: Any) -> str:
@@ -155,4 +157,4 @@ def test_cards_awaiting_approval_show_each_final_approval(people: Any, make_enga
     eng = make_engagement(at=S.READY_FOR_APPROVAL)
     engagement_approval_request(engagement=eng, kind="ps_leadership", requester=people.erin)
     card = _card(client_for(people.erin).get("/").content.decode(), eng)
-    assert "PS Lead: pending" in card and "Revenue: —" in card
+    assert "PS Leadership: pending" in card and "Revenue" not in card

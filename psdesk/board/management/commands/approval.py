@@ -9,10 +9,9 @@ from django.core.management.base import CommandError
 
 from psdesk.accounts.cli import ActorCommand, SubcommandAdder
 from psdesk.approvals.models import ApprovalRequest
-from psdesk.approvals.services import approval_decide
 from psdesk.board.approval_state import engagement_approval_states, engagement_content_hash
 from psdesk.board.selectors import engagement_get
-from psdesk.board.services import engagement_approval_request
+from psdesk.board.services import engagement_approval_decide, engagement_approval_request
 from psdesk.core.types import Actor
 from psdesk.engagements.labels import label_move
 from psdesk.engagements.models import Engagement, EngagementLabel
@@ -52,7 +51,9 @@ class Command(ActorCommand):
         h = engagement_content_hash(eng)
         self.stdout.write(f"engagement {eng.pk} {eng.state}  content hash {h}")
         for s in engagement_approval_states(eng, h):
-            self.stdout.write(f"  {s.kind:<14} {s.state:<9} request {s.request_id or '-'}")
+            who = f" by {s.decided_by} {s.decided_at:%Y-%m-%d %H:%M}" if s.decided_by and s.decided_at else ""
+            on = f" on {s.on_version}" if s.on_version else ""
+            self.stdout.write(f"  {s.kind:<14} {s.state:<12} request {s.request_id or '-'}{who}{on}")
         labels = EngagementLabel.objects.filter(engagement=eng).order_by("scope", "name").values_list("name", flat=True)
         self.stdout.write("  labels: " + (", ".join(labels) or "-"))
         for t in timers_for_target(eng):
@@ -72,7 +73,8 @@ class Command(ActorCommand):
         if req.target_type.model_class() is not Engagement:
             raise CommandError(f"request {req.pk} is not about an engagement; decide it where its target lives")
         target = self._engagement(user, req.target_id)  # the decider must see the engagement (PubSec → 404)
-        d = approval_decide(
+        d = engagement_approval_decide(
+            engagement_id=target.pk,
             request_id=req.pk,
             decider=user,
             approve=bool(opts["approve"]),

@@ -52,6 +52,7 @@
     const fresh = tmp.firstElementChild;
     const target = column(data.state);
     if (card) card.remove();
+    if (target) setCollapsed(target, false);
     if (target) target.querySelector(".cards").appendChild(fresh);
     bumpCount(data.source, -1);
     bumpCount(data.state, +1);
@@ -112,6 +113,42 @@
     body.append("to", next.dataset.state);
     body.append("reason", reasonFor(next.dataset.state));
     moveCard(card, body);
+  });
+
+  // Collapsible columns: the header's button folds a column to its name (remembered per browser).
+  const COLLAPSED_KEY = "psdesk.board.collapsed";
+  function collapsedStates() {
+    try { return JSON.parse(window.localStorage.getItem(COLLAPSED_KEY) || "[]"); } catch (e) { return []; }
+  }
+  function setCollapsed(col, collapsed) {
+    col.classList.toggle("collapsed", collapsed);
+    const btn = col.querySelector("button.collapse");
+    if (btn) {
+      btn.setAttribute("aria-expanded", collapsed ? "false" : "true");
+      const label = btn.querySelector(".sr-only");
+      const name = col.querySelector(".col-name");
+      if (label && name) label.textContent = (collapsed ? "Expand " : "Collapse ") + name.textContent;
+    }
+  }
+  function applyCollapsed() {
+    const states = collapsedStates();
+    document.querySelectorAll(".column").forEach(function (col) {
+      setCollapsed(col, states.indexOf(col.dataset.state) !== -1);
+    });
+  }
+  document.addEventListener("click", function (e) {
+    const btn = e.target.closest && e.target.closest(".column button.collapse");
+    if (!btn) return;
+    const col = btn.closest(".column");
+    const collapsed = !col.classList.contains("collapsed");
+    setCollapsed(col, collapsed);
+    const states = collapsedStates().filter(function (s) { return s !== col.dataset.state; });
+    if (collapsed) states.push(col.dataset.state);
+    try { window.localStorage.setItem(COLLAPSED_KEY, JSON.stringify(states)); } catch (err) { /* private mode */ }
+  });
+  document.addEventListener("DOMContentLoaded", applyCollapsed);
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target && e.target.id === "board-columns") applyCollapsed();
   });
 
   // The move menu in the card drawer.
