@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from psdesk.core import clock
 from psdesk.core.errors import DomainError, NotFound
 from psdesk.core.types import AuthedRequest
-from psdesk.crm.choices import ForecastCategory, OpportunityStage, RecordType, Segment
+from psdesk.core.workflow import MoveContext
+from psdesk.crm.choices import OPEN_STAGES, ForecastCategory, OpportunityStage, RecordType, Segment
 from psdesk.crm.models import Opportunity
 from psdesk.crm.selectors import (
     OpportunityFilters,
@@ -29,6 +30,7 @@ from psdesk.crm.selectors import (
     opportunity_stage_history,
 )
 from psdesk.crm.services import opportunity_create, opportunity_name_suggest, opportunity_transition
+from psdesk.crm.workflow import close_won_blockers
 
 
 def _not_found(request: AuthedRequest, what: str) -> HttpResponse:
@@ -144,6 +146,7 @@ def opportunity_detail(request: AuthedRequest, opportunity_id: int) -> HttpRespo
         "history": opportunity_stage_history(opportunity=opp),
         "quotes": quote_model.objects.filter(opportunity=opp).order_by("-created_at"),
         "team": opp.account_team.all(),
+        "blockers": close_won_blockers(opp, MoveContext(actor=request.user)) if opp.stage in OPEN_STAGES else [],
     }
     return render(request, "crm/opportunity_detail.html", ctx)
 

@@ -17,9 +17,13 @@ from django.template import Context, Engine
 from psdesk.core import clock
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
+from psdesk.crm.models import Opportunity
+from psdesk.engagements.models import Engagement
+from psdesk.engagements.services import EN_DASH, engagement_title_short
 from psdesk.projects.choices import ContactRole, ProjectStatus
 from psdesk.projects.defaults import DEFAULT_TEMPLATES
 from psdesk.projects.models import Project, ProjectsPolicy, WelcomeTemplate
+from psdesk.scoping.models import ScopingRequest, ServiceType
 from psdesk.sla.choices import TimerOutcome
 from psdesk.sla.models import SlaTimer
 from psdesk.sla.selectors import TimerView, timers_for_target
@@ -168,3 +172,21 @@ def welcome_render(*, project: Project) -> WelcomeDraft:
         subject=_ENGINE.from_string(subject_src).render(ctx).strip(),
         body=_ENGINE.from_string(body_src).render(ctx).strip() + "\n",
     )
+
+
+def project_name_for(*, opportunity: Opportunity, engagement: Engagement | None) -> str:
+    """`<Account> (en dash) <engagement title without " - Scope Issue and Write SOW">`. When the title says
+    nothing beyond the account, the calculator's service types name the work; a project without an
+    engagement (standard SKUs) takes the opportunity's name after the account."""
+    account = opportunity.account.name
+    rest = ""
+    if engagement is not None:
+        rest = engagement_title_short(title=engagement.title, account_name=account)
+        if not rest:
+            req = ScopingRequest.objects.filter(engagement=engagement).only("service_types").first()
+            keys = list(req.service_types) if req is not None else []
+            names = dict(ServiceType.objects.filter(key__in=keys).values_list("key", "name"))
+            rest = ", ".join(names[k] for k in keys if k in names)
+    if not rest:
+        rest = engagement_title_short(title=opportunity.name, account_name=account)
+    return (f"{account} {EN_DASH} {rest}" if rest else account)[:255]
