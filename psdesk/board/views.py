@@ -12,6 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from psdesk.accounts.selectors import user_is_pubsec
@@ -44,6 +45,7 @@ from psdesk.core.types import AuthedRequest
 from psdesk.crm.choices import Segment
 from psdesk.engagements.labels import label_move, label_moves_available
 from psdesk.engagements.models import EngagementLabel
+from psdesk.engagements.services import engagement_own_opportunity_create
 from psdesk.estimates.choices import ReviewDecision
 from psdesk.estimates.services import REVIEW, estimate_review_record
 from psdesk.scoping.models import ServiceType
@@ -203,6 +205,45 @@ def closed_lost_confirm(request: AuthedRequest, engagement_id: int, suggestion_i
             suggestion_id=suggestion_id, actor=request.user, confirm=True, reason=request.POST.get("reason", "")[:2000]
         ),
     )
+
+
+def _back_to(request: AuthedRequest, fallback: str) -> HttpResponse:
+    """Redirect to the page the form came from (`next`, same host only), else `fallback`."""
+    nxt = request.POST.get("next", "")
+    ok = url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(nxt if nxt and ok else fallback)
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def close_lost_form(request: AuthedRequest, engagement_id: int) -> HttpResponse:
+    """Close a card lost from a page form (the opportunity page offers it when the card blocks Closed
+    Won); back to that page with the outcome as a message."""
+    try:
+        engagement_transition(
+            engagement_id=engagement_id,
+            action="close_lost",
+            actor=request.user,
+            reason=request.POST.get("reason", "")[:5000],
+        )
+        messages.success(request, "The engagement is closed lost.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _back_to(request, reverse("board:detail", args=[engagement_id]))
+
+
+@require_POST
+@permission_required("engagements.view_engagement", raise_exception=True)
+def own_opportunity(request: AuthedRequest, engagement_id: int) -> HttpResponse:
+    """Move an open card off a shared opportunity onto a new opportunity of its own."""
+    try:
+        new = engagement_own_opportunity_create(
+            engagement_id=engagement_id, actor=request.user, reason=request.POST.get("reason", "")[:2000]
+        )
+        messages.success(request, f"The engagement moved to its own opportunity, {new.name}.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _back_to(request, reverse("board:detail", args=[engagement_id]))
 
 
 @require_POST

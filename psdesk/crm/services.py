@@ -319,6 +319,46 @@ def opportunity_update(
     return opp
 
 
+def opportunity_value_follow(
+    *,
+    opportunity_id: int,
+    actor: Actor | str | None,
+    source: str,
+    ps_value: Decimal,
+    education_value: Decimal,
+    po_number: str = "",
+) -> Opportunity | None:
+    """The opportunity's value follows the paperwork the customer agreed to (the agreed estimate
+    version) or signed (the primary order form): PS value and education value as given, amount
+    their sum, the PO number when one is given. Called by the estimates and quotes apps in their
+    own transaction; a closed opportunity keeps its values (returns None). Side effects: audited
+    `crm.opportunity_value_followed` with before/after and `source` as the reason; the PS fields
+    pushed to an external CRM through the outbox. Raises ValidationFailed on a negative value."""
+    for name, value in (("ps_value", ps_value), ("education_value", education_value)):
+        _check_money(value, name)
+    with transaction.atomic():
+        opp = Opportunity.objects.select_for_update(of=("self",)).filter(pk=opportunity_id).first()
+        if opp is None or opp.stage in TERMINAL_STAGES:
+            return None
+        after: dict[str, Any] = {
+            "ps_value": ps_value,
+            "education_value": education_value,
+            "amount": ps_value + education_value,
+        }
+        if po_number:
+            after["po_number"] = po_number
+        before = {k: getattr(opp, k) for k in after}
+        for k, v in after.items():
+            setattr(opp, k, v)
+        opp.version += 1
+        opp.save(update_fields=[*after, "version"])
+        audit_record(
+            verb="crm.opportunity_value_followed", actor=actor, target=opp, before=before, after=after, reason=source
+        )
+        ps_fields_push(opportunity=opp)
+        return opp
+
+
 # PS fields as the external CRM names them (Salesforce custom fields).
 CRM_FIELD_NAMES = {
     "engagement_manager": "Engagement_Manager__c",

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from psdesk.core import clock
 from psdesk.core.errors import DomainError, NotFound
 from psdesk.core.types import AuthedRequest
-from psdesk.crm.choices import ForecastCategory, OpportunityStage, RecordType, Segment
+from psdesk.core.workflow import MoveContext
+from psdesk.crm.choices import OPEN_STAGES, ForecastCategory, OpportunityStage, RecordType, Segment
 from psdesk.crm.models import Opportunity
 from psdesk.crm.selectors import (
     OpportunityFilters,
@@ -35,6 +36,7 @@ from psdesk.crm.services import (
     opportunity_po_refusal,
     opportunity_transition,
 )
+from psdesk.crm.workflow import close_won_blockers
 
 
 def _not_found(request: AuthedRequest, what: str) -> HttpResponse:
@@ -151,6 +153,7 @@ def opportunity_detail(request: AuthedRequest, opportunity_id: int) -> HttpRespo
         "quotes": quote_model.objects.filter(opportunity=opp).order_by("-created_at"),
         "team": opp.account_team.order_by("username"),
         "po_refusal": opportunity_po_refusal(opportunity=opp, actor=request.user),
+        "blockers": close_won_blockers(opp, MoveContext(actor=request.user)) if opp.stage in OPEN_STAGES else [],
     }
     return render(request, "crm/opportunity_detail.html", ctx)
 

@@ -10,13 +10,18 @@ opportunity's stage where.
 Closed Won extension point: `CLOSE_WON_PATHS`. A booking path (registered from the AppConfig.ready
 of an app above crm — crm may not import them) looks at an opportunity and answers None ("does not
 apply here") or a `BookingVerdict` (applies; `refusal` None when its paperwork is complete). Closed
-Won is allowed when any applicable path is complete; a PS-only opportunity to which no path applies
-(no live quote, no engagement) is refused with `CUSTOM_ENGAGEMENT_REFUSAL`. The registered paths
-(docs/process.md, Closed won):
+Won is allowed when an applicable path is complete and no *required* path is incomplete: a path
+marks its verdict `required` when what it covers must be booked its own way whatever else is signed
+(an open custom engagement closes won only with its executed SOW, never on a signed order form).
+A refused required verdict names its `blockers` — the objects in the way and what a person may do
+about each (the opportunity page offers those actions). A PS-only opportunity to which no path
+applies (no live quote, no engagement) is refused with `CUSTOM_ENGAGEMENT_REFUSAL`. The registered
+paths (docs/process.md, Closed won):
   - quotes, "standard order form": applies when the opportunity has a live quote; complete when its
     primary quote is signed.
-  - sows, "custom SOW": applies when the opportunity has an engagement (or a billable event);
-    complete with the executed SOW, its cost estimate and a PO number or "no PO required".
+  - sows, "custom SOW": applies when the opportunity carries an open engagement (or a billable
+    event); complete with the executed SOW, its cost estimate and a PO number or "no PO required";
+    required while an open engagement sits on the opportunity.
 Plain AND-guards can still be added with `CRM_WORKFLOW.add_guard("close_won", guard)`.
 """
 
@@ -39,9 +44,32 @@ CUSTOM_ENGAGEMENT_REFUSAL = (
 
 
 @dataclass(frozen=True)
+class BlockerAction:
+    """Something a person may do about a blocker: a form posting to `url` (with a reason when asked)."""
+
+    label: str
+    url: str
+    needs_reason: bool = False
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """An object that keeps an opportunity from closing won, with the actions that clear it."""
+
+    label: str
+    url: str
+    actions: tuple[BlockerAction, ...] = ()
+
+
+@dataclass(frozen=True)
 class BookingVerdict:
+    """A booking path's answer for one opportunity: `refusal` None when its paperwork is complete;
+    `required` when it must be complete whatever other path is; `blockers` what stands in its way."""
+
     path: str
     refusal: str | None = None
+    required: bool = False
+    blockers: tuple[Blocker, ...] = ()
 
 
 BookingPath = Callable[[Any, MoveContext], BookingVerdict | None]
@@ -66,9 +94,24 @@ def owner_or_team_or_manager_refusal(opp: Any, ctx: MoveContext) -> str | None:
     return "Only the opportunity owner, its account team or a manager may move this opportunity."
 
 
+def booking_verdicts(opp: Any, ctx: MoveContext) -> list[BookingVerdict]:
+    """The verdict of every registered booking path that applies to the opportunity."""
+    return [v for path in CLOSE_WON_PATHS if (v := path(opp, ctx)) is not None]
+
+
+def close_won_blockers(opp: Any, ctx: MoveContext) -> list[Blocker]:
+    """What keeps the opportunity from closing won through a required path, with the actions offered."""
+    return [b for v in booking_verdicts(opp, ctx) if v.required and v.refusal for b in v.blockers]
+
+
 def booking_paperwork_complete_refusal(opp: Any, ctx: MoveContext) -> str | None:
-    """Closed Won needs complete booking paperwork: a registered path that applies and is complete."""
-    verdicts = [v for path in CLOSE_WON_PATHS if (v := path(opp, ctx)) is not None]
+    """Closed Won needs complete booking paperwork: a registered path that applies and is complete,
+    and no required path (an open custom engagement) left incomplete — a signed order form never
+    closes a custom engagement won."""
+    verdicts = booking_verdicts(opp, ctx)
+    required = [v for v in verdicts if v.required and v.refusal]
+    if required:
+        return required[0].refusal
     if any(v.refusal is None for v in verdicts):
         return None
     if verdicts:

@@ -10,18 +10,36 @@ from django.db import transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
-from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
-from psdesk.crm.choices import TERMINAL_STAGES
+from psdesk.core.workflow import MoveContext
+from psdesk.crm.choices import TERMINAL_STAGES, RecordType
 from psdesk.crm.models import Account, Opportunity
+from psdesk.crm.services import opportunity_create, opportunity_name_suggest
+from psdesk.crm.workflow import owner_or_team_or_manager_refusal
 from psdesk.engagements.choices import CLOSED_STATES, DeliveryMode, PricingModel
 from psdesk.engagements.models import CustomerEpic, Engagement, EngagementLabel, SchedulingIntake, label_scope
 from psdesk.notifications.services import notify
 from psdesk.sla.services import sla_event
 
+SCOPING_TITLE_SUFFIX = " - Scope Issue and Write SOW"
+EN_DASH = "\u2013"  # between the account and the rest of a project or split opportunity name
+
 
 def engagement_title_for(account: Account) -> str:
-    return f"{account.name} - Scope Issue and Write SOW"
+    return f"{account.name}{SCOPING_TITLE_SUFFIX}"
+
+
+def engagement_title_short(*, title: str, account_name: str) -> str:
+    """The engagement's title without the scoping suffix (" - Scope Issue and Write SOW") and without
+    a leading account name: what a project or an opportunity adds after `<Account> EN_DASH `. Empty when
+    the title says nothing beyond the account."""
+    short = " ".join(title.replace(SCOPING_TITLE_SUFFIX.strip(), " ").split())
+    name = account_name.strip()
+    if name and short.lower().startswith(name.lower()):
+        short = short[len(name) :]
+    return short.strip(f" -{EN_DASH}:").strip()
 
 
 @transaction.atomic
@@ -385,3 +403,57 @@ def engagement_opportunity_link(
         after={"opportunity": opportunity_id, "name": opportunity.name if opportunity else ""},
     )
     return eng
+
+
+def engagement_own_opportunity_create(*, engagement_id: int, actor: Actor, reason: str = "") -> Opportunity:
+    """Move an open engagement off a shared opportunity onto a new PS-only opportunity of its own
+    (same account, owner, account team, close date and parent licence opportunity), so the old
+    opportunity can close won without it — or the engagement later closes won with its own SOW.
+
+    Needs `crm.add_opportunity` and the right to move the current opportunity (its owner, account
+    team or a manager). Side effects: the new opportunity (audited `crm.opportunity_created`), the
+    engagement's `opportunity` and `version`, audited `engagements.opportunity_changed` with before/after.
+    Raises PermissionDenied, NotFound (absent or PubSec for a non-member), TransitionNotAllowed (the
+    engagement is closed, has no opportunity, or the opportunity is closed or not the actor's)."""
+    permission_require(actor, "crm.add_opportunity")
+    with transaction.atomic():
+        eng = Engagement.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=engagement_id).first()
+        if eng is None:
+            raise NotFound(f"engagement {engagement_id} not found")
+        old = Opportunity.objects.select_related("account", "parent").filter(pk=eng.opportunity_id).first()
+        if eng.state in CLOSED_STATES:
+            raise TransitionNotAllowed(f"{eng.title} is {eng.get_state_display()}; only an open engagement moves.")
+        if old is None:
+            raise TransitionNotAllowed(f"{eng.title} is on no opportunity; link it to one instead.")
+        if old.stage in TERMINAL_STAGES:
+            raise TransitionNotAllowed(f"{old.name} is {old.get_stage_display()}; its engagements stay with it.")
+        refusal = owner_or_team_or_manager_refusal(old, MoveContext(actor=actor))
+        if refusal:
+            raise TransitionNotAllowed(refusal)
+        parent = old if old.record_type == RecordType.LICENSE else old.parent
+        short = engagement_title_short(title=eng.title, account_name=eng.account.name) or f"engagement {eng.pk}"
+        new = opportunity_create(
+            actor=actor,
+            account=eng.account,
+            record_type=RecordType.PS_ONLY,
+            name=f"{opportunity_name_suggest(account=eng.account)} {EN_DASH} {short}",
+            parent=parent,
+            owner=old.owner,
+            close_date=old.close_date,
+            currency=old.currency,
+            account_team=list(old.account_team.all()),
+            engagement_manager=eng.em or old.engagement_manager,
+        )
+        eng.opportunity = new
+        eng.version += 1
+        eng.last_activity_at = clock.now()
+        eng.save(update_fields=["opportunity", "version", "last_activity_at"])
+        audit_record(
+            verb="engagements.opportunity_changed",
+            actor=actor,
+            target=eng,
+            before={"opportunity": old.pk},
+            after={"opportunity": new.pk},
+            reason=reason.strip() or f"moved to its own opportunity off {old.name}",
+        )
+        return new

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from psdesk.core.errors import Conflict, NotFound, ValidationFailed
 from psdesk.core.money import MoneyError, to_decimal
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
+from psdesk.crm.services import opportunity_value_follow
 from psdesk.engagements.labels import TA_APPROVED, TA_NEEDS_REVIEW, TA_ROLE
 from psdesk.engagements.models import Engagement
 from psdesk.engagements.services import engagement_label_set
@@ -76,6 +77,37 @@ class Shared:
 class _Priced:
     lines: list[EstimateLine] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
+
+
+class AfterAgreement(Protocol):
+    def __call__(self, *, engagement: Engagement, actor: Actor | str | None) -> object: ...
+
+
+# Effects of a customer agreement on apps above estimates (the project's tasks, the queue's demand),
+# registered from their AppConfig.ready(); they run inside the agreement's transaction.
+AFTER_AGREEMENT_HOOKS: list[AfterAgreement] = []
+
+
+def register_after_agreement(hook: AfterAgreement) -> None:
+    """Extension point: run `hook(engagement=..., actor=...)` after a version is agreed (idempotent)."""
+    if hook not in AFTER_AGREEMENT_HOOKS:
+        AFTER_AGREEMENT_HOOKS.append(hook)
+
+
+def _agreed_value_follow(v: EstimateVersion, actor: str) -> None:
+    """The engagement's opportunity takes the agreed version's value: education value from its
+    education lines, PS value from the rest (audited by crm)."""
+    if not v.engagement.opportunity_id:
+        return
+    lines = list(v.lines.all())
+    edu = sum((ln.price for ln in lines if "education" in (ln.service_type or "")), Decimal("0.00"))
+    opportunity_value_follow(
+        opportunity_id=v.engagement.opportunity_id,
+        actor=actor,
+        source=f"customer agreed to estimate v{v.number}",
+        ps_value=v.price - edu,
+        education_value=edu,
+    )
 
 
 def _notify(
@@ -586,6 +618,10 @@ def customer_agreement_record(*, token: str, name: str, email: str) -> tuple[Cus
                 recipients=[v.engagement.em] if v.engagement.em_id else [],
                 account=v.engagement.account,
             )
+            who = _customer_label(name, email)
+            _agreed_value_follow(v, who)
+            for hook in AFTER_AGREEMENT_HOOKS:
+                hook(engagement=v.engagement, actor=who)
             return fb, True
     except IntegrityError:  # a concurrent double click: the other request recorded it
         existing = agreement_get(v)

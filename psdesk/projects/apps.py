@@ -23,8 +23,10 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from psdesk.crm.services import register_after_stage_move  # noqa: PLC0415 — app registry must be ready
-        from psdesk.projects.services import on_stage_move  # noqa: PLC0415 — imports models: registry must be ready
+        from psdesk.estimates.services import register_after_agreement  # noqa: PLC0415 — app registry must be ready
+        from psdesk.projects.services import on_stage_move, project_plan_follow  # noqa: PLC0415 — imports models: registry must be ready
 
+        register_after_agreement(project_plan_follow)
         register_after_stage_move(on_stage_move)
 
         # What waits on a person, on My work (psdesk/accounts/my_work.py).

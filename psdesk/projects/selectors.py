@@ -19,11 +19,15 @@ from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem, hours_
 from psdesk.core import clock
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
+from psdesk.crm.models import Opportunity
+from psdesk.engagements.models import Engagement
+from psdesk.engagements.services import EN_DASH, engagement_title_short
 from psdesk.notifications.emails import email_render
 from psdesk.notifications.links import site_url
 from psdesk.projects.choices import OPEN_PROJECT_STATES, ContactRole, ProjectKind, ProjectStatus
 from psdesk.projects.defaults import CUSTOMER_ROLES, DEFAULT_SUBJECTS, NEXT_STEPS, brand_of
 from psdesk.projects.models import Project, ProjectsPolicy, WelcomeTemplate
+from psdesk.scoping.models import ScopingRequest, ServiceType
 from psdesk.sla.choices import TimerOutcome
 from psdesk.sla.models import SlaTimer
 from psdesk.sla.selectors import TimerView, timer_badges, timers_for_target
@@ -245,3 +249,21 @@ def my_work_welcome_emails_due(user: Actor) -> WorkGroup | None:
         items=items,
         empty_text="Every booked project has had its welcome email.",
     )
+
+
+def project_name_for(*, opportunity: Opportunity, engagement: Engagement | None) -> str:
+    """`<Account> (en dash) <engagement title without " - Scope Issue and Write SOW">`. When the title says
+    nothing beyond the account, the calculator's service types name the work; a project without an
+    engagement (standard SKUs) takes the opportunity's name after the account."""
+    account = opportunity.account.name
+    rest = ""
+    if engagement is not None:
+        rest = engagement_title_short(title=engagement.title, account_name=account)
+        if not rest:
+            req = ScopingRequest.objects.filter(engagement=engagement).only("service_types").first()
+            keys = list(req.service_types) if req is not None else []
+            names = dict(ServiceType.objects.filter(key__in=keys).values_list("key", "name"))
+            rest = ", ".join(names[k] for k in keys if k in names)
+    if not rest:
+        rest = engagement_title_short(title=opportunity.name, account_name=account)
+    return (f"{account} {EN_DASH} {rest}" if rest else account)[:255]

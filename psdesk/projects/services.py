@@ -18,7 +18,9 @@ from psdesk.core.types import Actor
 from psdesk.core.workflow import Move, MoveContext
 from psdesk.crm.choices import OpportunityStage
 from psdesk.crm.models import Opportunity
-from psdesk.estimates.selectors import agreed_version, latest_version, version_lines
+from psdesk.engagements.choices import EngagementStatus
+from psdesk.engagements.models import Engagement
+from psdesk.estimates.selectors import agreed_version, version_lines
 from psdesk.notifications.services import notify, outbox_enqueue
 from psdesk.projects.choices import ChecklistKey, ContactRole, ProjectKind, ProjectStatus
 from psdesk.projects.models import (
@@ -29,7 +31,7 @@ from psdesk.projects.models import (
     ProjectTask,
     WelcomeEmail,
 )
-from psdesk.projects.selectors import email_is_valid, policy_get, welcome_render
+from psdesk.projects.selectors import email_is_valid, policy_get, project_name_for, welcome_render
 from psdesk.projects.workflow import PROJECT_WORKFLOW
 from psdesk.sla import services as sla
 
@@ -38,6 +40,10 @@ STAGE_5_PLUS = (OpportunityStage.NEGOTIATING, OpportunityStage.AWAITING_SIGNATUR
 
 
 # ---------------------------------------------------------------- creation from the opportunity
+
+
+UNNAMED = "Unnamed resource"
+PLAN_FOLLOWS = (P.PROSPECT, P.IN_SET_UP)  # the tasks and budget follow a newer agreed estimate until set-up ends
 
 
 @dataclass
@@ -49,16 +55,24 @@ class _Plan:
     tasks: list[tuple[str, str, Decimal]]
     engagement: Any
     contacts: list[dict[str, str]]
+    version_number: int | None = None
 
 
-def _plan_for(opp: Opportunity) -> _Plan:
-    """Budget, tasks and contacts from the customer-agreed estimate (custom work) or the opportunity."""
-    engagement = opp.engagements.order_by("-created_at").first()
-    version = (agreed_version(engagement) or latest_version(engagement)) if engagement else None
+def _engagement_of(opp: Opportunity) -> Engagement | None:
+    """The opportunity's engagement: the newest one not closed lost, else the newest."""
+    engagements = Engagement.objects.filter(opportunity=opp).order_by("-created_at", "-id")
+    return engagements.exclude(state=EngagementStatus.CLOSED_LOST).first() or engagements.first()
+
+
+def _plan_for(opp: Opportunity, engagement: Engagement | None) -> _Plan:
+    """Budget, tasks and contacts from the customer-agreed estimate version (custom work; never from
+    an unagreed draft), else the opportunity's amount and no tasks."""
+    version = agreed_version(engagement) if engagement is not None else None
+    intake = getattr(engagement, "scheduling_intake", None) if engagement is not None else None
+    contacts = list(intake.contacts) if intake is not None else []
     if version is not None:
         lines = version_lines(version)
         education = bool(lines) and all("education" in (ln.service_type or "") for ln in lines)
-        intake = getattr(engagement, "scheduling_intake", None)
         return _Plan(
             budget=version.price,
             currency=version.currency,
@@ -66,16 +80,17 @@ def _plan_for(opp: Opportunity) -> _Plan:
             rate_card="Fixed fee at list rate" if version.pricing_model == "fixed_fee" else "T&M role rates",
             tasks=[(ln.activity, ln.role, ln.hours) for ln in lines],
             engagement=engagement,
-            contacts=list(intake.contacts) if intake is not None else [],
+            contacts=contacts,
+            version_number=version.number,
         )
     return _Plan(
         budget=opp.amount,
         currency=opp.currency,
         kind=ProjectKind.CONSULTING,
-        rate_card="Standard SKU prices",
+        rate_card="Standard SKU prices" if engagement is None else "",
         tasks=[],
         engagement=engagement,
-        contacts=[],
+        contacts=contacts,
     )
 
 
@@ -94,10 +109,11 @@ def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> P
         if existing is not None:
             return existing
         policy = policy_get()
-        plan = _plan_for(opportunity)
+        engagement = _engagement_of(opportunity)
+        plan = _plan_for(opportunity, engagement)
         coordinator = User.objects.filter(groups__name="ps-scheduling", is_active=True).order_by("id").first()
         project = Project.objects.create(
-            name=f"{opportunity.account.name} - {opportunity.name}"[:255],
+            name=project_name_for(opportunity=opportunity, engagement=engagement),
             account=opportunity.account,
             opportunity=opportunity,
             engagement=plan.engagement,
@@ -128,7 +144,12 @@ def project_create(*, opportunity: Opportunity, actor: Actor | None = None) -> P
             verb="projects.created",
             actor=actor,
             target=project,
-            after={"status": project.status, "budget": project.budget, "kind": project.kind},
+            after={
+                "status": project.status,
+                "budget": project.budget,
+                "kind": project.kind,
+                "estimate_version": plan.version_number,
+            },
         )
         outbox_enqueue(
             target="psa",
@@ -191,6 +212,89 @@ def on_stage_move(applied: Applied, ctx: MoveContext) -> None:
             project_transition(
                 project_id=project.pk, action="cancel", actor=ctx.actor, reason="Opportunity closed lost", system=True
             )
+
+
+def project_plan_follow(*, engagement: Engagement, actor: Actor | str | None = None) -> Project | None:
+    """A newer customer-agreed estimate version: the engagement's project (while Prospect or In Set
+    Up) takes its tasks, budget, kind and rate card. A task of the same name and role keeps its
+    assignee. Registered with `estimates.services.register_after_agreement` (runs in the
+    agreement's transaction). Side effects: audited `projects.plan_followed` (before/after hours,
+    budget and version). Returns the project, or None when there is none or set-up is over."""
+    with transaction.atomic():
+        project = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("opportunity", "opportunity__account")
+            .filter(opportunity_id=engagement.opportunity_id)
+            .first()
+            if engagement.opportunity_id
+            else None
+        )
+        if project is None or project.status not in PLAN_FOLLOWS:
+            return None
+        plan = _plan_for(project.opportunity, engagement)
+        if plan.version_number is None:
+            return None
+        old = list(project.tasks.all())
+        assignees = {(t.name, t.role): t.assignee_label for t in old}
+        before = {"hours": sum((t.hours for t in old), Decimal("0")), "budget": project.budget}
+        project.tasks.all().delete()
+        ProjectTask.objects.bulk_create(
+            ProjectTask(
+                project=project,
+                position=i,
+                name=name[:200],
+                role=role,
+                hours=hours,
+                assignee_label=assignees.get((name[:200], role), UNNAMED),
+            )
+            for i, (name, role, hours) in enumerate(plan.tasks, start=1)
+        )
+        Project.objects.filter(pk=project.pk).update(
+            engagement=engagement,
+            budget=plan.budget,
+            currency=plan.currency,
+            kind=plan.kind,
+            rate_card=plan.rate_card,
+            version=project.version + 1,
+        )
+        project.refresh_from_db()
+        audit_record(
+            verb="projects.plan_followed",
+            actor=actor,
+            target=project,
+            before=before,
+            after={
+                "hours": sum((h for _, _, h in plan.tasks), Decimal("0")),
+                "budget": plan.budget,
+                "estimate_version": plan.version_number,
+            },
+        )
+        return project
+
+
+def project_tasks_assign(
+    *, opportunity_id: int, roles: set[str], assignee: str, actor: Actor | None = None
+) -> list[ProjectTask]:
+    """Booking a consultant: the opportunity's project tasks of `roles` still on "Unnamed resource"
+    are assigned to `assignee` (tasks already assigned keep theirs). Side effects: audited
+    `projects.tasks_assigned` when any task changed. Returns the tasks assigned."""
+    with transaction.atomic():
+        project = Project.objects.select_for_update(of=("self",)).filter(opportunity_id=opportunity_id).first()
+        if project is None:
+            return []
+        tasks = list(project.tasks.filter(role__in=roles, assignee_label=UNNAMED))
+        if not tasks:
+            return []
+        ProjectTask.objects.filter(pk__in=[t.pk for t in tasks]).update(assignee_label=assignee[:100])
+        audit_record(
+            verb="projects.tasks_assigned",
+            actor=actor,
+            target=project,
+            after={"assignee": assignee, "tasks": [t.name for t in tasks]},
+        )
+        for t in tasks:
+            t.assignee_label = assignee[:100]
+        return tasks
 
 
 # ---------------------------------------------------------------- status moves

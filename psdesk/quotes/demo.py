@@ -1,5 +1,7 @@
-"""Demo quotes: a signed order form on Wayne Enterprises' PS opportunity (ready to close won) and a
-draft on Initech's, built through the services so each has its audit trail."""
+"""Demo quotes: a signed order form on Wayne Enterprises' standard-services opportunity (ready to
+close won) and a draft on Initech's, built through the services so each has its audit trail. Each sits
+on a PS-only opportunity of its own: the demo's custom engagements keep theirs (an open custom
+engagement closes won only with its executed SOW, never on a signed order form)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,34 @@ from typing import Any
 
 from psdesk.core import clock
 from psdesk.core.demo import DemoContext
+from psdesk.crm.choices import OpportunityStage
+from psdesk.crm.models import Opportunity
+from psdesk.crm.services import opportunity_create
 from psdesk.quotes.services import quote_create, quote_discount_set, quote_line_add, quote_transition
+
+
+def _standard_services_opportunity(ps: Opportunity, actor: Any) -> Opportunity:
+    """A PS-only opportunity for standard services beside the account's custom one (same parent)."""
+    return opportunity_create(
+        actor=actor,
+        account=ps.account,
+        name=f"{ps.name} - standard services",
+        parent=ps.parent,
+        owner=ps.owner,
+        close_date=ps.close_date,
+        account_team=list(ps.account_team.all()),
+        stage=OpportunityStage.PROPOSAL,
+    )
 
 
 def load(ctx: DemoContext) -> None:
     users: dict[str, Any] = ctx.objects["users"]
     alice = users["alice"]
-    by_account = {o.account.name: o for o in ctx.objects["ps_opportunities"]}
+    by_account = {
+        o.account.name: _standard_services_opportunity(o, alice)
+        for o in ctx.objects["ps_opportunities"]
+        if o.account.name in ("Wayne Enterprises", "Initech")
+    }
     quotes = []
     wayne = by_account.get("Wayne Enterprises")
     if wayne is not None:

@@ -22,6 +22,7 @@ from psdesk.core.types import Actor
 from psdesk.core.workflow import Move
 from psdesk.crm.choices import TERMINAL_STAGES
 from psdesk.crm.models import Opportunity
+from psdesk.crm.services import opportunity_value_follow
 from psdesk.notifications.services import outbox_enqueue
 from psdesk.quotes import pricing
 from psdesk.quotes.choices import QuoteStatus
@@ -392,8 +393,9 @@ def _before_save(quote: Any, move: Move, source: str, target: str, data: dict[st
 
 
 def _record_signed_on_opportunity(applied: Applied, ctx: Any) -> None:
-    """When the primary quote is signed, the opportunity's education value comes from it (the
-    Education lines, after discounts) and its PO number from the signed order form (audited)."""
+    """When the primary quote is signed, the opportunity's value follows the signed order form:
+    education value from its Education lines, PS value from the others (after discounts), amount
+    their sum, and the PO number (audited `crm.opportunity_value_followed`)."""
     quote = applied.obj
     if applied.target != QuoteStatus.SIGNED or not quote.is_primary:
         return
@@ -402,20 +404,13 @@ def _record_signed_on_opportunity(applied: Applied, ctx: Any) -> None:
     edu = sum(
         (a.net for li, a in zip(lines, totals.lines, strict=True) if li.sku.category == "Education"), Decimal("0.00")
     )
-    opp = Opportunity.objects.select_for_update(of=("self",)).get(pk=quote.opportunity_id)
-    before = {"education_value": opp.education_value, "po_number": opp.po_number}
-    opp.education_value = edu
-    if quote.po_number:
-        opp.po_number = quote.po_number
-    opp.version += 1
-    opp.save(update_fields=["education_value", "po_number", "version"])
-    audit_record(
-        verb="crm.opportunity_updated",
+    opportunity_value_follow(
+        opportunity_id=quote.opportunity_id,
         actor=ctx.actor,
-        target=opp,
-        before=before,
-        after={"education_value": edu, "po_number": opp.po_number},
-        reason=f"signed order form {quote.number}",
+        source=f"signed order form {quote.number}",
+        ps_value=totals.total - edu,
+        education_value=edu,
+        po_number=quote.po_number,
     )
     # The billing system (built-in by default, Zuora when configured) gets the signed order form,
     # after commit, from the outbox; the stable key makes a redelivery a no-op at the target.

@@ -35,6 +35,8 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from psdesk.crm.services import register_after_stage_move  # noqa: PLC0415 — app registry must be ready
-        from psdesk.scheduling.services import queue_after_stage_move  # noqa: PLC0415 — app registry must be ready
+        from psdesk.estimates.services import register_after_agreement  # noqa: PLC0415 — app registry must be ready
+        from psdesk.scheduling.services import queue_after_stage_move, queue_demand_follow  # noqa: PLC0415 — app registry must be ready
 
+        register_after_agreement(queue_demand_follow)
         register_after_stage_move(queue_after_stage_move)

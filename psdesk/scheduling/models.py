@@ -135,6 +135,14 @@ class ForecastPolicy(models.Model):
     weekly_hours_pm = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("4"))
     weekly_hours_ta = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("8"))
     weekly_hours_trainer = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("16"))
+    em_hours_role = models.CharField(
+        max_length=16,
+        choices=ConsultantRole.choices,
+        blank=True,
+        default=ConsultantRole.PM,
+        help_text="the consultant role that delivers an agreed estimate's Engagement Manager hours "
+        "(blank: those hours are not queued)",
+    )
 
     class Meta:
         verbose_name_plural = "forecast policy"

@@ -16,8 +16,8 @@ from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
-from psdesk.crm.workflow import BookingVerdict
-from psdesk.engagements.choices import EngagementStatus
+from psdesk.crm.workflow import Blocker, BlockerAction, BookingVerdict
+from psdesk.engagements.choices import CLOSED_STATES, EngagementStatus
 from psdesk.engagements.models import Engagement
 from psdesk.estimates.selectors import agreed_version
 from psdesk.sows import document as doc
@@ -229,29 +229,59 @@ def stamp_on_current_version_refusal(sow: Any, ctx: MoveContext) -> str | None:
 
 
 def _sow_of_opportunity(opp: Any) -> Sow | None:
-    sow = Sow.objects.filter(engagement__opportunity=opp).select_related("engagement").first()
+    """The SOW a further billable event of the opportunity belongs to (its card is on another one)."""
+    ev = BillableEvent.objects.filter(opportunity=opp).select_related("sow", "sow__engagement").first()
+    return ev.sow if ev else None
+
+
+def _sow_booking_refusal(sow: Sow | None, opp: Any, ctx: MoveContext) -> str | None:
     if sow is None:
-        ev = BillableEvent.objects.filter(opportunity=opp).select_related("sow", "sow__engagement").first()
-        sow = ev.sow if ev else None
-    return sow
+        return "Closed Won needs an executed SOW; none was generated yet."
+    if sow.status != SowStatus.EXECUTED:
+        return "Closed Won needs the SOW executed (customer and vendor signatures)."
+    if sow_cost_estimate_attached_refusal(sow.engagement, ctx):
+        return "Closed Won needs the cost estimate of the agreed estimate version."
+    if not (opp.po_number.strip() or opp.no_po_required):
+        return 'Closed Won needs a PO number or a recorded "no PO required".'
+    return None
+
+
+def _engagement_blocker(eng: Engagement) -> Blocker:
+    """The open engagement in the way, with what the person closing may do about it."""
+    return Blocker(
+        label=f"{eng.title} ({eng.get_state_display()})",
+        url=reverse("board:detail", args=[eng.pk]),
+        actions=(
+            BlockerAction("Close that engagement lost", reverse("board:close_lost_form", args=[eng.pk]), True),
+            BlockerAction("Move it to its own opportunity", reverse("board:own_opportunity", args=[eng.pk])),
+        ),
+    )
 
 
 def custom_sow_booking(opp: Any, ctx: MoveContext) -> Any:
     """Closed Won for a custom engagement (docs/process.md, Closed won): executed SOW + cost estimate
-    + PO number or a recorded "no PO required". Applies to opportunities linked to an engagement or a
-    billable event."""
-    sow = _sow_of_opportunity(opp)
-    if sow is None:
-        if not Engagement.objects.filter(opportunity=opp).exists():
+    + PO number or a recorded "no PO required". Applies to opportunities carrying an open engagement
+    (each needs its own executed SOW, whatever else is signed: the verdict is `required` and names
+    the engagement in the way) or a billable event of a SOW."""
+    open_cards = list(Engagement.objects.filter(opportunity=opp).exclude(state__in=CLOSED_STATES).order_by("pk"))
+    if not open_cards:
+        sow = _sow_of_opportunity(opp)
+        if sow is None:
             return None
-        return BookingVerdict("custom SOW", "Closed Won needs an executed SOW; none was generated yet.")
-    if sow.status != SowStatus.EXECUTED:
-        return BookingVerdict("custom SOW", "Closed Won needs the SOW executed (customer and vendor signatures).")
-    if sow_cost_estimate_attached_refusal(sow.engagement, ctx):
-        return BookingVerdict("custom SOW", "Closed Won needs the cost estimate of the agreed estimate version.")
-    if not (opp.po_number.strip() or opp.no_po_required):
-        return BookingVerdict("custom SOW", 'Closed Won needs a PO number or a recorded "no PO required".')
-    return BookingVerdict("custom SOW", None)
+        return BookingVerdict("custom SOW", _sow_booking_refusal(sow, opp, ctx))
+    sows = {s.engagement_id: s for s in Sow.objects.filter(engagement__in=open_cards).select_related("engagement")}
+    for eng in open_cards:
+        refusal = _sow_booking_refusal(sows.get(eng.pk), opp, ctx)
+        if refusal is not None:
+            return BookingVerdict(
+                "custom SOW",
+                f'{refusal} The open custom engagement "{eng.title}" is on this opportunity and closes won only '
+                "with its own executed SOW, cost estimate and PO: if it is not part of this sale, close that "
+                "engagement lost (with a reason) or move it to its own opportunity first.",
+                required=True,
+                blockers=(_engagement_blocker(eng),),
+            )
+    return BookingVerdict("custom SOW", None, required=True)
 
 
 # --- My work providers (registered from SowsConfig.ready) --------------------------------------

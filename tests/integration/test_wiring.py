@@ -12,6 +12,7 @@ from psdesk.accounts import my_work
 from psdesk.approvals import services as approvals_services
 from psdesk.crm import services as crm_services
 from psdesk.crm import workflow as crm_workflow
+from psdesk.estimates import services as estimates_services
 from psdesk.integrations import inbound
 from psdesk.notifications import services as notifications_services
 
@@ -34,6 +35,14 @@ def test_closed_won_paperwork_is_a_signed_order_form_or_an_executed_sow() -> Non
     assert [_name(f) for f in crm_workflow.CLOSE_WON_PATHS] == [
         "psdesk.quotes.selectors.standard_order_form_path",
         "psdesk.sows.selectors.custom_sow_booking",
+    ]
+
+
+def test_after_a_customer_agreement_the_project_and_the_queue_follow_the_agreed_version() -> None:
+    """estimates.services.register_after_agreement: effects inside the agreement's transaction."""
+    assert [_name(f) for f in estimates_services.AFTER_AGREEMENT_HOOKS] == [
+        "psdesk.projects.services.project_plan_follow",
+        "psdesk.scheduling.services.queue.queue_demand_follow",
     ]
 
 

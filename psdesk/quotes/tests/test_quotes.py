@@ -171,15 +171,19 @@ def test_a_signed_quote_cannot_be_edited(people: Any, make_quote: Any, frozen_cl
     assert (opp.po_number, opp.education_value) == ("PO-77", Decimal("0.00"))  # LDAP is consulting
 
 
-def test_signing_records_the_education_value_on_the_opportunity(
+def test_signing_the_order_form_sets_the_opportunitys_ps_value_education_value_and_amount(
     people: Any, make_quote: Any, frozen_clock: Any
 ) -> None:
     q = make_quote((("GL-BAS-R", 1, {"attendees": 13, "discount_pct": "10"}), ("GL-JIRA", 1, NO)))
+    total = q.totals().total
+    before = Opportunity.objects.get(pk=q.opportunity_id).amount
     _send_and_sign(q, people)
     opp = Opportunity.objects.get(pk=q.opportunity_id)
     assert opp.education_value == Decimal("5000.00")  # 4500 course + 500 seat add-on
-    ev = AuditEvent.objects.filter(verb="crm.opportunity_updated").get()
+    assert (opp.ps_value, opp.amount) == (total - Decimal("5000.00"), total)
+    ev = AuditEvent.objects.filter(verb="crm.opportunity_value_followed").get()
     assert ev.reason == f"signed order form {q.number}"
+    assert ev.before["amount"] == str(before) and ev.after["amount"] == str(total)
 
 
 def test_sending_needs_lines_and_signing_needs_a_signer_and_a_past_date(

@@ -3,7 +3,7 @@ position, and the demand scheduling can read from an engagement (agreed estimate
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from psdesk.scheduling.choices import ConsultantRole, ServiceType
 from psdesk.scheduling.models import ForecastResult, QueueEntry, Skill
 from psdesk.scheduling.role_hours import LineIn
 from psdesk.scheduling.selectors.forecast_runs import latest_run_or_none, policy_get
+from psdesk.scoping.models import ScopingRequest, SsotRow
 
 
 def entry_get(*, user: AnyUser, entry_id: int) -> QueueEntry:
@@ -77,19 +78,43 @@ SERVICE_KEYWORDS = (
     ("train", ServiceType.EDUCATION),
     ("impl", ServiceType.IMPLEMENTATION),
 )
+# The Services Calculator's service types (psdesk.scoping keys) as the queue names them.
+CALCULATOR_SERVICE_TYPES = {
+    "implementation": ServiceType.IMPLEMENTATION,
+    "scm_migration": ServiceType.MIGRATION,
+    "cicd_transition": ServiceType.CICD,
+    "readiness_assessment": ServiceType.ASSESSMENT,
+    "advisory": ServiceType.ADVISORY,
+    "custom_education": ServiceType.EDUCATION,
+}
 
 
 def _service_type_of(text: str) -> str:
-    """Map an estimate line's free-text service type onto ServiceType (OTHER when nothing matches)."""
+    """Map a calculator key or an estimate line's free-text service type onto ServiceType (OTHER when
+    nothing matches)."""
     t = (text or "").lower()
     if t in ServiceType.values:
         return t
+    if t in CALCULATOR_SERVICE_TYPES:
+        return CALCULATOR_SERVICE_TYPES[t]
     return next((st for key, st in SERVICE_KEYWORDS if key in t), ServiceType.OTHER)
+
+
+def calculator_service_types(engagement: Engagement) -> list[str]:
+    """The engagement's service types as the Services Calculator recorded them (queue names, in the
+    order chosen), else those of its SSOT rows; empty for an engagement made without the calculator."""
+    req = ScopingRequest.objects.filter(engagement=engagement).only("service_types").first()
+    keys = list(req.service_types) if req is not None else []
+    if not keys:
+        keys = list(dict.fromkeys(SsotRow.objects.filter(engagement=engagement).values_list("service_type", flat=True)))
+    types = [_service_type_of(k) for k in keys]
+    return list(dict.fromkeys(t for t in types if t != ServiceType.OTHER))
 
 
 @dataclass
 class EngagementDemand:
-    """What scheduling can read from other apps about an engagement (all optional)."""
+    """What scheduling can read from other apps about an engagement (all optional). `service_types`
+    are the calculator's (in its order); `service_type` the one carrying the most agreed hours."""
 
     lines: list[LineIn]
     service_type: str = ServiceType.OTHER
@@ -97,33 +122,48 @@ class EngagementDemand:
     desired_end: date | None = None
     requires_clearance: bool | None = None
     delivery_mode: str = "remote"
+    service_types: list[str] = field(default_factory=list)
+    version_number: int | None = None
 
 
 def engagement_demand_get(*, engagement: Engagement) -> EngagementDemand:
-    """Role-hours from the customer-agreed estimate version (EM hours are pre-sales, so skipped) and
-    skills, start window and clearance from the scheduling intake. `lines` is empty when there is no
-    agreed estimate; the intake's skills (names only) are required at the policy's level on every
-    PSE and TA line, and only skills scheduling knows are kept."""
+    """Role-hours from the customer-agreed estimate version — every line, the Engagement Manager's
+    hours under the policy's `em_hours_role` (not queued when it is blank) — and skills, start window
+    and clearance from the scheduling intake. `lines` is empty when there is no agreed estimate; the
+    intake's skills (names only) are required at the policy's level on every PSE and TA line, and
+    only skills scheduling knows are kept. The service type is the calculator's: a line without a
+    known type counts for the calculator's first type."""
     version = agreed_version(engagement)
+    policy = policy_get()
+    calculator = calculator_service_types(engagement)
     hours: dict[str, Decimal] = {}
     kinds: dict[str, Decimal] = {}
     if version is not None:
         for ln in version.lines.all():
-            if ln.role in ConsultantRole.values:
-                hours[ln.role] = hours.get(ln.role, Decimal("0")) + ln.hours
+            role = policy.em_hours_role if ln.role == "EM" else ln.role
+            if role in ConsultantRole.values:
+                hours[role] = hours.get(role, Decimal("0")) + ln.hours
             st = _service_type_of(ln.service_type)
+            if st == ServiceType.OTHER and calculator:
+                st = calculator[0]
             kinds[st] = kinds.get(st, Decimal("0")) + ln.hours
     intake = getattr(engagement, "scheduling_intake", None) if hasattr(engagement, "scheduling_intake") else None
     skills: dict[str, int] = {}
     if intake is not None:
         known = set(Skill.objects.filter(name__in=list(intake.skills_needed or [])).values_list("name", flat=True))
-        level = int(policy_get().intake_skill_level)
+        level = int(policy.intake_skill_level)
         skills = {k: level for k in intake.skills_needed or [] if k in known}
     lines = [
         LineIn(role, h, None, dict(skills) if role in (ConsultantRole.PSE, ConsultantRole.TA) else {})
         for role, h in sorted(hours.items())
     ]
-    out = EngagementDemand(lines, max(kinds, key=lambda k: kinds[k]) if kinds else ServiceType.OTHER)
+    primary = max(kinds, key=lambda k: kinds[k]) if kinds else (calculator[0] if calculator else ServiceType.OTHER)
+    out = EngagementDemand(
+        lines,
+        primary,
+        service_types=calculator or ([primary] if primary != ServiceType.OTHER else []),
+        version_number=version.number if version is not None else None,
+    )
     if intake is not None:
         out.desired_start, out.desired_end = intake.start_window_from, intake.start_window_to
         needs = bool(intake.us_citizenship_required or intake.clearance_required)

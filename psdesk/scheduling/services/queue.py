@@ -17,12 +17,14 @@ from psdesk.core.errors import ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.crm.choices import OpportunityStage
 from psdesk.crm.models import Account, Opportunity
+from psdesk.engagements.choices import EngagementStatus
 from psdesk.engagements.models import Engagement
+from psdesk.projects.selectors import project_name_for
 from psdesk.scheduling.choices import PIPELINE_STAGES, DemandKind, QueueStatus, ServiceType
 from psdesk.scheduling.models import DemandLine, QueueEntry
 from psdesk.scheduling.role_hours import LineIn, regions_validate, role_hours_validate
 from psdesk.scheduling.selectors.forecast_runs import policy_get
-from psdesk.scheduling.selectors.queue import engagement_demand_get
+from psdesk.scheduling.selectors.queue import EngagementDemand, engagement_demand_get
 from psdesk.scheduling.services.notices import coordinators_notify
 from psdesk.scheduling.services.pipeline import pipeline_demand_reconcile
 from psdesk.scheduling.services.recompute import forecast_recompute_request
@@ -110,7 +112,7 @@ def queue_enter(
     region_text = regions_validate(regions=regions)
     with transaction.atomic():
         entry = QueueEntry.objects.create(
-            title=title or (engagement.title if engagement else opportunity.name if opportunity else account.name),
+            title=title or _title_for(account=account, opportunity=opportunity, engagement=engagement),
             account=account,
             opportunity=opportunity,
             engagement=engagement,
@@ -124,18 +126,80 @@ def queue_enter(
             regions=region_text,
             delivery_mode=delivery_mode,
         )
-        DemandLine.objects.bulk_create(
-            DemandLine(
-                entry=entry,
-                role=ln.role,
-                hours=Decimal(str(ln.hours)),
-                weekly_hours=Decimal(str(ln.weekly_hours)),
-                skills=ln.skills,
-            )
-            for ln in lines
-        )
+        DemandLine.objects.bulk_create(_demand_lines(entry, lines))
         queue_entry_after_create(entry=entry, actor=actor)
     return entry
+
+
+def _title_for(*, account: Account, opportunity: Opportunity | None, engagement: Engagement | None) -> str:
+    """The entry's title: the project's name (account, en dash, engagement), else the account's."""
+    if opportunity is not None:
+        return project_name_for(opportunity=opportunity, engagement=engagement)
+    return engagement.title if engagement is not None else account.name
+
+
+def queue_demand_follow(*, engagement: Engagement, actor: Actor | str | None = None) -> QueueEntry | None:
+    """A customer-agreed estimate version: the engagement's queue entry takes its role-hours and
+    service type (a stage 5+ or Closed Won opportunity without an entry gets one, tentative or
+    committed). Registered with `estimates.services.register_after_agreement` (runs in the
+    agreement's transaction). Side effects: the entry's demand lines, audited
+    `scheduling.demand_followed` with before/after lines, forecast recomputed after commit.
+    Returns the entry, or None when the engagement is not queued and its opportunity is not at
+    stage 5+."""
+    derived = engagement_demand_get(engagement=engagement)
+    if not derived.lines:
+        return None
+    opp = engagement.opportunity
+    with transaction.atomic():
+        entry = (
+            QueueEntry.objects.select_for_update(of=("self",))
+            .filter(engagement=engagement)
+            .exclude(status=QueueStatus.REMOVED)
+            .first()
+        )
+        if entry is None and opp is not None:
+            won = opp.stage == OpportunityStage.CLOSED_WON
+            if not won and opp.stage not in PIPELINE_STAGES:
+                return None
+            if QueueEntry.objects.filter(opportunity=opp).exclude(status=QueueStatus.REMOVED).exists():
+                return None  # the opportunity's demand is queued under another engagement or by hand
+            # the customer who agreed is no user: the entry is queued by the system (the agreement names them)
+            user = None if isinstance(actor, str) else actor
+            return _queue_from_engagement(eng=engagement, opp=opp, won=won, derived=derived, actor=user)
+        if entry is None:
+            return None
+        lines = role_hours_validate(lines=derived.lines, policy=policy_get())
+        before = [{"role": ln.role, "hours": ln.hours} for ln in entry.lines.all()]
+        entry.lines.all().delete()
+        DemandLine.objects.bulk_create(_demand_lines(entry, lines))
+        entry.service_type, entry.version = derived.service_type, entry.version + 1
+        entry.save(update_fields=["service_type", "version"])
+        audit_record(
+            verb="scheduling.demand_followed",
+            actor=actor,
+            target=entry,
+            before={"lines": before},
+            after={
+                "lines": [{"role": ln.role, "hours": Decimal(str(ln.hours))} for ln in lines],
+                "service_type": entry.service_type,
+                "estimate_version": derived.version_number,
+            },
+        )
+        forecast_recompute_request()
+        return entry
+
+
+def _demand_lines(entry: QueueEntry, lines: Sequence[LineIn]) -> list[DemandLine]:
+    return [
+        DemandLine(
+            entry=entry,
+            role=ln.role,
+            hours=Decimal(str(ln.hours)),
+            weekly_hours=Decimal(str(ln.weekly_hours)),
+            skills=ln.skills,
+        )
+        for ln in lines
+    ]
 
 
 def queue_entry_after_create(*, entry: QueueEntry, actor: Actor | None = None) -> None:
@@ -213,18 +277,26 @@ def queue_after_stage_move(applied: Any, ctx: Any) -> None:
         return
     if entry is not None:
         return
-    eng = opp.engagements.select_related("account").first()
+    eng = opp.engagements.select_related("account").exclude(state=EngagementStatus.CLOSED_LOST).order_by("-id").first()
     if eng is None:
         return
     derived = engagement_demand_get(engagement=eng)
     if not derived.lines:
         return
-    won = applied.target == OpportunityStage.CLOSED_WON
+    _queue_from_engagement(
+        eng=eng, opp=opp, won=applied.target == OpportunityStage.CLOSED_WON, derived=derived, actor=ctx.actor
+    )
+
+
+def _queue_from_engagement(
+    *, eng: Engagement, opp: Opportunity, won: bool, derived: EngagementDemand, actor: Actor | None
+) -> QueueEntry | None:
+    """Queue an engagement's agreed demand: committed when the opportunity closed won, else tentative."""
     try:
         with transaction.atomic():
-            queue_enter(
+            return queue_enter(
                 role_hours=derived.lines,
-                actor=ctx.actor,
+                actor=actor,
                 engagement=eng,
                 opportunity=opp,
                 kind=DemandKind.COMMITTED if won else DemandKind.TENTATIVE,
@@ -236,4 +308,4 @@ def queue_after_stage_move(applied: Any, ctx: Any) -> None:
                 delivery_mode=derived.delivery_mode,
             )
     except ValidationFailed:
-        return  # bad derived data must not block the sale; the coordinator enters it by hand
+        return None  # bad derived data must not block the sale; the coordinator enters it by hand

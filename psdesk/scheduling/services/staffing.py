@@ -10,8 +10,10 @@ from django.db import transaction
 from psdesk.audit.services import audit_record
 from psdesk.core.errors import Conflict, ValidationFailed
 from psdesk.core.types import Actor
+from psdesk.projects.services import project_tasks_assign
 from psdesk.scheduling.choices import AllocationKind
 from psdesk.scheduling.models import Allocation, Consultant, QueueEntry, TimeOff
+from psdesk.scheduling.selectors.forecast_runs import policy_get
 from psdesk.scheduling.selectors.staffing import allocation_conflicts_list
 from psdesk.scheduling.services.recompute import forecast_recompute_request
 
@@ -63,7 +65,8 @@ def allocation_create(
     """Staff a consultant on a queued project. Hard constraints (clearance for PubSec, region) are
     never overridable (ValidationFailed); conflicts (time off, over-allocation) need
     `override_reason` (Conflict otherwise). Audited as `scheduling.allocated`; hard allocations
-    reduce capacity in the next forecast (recomputed after commit)."""
+    reduce capacity in the next forecast (recomputed after commit) and name the consultant on the
+    project's unassigned tasks of their role (`projects.tasks_assigned`)."""
     _allocation_validate(
         entry=entry, consultant=consultant, kind=kind, starts_on=starts_on, ends_on=ends_on, weekly_hours=weekly_hours
     )
@@ -103,5 +106,17 @@ def allocation_create(
             reason=a.override_reason,
         )
         if kind == AllocationKind.HARD:
+            _project_tasks_assign(entry=entry, consultant=consultant, actor=actor)
             forecast_recompute_request()
     return a
+
+
+def _project_tasks_assign(*, entry: QueueEntry, consultant: Consultant, actor: Actor) -> None:
+    """Booking (a hard allocation) names the consultant on the project's unassigned tasks of their
+    role — and on the Engagement Manager's tasks when the policy queues those under that role."""
+    if entry.opportunity_id is None:
+        return
+    roles = {consultant.role}
+    if policy_get().em_hours_role == consultant.role:
+        roles.add("EM")
+    project_tasks_assign(opportunity_id=entry.opportunity_id, roles=roles, assignee=consultant.name, actor=actor)
