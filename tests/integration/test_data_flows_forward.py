@@ -151,7 +151,7 @@ def test_booking_a_consultant_assigns_the_matching_unassigned_tasks(people: Any,
     def consultant(name: str, role: str) -> Consultant:
         return Consultant.objects.create(name=name, email=f"{name}@example.com", role=role, holiday_country="ZZ")
 
-    kw = {"starts_on": date(2027, 1, 4), "ends_on": date(2027, 2, 26), "weekly_hours": Decimal("10")}
+    kw: dict[str, Any] = {"starts_on": date(2027, 1, 4), "ends_on": date(2027, 2, 26), "weekly_hours": Decimal("10")}
     allocation_create(
         entry=entry, consultant=consultant("Pia", "PSE"), kind=AllocationKind.SOFT, actor=people.paula, **kw
     )
