@@ -120,16 +120,19 @@ def engagement_approval_request(
         raise ValidationFailed(f"Unknown approval kind '{kind}'.", details={"field": "kind"})
     if not requester.has_perm("approvals.request_approval"):
         raise PermissionDenied("Your role may not request approvals.")
-    refusal = approval_sequence_refusal(engagement, kind)
-    if refusal is not None:
-        raise Conflict(refusal, code="out_of_sequence", details={"kind": kind, "state": engagement.state})
-    if kind == ApprovalKind.PS_LEADERSHIP:
-        flag = estimate_margin_flag(engagement)
-        if flag is not None:
-            note = f"{note}\n{flag}".strip()
-    return approval_request(
-        kind=kind, target=engagement, content_hash=engagement_content_hash(engagement), requester=requester, note=note
-    )
+    with transaction.atomic():
+        # The card as it is now (the caller's object may be stale), locked against a racing move.
+        card = Engagement.objects.select_for_update(of=("self",)).get(pk=engagement.pk)
+        refusal = approval_sequence_refusal(card, kind)
+        if refusal is not None:
+            raise Conflict(refusal, code="out_of_sequence", details={"kind": kind, "state": card.state})
+        if kind == ApprovalKind.PS_LEADERSHIP:
+            flag = estimate_margin_flag(card)
+            if flag is not None:
+                note = f"{note}\n{flag}".strip()
+        return approval_request(
+            kind=kind, target=card, content_hash=engagement_content_hash(card), requester=requester, note=note
+        )
 
 
 def engagement_approval_decide(

@@ -23,6 +23,7 @@ def monday(frozen_clock: Any) -> dict[str, User]:
     about Acme, about the PubSec account), a PubSec access request, final approvals and TA/RDM
     reviews asked on Acme's card and on the PubSec card, a booked project and a training request
     whose requestor tasks are done."""
+    from psdesk.board.policy import board_policy_get
     from psdesk.board.services import engagement_approval_request
     from psdesk.crm.models import Account, Opportunity
     from psdesk.engagements.labels import label_move
@@ -43,6 +44,10 @@ def monday(frozen_clock: Any) -> dict[str, User]:
     pubsec_access_request(user=u["cody"], justification="I will staff the DDS engagement.")
     acme_card = Engagement.objects.get(account=acme, state="open", em=u["erin"])
     dds_card = Engagement.objects.get(account=dds, state="open")
+    # The cards sit in Open; this Monday's team asks for final approvals early, as its policy allows.
+    policy = board_policy_get()
+    policy.allow_early_final_approvals = True
+    policy.save(update_fields=["allow_early_final_approvals"])
     for kind in ("ps_leadership", "revenue"):
         engagement_approval_request(engagement=acme_card, kind=kind, requester=u["erin"])
     engagement_approval_request(engagement=dds_card, kind="ps_leadership", requester=u["pat"])
