@@ -177,6 +177,7 @@ def decide_approval(request: AuthedRequest, engagement_id: int, request_id: int,
         approve=payload.approve,
         content_hash=payload.content_hash,
         comment=payload.comment,
+        current_hash=engagement_content_hash(eng),
     )
     eng.refresh_from_db(fields=["state"])
     return {

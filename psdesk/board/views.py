@@ -162,12 +162,14 @@ def approval_decide_post(request: AuthedRequest, engagement_id: int, request_id:
 
     def decide() -> object:
         eng = engagement_get(user=request.user, engagement_id=engagement_id)  # the decider must see the card
+        current = engagement_content_hash(eng)
         return approval_decide(
             request_id=request_id,
             decider=request.user,
             approve=request.POST.get("decision") == "approve",
-            content_hash=request.POST.get("content_hash", "") or engagement_content_hash(eng),
+            content_hash=request.POST.get("content_hash", "") or current,
             comment=request.POST.get("comment", "")[:2000],
+            current_hash=current,
         )
 
     return _back_to_card(request, engagement_id, decide)

@@ -196,7 +196,7 @@ def test_sending_needs_lines_and_signing_needs_a_signer_and_a_past_date(
         quote_transition(
             quote_id=q.pk, action="mark_signed", actor=people.alice, signer_name="C", signed_on=date(2026, 11, 28)
         )
-    with pytest.raises(TransitionNotAllowed, match="permission"):
+    with pytest.raises(PermissionDenied, match="permission"):
         quote_transition(
             quote_id=q.pk, action="mark_signed", actor=people.erin, signer_name="C", signed_on=date(2026, 11, 26)
         )

@@ -78,6 +78,7 @@ class Command(ActorCommand):
             approve=bool(opts["approve"]),
             content_hash=opts["content_hash"],
             comment=opts["comment"],
+            current_hash=engagement_content_hash(target),
         )
         target.refresh_from_db()
         self.stdout.write(
