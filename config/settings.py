@@ -7,10 +7,16 @@ Environment variables:
   DATABASE_URL        e.g. postgres://app:app@127.0.0.1:15432/app (default: SQLite under var/)
   ALLOWED_HOSTS       comma separated (default: 127.0.0.1,localhost)
   PSDESK_SITE_URL     absolute base URL used in emails and review links
+  PSDESK_AUDIT_KEY    HMAC key of the audit chain (default: derived from SECRET_KEY; set it in
+                      production and keep it out of the database's reach; see docs/security.md)
+  PSDESK_AUDIT_ANCHOR_PATH  append-only file the audit chain head is anchored to
+                      (default: var/audit-anchor.jsonl)
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -40,6 +46,15 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# The audit chain's HMAC key comes from the environment, never from the database. Without
+# PSDESK_AUDIT_KEY it is derived from SECRET_KEY (fine on one machine; `check --deploy` warns in
+# production, because rotating SECRET_KEY would then change the key of new rows).
+PSDESK_AUDIT_KEY = (
+    os.environ.get("PSDESK_AUDIT_KEY")
+    or hmac.new(SECRET_KEY.encode(), b"psdesk.audit.chain", hashlib.sha256).hexdigest()
+)
+PSDESK_AUDIT_KEY_FROM_ENV = bool(os.environ.get("PSDESK_AUDIT_KEY"))
+PSDESK_AUDIT_ANCHOR_PATH = os.environ.get("PSDESK_AUDIT_ANCHOR_PATH", str(VAR_DIR / "audit-anchor.jsonl"))
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000").split(",") if o
