@@ -19,10 +19,12 @@ import hashlib
 import hmac
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PSDESK_VAR_DIR", BASE_DIR / "var"))
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "axes",
     *[f"psdesk.{app}" for app in PSDESK_APPS],
 ]
 
@@ -104,8 +107,49 @@ MIDDLEWARE = [
     "psdesk.core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "psdesk.core.middleware.ApiNoStoreMiddleware",
     "psdesk.core.middleware.RequestIdMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- security (docs/security.md) ----------------------------------------------------------------
+# Failed logins (django-axes): after PSDESK_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one IP address, that pair is locked for PSDESK_LOGIN_COOLOFF_MINUTES; the login page says so.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("PSDESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PSDESK_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Behind a load balancer set PSDESK_TRUSTED_PROXY_COUNT so the client's address (not the proxy's)
+# is throttled; django-axes reads it from X-Forwarded-For only when told how many proxies to trust.
+if os.environ.get("PSDESK_TRUSTED_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["PSDESK_TRUSTED_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Content-Security-Policy (django-csp): scripts only from our own static files — no inline script
+# and no inline event handlers anywhere. Styles allow 'unsafe-inline' because htmx injects its
+# indicator <style> and a few templates set a width inline; no script can run from a style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -208,6 +252,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ps-desk@example.com")
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # HTTPS only: redirect plain HTTP, and tell browsers to keep to HTTPS for a year. Behind a TLS-
+    # terminating proxy, PSDESK_BEHIND_TLS_PROXY=1 trusts its X-Forwarded-Proto header.
+    SECURE_SSL_REDIRECT = os.environ.get("PSDESK_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("PSDESK_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = os.environ.get("PSDESK_HSTS_PRELOAD", "") == "1"
+    if os.environ.get("PSDESK_BEHIND_TLS_PROXY") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

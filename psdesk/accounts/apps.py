@@ -39,9 +39,19 @@ class AccountsConfig(AppConfig):
     name = "psdesk.accounts"
     label = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
-    nav = [("Profile", "accounts:profile", None)]
+    nav = [
+        ("Profile", "accounts:profile", None),
+        ("PubSec review", "accounts:pubsec_review", "accounts.grant_pubsec"),
+    ]
     role_permissions = {
-        "ps_ops_manager": ["grant_pubsec"],
+        "ps_ops_manager": [
+            "grant_pubsec",
+            "confirm_pubsec",
+            "view_pubsecmembership",
+            "view_accesspolicy",
+            "change_accesspolicy",
+        ],
+        "ps_leadership": ["confirm_pubsec"],
     }
 
     def ready(self) -> None:

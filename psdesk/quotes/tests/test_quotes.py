@@ -238,9 +238,9 @@ def test_roles_and_pubsec(people: Any, make_account: Any, make_opportunity: Any,
     opp = make_opportunity()
     with pytest.raises(PermissionDenied):
         quote_create(opportunity_id=opp.pk, actor=people.erin)
-    from django.contrib.auth.models import Group
+    from psdesk.accounts.services import pubsec_membership_grant
 
-    people.mona.groups.add(Group.objects.get(name="us_public_sector"))
+    pubsec_membership_grant(user=people.mona, actor=people.oscar)
     people.mona = type(people.mona).objects.get(pk=people.mona.pk)  # drop cached roles and perms
     agency = make_opportunity(make_account("Agency", pubsec=True), owner="mona")
     with pytest.raises(NotFound):
