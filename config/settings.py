@@ -230,7 +230,11 @@ TASKS = {
     }
 }
 
-_email_backend = os.environ.get("PSDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development prints mail to the console; production sends through SMTP unless told otherwise.
+_email_backend = os.environ.get(
+    "PSDESK_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,
@@ -257,7 +261,7 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("PSDESK_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = int(os.environ.get("PSDESK_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = os.environ.get("PSDESK_HSTS_PRELOAD", "") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("PSDESK_HSTS_PRELOAD", "1") == "1"
     if os.environ.get("PSDESK_BEHIND_TLS_PROXY") == "1":
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
