@@ -143,6 +143,12 @@ def make_engagement(db: Any, people: Personas, make_account: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _audit_anchor_per_test(settings: Any, tmp_path: Any) -> None:
+    # Each test database starts a new audit chain; its anchor file must not outlive the test.
+    settings.PSDESK_AUDIT_ANCHOR_PATH = str(tmp_path / "audit-anchor.jsonl")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     # PBKDF2 at production strength costs ~0.3 s per persona; tests need speed, not strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

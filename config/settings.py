@@ -9,16 +9,24 @@ Environment variables:
   PSDESK_SITE_URL     the address people open PS Desk at (scheme://host[:port], no path); every
                       link in a notification or email starts with it. `make run` sets it from its
                       HOST and PORT (default http://127.0.0.1:8000)
+  PSDESK_AUDIT_KEY    HMAC key of the audit chain (default: derived from SECRET_KEY; set it in
+                      production and keep it out of the database's reach; see docs/security.md)
+  PSDESK_AUDIT_ANCHOR_PATH  append-only file the audit chain head is anchored to
+                      (default: var/audit-anchor.jsonl)
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PSDESK_VAR_DIR", BASE_DIR / "var"))
@@ -58,6 +66,15 @@ def _site_url() -> str:
 PSDESK_SITE_URL = _site_url()
 SITE_URL = PSDESK_SITE_URL  # the older name, read by the training invite (.ics)
 _SITE_HOST = PSDESK_SITE_URL.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
+# The audit chain's HMAC key comes from the environment, never from the database. Without
+# PSDESK_AUDIT_KEY it is derived from SECRET_KEY (fine on one machine; `check --deploy` warns in
+# production, because rotating SECRET_KEY would then change the key of new rows).
+PSDESK_AUDIT_KEY = (
+    os.environ.get("PSDESK_AUDIT_KEY")
+    or hmac.new(SECRET_KEY.encode(), b"psdesk.audit.chain", hashlib.sha256).hexdigest()
+)
+PSDESK_AUDIT_KEY_FROM_ENV = bool(os.environ.get("PSDESK_AUDIT_KEY"))
+PSDESK_AUDIT_ANCHOR_PATH = os.environ.get("PSDESK_AUDIT_ANCHOR_PATH", str(VAR_DIR / "audit-anchor.jsonl"))
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 if "ALLOWED_HOSTS" not in os.environ and _SITE_HOST not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(_SITE_HOST)
@@ -97,6 +114,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "axes",
     *[f"psdesk.{app}" for app in PSDESK_APPS],
 ]
 
@@ -110,8 +128,49 @@ MIDDLEWARE = [
     "psdesk.core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "psdesk.core.middleware.ApiNoStoreMiddleware",
     "psdesk.core.middleware.RequestIdMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- security (docs/security.md) ----------------------------------------------------------------
+# Failed logins (django-axes): after PSDESK_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one IP address, that pair is locked for PSDESK_LOGIN_COOLOFF_MINUTES; the login page says so.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("PSDESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PSDESK_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Behind a load balancer set PSDESK_TRUSTED_PROXY_COUNT so the client's address (not the proxy's)
+# is throttled; django-axes reads it from X-Forwarded-For only when told how many proxies to trust.
+if os.environ.get("PSDESK_TRUSTED_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["PSDESK_TRUSTED_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Content-Security-Policy (django-csp): scripts only from our own static files — no inline script
+# and no inline event handlers anywhere. Styles allow 'unsafe-inline' because htmx injects its
+# indicator <style> and a few templates set a width inline; no script can run from a style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -192,7 +251,11 @@ TASKS = {
     }
 }
 
-_email_backend = os.environ.get("PSDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development prints mail to the console; production sends through SMTP unless told otherwise.
+_email_backend = os.environ.get(
+    "PSDESK_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,
@@ -214,6 +277,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ps-desk@example.com")
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # HTTPS only: redirect plain HTTP, and tell browsers to keep to HTTPS for a year. Behind a TLS-
+    # terminating proxy, PSDESK_BEHIND_TLS_PROXY=1 trusts its X-Forwarded-Proto header.
+    SECURE_SSL_REDIRECT = os.environ.get("PSDESK_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("PSDESK_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = os.environ.get("PSDESK_HSTS_PRELOAD", "1") == "1"
+    if os.environ.get("PSDESK_BEHIND_TLS_PROXY") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

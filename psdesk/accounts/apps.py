@@ -41,9 +41,16 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     # My work and Board lead the navigation (context_processors.SHELL_NAV); the profile is linked
     # from the name in the header.
-    nav: list[tuple[str, str, str | None]] = []
+    nav: list[tuple[str, str, str | None]] = [("PubSec review", "accounts:pubsec_review", "accounts.grant_pubsec")]
     role_permissions = {
-        "ps_ops_manager": ["grant_pubsec"],
+        "ps_ops_manager": [
+            "grant_pubsec",
+            "confirm_pubsec",
+            "view_pubsecmembership",
+            "view_accesspolicy",
+            "change_accesspolicy",
+        ],
+        "ps_leadership": ["confirm_pubsec"],
     }
 
     def ready(self) -> None:

@@ -1,4 +1,4 @@
-"""People: profile data beyond Django's user, and API tokens."""
+"""People: profile data beyond Django's user, API tokens, US PubSec membership and its policy."""
 
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ class Profile(models.Model):
     region = models.CharField(max_length=32, blank=True)
 
     class Meta:
-        permissions = [("grant_pubsec", "Grant or revoke US Public Sector access")]
+        permissions = [
+            ("grant_pubsec", "Grant or revoke US Public Sector access"),
+            ("confirm_pubsec", "Give the second approval of a US Public Sector access grant"),
+        ]
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -39,7 +42,62 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="refused (401) from this time on; empty: no expiry"
+    )
     revoked = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class AccessPolicy(models.Model):
+    """Privileged-access policy (one row, admin-editable): four-eyes on US PubSec grants and how
+    long a membership lasts before PS Ops must recertify it."""
+
+    pubsec_four_eyes = models.BooleanField(
+        default=True,
+        help_text="granting PubSec access needs a second approver (PS Ops Manager or PS Leadership) "
+        "besides the first PS Ops Manager; nobody ever decides their own request",
+    )
+    pubsec_membership_days = models.PositiveIntegerField(
+        default=180, help_text="a granted or renewed membership expires after this many days"
+    )
+    pubsec_review_warning_days = models.PositiveIntegerField(
+        default=30, help_text="the recertification page lists memberships expiring within this many days as due"
+    )
+
+    class Meta:
+        verbose_name_plural = "access policy"
+
+    def __str__(self) -> str:
+        four_eyes = "four-eyes" if self.pubsec_four_eyes else "one approver"
+        return f"PubSec: {four_eyes}, memberships last {self.pubsec_membership_days} days"
+
+
+class PubSecMembership(models.Model):
+    """A user's US Public Sector membership: who granted it, until when. Visibility of PubSec data
+    needs the US PubSec role *and* a membership here that is neither expired nor revoked
+    (`selectors.user_is_pubsec`); PS Ops renew or revoke it on the recertification page."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pubsec_membership")
+    granted_at = models.DateTimeField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    second_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        verbose_name = "US PubSec membership"
+
+    def __str__(self) -> str:
+        return f"PubSec membership of {self.user} until {self.expires_at:%Y-%m-%d}"

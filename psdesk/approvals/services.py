@@ -106,16 +106,26 @@ def approval_request(
 
 
 def approval_decide(
-    *, request_id: int, decider: Any, approve: bool, content_hash: str, comment: str = "", target_state: str = ""
+    *,
+    request_id: int,
+    decider: Any,
+    approve: bool,
+    content_hash: str,
+    comment: str = "",
+    target_state: str = "",
+    current_hash: str | None = None,
 ) -> ApprovalDecision:
     """Record a decision on a pending request (audited; notifies the requester; runs the
     after-decision hooks in the same transaction). `target_state` is the target's workflow state
     as the caller saw it under its lock (kept on the decision: the board shows early approvals).
 
+    `current_hash` is the target's content hash now, as the caller that owns the target computes it;
+    a request made on another hash is outdated, and a decision on it would not count.
+
     Raises NotFound (no such request), PermissionDenied (no `decide_<kind>` permission, or the
-    decider requested it), Conflict 409 (already decided or superseded, or `content_hash` is not
-    the hash the request is for: the content changed since the decider looked). Nothing is written
-    on refusal."""
+    decider requested it), Conflict 409 `stale_hash` (superseded, `content_hash` is not the hash the
+    request is for, or the request's hash is not `current_hash`: the content changed since), Conflict
+    409 `already_decided`. Nothing is written on refusal."""
     content_hash = _check_hash(content_hash)
     with transaction.atomic():
         req = (
@@ -130,11 +140,15 @@ def approval_decide(
             raise PermissionDenied(f"Only {DECIDER_LABELS[req.kind]} may decide a {req.get_kind_display()}.")
         if req.requester_id == decider.pk:
             raise PermissionDenied("You requested this approval; someone else must decide it.")
-        if req.status == ApprovalStatus.SUPERSEDED or req.content_hash != content_hash:
+        outdated = current_hash is not None and req.content_hash != current_hash
+        if req.status == ApprovalStatus.SUPERSEDED or req.content_hash != content_hash or outdated:
+            details = {"request_hash": req.content_hash, "given_hash": content_hash, "status": req.status}
+            if current_hash is not None:
+                details["current_hash"] = current_hash
             raise Conflict(
                 "The content changed since this approval was requested; review the current version.",
                 code="stale_hash",
-                details={"request_hash": req.content_hash, "given_hash": content_hash, "status": req.status},
+                details=details,
             )
         if req.status != ApprovalStatus.PENDING:
             raise Conflict(f"This request is already {req.get_status_display().lower()}.", code="already_decided")

@@ -1,14 +1,18 @@
 """The append-only, hash-chained audit log.
 
-Every row stores `hash = sha256(prev_hash + canonical JSON of its content)`. The chain head row
-(`AuditChainHead`, one row) holds the last sequence number and hash, and is locked while a row is
-appended, so the chain stays linear across processes. `psdesk audit verify` recomputes the chain and
-reports a modified row (hash mismatch), a deleted row (sequence gap or broken link) and a deleted tail
-(head does not match the last row).
+Every row stores `hash = HMAC-SHA256(PSDESK_AUDIT_KEY, prev_hash + canonical JSON of its content)`
+(scheme 2; rows written before keyed hashing keep their plain SHA-256, scheme 1 — see `chain.py`).
+The chain head row (`AuditChainHead`, one row) holds the last sequence number and hash, and is
+locked while a row is appended, so the chain stays linear across processes; after each commit the
+head is also appended to the anchor file outside the database (`anchor.py`). `psdesk audit verify`
+recomputes the chain and compares it with the anchor: it reports a modified row, a deleted row, a
+deleted tail, and rows cut or rewritten together with the head. On PostgreSQL a trigger refuses
+UPDATE and DELETE of audit rows (migration 0003).
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +55,7 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    scheme = models.PositiveSmallIntegerField(default=2, help_text="1 plain SHA-256 (older rows), 2 keyed HMAC")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -70,9 +75,15 @@ class AuditEvent(models.Model):
         raise AuditImmutable("audit events are append-only")
 
 
+def _chain_id() -> str:
+    return secrets.token_hex(16)
+
+
 class AuditChainHead(models.Model):
-    """Single row: the last sequence number and hash of the chain."""
+    """Single row: the last sequence number and hash of the chain, and the chain's id, which names
+    this chain's lines in the anchor file (a new database starts a new chain)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    chain_id = models.CharField(max_length=32, default=_chain_id)

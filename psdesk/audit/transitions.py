@@ -7,7 +7,8 @@ In one transaction: lock the row (`select_for_update`), refuse a stale `expected
 move (source state, permission, reason, guards), set the state with a compare-and-set on `version`
 (so two racing moves of one row yield exactly one transition even where row locks are advisory),
 write the audit row, and run the `after` hooks (SLA timers, outbox rows) inside the same transaction.
-Refusal raises `TransitionNotAllowed` (HTTP 409) and writes nothing.
+Refusal raises `PermissionDenied` (HTTP 403) when the actor's role lacks the move's permission and
+`TransitionNotAllowed` (HTTP 409) for any other reason; either way nothing is written.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ def transition_apply[M: models.Model](
     """Apply `action` to the row `pk` of `queryset` (which already limits what the actor may see).
 
     `before_save(obj, move, source, target)` may set extra fields on the object and returns them
-    (name → value) for the audit row. Raises NotFound, Conflict (stale version) or
-    TransitionNotAllowed.
+    (name → value) for the audit row. Raises NotFound, Conflict (stale version), PermissionDenied
+    (the role lacks the move's permission) or TransitionNotAllowed.
     """
     workflow.move(action)  # unknown action → 400 before touching the database
     ctx = MoveContext(actor=actor, reason=reason or "", data=data or {}, system=system)

@@ -166,6 +166,7 @@ def engagement_approval_decide(
             content_hash=content_hash,
             comment=comment,
             target_state=eng.state,
+            current_hash=engagement_content_hash(eng),
         )
 
 

@@ -40,3 +40,17 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         if any(request.path.startswith(p) for p in settings.PSDESK_PUBLIC_PATH_PREFIXES):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class ApiNoStoreMiddleware:
+    """Every answer under /api/ carries `Cache-Control: no-store`: API JSON holds customer and
+    PubSec data that no browser or proxy cache may keep."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            response["Cache-Control"] = "no-store"
+        return response

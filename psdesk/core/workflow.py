@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 
-from psdesk.core.errors import BadRequest, TransitionNotAllowed
+from psdesk.core.errors import BadRequest, PermissionDenied, TransitionNotAllowed
 from psdesk.core.types import Actor
 
 Guard = Callable[[Any, "MoveContext"], "str | None"]
@@ -115,10 +115,9 @@ class Workflow:
             )
         if m.system_only and not ctx.system:
             return f"'{m.label}' is made by the system, not by hand."
-        if m.permission and not ctx.system:
-            actor = ctx.actor
-            if actor is None or not actor.has_perm(m.permission):
-                return f"You do not have permission to '{m.label}'."
+        permission = self.permission_refusal(m, ctx)
+        if permission:
+            return permission
         if m.needs_reason and not ctx.reason.strip():
             return f"'{m.label}' needs a reason."
         for g in m.guards:
@@ -127,11 +126,28 @@ class Workflow:
                 return reason
         return None
 
+    @staticmethod
+    def permission_refusal(m: Move, ctx: MoveContext) -> str | None:
+        """The human reason the actor's role may not make move `m`, or None (system moves pass)."""
+        if m.permission and not ctx.system:
+            actor = ctx.actor
+            if actor is None or not actor.has_perm(m.permission):
+                return f"You do not have permission to '{m.label}'."
+        return None
+
     def check(self, obj: Any, action: str, ctx: MoveContext) -> Move:
+        """The move when it is allowed now. A role lacking the move's permission raises
+        PermissionDenied (403) whatever the state; any other refusal TransitionNotAllowed (409).
+        Both carry the same human reason that `refusal()` gives the drawer."""
+        m = self.move(action)
+        details = {"action": action, "state": self.state_of(obj)}
+        permission = self.permission_refusal(m, ctx)
+        if permission:
+            raise PermissionDenied(permission, details=details)
         reason = self.refusal(obj, action, ctx)
         if reason:
-            raise TransitionNotAllowed(reason, details={"action": action, "state": self.state_of(obj)})
-        return self.move(action)
+            raise TransitionNotAllowed(reason, details=details)
+        return m
 
     def actions_from(self, state: str) -> list[Move]:
         return [m for m in self.moves.values() if state in m.sources]

@@ -103,7 +103,12 @@ def _parse(source: str, body: bytes) -> dict[str, Any]:
 def inbound_receive(*, source: str, body: bytes, signature: str) -> tuple[InboundEvent, bool]:
     """Verify, parse and apply one webhook. Returns (event, created); created=False for a replay.
     Raises SignatureInvalid (401; nothing recorded), BadRequest (400 malformed; nothing recorded)
-    or whatever DomainError the handler raises (nothing recorded, so the sender may retry)."""
+    or whatever DomainError the handler raises (nothing recorded, so the sender may retry).
+
+    Concurrent deliveries of one event apply it once: the event row is inserted *before* the
+    handler runs, in the handler's transaction, so a second delivery's insert waits on the unique
+    (source, event_id) index until the first commits, then answers as a replay (`duplicate`); if
+    the first rolls back, the second applies the event itself."""
     signature_verify(source=source, body=body, header=signature)
     data = _parse(source, body)
     existing = InboundEvent.objects.filter(source=source, event_id=data["id"]).first()
@@ -112,16 +117,17 @@ def inbound_receive(*, source: str, body: bytes, signature: str) -> tuple[Inboun
     handler = _HANDLERS.get((source, data["type"]))
     try:
         with transaction.atomic():
-            result = handler(data) if handler is not None else {}
             ev = InboundEvent.objects.create(
                 source=source,
                 event_id=data["id"],
                 kind=data["type"],
                 payload=data,
                 status=InboundStatus.PROCESSED if handler is not None else InboundStatus.UNHANDLED,
-                result=result or {},
             )
+            if handler is not None:
+                ev.result = handler(data) or {}
+                ev.save(update_fields=["result"])
     except IntegrityError:
-        # A concurrent delivery of the same event won the race; its effect stands alone.
+        # A concurrent delivery of the same event holds (or committed) the claim; its effect stands alone.
         return InboundEvent.objects.get(source=source, event_id=data["id"]), False
     return ev, True

@@ -260,7 +260,8 @@ class ScopingAccessDecisionIn(Schema):
 class ScopingAccessRequestOut(Schema):
     id: int
     user: str
-    status: str
+    status: str = Field(description="pending, awaiting_second (four-eyes: a second approver confirms), granted, denied")
+    first_approved_by: str | None
     decided_by: str | None
     decision_reason: str
 
@@ -594,6 +595,7 @@ def _access_out(req: Any) -> dict[str, Any]:
         "id": req.pk,
         "user": req.user.username,
         "status": req.status,
+        "first_approved_by": req.first_approved_by.username if req.first_approved_by else None,
         "decided_by": req.decided_by.username if req.decided_by else None,
         "decision_reason": req.decision_reason,
     }
@@ -612,7 +614,11 @@ def request_pubsec_access(request: AuthedRequest, payload: ScopingAccessRequestI
     response={200: ScopingAccessRequestOut, **errors(400, 401, 403, 404, 409, 422)},
 )
 def decide_pubsec_access(request: AuthedRequest, request_id: int, payload: ScopingAccessDecisionIn) -> Any:
-    """Grant or deny (PS Ops Manager, `accounts.grant_pubsec`; denying needs a reason)."""
+    """Decide one step: a PS Ops Manager (`accounts.grant_pubsec`) approves or denies a pending
+    request; under the four-eyes policy it then awaits a second, different PS Ops Manager or PS
+    Leadership (`accounts.confirm_pubsec`), whose approval grants membership (expiring after the
+    policy's days). Denying needs a reason. 403 for the requester themselves, the first approver
+    again, or a role that may not decide; 409 already decided."""
     return _access_out(
         pubsec_access_decide(request_id=request_id, grant=payload.grant, actor=request.user, reason=payload.reason)
     )

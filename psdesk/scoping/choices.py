@@ -23,5 +23,6 @@ class AskPsRoute(models.TextChoices):
 
 class AccessRequestStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    AWAITING_SECOND = "awaiting_second", "Awaiting a second approval"
     GRANTED = "granted", "Granted"
     DENIED = "denied", "Denied"

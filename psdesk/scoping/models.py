@@ -197,11 +197,17 @@ class AskPsAnswer(models.Model):
 
 
 class PubSecAccessRequest(models.Model):
-    """A user's request to join US Public Sector; a PS Ops Manager grants or denies it (audited)."""
+    """A user's request to join US Public Sector. A PS Ops Manager approves or denies it; under the
+    four-eyes policy (`accounts.AccessPolicy.pubsec_four_eyes`) a second, different PS Ops Manager
+    or PS Leadership confirms the grant. Nobody decides their own request. Every step audited."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     justification = models.TextField()
     status = models.CharField(max_length=16, choices=AccessRequestStatus.choices, default=AccessRequestStatus.PENDING)
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_approved_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -214,7 +220,9 @@ class PubSecAccessRequest(models.Model):
         verbose_name = "PubSec access request"
         constraints = [
             models.UniqueConstraint(
-                fields=["user"], condition=models.Q(status="pending"), name="one_pending_pubsec_request_per_user"
+                fields=["user"],
+                condition=models.Q(status__in=["pending", "awaiting_second"]),
+                name="one_open_pubsec_request_per_user",
             )
         ]
 

@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from psdesk.accounts.roles import Role
-from psdesk.accounts.selectors import user_has_role, user_is_pubsec
-from psdesk.accounts.services import pubsec_membership_set
+from psdesk.accounts.selectors import access_policy_get, user_has_role, user_is_pubsec
+from psdesk.accounts.services import pubsec_membership_grant
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -817,50 +817,83 @@ def pubsec_access_request(*, user: Actor, justification: str) -> PubSecAccessReq
     if user_is_pubsec(user):
         raise ValidationFailed("You are already a US Public Sector member.", details={"field": "user"})
     with transaction.atomic():
-        if (
-            PubSecAccessRequest.objects.select_for_update(of=("self",))
-            .filter(user=user, status=AccessRequestStatus.PENDING)
-            .exists()
-        ):
+        if PubSecAccessRequest.objects.select_for_update(of=("self",)).filter(user=user, status__in=_OPEN).exists():
             raise Conflict("You already have a pending PubSec access request.", code="pending")
         req = PubSecAccessRequest.objects.create(user=user, justification=justification, created_at=clock.now())
         audit_record(verb="scoping.pubsec_access_requested", actor=user, target=req, after={"status": req.status})
     return req
 
 
+_OPEN = (AccessRequestStatus.PENDING, AccessRequestStatus.AWAITING_SECOND)
+
+
 def pubsec_access_decide(*, request_id: int, grant: bool, actor: Actor, reason: str = "") -> PubSecAccessRequest:
-    """A PS Ops Manager (accounts.grant_pubsec) grants or denies a pending request. Granting adds
-    the user to US Public Sector (audited by accounts); the decision is audited here. Raises
-    PermissionDenied, NotFound, Conflict (already decided), ValidationFailed (deny without reason)."""
-    if not actor.has_perm("accounts.grant_pubsec"):
-        raise PermissionDenied("Only a PS Ops Manager may grant or deny PubSec access.")
+    """Decide one step of a PubSec access request (every step audited `scoping.pubsec_access_decided`).
+
+    A pending request: a PS Ops Manager (`accounts.grant_pubsec`) denies it, or approves it — which
+    grants at once when the access policy's four-eyes rule is off, and otherwise waits for a second
+    approval. Awaiting a second approval: a *different* PS Ops Manager or PS Leadership
+    (`accounts.confirm_pubsec`) confirms — granting membership with the policy's expiry (audited by
+    accounts) — or denies. Nobody decides their own request.
+
+    Raises PermissionDenied (403: role, own request, the first approver again), NotFound, Conflict
+    (already decided), ValidationFailed (deny without reason)."""
     reason = (reason or "").strip()
     if not grant and not reason:
         raise ValidationFailed("Denying needs a reason.", details={"field": "reason"})
+    if not (actor.has_perm("accounts.grant_pubsec") or actor.has_perm("accounts.confirm_pubsec")):
+        raise PermissionDenied("Only a PS Ops Manager (or PS Leadership, as second approver) decides PubSec access.")
     with transaction.atomic():
         req = (
             PubSecAccessRequest.objects.select_for_update(of=("self",))
-            .select_related("user")
+            .select_related("user", "first_approved_by")
             .filter(pk=request_id)
             .first()
         )
         if req is None:
             raise NotFound(f"PubSec access request {request_id} not found")
-        if req.status != AccessRequestStatus.PENDING:
+        if req.user_id == actor.pk:
+            raise PermissionDenied("Nobody decides their own PubSec access request.")
+        if req.status not in _OPEN:
             raise Conflict(f"This request was already {req.get_status_display().lower()}.", code="decided")
+        before = req.status
+        now = clock.now()
+        if req.status == AccessRequestStatus.PENDING:
+            if not actor.has_perm("accounts.grant_pubsec"):
+                raise PermissionDenied("Only a PS Ops Manager makes the first decision on PubSec access.")
+            if grant and access_policy_get().pubsec_four_eyes:
+                req.status, req.first_approved_by, req.first_approved_at = (
+                    AccessRequestStatus.AWAITING_SECOND,
+                    actor,
+                    now,
+                )
+                req.save(update_fields=["status", "first_approved_by", "first_approved_at"])
+                _access_decided_audit(req, actor=actor, before=before, reason=reason)
+                return req
+        elif not actor.has_perm("accounts.confirm_pubsec"):
+            raise PermissionDenied("Only a PS Ops Manager or PS Leadership gives the second approval.")
+        elif req.first_approved_by_id == actor.pk:
+            raise PermissionDenied("You gave the first approval; a second PS Ops Manager or PS Leadership confirms it.")
         status = AccessRequestStatus.GRANTED if grant else AccessRequestStatus.DENIED
-        req.status, req.decided_by, req.decided_at, req.decision_reason = status, actor, clock.now(), reason[:5000]
+        req.status, req.decided_by, req.decided_at, req.decision_reason = status, actor, now, reason[:5000]
         req.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
         if grant:
-            pubsec_membership_set(
-                user=req.user, member=True, actor=actor, reason=reason or "PubSec access request granted"
+            pubsec_membership_grant(
+                user=req.user,
+                actor=req.first_approved_by or actor,
+                second_approver=actor if req.first_approved_by is not None else None,
+                reason=reason or "PubSec access request granted",
             )
-        audit_record(
-            verb="scoping.pubsec_access_decided",
-            actor=actor,
-            target=req,
-            before={"status": AccessRequestStatus.PENDING},
-            after={"status": status, "user": req.user_id},
-            reason=reason,
-        )
+        _access_decided_audit(req, actor=actor, before=before, reason=reason)
     return req
+
+
+def _access_decided_audit(req: PubSecAccessRequest, *, actor: Actor, before: str, reason: str) -> None:
+    audit_record(
+        verb="scoping.pubsec_access_decided",
+        actor=actor,
+        target=req,
+        before={"status": before},
+        after={"status": req.status, "user": req.user_id},
+        reason=reason,
+    )

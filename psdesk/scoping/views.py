@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied as PermissionDeniedPage
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -621,9 +622,11 @@ def pubsec_request(request: AuthedRequest) -> HttpResponse:
     return redirect(reverse("scoping:ask_ps"))
 
 
-@permission_required("accounts.grant_pubsec", raise_exception=True)
 def pubsec_requests(request: AuthedRequest) -> HttpResponse:
-    """PS Ops: pending PubSec access requests with grant / deny."""
+    """PS Ops (and PS Leadership, as second approvers): open PubSec access requests with approve /
+    confirm / deny."""
+    if not (request.user.has_perm("accounts.grant_pubsec") or request.user.has_perm("accounts.confirm_pubsec")):
+        raise PermissionDeniedPage
     if request.method == "POST":
         try:
             pubsec_access_decide(
@@ -637,5 +640,7 @@ def pubsec_requests(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, "Decision recorded.")
         return redirect(reverse("scoping:pubsec_requests"))
-    reqs = PubSecAccessRequest.objects.select_related("user", "decided_by").order_by("status", "-created_at")[:200]
+    reqs = PubSecAccessRequest.objects.select_related("user", "decided_by", "first_approved_by").order_by(
+        "status", "-created_at"
+    )[:200]
     return render(request, "scoping/pubsec_requests.html", {"requests": reqs})

@@ -8,7 +8,7 @@ from django.db import connection
 
 from psdesk.audit.models import AuditEvent
 from psdesk.board.services import engagement_move_to_column, engagement_transition
-from psdesk.core.errors import BadRequest, Conflict, NotFound, TransitionNotAllowed
+from psdesk.core.errors import BadRequest, Conflict, NotFound, PermissionDenied, TransitionNotAllowed
 from psdesk.engagements.choices import EngagementStatus as S
 from psdesk.engagements.models import Engagement
 
@@ -47,7 +47,7 @@ def test_send_back_needs_a_reason_and_approvers_may_do_it(people: Any, make_enga
 def test_a_role_without_the_move_permission_is_refused(people: Any, make_engagement: Any) -> None:
     eng = make_engagement()
     for who in ("alice", "tara", "leo", "olga"):
-        with pytest.raises(TransitionNotAllowed, match="permission"):
+        with pytest.raises(PermissionDenied, match="permission"):
             engagement_transition(engagement_id=eng.pk, action="triage", actor=people[who])
 
 

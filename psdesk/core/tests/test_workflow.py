@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from psdesk.core.errors import BadRequest, TransitionNotAllowed
+from psdesk.core.errors import BadRequest, PermissionDenied, TransitionNotAllowed
 from psdesk.core.workflow import Move, MoveContext, Workflow
 
 WF = Workflow(
@@ -14,8 +14,17 @@ WF = Workflow(
     moves=[
         Move(action="open", sources=frozenset({"shut"}), target="open", label="Open the door"),
         Move(action="shut", sources=frozenset({"open"}), target="shut", label="Shut the door", needs_reason=True),
+        Move(action="lock", sources=frozenset({"shut"}), target="shut", label="Lock the door", permission="door.lock"),
     ],
 )
+
+
+class _Role:
+    def __init__(self, *perms: str) -> None:
+        self.perms = set(perms)
+
+    def has_perm(self, perm: str) -> bool:
+        return perm in self.perms
 
 
 def test_a_move_from_the_wrong_state_is_refused_with_the_states_named() -> None:
@@ -23,8 +32,23 @@ def test_a_move_from_the_wrong_state_is_refused_with_the_states_named() -> None:
         WF.check(SimpleNamespace(state="open"), "open", MoveContext())
 
 
+def test_a_role_lacking_the_moves_permission_is_refused_with_403_and_the_drawer_keeps_the_reason() -> None:
+    door = SimpleNamespace(state="shut")
+    ctx = MoveContext(actor=_Role())  # type: ignore[arg-type]  # a stand-in with has_perm
+    with pytest.raises(PermissionDenied, match=r"You do not have permission to 'Lock the door'\.") as exc:
+        WF.check(door, "lock", ctx)
+    assert exc.value.status == 403
+    assert exc.value.details == {"action": "lock", "state": "shut"}
+    # From the wrong state too: the role is the first answer, so a 409 never hides a 403.
+    with pytest.raises(PermissionDenied):
+        WF.check(SimpleNamespace(state="open"), "lock", ctx)
+    assert WF.refusal(door, "lock", ctx) == "You do not have permission to 'Lock the door'."
+    assert WF.check(door, "lock", MoveContext(actor=_Role("door.lock"))).action == "lock"  # type: ignore[arg-type]
+    assert WF.check(door, "lock", MoveContext(system=True)).action == "lock"
+
+
 def test_unknown_action_is_a_bad_request_listing_known_actions() -> None:
-    with pytest.raises(BadRequest, match="Known actions: open, shut"):
+    with pytest.raises(BadRequest, match="Known actions: lock, open, shut"):
         WF.check(SimpleNamespace(state="open"), "slam", MoveContext())
 
 

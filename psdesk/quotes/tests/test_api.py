@@ -78,11 +78,10 @@ def test_who_may_create_a_quote(
 def test_pubsec_quotes_are_404_for_non_members(
     api: Any, people: Any, make_account: Any, make_opportunity: Any, catalog: Any
 ) -> None:
-    from django.contrib.auth.models import Group
-
+    from psdesk.accounts.services import pubsec_membership_grant
     from psdesk.quotes.services import quote_create
 
-    people.mona.groups.add(Group.objects.get(name="us_public_sector"))
+    pubsec_membership_grant(user=people.mona, actor=people.oscar)
     mona = type(people.mona).objects.get(pk=people.mona.pk)
     opp = make_opportunity(make_account("Agency", pubsec=True), owner="mona")
     q = quote_create(opportunity_id=opp.pk, actor=mona)

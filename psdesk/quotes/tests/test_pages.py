@@ -51,9 +51,9 @@ def test_the_editor_adds_lines_and_shows_refusals(people: Any, make_quote: Any) 
 def test_pubsec_quote_pages_are_404_for_non_members(
     people: Any, make_account: Any, make_quote: Any, make_opportunity: Any
 ) -> None:
-    from django.contrib.auth.models import Group
+    from psdesk.accounts.services import pubsec_membership_grant
 
-    people.mona.groups.add(Group.objects.get(name="us_public_sector"))
+    pubsec_membership_grant(user=people.mona, actor=people.oscar)
     opp = make_opportunity(make_account("Agency", pubsec=True), owner="mona")
     q = make_quote(opportunity=opp, by="mona")
     for path in (

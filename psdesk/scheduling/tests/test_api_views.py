@@ -120,7 +120,7 @@ def test_committing_needs_confirmation_over_the_api(api: Any, queued: Any) -> No
     r = api("paula").post(f"/api/v1/scheduling/queue/{won.pk}/commit-start", {"start": "2027-01-04"})
     assert r.status_code == 409
     r = api("erin").post(f"/api/v1/scheduling/queue/{won.pk}/commit-start", {"start": "2027-01-04", "confirm": True})
-    assert r.status_code == 409
+    assert r.status_code == 403
     r = api("paula").post(f"/api/v1/scheduling/queue/{won.pk}/commit-start", {"start": "2027-01-04", "confirm": True})
     assert r.status_code == 200
     assert r.json()["customer_text"] == "Start committed: 2027-01-04"

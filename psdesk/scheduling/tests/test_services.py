@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from psdesk.audit.models import AuditEvent
-from psdesk.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
+from psdesk.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from psdesk.crm.choices import OpportunityStage
 from psdesk.notifications.models import Notification
 from psdesk.scheduling import selectors, services
@@ -170,7 +170,7 @@ def test_a_start_date_needs_coordinator_confirmation_and_role(
     e = enter(won_opportunity(), people, LineIn("PSE", 80, 40))
     with pytest.raises(TransitionNotAllowed, match="must confirm"):
         services.queue_entry_start_commit(entry_id=e.pk, start=date(2027, 1, 4), confirm=False, actor=people.paula)
-    with pytest.raises(TransitionNotAllowed, match="permission"):
+    with pytest.raises(PermissionDenied, match="permission"):
         services.queue_entry_start_commit(entry_id=e.pk, start=date(2027, 1, 4), confirm=True, actor=people.erin)
     e = services.queue_entry_start_commit(entry_id=e.pk, start=date(2027, 1, 4), confirm=True, actor=people.paula)
     assert (e.committed_start, e.status, e.committed_by) == (date(2027, 1, 4), "start_committed", people.paula)

@@ -111,15 +111,20 @@ def test_a_ps_ops_manager_grants_pubsec_access_and_it_is_audited(people: Any) ->
         pubsec_access_request(user=people.tom, justification="again")
     with pytest.raises(PermissionDenied):
         pubsec_access_decide(request_id=req.pk, grant=True, actor=people.erin)
-    decided = pubsec_access_decide(request_id=req.pk, grant=True, actor=people.oscar, reason="ok")
+    first = pubsec_access_decide(request_id=req.pk, grant=True, actor=people.oscar, reason="ok")
+    assert first.status == "awaiting_second"
+    decided = pubsec_access_decide(request_id=req.pk, grant=True, actor=people.leo, reason="confirmed")
     assert decided.status == "granted"
     people.tom.refresh_from_db()
     if hasattr(people.tom, "_psdesk_roles"):
         del people.tom._psdesk_roles
     assert user_is_pubsec(people.tom)
     assert AuditEvent.objects.filter(verb="accounts.pubsec_membership_set", target_id=str(people.tom.pk)).count() == 1
-    ev = AuditEvent.objects.get(verb="scoping.pubsec_access_decided")
-    assert (ev.actor_label, ev.after) == ("oscar", {"status": "granted", "user": people.tom.pk})
+    steps = AuditEvent.objects.filter(verb="scoping.pubsec_access_decided").order_by("seq")
+    assert [(ev.actor_label, ev.before["status"], ev.after) for ev in steps] == [
+        ("oscar", "pending", {"status": "awaiting_second", "user": people.tom.pk}),
+        ("leo", "awaiting_second", {"status": "granted", "user": people.tom.pk}),
+    ]
     with pytest.raises(Conflict):
         pubsec_access_decide(request_id=req.pk, grant=False, actor=people.oscar, reason="changed my mind")
 
@@ -142,7 +147,9 @@ def test_pubsec_access_api(api: Any, people: Any) -> None:
         api("erin").post(f"/api/v1/scoping/pubsec-access-requests/{rid}/decision", {"grant": True}).status_code == 403
     )
     r = api("oscar").post(f"/api/v1/scoping/pubsec-access-requests/{rid}/decision", {"grant": True})
-    assert (r.status_code, r.json()["status"], r.json()["decided_by"]) == (200, "granted", "oscar")
+    assert (r.status_code, r.json()["status"], r.json()["decided_by"]) == (200, "awaiting_second", None)
+    r = api("leo").post(f"/api/v1/scoping/pubsec-access-requests/{rid}/decision", {"grant": True})
+    assert (r.status_code, r.json()["status"], r.json()["decided_by"]) == (200, "granted", "leo")
 
 
 def test_malformed_rules_keep_the_previous_rules_active(tmp_path: Path, settings: Any) -> None:

@@ -87,7 +87,7 @@ def test_the_full_trainer_journey_over_the_api(
         api("tom").post(f"/api/v1/training/requests/{rid}/transition", {"action": "complete_tasks"}).status_code == 200
     )
     assert (
-        api("tom").post(f"/api/v1/training/requests/{rid}/transition", {"action": "start_planning"}).status_code == 409
+        api("tom").post(f"/api/v1/training/requests/{rid}/transition", {"action": "start_planning"}).status_code == 403
     )
     assert (
         api("paula").post(f"/api/v1/training/requests/{rid}/transition", {"action": "start_planning"}).status_code
