@@ -52,7 +52,11 @@ def sow_notify(*, sow: Sow, event: str, actor: Actor, context: dict[str, Any]) -
 
 def holders_of(permission: str) -> list[User]:
     """Active users holding `permission` through a role or directly (superusers by role only)."""
-    return list(User.objects.with_perm(permission, include_superusers=False).order_by("username"))
+    # The model backend knows roles and permissions (the login-throttling backend knows neither).
+    users = User.objects.with_perm(
+        permission, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+    )
+    return list(users.order_by("username"))
 
 
 def sow_role_notify(*, sow: Sow, event: str, permission: str, actor: Actor | None, context: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import override_settings
 
+from psdesk.accounts.services import pubsec_membership_grant
 from psdesk.approvals.services import approval_decide, approval_request
 from psdesk.board.approval_state import engagement_content_hash
 from psdesk.board.services import engagement_transition
@@ -82,7 +83,8 @@ def test_a_pubsec_sow_reaches_only_legal_members_of_pubsec(
     people: Any, make_account: Any, make_engagement: Any
 ) -> None:
     lex = User.objects.create_user("lex", email="lex@psdesk.example", first_name="Lex")
-    lex.groups.add(Group.objects.get(name="legal"), Group.objects.get(name="us_public_sector"))
+    lex.groups.add(Group.objects.get(name="legal"))
+    pubsec_membership_grant(user=lex, actor=people.oscar)  # adds the role with a current membership
     acc = make_account("Department of Secrets", pubsec=True, em=people.pat, owner=people.pat)
     eng = _card(people, make_engagement(acc, em="pat"))
     people.leo.groups.add(Group.objects.get(name="us_public_sector"))
