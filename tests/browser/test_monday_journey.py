@@ -50,10 +50,13 @@ class Inbox:
             self.cond.notify_all()
         return "250 OK"
 
-    def wait_for(self, *, to: str, subject: str, timeout: float = 20.0) -> Message:
+    def wait_for(self, *, to: str, subject: str, about: str = "", timeout: float = 20.0) -> Message:
+        """The first message to `to` whose subject contains `subject` and `about` (case-insensitive)."""
+
         def found() -> Message | None:
             for m in self.messages:
-                if to in m["X-Envelope-To"] and subject.lower() in str(m["Subject"]).lower():
+                title = str(m["Subject"]).lower()
+                if to in m["X-Envelope-To"] and subject.lower() in title and about.lower() in title:
                     return m
             return None
 
@@ -324,4 +327,229 @@ def test_alice_orders_standard_skus_with_seat_add_ons_and_closes_won_without_mov
         assert Sow.objects.filter(engagement=won, status="executed").exists(), won
     page.goto(f"{live_server.url}/")
     page.locator(f'.column[data-state="{before[phase2.pk]}"] #card-{phase2.pk}').wait_for()
+    assert bad == []
+
+
+# --- 3. the custom journey: calculator → estimate → SOW → approvals → signed → closed won → project
+
+
+EVERY_INTAKE_FIELD: dict[str, str | bool] = {
+    "start_window_from": "2027-01-11",
+    "start_window_to": "2027-02-26",
+    "delivery_mode": "hybrid",
+    "timezone": "America/New_York",
+    "pricing_model": "fixed_fee",
+    "partner_staffing_allowed": "no",
+    "skills_needed": "Geo, Congregate",
+    "us_citizenship_required": False,
+    "clearance_required": "None",
+    "security_requirements": "VPN and named accounts",
+    "customer_readiness": "Hardware ordered",
+    "contact_technical_name": "Ada Byron",
+    "contact_technical_email": "ada@northwind.example",
+    "contact_executive_name": "Grace Hopper",
+    "contact_executive_email": "grace@northwind.example",
+    "contact_signer_name": "Alan Turing",
+    "contact_signer_email": "alan@northwind.example",
+}
+
+
+def _move(page: Any, action: str) -> None:
+    """Click a move in the card drawer and wait for the board's answer and the reload after it."""
+    with page.expect_navigation(), page.expect_response(lambda r: r.url.endswith("/move")) as resp:
+        page.click(f'form.move-form:has(input[name="action"][value="{action}"]) button[type="submit"]')
+    assert resp.value.status == 200, resp.value.status
+
+
+def _click(page: Any, name: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
+
+
+def test_custom_journey_from_calculator_to_project_welcome(
+    page: Any, browser: Any, live_server: Any, sign_in: Any, demo: None, inbox: Inbox, worker: None
+) -> None:
+    from psdesk.engagements.choices import EngagementStatus as S
+    from psdesk.engagements.models import Engagement
+    from psdesk.estimates.models import EstimateVersion
+    from tests.browser.steps import calculator_new_customer, ssot_answer_and_save
+
+    bad = responses_watch(page)
+    card_url = ""
+
+    # sam: the Services Calculator for a brand-new customer, every intake field filled
+    sign_in(page, "sam")
+    eng_id = calculator_new_customer(
+        page,
+        live_server,
+        name="Northwind Traders",
+        territory="East",
+        segment="Ent_EAST",
+        country="US",
+        subdivision="NY",
+        timezone="America/New_York",
+        service_types=["implementation"],
+        parent_name="Northwind Traders - Ultimate",
+        parent_amount="240000.00",
+        close_date="2027-01-29",
+        answers={"implementation.users": "3250", "implementation.geo": "yes", "implementation.integrations": "3"},
+        intake=EVERY_INTAKE_FIELD,
+    )
+    card_url = f"{live_server.url}/engagements/{eng_id}/"
+    assert page.locator("h1").inner_text() == "Northwind Traders - Scope Issue and Write SOW"
+    assert page.locator("#i__timezone").input_value() == "America/New_York"
+    assert page.locator("#i__contact_signer_email").input_value() == "alan@northwind.example"
+    eng = Engagement.objects.get(pk=eng_id)
+    assert eng.opportunity is not None and eng.opportunity.parent is not None
+    assert eng.opportunity.parent.name == "Northwind Traders - Ultimate"
+
+    # erin: triage, the SSOT, the estimate shared with the customer
+    sign_in(page, "erin")
+    page.goto(card_url)
+    assert "Northwind Traders" in page.locator("body").inner_text()
+    _move(page, "triage")
+    assert Engagement.objects.get(pk=eng_id).state == S.AWAITING_DISCOVERY
+    ssot_answer_and_save(
+        page,
+        live_server,
+        engagement_id=eng_id,
+        service_type="implementation",
+        answers={
+            "license_tier": "Ultimate",
+            "install_type": "New",
+            "ha_required": "yes",
+            "hosting": "AWS",
+            "air_gapped": "no",
+            "kubernetes": "None",
+            "os": "RHEL 9",
+        },
+    )
+    assert "Saved 7 answers." in page.locator(".messages").inner_text()
+    assert page.locator('form[data-service-type="implementation"] tr.todo').count() == 0
+    page.goto(card_url)
+    _move(page, "start_strawman")
+    page.goto(f"{live_server.url}/estimates/engagements/{eng_id}/")
+    _click(page, "Create v1 from the calculator draft")
+    draft_hours = EstimateVersion.objects.get(engagement_id=eng_id).hours
+    page.get_by_label("New activity 1").fill("Engagement management")
+    page.get_by_label("New hours 1").fill("8")
+    _click(page, "Save draft")
+    v1 = EstimateVersion.objects.get(engagement_id=eng_id)
+    assert v1.hours == draft_hours + 8
+    price = page.locator("#total-price").inner_text()
+    _click(page, "Share with customer")
+    link = page.locator("#share-url").get_attribute("href")
+    assert link and "/review/" in link
+    page.goto(card_url)
+    _move(page, "request_feedback")
+
+    # the customer agrees through the review link, logged out, in a browser of their own
+    customer = browser.new_context()
+    cpage = customer.new_page()
+    cbad = responses_watch(cpage)
+    cpage.goto(link)
+    assert cpage.locator("#total").inner_text() == price
+    assert "Engagement management" in cpage.locator("body").inner_text()
+    form = cpage.locator("#agree-form")
+    form.get_by_label("Your name").fill("Ada Byron")
+    form.get_by_label("Email").fill("ada@northwind.example")
+    form.get_by_role("button", name="We agree to this price and scope").click()
+    cpage.locator(".agreed").wait_for()
+    customer.close()
+    assert cbad == []
+
+    # tara: the estimate is over USD 50,000, so a Technical Architect reviews it
+    sign_in(page, "erin")
+    page.goto(card_url)
+    assert "a Technical Architect must approve v1" in page.inner_text("ul.moves")
+    sign_in(page, "tara")
+    page.goto(card_url)
+    with page.expect_navigation():
+        page.click('tr[data-kind="ta_review"] button:has-text("Approve v1")')
+    page.wait_for_selector('tr[data-kind="ta_review"] td.state:has-text("approved")')
+    sign_in(page, "erin")
+    page.goto(card_url)
+    _move(page, "start_sow")
+    assert Engagement.objects.get(pk=eng_id).state == S.SOW_WIP
+
+    # erin generates the SOW from the agreed estimate; rory approves delivery; erin submits
+    sow_url = f"{live_server.url}/sows/engagements/{eng_id}/"
+    page.goto(sow_url)
+    _click(page, "Generate SOW from the agreed estimate")
+    assert "Generated version 1." in page.content()
+    assert page.locator(".sow-preview", has_text="Engagement management").count() == 1
+    screenshot(page, "sow")
+    _click(page, "Record review of v1")
+    assert page.locator("#sow-reviewed").inner_text() == "yes (v1)"
+    page.goto(card_url)
+    with page.expect_navigation():
+        page.click('tr[data-kind="rdm_review"] button:has-text("Request")')
+    page.wait_for_selector('tr[data-kind="rdm_review"] td.state:has-text("pending")')
+    sign_in(page, "rory")
+    page.goto(card_url)
+    with page.expect_navigation():
+        page.click('tr[data-kind="rdm_review"] button:has-text("Approve")')
+    page.wait_for_selector('tr[data-kind="rdm_review"] td.state:has-text("approved")')
+    sign_in(page, "erin")
+    page.goto(card_url)
+    _move(page, "submit_for_approval")
+    page.wait_for_selector(".column-name:has-text('Ready For Approval')")
+    for kind in ("ps_leadership", "revenue"):
+        with page.expect_navigation():
+            page.locator(f'tr[data-kind="{kind}"] button:has-text("Request")').click()
+        page.wait_for_selector(f'tr[data-kind="{kind}"][data-state="pending"]')
+
+    # leo and rita approve on the current SOW version; the card moves to Approved by itself
+    for who, kind in (("leo", "ps_leadership"), ("rita", "revenue")):
+        sign_in(page, who)
+        page.goto(card_url)
+        with page.expect_navigation():
+            page.locator(f'tr[data-kind="{kind}"] button:has-text("Approve")').click()
+        page.wait_for_selector(f'tr[data-kind="{kind}"][data-state="approved"]')
+        assert page.locator(f'tr[data-kind="{kind}"] td.on').inner_text() == "SOW v1"
+    assert Engagement.objects.get(pk=eng_id).state == S.APPROVED
+
+    # lena is told by email; she follows its link and stamps
+    told = inbox.wait_for(to="lena@", subject="Legal stamp needed: SOW-", about="Northwind Traders")
+    stamp_link = link_in(told, "/sows/engagements/")
+    sign_in(page, "lena")
+    page.goto(stamp_link)
+    _click(page, "Legal stamp v1")
+    assert page.locator("#sow-status").inner_text() == "Legal stamped"
+
+    # erin releases it to the customer's signer (from the intake); the customer returns the signed PDF
+    sign_in(page, "erin")
+    page.goto(sow_url)
+    assert page.locator("input[name=signer_email]").input_value() == "alan@northwind.example"
+    _click(page, "Release for signature")
+    assert page.locator("#sow-status").inner_text() == "Released for signature"
+    released = inbox.wait_for(to="alan@northwind.example", subject="")
+    [pdf] = [p for p in released.walk() if p.get_content_type() == "application/pdf"]
+    signed_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"northwind-signed-{eng_id}.pdf"
+    payload = pdf.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    signed_path.write_bytes(payload)
+    page.fill("input[name=name]", "Alan Turing")
+    page.fill("input[name=title]", "CTO")
+    page.set_input_files("input[name=signed_pdf]", str(signed_path))
+    _click(page, "Record customer signature")
+    assert page.locator("#sow-status").inner_text() == "Signed by the customer"
+
+    # rita countersigns, records the PO and closes the opportunity won
+    sign_in(page, "rita")
+    page.goto(sow_url)
+    page.fill("input[name=name]", "Rita Revenue")
+    _click(page, "Countersign")
+    assert page.locator("#sow-status").inner_text() == "Executed"
+    opp_id = Engagement.objects.get(pk=eng_id).opportunity_id
+    page.goto(f"{live_server.url}/crm/opportunities/{opp_id}/")
+    page.fill("#id_po_number", "NW-PO-2027-001")
+    with page.expect_navigation():
+        page.click("#po-form button[type=submit]")
+    assert page.locator("#po").inner_text() == "NW-PO-2027-001"
+    with page.expect_navigation():
+        page.click('button[data-action="close_won"]')
+    page.wait_for_selector("text=Moved to Closed Won.")
+    assert page.inner_text("#stage") == "Closed Won"
+    assert Engagement.objects.get(pk=eng_id).state == S.CLOSED_WON
     assert bad == []
