@@ -52,7 +52,7 @@ class Inbox:
             self.cond.notify_all()
         return "250 OK"
 
-    def wait_for(self, *, to: str, subject: str, about: str = "", timeout: float = 20.0) -> Message:
+    def wait_for(self, *, to: str, subject: str, about: str = "", timeout: float = 60.0) -> Message:
         """The first message to `to` whose subject contains `subject` and `about` (case-insensitive)."""
 
         def found() -> Message | None:
@@ -151,7 +151,7 @@ class Worker:
         finally:
             connection.close()
 
-    def settled(self, timeout: float = 30.0) -> None:
+    def settled(self, timeout: float = 60.0) -> None:
         with self.cond:
             target = self.passes + 2  # the pass under way may have started before the call
             assert self.cond.wait_for(lambda: self.passes >= target, timeout=timeout), "the worker stalled"
@@ -594,6 +594,8 @@ def test_custom_journey_from_calculator_to_project_welcome(
     project = Project.objects.get(engagement_id=eng_id)
     assert page.locator("h1").inner_text() == project.name
     assert "Northwind Traders" in project.name and "Scope Issue" not in project.name
+    agreed_price = EstimateVersion.objects.get(engagement_id=eng_id).price
+    assert f"budget USD {agreed_price:.2f}" in page.locator("body").inner_text()  # from the agreed estimate
 
     # the agreed hours in the queue, and the lead-time forecast
     page.goto(f"{live_server.url}/scheduling/")
@@ -606,6 +608,7 @@ def test_custom_journey_from_calculator_to_project_welcome(
     total = sum(Decimal(h) for h in re.findall(r": ([\d.]+) h at", role_hours))
     assert total == agreed_hours, (role_hours, agreed_hours)
     assert "Forecast" in page.locator("#customer-text").inner_text()
+    assert page.locator("h1 + p").inner_text().endswith("· Implementation")  # the calculator's service type
 
     # book a consultant: the project's tasks of that role are assigned
     form = page.locator("#allocate-form")
