@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import contextvars
+import json
 import uuid
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from psdesk.core.inputs import first_unrepresentable, text_refusal
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -40,3 +45,93 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         if any(request.path.startswith(p) for p in settings.PSDESK_PUBLIC_PATH_PREFIXES):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+API_PREFIX = "/api/"
+
+
+def _json_error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, "details": details or {}}, status=status)
+
+
+def _input_refusal(request: HttpRequest) -> tuple[str, str, str] | None:
+    """(where, field, reason) for the first piece of the request that cannot be stored, or None.
+    Looks at the path, the query string, a JSON body, and form fields and file names."""
+    if reason := text_refusal(request.path):
+        return ("path", "path", reason)
+    for key, values in request.GET.lists():
+        if found := first_unrepresentable({key: values}):
+            return ("query", found[0].rsplit(".", 1)[0] if found[0] != "(key)" else "(key)", found[1])
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
+        return None
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return None  # the API answers malformed JSON itself (400)
+        if found := first_unrepresentable(body):
+            return ("body", *found)
+        return None
+    if request.content_type in {"multipart/form-data", "application/x-www-form-urlencoded"}:
+        for key, values in request.POST.lists():
+            if found := first_unrepresentable({key: values}):
+                return ("form", found[0].rsplit(".", 1)[0] if found[0] != "(key)" else "(key)", found[1])
+        for key, files in request.FILES.lists():
+            for f in files:
+                if reason := text_refusal(getattr(f, "name", "") or ""):
+                    return ("form", key, f"the file name {reason}")
+    return None
+
+
+class UnrepresentableInputMiddleware:
+    """Refuses, before any view runs, a request carrying text PS Desk cannot store (a NUL byte, an
+    unpaired surrogate) in its path, query, JSON body or form: 400 JSON `{code, message, details}` on
+    /api/, a 400 page naming the field elsewhere. Nothing is read from or written to the database."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = _input_refusal(request)
+        if refusal is None:
+            return self.get_response(request)
+        where, field, reason = refusal
+        message = f"{field}: {reason}."
+        if request.path.startswith(API_PREFIX):
+            return _json_error(400, "unrepresentable_text", message, {"field": field, "location": where})
+        return render(
+            request,
+            "core/input_error.html",
+            {"field": field, "reason": reason, "back": request.path if where != "path" else "/"},
+            status=400,
+        )
+
+
+class ApiErrorsAsJsonMiddleware:
+    """Every error under /api/ is JSON `{code, message, details}`: a 404 for an unknown URL, a 405, a
+    CSRF refusal or a 500 that Django would render as HTML is rewritten (headers such as Allow kept)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(API_PREFIX) or response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        status = response.status_code
+        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        message = {
+            404: "No such API endpoint.",
+            405: f"Method {request.method} is not allowed here.",
+            500: "The server could not complete the request; it has been logged.",
+        }.get(status, phrase + ".")
+        details: dict[str, Any] = {}
+        if status == 405 and response.has_header("Allow"):
+            details["allow"] = response["Allow"]
+        out = _json_error(status, f"http_{status}", message, details)
+        for header in ("Allow", "X-Request-ID", "Retry-After", "WWW-Authenticate"):
+            if response.has_header(header):
+                out[header] = response[header]
+        return out
