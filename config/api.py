@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Router, Schema
+from ninja.constants import NOT_SET
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -55,10 +57,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 
 
 def _clean(errors: list[dict[str, object]]) -> list[dict[str, object]]:
-    return [
-        {k: _plain(v) for k, v in e.items() if k != "ctx"}
-        for e in errors
-    ]
+    return [{k: _plain(v) for k, v in e.items() if k != "ctx"} for e in errors]
 
 
 def _plain(value: object) -> object:
@@ -112,18 +111,20 @@ def _error_response(model: type[Schema]) -> type[Schema]:
     return type("NinjaResponseSchema", (Schema,), {"__annotations__": {"response": model}})
 
 
-def _declare_common_errors() -> None:
+def _declare_common_errors(routers: list[tuple[str, Router]], inherited_auth: Any) -> None:
     """Declare on every operation the errors the API layer itself can answer, so the OpenAPI document
     lists each operation's real status codes: 400 (unrepresentable text, a body that is not JSON),
     401/403 (token missing, role lacks permission) when authenticated, 404 when the path names an
     object, 422 when there is input to validate, 409 on writes (a concurrent change)."""
-    for router_prefix, router in api._routers:
+    for prefix, router in routers:
+        router_auth = router.auth if router.auth is not NOT_SET else inherited_auth
         for path, path_view in router.path_operations.items():
             for op in path_view.operations:
+                auth = op.auth_param if op.auth_param is not NOT_SET else router_auth
                 add = {400}
-                if op.auth_callbacks:
+                if auth:
                     add |= {401, 403}
-                if "{" in f"{router_prefix}{path}":
+                if "{" in f"{prefix}{path}":
                     add.add(404)
                 if op.models:
                     add.add(422)
@@ -131,6 +132,7 @@ def _declare_common_errors() -> None:
                     add.add(409)
                 for status in sorted(add - set(op.response_models)):
                     op.response_models[status] = _error_response(ErrorOut)
+        _declare_common_errors([(f"{prefix}{p}", r) for p, r, _tags in router._routers], router_auth)
 
 
-_declare_common_errors()
+_declare_common_errors(api._routers, api.auth)
