@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.board.closed_lost_suggestions import closed_lost_suggestion_decide
 from psdesk.board.metrics import board_cycle_times
@@ -92,7 +92,7 @@ class EngagementDetail(EngagementOut):
 class EngagementTransitionIn(Schema):
     action: str = Field(..., max_length=64)
     reason: str = Field("", max_length=5000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 @router.get("/engagements", response={200: EngagementPage, **errors(400, 401, 403, 422)})

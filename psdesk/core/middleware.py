@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from psdesk.core.inputs import first_unrepresentable, text_refusal
@@ -54,39 +55,65 @@ def _json_error(status: int, code: str, message: str, details: dict[str, Any] | 
     return JsonResponse({"code": code, "message": message, "details": details or {}}, status=status)
 
 
+def _pairs_refusal(where: str, pairs: Any) -> tuple[str, str, str] | None:
+    """The first (key, values) of a query or form whose key or a value cannot be stored."""
+    for key, values in pairs:
+        if reason := text_refusal(key):
+            return (where, "(field name)", f"a field name {reason}")
+        for value in values:
+            if isinstance(value, str) and (reason := text_refusal(value)):
+                return (where, key, reason)
+    return None
+
+
+def _json_refusal(request: HttpRequest) -> tuple[str, str, str] | None:
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return ("body", "body", "is not valid JSON")
+    if found := first_unrepresentable(body):
+        return ("body", *found)
+    if request.path.startswith(API_PREFIX) and not isinstance(body, dict):
+        # Every API body is an object; ninja would read a list's attributes as absent fields.
+        return ("body", "body", "must be a JSON object")
+    return None
+
+
+def _form_refusal(request: HttpRequest) -> tuple[str, str, str] | None:
+    try:
+        form = request.POST
+    except MultiPartParserError as exc:
+        return ("form", "form", f"cannot be read ({exc})")
+    if found := _pairs_refusal("form", form.lists()):
+        return found
+    for key, files in request.FILES.lists():
+        for f in files:
+            if reason := text_refusal(getattr(f, "name", "") or ""):
+                return ("form", key, f"the file name {reason}")
+    return None
+
+
 def _input_refusal(request: HttpRequest) -> tuple[str, str, str] | None:
     """(where, field, reason) for the first piece of the request that cannot be stored, or None.
     Looks at the path, the query string, a JSON body, and form fields and file names."""
     if reason := text_refusal(request.path):
         return ("path", "path", reason)
-    for key, values in request.GET.lists():
-        if found := first_unrepresentable({key: values}):
-            return ("query", found[0].rsplit(".", 1)[0] if found[0] != "(key)" else "(key)", found[1])
+    if found := _pairs_refusal("query", request.GET.lists()):
+        return found
     if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
         return None
-    if request.content_type == "application/json":
-        try:
-            body = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return None  # the API answers malformed JSON itself (400)
-        if found := first_unrepresentable(body):
-            return ("body", *found)
-        return None
+    if request.content_type == "application/json" and request.body:
+        return _json_refusal(request)
     if request.content_type in {"multipart/form-data", "application/x-www-form-urlencoded"}:
-        for key, values in request.POST.lists():
-            if found := first_unrepresentable({key: values}):
-                return ("form", found[0].rsplit(".", 1)[0] if found[0] != "(key)" else "(key)", found[1])
-        for key, files in request.FILES.lists():
-            for f in files:
-                if reason := text_refusal(getattr(f, "name", "") or ""):
-                    return ("form", key, f"the file name {reason}")
+        return _form_refusal(request)
     return None
 
 
 class UnrepresentableInputMiddleware:
     """Refuses, before any view runs, a request carrying text PS Desk cannot store (a NUL byte, an
-    unpaired surrogate) in its path, query, JSON body or form: 400 JSON `{code, message, details}` on
-    /api/, a 400 page naming the field elsewhere. Nothing is read from or written to the database."""
+    unpaired surrogate) in its path, query, JSON body or form, a JSON body that does not parse, or an
+    API body that is not a JSON object: 400 JSON `{code, message, details}` on /api/, a 400 page naming
+    the field elsewhere. Nothing is read from or written to the database."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -98,7 +125,8 @@ class UnrepresentableInputMiddleware:
         where, field, reason = refusal
         message = f"{field}: {reason}."
         if request.path.startswith(API_PREFIX):
-            return _json_error(400, "unrepresentable_text", message, {"field": field, "location": where})
+            code = "unrepresentable_text" if field not in {"body", "form"} else "bad_body"
+            return _json_error(400, code, message, {"field": field, "location": where})
         return render(
             request,
             "core/input_error.html",

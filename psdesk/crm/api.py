@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.core import clock
 from psdesk.core.api import MAX_LIMIT, errors
@@ -212,13 +212,13 @@ class OpportunityPatch(Schema):
     education_value: str | None = Field(None, max_length=20)
     po_number: str | None = Field(None, max_length=64)
     no_po_required: bool | None = None
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class OpportunityTransitionIn(Schema):
     action: str = Field(..., max_length=64)
     reason: str = Field("", max_length=5000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class NameSuggestionOut(Schema):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.core.api import errors
 from psdesk.core.errors import NotFound
@@ -82,7 +82,7 @@ class VersionCreateIn(Schema):
     pricing_model: Literal["fixed_fee", "tm"] | None = None
     assumptions: str | None = Field(None, max_length=50_000)
     out_of_scope: str | None = Field(None, max_length=50_000)
-    expected_latest: int | None = Field(None, ge=0)
+    expected_latest: StrictInt | None = Field(None, ge=0)
 
 
 class VersionUpdateIn(Schema):

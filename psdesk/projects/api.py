@@ -9,7 +9,7 @@ from typing import Any
 
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import PermissionDenied, ValidationFailed
@@ -98,11 +98,11 @@ class ProjectListParams(Schema):
 class ProjectTransitionIn(Schema):
     action: str = Field(..., max_length=64)
     reason: str = Field("", max_length=5000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class ChecklistIn(Schema):
-    done: bool
+    done: StrictBool
     note: str = Field("", max_length=500)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt, StrictStr
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import ValidationFailed
@@ -29,7 +29,7 @@ from psdesk.quotes.services import (
 )
 
 router = Router(tags=["quotes"])
-Money = str | int  # decimal strings ("12.50") or whole numbers; floats are refused
+Money = StrictStr | StrictInt  # decimal strings ("12.50") or whole numbers; floats are refused
 
 
 class QuoteLineOut(Schema):
@@ -91,7 +91,7 @@ class QuoteIn(Schema):
 
 class QuotePatch(Schema):
     discount_pct: Money = Field(..., description="quote-level discount %, 0-100, at most 2 decimals")
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class QuoteLineIn(Schema):
@@ -101,7 +101,7 @@ class QuoteLineIn(Schema):
     price_override_reason: str = Field("", max_length=2000)
     discount_pct: Money = "0"
     attendees: int | None = Field(None, ge=0, le=100_000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class LinePatch(Schema):
@@ -110,7 +110,7 @@ class LinePatch(Schema):
     price_override_reason: str = Field("", max_length=2000)
     discount_pct: Money | None = None
     attendees: int | None = Field(None, ge=0, le=100_000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class QuoteTransitionIn(Schema):
@@ -119,7 +119,7 @@ class QuoteTransitionIn(Schema):
     signer_name: str = Field("", max_length=200)
     signed_on: IsoDate | None = None
     po_number: str = Field("", max_length=64)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 def _out(quote: Any, *, detail: bool = False, user: Actor | None = None) -> dict[str, Any]:

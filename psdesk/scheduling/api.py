@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound
@@ -151,7 +151,7 @@ def queue_entry(request: AuthedRequest, entry_id: int) -> Any:
 class CommitIn(Schema):
     start: IsoDate | None = None
     confirm: bool = False
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 @router.post(

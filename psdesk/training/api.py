@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, ValidationFailed
@@ -124,7 +124,7 @@ class AuditRequestIn(Schema):
 class TrainingTransitionIn(Schema):
     action: str = Field(..., max_length=64)
     reason: str = Field("", max_length=5000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class ApprovalIn(Schema):
@@ -146,7 +146,7 @@ class ScheduleIn(Schema):
     plans: list[PlanIn] = Field([], max_length=20)
     session_id: int | None = None
     reason: str = Field("", max_length=2000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class RegistrationOut(Schema):

@@ -196,3 +196,14 @@ def test_every_operation_documents_the_errors_the_api_layer_answers() -> None:
                 assert {404, 422} <= codes, (method, path)
             if op.get("security"):
                 assert {401, 403} <= codes, (method, path)
+
+
+def test_a_multipart_body_without_a_boundary_is_a_400_json(api: Any, people: Any) -> None:
+    client = api("erin")
+    r = client.client.post("/api/v1/sows/1/markups", b"--x--", content_type="multipart/form-data", **client._headers())
+    assert r.status_code == 400 and _error(r)["details"] == {"field": "form", "location": "form"}
+
+
+def test_a_catalog_csv_with_a_carriage_return_in_a_field_is_not_a_server_error(api: Any) -> None:
+    r = api("oscar").post("/api/v1/catalog/import", {"csv": "sku\rname<"})
+    assert r.status_code == 422 and _error(r)["details"]["missing"]

@@ -1,0 +1,93 @@
+"""schemathesis against the live API, with every check, as a person holding every role and as the
+outsider olga: no server error, no response outside its documented schema or status codes, no
+schema-violating request accepted, no header or content-type mismatch.
+
+Bounded so it fits the suite on a busy 2-core machine: derandomised generation, a fixed number of
+examples per operation, the coverage and fuzzing phases (the stateful phase chains requests and
+multiplies the time), one worker, and a wall-clock budget per run. The settings schemathesis reads
+(the statuses a schema-valid request may still get) are in schemathesis.toml beside this file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+_base = int(os.environ.get("PSDESK_LIVE_SERVER_PORT", "21080"))
+os.environ.setdefault(
+    "DJANGO_LIVE_TEST_SERVER_ADDRESS", f"127.0.0.1:{_base + (int(_worker) if _worker.isdigit() else 0)}"
+)
+
+pytestmark = [pytest.mark.api_fuzz, pytest.mark.django_db(transaction=True)]
+
+HERE = Path(__file__).parent
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+RUNS = {"every role": 8, "olga": 4}  # examples per operation
+BUDGET_SECONDS = 300  # per run: a guard, far above the measured time
+
+
+@pytest.fixture
+def demo_data(people: Any) -> Any:
+    """The demo organisation (accounts, opportunities, engagements along the board, quotes, SOWs,
+    projects, sessions) so that generated requests reach real objects, plus a user with every role."""
+    from django.core.management import call_command
+
+    call_command("demo", verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    everyone, _ = get_user_model().objects.get_or_create(username="max", defaults={"email": "max@psdesk.example"})
+    everyone.groups.set(Group.objects.all())
+    people["max"] = everyone
+    return people
+
+
+def _run(url: str, token: str, examples: int, report: Path) -> tuple[int, str, dict[str, Any]]:
+    cmd = [
+        str(SCHEMATHESIS),
+        "--config-file",
+        str(HERE / "schemathesis.toml"),
+        "--no-color",
+        "run",
+        f"{url}/api/v1/openapi.json",
+        "-H",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        "all",
+        "--max-examples",
+        str(examples),
+        "--phases",
+        "coverage,fuzzing",
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        "--suppress-health-check",
+        "all",
+        "--request-timeout",
+        "30",
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=BUDGET_SECONDS, check=False)
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return proc.returncode, proc.stdout + proc.stderr, data
+
+
+@pytest.mark.parametrize("who", list(RUNS))
+def test_the_api_honours_its_openapi_document(live_server: Any, demo_data: Any, tmp_path: Path, who: str) -> None:
+    from psdesk.accounts.services import token_create
+
+    user = demo_data["max"] if who == "every role" else demo_data["olga"]
+    code, output, _report = _run(live_server.url, token_create(user=user), RUNS[who], tmp_path / "report.json")
+    summary = output[output.find("=== SUMMARY") :] if "=== SUMMARY" in output else output[-4000:]
+    assert code == 0, output[-12000:]
+    assert "Server error" not in summary and "violates schema" not in summary, summary
