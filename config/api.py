@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError
+from django.db import DataError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja.constants import NOT_SET
@@ -91,6 +91,19 @@ def _concurrent_change(request: HttpRequest, exc: OperationalError) -> HttpRespo
         request,
         {"code": "concurrent_change", "message": "Another change was made at the same moment; retry.", "details": {}},
         status=409,
+    )
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def _unstorable_value(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A value the database cannot hold (a number out of its range) that no schema bound caught:
+    the transaction rolled back, so nothing changed; a 422 instead of a server error."""
+    log.warning("unstorable value on %s: %s", request.path, exc)
+    return api.create_response(
+        request,
+        {"code": "value_out_of_range", "message": "A value is out of the range that can be stored.", "details": {}},
+        status=422,
     )
 
 

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 MAX_OFFSET = timedelta(hours=14)
+MAX_INT = 2**63 - 1
+MIN_INT = -(2**63)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -33,7 +35,10 @@ def text_refusal(value: str) -> str | None:
 
 
 def first_unrepresentable(data: Any, path: str = "") -> tuple[str, str] | None:
-    """(field path, reason) of the first key or string value in `data` that cannot be stored."""
+    """(field path, reason) of the first key, string or whole number in `data` that cannot be stored
+    (a number outside the 64-bit range of a database integer)."""
+    if isinstance(data, int) and not isinstance(data, bool) and not MIN_INT <= data <= MAX_INT:
+        return (path or "(value)", "is a number too large to store")
     if isinstance(data, str):
         reason = text_refusal(data)
         return (path or "(value)", reason) if reason else None

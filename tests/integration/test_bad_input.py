@@ -207,3 +207,9 @@ def test_a_multipart_body_without_a_boundary_is_a_400_json(api: Any, people: Any
 def test_a_catalog_csv_with_a_carriage_return_in_a_field_is_not_a_server_error(api: Any) -> None:
     r = api("oscar").post("/api/v1/catalog/import", {"csv": "sku\rname<"})
     assert r.status_code == 422 and _error(r)["details"]["missing"]
+
+
+def test_a_number_beyond_a_database_integer_is_a_400_naming_the_field(api: Any) -> None:
+    r = api("eddie").post("/api/v1/training/requests/trainer", {"courses": [10**20]})
+    assert r.status_code == 400
+    assert _error(r)["details"] == {"field": "courses.0", "location": "body"}
