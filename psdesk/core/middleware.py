@@ -70,12 +70,12 @@ def _json_refusal(request: HttpRequest) -> tuple[str, str, str] | None:
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
-        return ("body", "body", "is not valid JSON")
+        return ("body", "body", "Body is not valid JSON.")
     if found := first_unrepresentable(body):
         return ("body", *found)
     if request.path.startswith(API_PREFIX) and not isinstance(body, dict):
         # Every API body is an object; ninja would read a list's attributes as absent fields.
-        return ("body", "body", "must be a JSON object")
+        return ("body", "body", "Body must be a JSON object.")
     return None
 
 
@@ -123,10 +123,10 @@ class UnrepresentableInputMiddleware:
         if refusal is None:
             return self.get_response(request)
         where, field, reason = refusal
-        message = f"{field}: {reason}."
         if request.path.startswith(API_PREFIX):
-            code = "unrepresentable_text" if field not in {"body", "form"} else "bad_body"
-            return _json_error(400, code, message, {"field": field, "location": where})
+            if field in {"body", "form"}:  # the body as a whole: the webhooks' wording and code
+                return _json_error(400, "malformed", reason, {"field": field, "location": where})
+            return _json_error(400, "unrepresentable_text", f"{field}: {reason}.", {"field": field, "location": where})
         return render(
             request,
             "core/input_error.html",
