@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.board.closed_lost_suggestions import closed_lost_suggestion_decide
 from psdesk.board.metrics import board_cycle_times
@@ -60,7 +60,7 @@ class EngagementPage(Schema):
     items: list[EngagementOut]
 
 
-class ListParams(Schema):
+class EngagementListParams(Schema):
     state: str | None = None
     em: int | None = None
     segment: str | None = None
@@ -89,14 +89,14 @@ class EngagementDetail(EngagementOut):
     moves: list[MoveOption]
 
 
-class TransitionIn(Schema):
+class EngagementTransitionIn(Schema):
     action: str = Field(..., max_length=64)
     reason: str = Field("", max_length=5000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 @router.get("/engagements", response={200: EngagementPage, **errors(400, 401, 403, 422)})
-def list_engagements(request: AuthedRequest, params: Query[ListParams]) -> Any:
+def list_engagements(request: AuthedRequest, params: Query[EngagementListParams]) -> Any:
     """Engagements you may see (PubSec ones only for PubSec members), oldest in column first."""
     permission_require(request.user, "engagements.view_engagement")
     if params.state and params.state not in ENGAGEMENT_WORKFLOW.states:
@@ -152,7 +152,7 @@ def create_engagement(request: AuthedRequest, payload: EngagementIn) -> Any:
     "/engagements/{engagement_id}/transitions",
     response={200: EngagementOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def transition_engagement(request: AuthedRequest, engagement_id: int, payload: TransitionIn) -> Any:
+def transition_engagement(request: AuthedRequest, engagement_id: int, payload: EngagementTransitionIn) -> Any:
     """Apply a board move. 400 unknown action; 404 not visible; 409 refused (reason in `message`)
     or stale `expected_version`."""
     permission_require(request.user, "engagements.view_engagement")

@@ -18,6 +18,7 @@ from psdesk.catalog.services import catalog_import_text, sku_values_parse
 from psdesk.core import clock
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import ValidationFailed
+from psdesk.core.inputs import IsoDate
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 
@@ -119,7 +120,7 @@ class RatesOut(Schema):
 
 
 class RatesParams(Schema):
-    on: datetime.date | None = None
+    on: IsoDate | None = None
 
 
 @router.get("/catalog/skus", response={200: SkuPage, **errors(400, 401, 403, 422)})

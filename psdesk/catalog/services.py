@@ -144,7 +144,10 @@ def catalog_import(
     and the other rows still import. Each row commits on its own; one audit row summarises the run.
     Raises ValidationFailed when the header lacks a required column (nothing is written)."""
     reader = csv.DictReader(stream)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ValidationFailed(f"The CSV cannot be read: {exc}.", details={"field": "csv"}) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ValidationFailed(f"CSV header lacks column(s): {', '.join(missing)}", details={"missing": missing})
@@ -199,7 +202,8 @@ def catalog_import(
 
 
 def catalog_import_text(*, text: str, actor: Actor | None = None, dry_run: bool = False) -> ImportReport:
-    return catalog_import(stream=io.StringIO(text), actor=actor, dry_run=dry_run)
+    # newline="" lets the csv module see a carriage return inside a field as data, as it expects.
+    return catalog_import(stream=io.StringIO(text, newline=""), actor=actor, dry_run=dry_run)
 
 
 def catalog_export(*, skus: Iterable[Sku], stream: TextIO) -> int:

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.core import clock
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.core.inputs import IsoDate
 from psdesk.core.money import MoneyError, to_decimal
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
@@ -109,8 +110,8 @@ class AccountIn(Schema):
 
 class MsaIn(Schema):
     reference: str = Field(..., max_length=100)
-    effective_from: datetime.date
-    effective_to: datetime.date | None = None
+    effective_from: IsoDate
+    effective_to: IsoDate | None = None
 
 
 class OpportunityOut(Schema):
@@ -192,7 +193,7 @@ class OpportunityIn(Schema):
     record_type: str = Field("professional_services_only", max_length=32)
     name: str = Field("", max_length=255, description="empty: `<Company>- Professional Services <MM/YY>`")
     parent_id: int | None = None
-    close_date: datetime.date | None = None
+    close_date: IsoDate | None = None
     amount: str = Field("0.00", max_length=20, description="decimal string")
     currency: str = Field("USD", max_length=3)
     forecast_category: str = Field("pipeline", max_length=16)
@@ -202,7 +203,7 @@ class OpportunityIn(Schema):
 
 class OpportunityPatch(Schema):
     name: str | None = Field(None, max_length=255)
-    close_date: datetime.date | None = None
+    close_date: IsoDate | None = None
     amount: str | None = Field(None, max_length=20)
     forecast_category: str | None = Field(None, max_length=16)
     engagement_manager_id: int | None = None
@@ -212,13 +213,13 @@ class OpportunityPatch(Schema):
     education_value: str | None = Field(None, max_length=20)
     po_number: str | None = Field(None, max_length=64)
     no_po_required: bool | None = None
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
-class TransitionIn(Schema):
+class OpportunityTransitionIn(Schema):
     action: str = Field(..., max_length=64)
     reason: str = Field("", max_length=5000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class OpportunityPoIn(Schema):
@@ -383,7 +384,7 @@ def patch_opportunity(request: AuthedRequest, opportunity_id: int, payload: Oppo
     "/crm/opportunities/{opportunity_id}/transitions",
     response={200: OpportunityDetail, **errors(400, 401, 403, 404, 409, 422)},
 )
-def transition_opportunity(request: AuthedRequest, opportunity_id: int, payload: TransitionIn) -> Any:
+def transition_opportunity(request: AuthedRequest, opportunity_id: int, payload: OpportunityTransitionIn) -> Any:
     """Move the stage (`forward_to_<stage>`, `back_to_<stage>`, `close_won`, `close_lost`, `unqualify`,
     `mark_duplicate`). 409 with the reason when refused; 404 when not visible."""
     permission_require(request.user, "crm.view_opportunity")

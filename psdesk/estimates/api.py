@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.core.api import errors
 from psdesk.core.errors import NotFound
@@ -25,7 +25,7 @@ VIEW = "estimates.view_estimateversion"
 COST = "estimates.view_estimate_cost"
 
 
-class LineIn(Schema):
+class EstimateLineIn(Schema):
     activity: str = Field(..., max_length=200)
     role: str = Field(..., max_length=32)
     hours: Decimal
@@ -35,7 +35,7 @@ class LineIn(Schema):
     service_type: str = Field("", max_length=64)
 
 
-class LineOut(Schema):
+class EstimateLineOut(Schema):
     position: int
     activity: str
     description: str
@@ -69,25 +69,25 @@ class VersionSummary(Schema):
     shared_at: datetime | None
 
 
-class VersionOut(VersionSummary):
+class EstimateVersionOut(VersionSummary):
     assumptions: str
     out_of_scope: str
-    lines: list[LineOut]
+    lines: list[EstimateLineOut]
 
 
 class VersionCreateIn(Schema):
     based_on: int | None = None
     from_draft: bool = False
-    lines: list[LineIn] | None = Field(None, max_length=services.MAX_LINES)
+    lines: list[EstimateLineIn] | None = Field(None, max_length=services.MAX_LINES)
     pricing_model: Literal["fixed_fee", "tm"] | None = None
     assumptions: str | None = Field(None, max_length=50_000)
     out_of_scope: str | None = Field(None, max_length=50_000)
-    expected_latest: int | None = Field(None, ge=0)
+    expected_latest: StrictInt | None = Field(None, ge=0)
 
 
 class VersionUpdateIn(Schema):
     revision: int = Field(..., ge=0)
-    lines: list[LineIn] | None = Field(None, max_length=services.MAX_LINES)
+    lines: list[EstimateLineIn] | None = Field(None, max_length=services.MAX_LINES)
     pricing_model: Literal["fixed_fee", "tm"] | None = None
     assumptions: str | None = Field(None, max_length=50_000)
     out_of_scope: str | None = Field(None, max_length=50_000)
@@ -203,7 +203,7 @@ def _detail(v: EstimateVersion, user: Actor) -> dict[str, Any]:
     return data
 
 
-def _lines(items: list[LineIn] | None) -> list[services.LineData] | None:
+def _lines(items: list[EstimateLineIn] | None) -> list[services.LineData] | None:
     if items is None:
         return None
     return [
@@ -238,7 +238,7 @@ def list_versions(request: AuthedRequest, engagement_id: int) -> Any:
 
 @router.post(
     "/estimates/engagements/{engagement_id}/versions",
-    response={201: VersionOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={201: EstimateVersionOut, **errors(400, 401, 403, 404, 409, 422)},
 )
 def create_version(request: AuthedRequest, engagement_id: int, payload: VersionCreateIn) -> Any:
     """New version: from the calculator draft (`from_draft`), a copy of `based_on`, or `lines`.
@@ -258,13 +258,15 @@ def create_version(request: AuthedRequest, engagement_id: int, payload: VersionC
     return Status(201, _detail(v, request.user))
 
 
-@router.get("/estimates/versions/{version_id}", response={200: VersionOut, **errors(401, 403, 404)})
+@router.get("/estimates/versions/{version_id}", response={200: EstimateVersionOut, **errors(401, 403, 404)})
 def get_version(request: AuthedRequest, version_id: int) -> Any:
     permission_require(request.user, VIEW)
     return _detail(selectors.version_get(user=request.user, version_id=version_id), request.user)
 
 
-@router.put("/estimates/versions/{version_id}", response={200: VersionOut, **errors(400, 401, 403, 404, 409, 422)})
+@router.put(
+    "/estimates/versions/{version_id}", response={200: EstimateVersionOut, **errors(400, 401, 403, 404, 409, 422)}
+)
 def update_version(request: AuthedRequest, version_id: int, payload: VersionUpdateIn) -> Any:
     """Edit a draft in place. 409 `version_shared` for a shared version (create a new one); 409 `stale`."""
     permission_require(request.user, VIEW)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import PermissionDenied, ValidationFailed
@@ -88,21 +88,21 @@ class ProjectPage(Schema):
     items: list[ProjectOut]
 
 
-class ListParams(Schema):
+class ProjectListParams(Schema):
     status: str | None = None
     mine: bool = False
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-class TransitionIn(Schema):
+class ProjectTransitionIn(Schema):
     action: str = Field(..., max_length=64)
     reason: str = Field("", max_length=5000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class ChecklistIn(Schema):
-    done: bool
+    done: StrictBool
     note: str = Field("", max_length=500)
 
 
@@ -140,7 +140,7 @@ def _detail(request: AuthedRequest, project_id: int) -> Any:
 
 
 @router.get("/projects", response={200: ProjectPage, **errors(401, 403, 422)})
-def list_projects(request: AuthedRequest, params: Query[ListParams]) -> Any:
+def list_projects(request: AuthedRequest, params: Query[ProjectListParams]) -> Any:
     _view(request)
     if params.status and params.status not in ProjectStatus.values:
         raise ValidationFailed(f"Unknown status '{params.status}'.", details={"field": "status"})
@@ -157,7 +157,7 @@ def get_project(request: AuthedRequest, project_id: int) -> Any:
 @router.post(
     "/projects/{project_id}/transitions", response={200: ProjectDetail, **errors(400, 401, 403, 404, 409, 422)}
 )
-def move_project(request: AuthedRequest, project_id: int, payload: TransitionIn) -> Any:
+def move_project(request: AuthedRequest, project_id: int, payload: ProjectTransitionIn) -> Any:
     _view(request)
     services.project_transition(
         project_id=project_id,

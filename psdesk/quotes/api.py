@@ -8,10 +8,11 @@ from typing import Any
 
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt, StrictStr
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import ValidationFailed
+from psdesk.core.inputs import IsoDate
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.quotes.choices import QuoteStatus
@@ -28,10 +29,10 @@ from psdesk.quotes.services import (
 )
 
 router = Router(tags=["quotes"])
-Money = str | int  # decimal strings ("12.50") or whole numbers; floats are refused
+Money = StrictStr | StrictInt  # decimal strings ("12.50") or whole numbers; floats are refused
 
 
-class LineOut(Schema):
+class QuoteLineOut(Schema):
     id: int
     position: int
     sku_code: str
@@ -67,7 +68,7 @@ class QuoteOut(Schema):
 
 
 class QuoteDetail(QuoteOut):
-    lines: list[LineOut]
+    lines: list[QuoteLineOut]
     moves: list[dict[str, Any]]
 
 
@@ -90,17 +91,17 @@ class QuoteIn(Schema):
 
 class QuotePatch(Schema):
     discount_pct: Money = Field(..., description="quote-level discount %, 0-100, at most 2 decimals")
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
-class LineIn(Schema):
+class QuoteLineIn(Schema):
     sku_code: str = Field(..., max_length=40)
     quantity: int = Field(1, ge=-1_000_000, le=1_000_000)
     unit_price: Money | None = Field(None, description="omit for the catalog price; a different price needs a reason")
     price_override_reason: str = Field("", max_length=2000)
     discount_pct: Money = "0"
     attendees: int | None = Field(None, ge=0, le=100_000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class LinePatch(Schema):
@@ -109,16 +110,16 @@ class LinePatch(Schema):
     price_override_reason: str = Field("", max_length=2000)
     discount_pct: Money | None = None
     attendees: int | None = Field(None, ge=0, le=100_000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
-class TransitionIn(Schema):
+class QuoteTransitionIn(Schema):
     action: str = Field(..., max_length=32, description="send | revise | mark_signed | cancel")
     reason: str = Field("", max_length=5000)
     signer_name: str = Field("", max_length=200)
-    signed_on: datetime.date | None = None
+    signed_on: IsoDate | None = None
     po_number: str = Field("", max_length=64)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 def _out(quote: Any, *, detail: bool = False, user: Actor | None = None) -> dict[str, Any]:
@@ -215,7 +216,7 @@ def patch_quote(request: AuthedRequest, quote_id: int, payload: QuotePatch) -> A
 
 
 @router.post("/quotes/{quote_id}/lines", response={201: QuoteDetail, **errors(400, 401, 403, 404, 409, 422)})
-def add_line(request: AuthedRequest, quote_id: int, payload: LineIn) -> Any:
+def add_line(request: AuthedRequest, quote_id: int, payload: QuoteLineIn) -> Any:
     """Add a SKU line. 422: unknown/inactive SKU, currency mismatch, bad quantity/price/discount,
     override without reason. 409: quote not a draft or stale version."""
     quote_line_add(
@@ -253,7 +254,7 @@ def make_primary(request: AuthedRequest, quote_id: int) -> Any:
 
 
 @router.post("/quotes/{quote_id}/transitions", response={200: QuoteDetail, **errors(400, 401, 403, 404, 409, 422)})
-def transition_quote(request: AuthedRequest, quote_id: int, payload: TransitionIn) -> Any:
+def transition_quote(request: AuthedRequest, quote_id: int, payload: QuoteTransitionIn) -> Any:
     """send (needs lines) · revise (sent → draft) · mark_signed (signer_name, signed_on, optional
     po_number) · cancel (reason). 409 with the reason when refused."""
     permission_require(request.user, "quotes.view_quote")

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound
+from psdesk.core.inputs import AwareDateTime, IsoDate
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.crm.models import Account, Opportunity
@@ -91,11 +92,11 @@ class QueueIn(Schema):
     opportunity_id: int | None = None
     account_id: int | None = None
     kind: str = Field("committed", max_length=16)
-    closed_won_at: datetime | None = None
+    closed_won_at: AwareDateTime | None = None
     title: str = Field("", max_length=255)
     service_type: str = Field("other", max_length=20)
-    desired_start: date | None = None
-    desired_end: date | None = None
+    desired_start: IsoDate | None = None
+    desired_end: IsoDate | None = None
     regions: list[str] = Field([], max_length=3)
     requires_clearance: bool | None = None
     role_hours: list[LineSchema] = Field([], max_length=20)
@@ -148,9 +149,9 @@ def queue_entry(request: AuthedRequest, entry_id: int) -> Any:
 
 
 class CommitIn(Schema):
-    start: date | None = None
+    start: IsoDate | None = None
     confirm: bool = False
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 @router.post(
@@ -207,8 +208,8 @@ def candidates(request: AuthedRequest, entry_id: int) -> Any:
 class AllocationIn(Schema):
     consultant_id: int
     kind: str = Field("soft", max_length=8)
-    starts_on: date
-    ends_on: date
+    starts_on: IsoDate
+    ends_on: IsoDate
     weekly_hours: Decimal = Field(..., max_digits=5, decimal_places=2)
     override_reason: str = Field("", max_length=2000)
 
@@ -259,8 +260,8 @@ class WhatIfIn(Schema):
     role_hours: list[LineSchema] = Field([], max_length=20)
     requires_clearance: bool = False
     regions: list[str] = Field([], max_length=3)
-    expected_close: date | None = None
-    desired_start: date | None = None
+    expected_close: IsoDate | None = None
+    desired_start: IsoDate | None = None
     engagement_id: int | None = None
 
 

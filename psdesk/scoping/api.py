@@ -9,7 +9,7 @@ from typing import Any
 
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.audit.models import AuditEvent
 from psdesk.core.api import MAX_LIMIT, errors
@@ -136,7 +136,7 @@ class ScopingSsotTableOut(Schema):
 
 class ScopingAnswerIn(Schema):
     response: str | bool | int | float | None
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class ScopingLineOut(Schema):
@@ -207,7 +207,7 @@ class ScopingIntakeOut(Schema):
 
 class ScopingIntakeIn(Schema):
     changes: dict[str, Any]
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class ScopingAskPsIn(Schema):

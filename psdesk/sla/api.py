@@ -13,6 +13,7 @@ from pydantic import Field
 
 from psdesk.core.api import errors
 from psdesk.core.errors import ValidationFailed
+from psdesk.core.inputs import LocalTime
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.sla.models import Calendar, SlaPolicy
@@ -27,8 +28,8 @@ class CalendarIn(Schema):
     country: str = Field(..., min_length=2, max_length=2)
     subdivision: str = Field("", max_length=10)
     timezone: str = Field("UTC", max_length=64)
-    work_start: time = time(9, 0)
-    work_end: time = time(17, 0)
+    work_start: LocalTime = time(9, 0)
+    work_end: LocalTime = time(17, 0)
 
 
 class CalendarOut(Schema):
@@ -38,8 +39,8 @@ class CalendarOut(Schema):
     country: str
     subdivision: str
     timezone: str
-    work_start: time
-    work_end: time
+    work_start: LocalTime
+    work_end: LocalTime
 
 
 class PolicyIn(Schema):

@@ -25,7 +25,7 @@ VIEW = "sows.view_sow"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class VersionOut(Schema):
+class SowVersionOut(Schema):
     id: int
     number: int
     source: str
@@ -51,7 +51,7 @@ class SowOut(Schema):
     engagement_id: int
     status: str
     billing_terms: str
-    current: VersionOut | None
+    current: SowVersionOut | None
     reviewed_version_id: int | None
     version: int
 
@@ -179,7 +179,7 @@ def get_sow(request: AuthedRequest, sow_id: int) -> Any:
     return _sow(request, sow_id)
 
 
-@router.get("/sows/{sow_id}/versions", response={200: list[VersionOut], **errors(401, 403, 404)})
+@router.get("/sows/{sow_id}/versions", response={200: list[SowVersionOut], **errors(401, 403, 404)})
 def list_versions(request: AuthedRequest, sow_id: int) -> Any:
     sow = _sow(request, sow_id)
     versions = selectors.version_list(sow=sow)
@@ -212,7 +212,7 @@ def fragments(request: AuthedRequest, version_id: int) -> Any:
     return resp
 
 
-@router.put("/sows/{sow_id}/milestones", response={200: VersionOut, **errors(400, 401, 403, 404, 409, 422)})
+@router.put("/sows/{sow_id}/milestones", response={200: SowVersionOut, **errors(400, 401, 403, 404, 409, 422)})
 def edit_milestones(request: AuthedRequest, sow_id: int, payload: MilestonesIn) -> Any:
     return services.sow_milestones_edit(
         sow_id=sow_id, actor=request.user, milestones=[m.dict() for m in payload.milestones]
@@ -245,7 +245,7 @@ def _markup_sow(request: AuthedRequest, markup_id: int) -> None:
         raise NotFound(f"mark-up {markup_id} not found")
 
 
-@router.post("/sows/markups/{markup_id}/accept", response={200: VersionOut, **errors(401, 403, 404, 409, 422)})
+@router.post("/sows/markups/{markup_id}/accept", response={200: SowVersionOut, **errors(401, 403, 404, 409, 422)})
 def accept_markup(request: AuthedRequest, markup_id: int) -> Any:
     _markup_sow(request, markup_id)
     return services.markup_accept(markup_id=markup_id, actor=request.user)

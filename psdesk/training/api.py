@@ -8,10 +8,11 @@ from typing import Any
 from django.contrib.auth.models import User
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.core.inputs import AwareDateTime
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.crm.models import Account
@@ -120,10 +121,10 @@ class AuditRequestIn(Schema):
     timezone: str = Field("UTC", max_length=64)
 
 
-class TransitionIn(Schema):
+class TrainingTransitionIn(Schema):
     action: str = Field(..., max_length=64)
     reason: str = Field("", max_length=5000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class ApprovalIn(Schema):
@@ -133,8 +134,8 @@ class ApprovalIn(Schema):
 
 class PlanIn(Schema):
     course_id: int | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDateTime | None = None
+    ends_at: AwareDateTime | None = None
     timezone: str = Field("", max_length=64)
     instructor_id: int | None = None
     session_id: int | None = None
@@ -145,7 +146,7 @@ class ScheduleIn(Schema):
     plans: list[PlanIn] = Field([], max_length=20)
     session_id: int | None = None
     reason: str = Field("", max_length=2000)
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class RegistrationOut(Schema):
@@ -211,8 +212,8 @@ class SessionPage(Schema):
 
 
 class SessionListParams(Schema):
-    start: datetime | None = None
-    end: datetime | None = None
+    start: AwareDateTime | None = None
+    end: AwareDateTime | None = None
     audience: str | None = Field(None, max_length=10)
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10_000_000)
@@ -220,8 +221,8 @@ class SessionListParams(Schema):
 
 class SessionIn(Schema):
     course_id: int
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDateTime
+    ends_at: AwareDateTime
     timezone: str = Field(..., max_length=64)
     audience: str = Field("internal", max_length=10)
     delivery_mode: str = Field("remote", max_length=8)
@@ -307,7 +308,7 @@ def get_request(request: AuthedRequest, request_id: int) -> Any:
 
 
 @router.post("/training/requests/{request_id}/transition", response={200: RequestOut, **errors()})
-def transition_request(request: AuthedRequest, request_id: int, payload: TransitionIn) -> Any:
+def transition_request(request: AuthedRequest, request_id: int, payload: TrainingTransitionIn) -> Any:
     """Apply a workflow move (complete_tasks, reopen_tasks, start_planning, deliver, close, cancel);
     scheduling uses /schedule."""
     permission_require(request.user, "training.view_trainingrequest")

@@ -39,7 +39,7 @@ def test_nobody_reads_or_marks_another_users_notifications(api: Any, engagement:
 
 
 def test_read_with_a_list_body_is_refused(api: Any, people: Any) -> None:
-    assert api("erin").post("/api/v1/notifications/read", [None, None]).status_code == 422
+    assert api("erin").post("/api/v1/notifications/read", [None, None]).status_code == 400
 
 
 def test_an_unknown_outbox_status_filter_is_422(api: Any, people: Any) -> None:
