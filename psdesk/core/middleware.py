@@ -158,10 +158,6 @@ class ApiErrorsAsJsonMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith("/api/"):
-            response["Cache-Control"] = "no-store"
-        return response
-
         if not request.path.startswith(API_PREFIX) or response.status_code < 400:
             return response
         if response.get("Content-Type", "").startswith("application/json"):
