@@ -412,7 +412,8 @@ def engagement_own_opportunity_create(*, engagement_id: int, actor: Actor, reaso
 
     Needs `crm.add_opportunity` and the right to move the current opportunity (its owner, account
     team or a manager). Side effects: the new opportunity (audited `crm.opportunity_created`), the
-    engagement's `opportunity` and `version`, audited `engagements.opportunity_changed` with before/after.
+    engagement's `opportunity` and `version`, audited `engagements.opportunity_linked` with
+    before/after (the same record as any re-link).
     Raises PermissionDenied, NotFound (absent or PubSec for a non-member), TransitionNotAllowed (the
     engagement is closed, has no opportunity, or the opportunity is closed or not the actor's)."""
     permission_require(actor, "crm.add_opportunity")
@@ -449,11 +450,11 @@ def engagement_own_opportunity_create(*, engagement_id: int, actor: Actor, reaso
         eng.last_activity_at = clock.now()
         eng.save(update_fields=["opportunity", "version", "last_activity_at"])
         audit_record(
-            verb="engagements.opportunity_changed",
+            verb="engagements.opportunity_linked",
             actor=actor,
             target=eng,
             before={"opportunity": old.pk},
-            after={"opportunity": new.pk},
+            after={"opportunity": new.pk, "name": new.name},
             reason=reason.strip() or f"moved to its own opportunity off {old.name}",
         )
         return new

@@ -241,8 +241,8 @@ def test_moving_the_blocking_engagement_to_its_own_opportunity_lets_the_order_cl
     new = moved.opportunity
     assert new.pk != opp.pk and new.parent_id == opp.parent_id and new.record_type == RecordType.PS_ONLY
     assert new.name.endswith(f"{EN_DASH} (phase 2)") and moved.state == EngagementStatus.OPEN
-    ev = AuditEvent.objects.filter(verb="engagements.opportunity_changed").get()
-    assert (ev.before, ev.after) == ({"opportunity": opp.pk}, {"opportunity": new.pk})
+    ev = AuditEvent.objects.filter(verb="engagements.opportunity_linked").get()
+    assert (ev.before, ev.after) == ({"opportunity": opp.pk}, {"opportunity": new.pk, "name": new.name})
     opportunity_transition(opportunity_id=opp.pk, action="close_won", actor=people.rita)
     assert Opportunity.objects.get(pk=opp.pk).stage == OpportunityStage.CLOSED_WON
     assert Engagement.objects.get(pk=card.pk).state == EngagementStatus.OPEN  # not carried along
@@ -263,4 +263,4 @@ def test_outsiders_and_roles_without_opportunity_rights_cannot_move_the_engageme
     client.force_login(people.tara)  # may see the card, may not create opportunities
     client.post(f"/engagements/{card.pk}/own-opportunity")
     assert Engagement.objects.get(pk=card.pk).opportunity_id == hooli["opp"].pk
-    assert not AuditEvent.objects.filter(verb="engagements.opportunity_changed").exists()
+    assert not AuditEvent.objects.filter(verb="engagements.opportunity_linked").exists()
