@@ -83,6 +83,23 @@ def engagement_create(
     return eng
 
 
+def _engagement_save_audited(
+    eng: Engagement,
+    *,
+    field: str,
+    actor: Actor,
+    verb: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reason: str = "",
+) -> None:
+    """Save one changed field of a locked engagement with a version bump and its audit row."""
+    eng.version += 1
+    eng.last_activity_at = clock.now()
+    eng.save(update_fields=[field, "version", "last_activity_at"])
+    audit_record(verb=verb, actor=actor, target=eng, before=before, after=after, reason=reason)
+
+
 @transaction.atomic
 def engagement_assign_em(
     *, engagement_id: int, em: Any, actor: Actor, expected_version: int | None = None
@@ -93,13 +110,11 @@ def engagement_assign_em(
         raise Conflict("This engagement changed since you loaded it; reload and try again.", code="stale")
     before = eng.em_id
     eng.em = em
-    eng.version += 1
-    eng.last_activity_at = clock.now()
-    eng.save(update_fields=["em", "version", "last_activity_at"])
-    audit_record(
-        verb="engagements.em_assigned",
+    _engagement_save_audited(
+        eng,
+        field="em",
         actor=actor,
-        target=eng,
+        verb="engagements.em_assigned",
         before={"em": before},
         after={"em": getattr(em, "pk", None)},
     )
@@ -392,13 +407,11 @@ def engagement_opportunity_link(
         raise ValidationFailed(refusal, details={"field": "opportunity_id"})
     before = eng.opportunity_id
     eng.opportunity = opportunity
-    eng.version += 1
-    eng.last_activity_at = clock.now()
-    eng.save(update_fields=["opportunity", "version", "last_activity_at"])
-    audit_record(
-        verb="engagements.opportunity_linked",
+    _engagement_save_audited(
+        eng,
+        field="opportunity",
         actor=actor,
-        target=eng,
+        verb="engagements.opportunity_linked",
         before={"opportunity": before},
         after={"opportunity": opportunity_id, "name": opportunity.name if opportunity else ""},
     )
@@ -446,13 +459,11 @@ def engagement_own_opportunity_create(*, engagement_id: int, actor: Actor, reaso
             engagement_manager=eng.em or old.engagement_manager,
         )
         eng.opportunity = new
-        eng.version += 1
-        eng.last_activity_at = clock.now()
-        eng.save(update_fields=["opportunity", "version", "last_activity_at"])
-        audit_record(
-            verb="engagements.opportunity_linked",
+        _engagement_save_audited(
+            eng,
+            field="opportunity",
             actor=actor,
-            target=eng,
+            verb="engagements.opportunity_linked",
             before={"opportunity": old.pk},
             after={"opportunity": new.pk, "name": new.name},
             reason=reason.strip() or f"moved to its own opportunity off {old.name}",
