@@ -104,6 +104,7 @@ PSDESK_APPS = [
     "projects",
     "scheduling",
     "training",
+    "chatops",
 ]
 
 INSTALLED_APPS = [
@@ -307,7 +308,15 @@ PSDESK_ADAPTERS = {
 
 # Paths that authenticate differently (API tokens, signed customer links, webhooks) are exempt
 # from the login redirect; everything else requires a session.
-PSDESK_PUBLIC_PATH_PREFIXES = ["/api/", "/review/", "/static/", "/r/", "/accounts/login/"]
+PSDESK_PUBLIC_PATH_PREFIXES = [
+    "/api/",
+    "/review/",
+    "/static/",
+    "/r/",
+    "/accounts/login/",
+    "/chatops/slack/inbound",  # Slack's request URL: signed by Slack (psdesk/chatops)
+    "/oidc/",  # the OpenID Connect redirect and callback (psdesk/accounts/oidc.py)
+]
 
 # --- notifications & integrations (psdesk/notifications, psdesk/integrations) -----------------
 # Adapter options per capability (keyword arguments of the adapter class chosen in PSDESK_ADAPTERS).
@@ -316,6 +325,10 @@ PSDESK_ADAPTER_OPTIONS = {
         "token": os.environ.get("SLACK_BOT_TOKEN", ""),
         "webhook_url": os.environ.get("SLACK_WEBHOOK_URL", ""),
         "base_url": os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
+        "channels": {
+            k.strip(): v.strip()
+            for k, _, v in (p.partition("=") for p in os.environ.get("SLACK_CHANNELS", "").split(",") if "=" in p)
+        },
     },
     "crm": {
         "instance_url": os.environ.get("SALESFORCE_INSTANCE_URL", ""),
@@ -346,4 +359,6 @@ PSDESK_OUTBOX_WORKERS = int(os.environ.get("PSDESK_OUTBOX_WORKERS", "2"))
 # Shared secrets of inbound webhooks (HMAC-SHA256), per source.
 PSDESK_WEBHOOK_SECRETS = {"crm": os.environ.get("PSDESK_CRM_WEBHOOK_SECRET", "" if PRODUCTION else "dev-crm-secret")}
 PSDESK_WEBHOOK_TOLERANCE_SECONDS = 300
+# The Slack app (psdesk/chatops, docs/howto/slack.md): Slack signs every request with this secret.
+PSDESK_SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
 # --- end notifications & integrations ---------------------------------------------------------
