@@ -6,12 +6,12 @@ from psdesk.chatops.models import SlackInteraction, SlackPolicy, SlackUserLink
 
 
 @admin.register(SlackPolicy)
-class SlackPolicyAdmin(admin.ModelAdmin):
+class SlackPolicyAdmin(admin.ModelAdmin[SlackPolicy]):
     list_display = ("__str__", "approvals_channel", "pubsec_channel_id", "signature_window_seconds")
 
 
 @admin.register(SlackUserLink)
-class SlackUserLinkAdmin(admin.ModelAdmin):
+class SlackUserLinkAdmin(admin.ModelAdmin[SlackUserLink]):
     list_display = ("slack_user_id", "team_id", "user", "linked_via", "linked_at")
     search_fields = ("slack_user_id", "user__username", "user__email")
     readonly_fields = ("team_id", "slack_user_id", "user", "linked_via", "linked_at")
@@ -21,7 +21,7 @@ class SlackUserLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlackInteraction)
-class SlackInteractionAdmin(admin.ModelAdmin):
+class SlackInteractionAdmin(admin.ModelAdmin[SlackInteraction]):
     list_display = ("created_at", "kind", "slack_user_id", "user", "status")
     list_filter = ("kind", "status")
     readonly_fields = [f.name for f in SlackInteraction._meta.fields]

@@ -131,3 +131,9 @@ HELP = (
     "• `/ps pubsec-access <why you need it>` - ask to join US Public Sector (two approvals)\n"
     "• `/ps link` - connect your Slack account to PS Desk"
 )
+
+
+def reject_reason(payload: dict[str, Any]) -> str:
+    """The reason typed into the reject dialog of a `view_submission` payload ("" when none)."""
+    values = ((payload.get("view") or {}).get("state") or {}).get("values") or {}
+    return str(((values.get(REASON_BLOCK) or {}).get(REASON_INPUT) or {}).get("value") or "").strip()

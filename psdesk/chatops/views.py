@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from psdesk.chatops import blocks
-from psdesk.chatops.choices import InteractionKind
+from psdesk.chatops.choices import InteractionKind, InteractionStatus
 from psdesk.chatops.models import SlackInteraction
 from psdesk.chatops.selectors import slack_links_of
 from psdesk.chatops.services import slack_link_confirm, slack_link_remove, slack_request_receive
 from psdesk.chatops.services.approvals import reject_modal_metadata
-from psdesk.chatops.services.interactions import reject_reason
+from psdesk.chatops.tasks import slack_interaction_task
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
 from psdesk.integrations.errors import IntegrationError
@@ -36,12 +37,14 @@ def slack_inbound(request: HttpRequest) -> HttpResponse:
         interaction = slack_request_receive(body=request.body, headers=request.headers)
     except DomainError as exc:
         return JsonResponse({"code": exc.code, "message": exc.message, "details": exc.details}, status=exc.status)
+    if interaction.status == InteractionStatus.RECEIVED:
+        transaction.on_commit(lambda: slack_interaction_task.enqueue(interaction_id=interaction.pk), robust=True)
     if interaction.kind == InteractionKind.COMMAND:
         return JsonResponse({"response_type": "ephemeral", "text": ACK})
     if interaction.kind == InteractionKind.BLOCK_ACTION:
         _reject_dialog_open(interaction)
         return HttpResponse(status=200)
-    if not reject_reason(interaction.payload):
+    if not blocks.reject_reason(interaction.payload):
         return JsonResponse({"response_action": "errors", "errors": {blocks.REASON_BLOCK: "Say why you reject it."}})
     return HttpResponse(status=200)
 

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from psdesk.chatops.choices import InteractionKind
+from psdesk.chatops.blocks import reject_reason
+from psdesk.chatops.choices import InteractionKind, InteractionStatus
 from psdesk.chatops.models import SlackInteraction, SlackRequestSeen
 from psdesk.chatops.selectors import slack_policy_get
 from psdesk.core import clock
@@ -91,8 +92,11 @@ def _interaction_fields(form: dict[str, str]) -> dict[str, Any]:
             meta = json.loads(((data.get("view") or {}).get("private_metadata")) or "{}")
         except ValueError:
             meta = {}
+    unanswerable = kind == InteractionKind.VIEW_SUBMISSION and not reject_reason(data)
     return {
         "kind": kind,
+        # A dialog sent back without its reason stays open in Slack (the view says so): no work.
+        **({"status": InteractionStatus.ANSWERED, "answer": "no reason given"} if unanswerable else {}),
         "team_id": str((data.get("team") or {}).get("id", "") or user.get("team_id", "")),
         "slack_user_id": str(user["id"]),
         "channel_id": str(channel.get("id", "") or meta.get("channel_id", "")),
@@ -103,7 +107,8 @@ def _interaction_fields(form: dict[str, str]) -> dict[str, Any]:
 
 
 def slack_request_receive(*, body: bytes, headers: Mapping[str, str]) -> SlackInteraction:
-    """Verify one request from Slack and record it for the worker (enqueued after commit).
+    """Verify one request from Slack and record it for the worker (the caller enqueues
+    `tasks.slack_interaction_task` for a `received` one).
 
     Raises SlackSignatureInvalid (401: unsigned, wrongly signed, or outside the window; nothing
     recorded), Conflict 409 `replay` (this exact signed request was received before; nothing
@@ -119,11 +124,4 @@ def slack_request_receive(*, body: bytes, headers: Mapping[str, str]) -> SlackIn
         raise Conflict("This Slack request was already received (replay refused).", code="replay") from None
     # Forget signatures that the window refuses anyway: the table stays small.
     SlackRequestSeen.objects.filter(received_at__lt=clock.now() - timedelta(seconds=2 * window)).delete()
-    _enqueue_after_commit(interaction.pk)
     return interaction
-
-
-def _enqueue_after_commit(interaction_id: int) -> None:
-    from psdesk.chatops.tasks import slack_interaction_task  # noqa: PLC0415 — tasks import the services
-
-    transaction.on_commit(lambda: slack_interaction_task.enqueue(interaction_id=interaction_id), robust=True)

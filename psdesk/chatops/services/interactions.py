@@ -277,13 +277,8 @@ def _reject_submitted(interaction: SlackInteraction, user: User) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         meta = {}
-    reason = reject_reason(interaction.payload)
+    reason = blocks.reject_reason(interaction.payload)
     _decide(interaction, user, str(meta.get("value", "")), approve=False, reason=reason)
-
-
-def reject_reason(payload: dict[str, Any]) -> str:
-    values = ((payload.get("view") or {}).get("state") or {}).get("values") or {}
-    return str(((values.get(blocks.REASON_BLOCK) or {}).get(blocks.REASON_INPUT) or {}).get("value") or "").strip()
 
 
 # --- the answer goes back to Slack -----------------------------------------------------------------
