@@ -143,8 +143,25 @@ MIDDLEWARE = [
 # from one IP address, that pair is locked for PSDESK_LOGIN_COOLOFF_MINUTES; the login page says so.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "psdesk.accounts.sso.PsDeskOIDCBackend",
+    "psdesk.accounts.sso.LocalPasswordBackend",
 ]
+# Single sign-on with OpenID Connect (docs/howto/sso.md): on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=refused"
+PSDESK_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+PSDESK_OIDC_PROVIDER_NAME = os.environ.get("PSDESK_OIDC_PROVIDER_NAME", "your company account")
+PSDESK_OIDC_GROUPS_CLAIM = os.environ.get("PSDESK_OIDC_GROUPS_CLAIM", "groups")
+PSDESK_LOCAL_LOGIN_USERS = [u.strip() for u in os.environ.get("PSDESK_LOCAL_LOGIN_USERS", "").split(",") if u.strip()]
 AXES_FAILURE_LIMIT = int(os.environ.get("PSDESK_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PSDESK_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -315,12 +332,12 @@ PSDESK_PUBLIC_PATH_PREFIXES = [
     "/r/",
     "/accounts/login/",
     "/chatops/slack/inbound",  # Slack's request URL: signed by Slack (psdesk/chatops)
-    "/oidc/",  # the OpenID Connect redirect and callback (psdesk/accounts/oidc.py)
+    "/accounts/oidc/",  # the OpenID Connect redirect and callback (psdesk/accounts/sso.py)
 ]
 
 # --- notifications & integrations (psdesk/notifications, psdesk/integrations) -----------------
 # Adapter options per capability (keyword arguments of the adapter class chosen in PSDESK_ADAPTERS).
-PSDESK_ADAPTER_OPTIONS = {
+PSDESK_ADAPTER_OPTIONS: dict[str, dict[str, Any]] = {
     "chat": {
         "token": os.environ.get("SLACK_BOT_TOKEN", ""),
         "webhook_url": os.environ.get("SLACK_WEBHOOK_URL", ""),
