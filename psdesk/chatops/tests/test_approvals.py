@@ -176,3 +176,28 @@ def test_pubsec_approvals_go_only_to_the_pubsec_channel_and_only_members_decide(
     assert ApprovalDecision.objects.get().decider == lars
     for reply in slack.responses():
         assert "Federal Agency X" not in reply["text"] and "Agency" not in json.dumps(reply)
+
+
+def test_a_decision_made_in_ps_desk_updates_the_slack_message_too(slack: Any, people: Any, ready_card: Any) -> None:
+    from psdesk.board.services import engagement_approval_decide
+
+    eng = ready_card()
+    req = _request(eng, "ps_leadership", people.erin)
+    work_off()
+    engagement_approval_decide(
+        engagement_id=eng.pk, request_id=req.pk, decider=people.leo, approve=True, content_hash=req.content_hash
+    )
+    work_off()
+    [update] = slack.of("/chat.update")
+    assert update["text"] == "PS Leadership approval: :white_check_mark: Approved by Leo Larsen"
+    assert "actions" not in json.dumps(update["blocks"])
+
+
+def test_answers_go_only_to_slacks_own_response_urls() -> None:
+    from psdesk.integrations.chat.slack import SlackChat
+    from psdesk.integrations.errors import IntegrationError
+
+    adapter = SlackChat(token="xoxb-test")
+    with pytest.raises(IntegrationError) as err:
+        adapter.respond(response_url="http://127.0.0.1:9/steal", text="x", idempotency_key="k")
+    assert err.value.permanent is True
