@@ -125,3 +125,16 @@ def test_ps_link_gives_a_code_that_links_on_the_profile_page(slack: Any, sender:
     assert b"U0OLGA" in profile.content
     forged = browser.post("/chatops/slack/link/", {"code": code + "x"})
     assert forged.status_code == 422 and SlackUserLink.objects.count() == 1
+
+
+def test_the_acknowledged_request_is_handed_to_the_worker_after_commit(
+    slack: Any, sender: SlackSender, people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sender.post(sender.command_body("U1", "help"))
+    interaction = SlackInteraction.objects.get()
+    job = DBTaskResult.objects.get()
+    assert job.task_path == "psdesk.chatops.tasks.slack_interaction_task"
+    assert job.args_kwargs["kwargs"] == {"interaction_id": interaction.pk}
