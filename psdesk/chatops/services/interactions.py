@@ -90,17 +90,28 @@ def interaction_process(*, interaction_id: int) -> str:
             _finish(interaction)
         return interaction.status
     user = slack_user_resolve(team_id=interaction.team_id, slack_user_id=interaction.slack_user_id)
-    with transaction.atomic():
-        interaction.user = user
-        if user is None:
-            _reply(interaction, UNLINKED)
-        elif interaction.kind == InteractionKind.COMMAND:
-            _command(interaction, user, command)
-        elif interaction.kind == InteractionKind.BLOCK_ACTION:
-            _block_action(interaction, user)
-        else:
-            _reject_submitted(interaction, user)
-        _finish(interaction)
+    try:
+        with transaction.atomic():
+            interaction.user = user
+            if user is None:
+                _reply(interaction, UNLINKED)
+            elif interaction.kind == InteractionKind.COMMAND:
+                _command(interaction, user, command)
+            elif interaction.kind == InteractionKind.BLOCK_ACTION:
+                _block_action(interaction, user)
+            else:
+                _reject_submitted(interaction, user)
+            _finish(interaction)
+    except Exception:  # an answer is owed even when PS Desk fails; the error goes to the log
+        log.exception("Slack interaction %s failed", interaction.pk)
+        with transaction.atomic():
+            interaction.user = user
+            _reply(
+                interaction,
+                "Something went wrong on PS Desk's side; nothing was changed. Try again, or use PS Desk.",
+                n=1,
+            )
+            _finish(interaction, InteractionStatus.FAILED)
     return interaction.status
 
 
