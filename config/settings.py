@@ -104,6 +104,7 @@ PSDESK_APPS = [
     "projects",
     "scheduling",
     "training",
+    "chatops",
 ]
 
 INSTALLED_APPS = [
@@ -142,8 +143,25 @@ MIDDLEWARE = [
 # from one IP address, that pair is locked for PSDESK_LOGIN_COOLOFF_MINUTES; the login page says so.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "psdesk.accounts.sso.PsDeskOIDCBackend",
+    "psdesk.accounts.sso.LocalPasswordBackend",
 ]
+# Single sign-on with OpenID Connect (docs/howto/sso.md): on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=refused"
+PSDESK_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+PSDESK_OIDC_PROVIDER_NAME = os.environ.get("PSDESK_OIDC_PROVIDER_NAME", "your company account")
+PSDESK_OIDC_GROUPS_CLAIM = os.environ.get("PSDESK_OIDC_GROUPS_CLAIM", "groups")
+PSDESK_LOCAL_LOGIN_USERS = [u.strip() for u in os.environ.get("PSDESK_LOCAL_LOGIN_USERS", "").split(",") if u.strip()]
 AXES_FAILURE_LIMIT = int(os.environ.get("PSDESK_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PSDESK_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -307,15 +325,27 @@ PSDESK_ADAPTERS = {
 
 # Paths that authenticate differently (API tokens, signed customer links, webhooks) are exempt
 # from the login redirect; everything else requires a session.
-PSDESK_PUBLIC_PATH_PREFIXES = ["/api/", "/review/", "/static/", "/r/", "/accounts/login/"]
+PSDESK_PUBLIC_PATH_PREFIXES = [
+    "/api/",
+    "/review/",
+    "/static/",
+    "/r/",
+    "/accounts/login/",
+    "/chatops/slack/inbound",  # Slack's request URL: signed by Slack (psdesk/chatops)
+    "/accounts/oidc/",  # the OpenID Connect redirect and callback (psdesk/accounts/sso.py)
+]
 
 # --- notifications & integrations (psdesk/notifications, psdesk/integrations) -----------------
 # Adapter options per capability (keyword arguments of the adapter class chosen in PSDESK_ADAPTERS).
-PSDESK_ADAPTER_OPTIONS = {
+PSDESK_ADAPTER_OPTIONS: dict[str, dict[str, Any]] = {
     "chat": {
         "token": os.environ.get("SLACK_BOT_TOKEN", ""),
         "webhook_url": os.environ.get("SLACK_WEBHOOK_URL", ""),
         "base_url": os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
+        "channels": {
+            k.strip(): v.strip()
+            for k, _, v in (p.partition("=") for p in os.environ.get("SLACK_CHANNELS", "").split(",") if "=" in p)
+        },
     },
     "crm": {
         "instance_url": os.environ.get("SALESFORCE_INSTANCE_URL", ""),
@@ -346,4 +376,6 @@ PSDESK_OUTBOX_WORKERS = int(os.environ.get("PSDESK_OUTBOX_WORKERS", "2"))
 # Shared secrets of inbound webhooks (HMAC-SHA256), per source.
 PSDESK_WEBHOOK_SECRETS = {"crm": os.environ.get("PSDESK_CRM_WEBHOOK_SECRET", "" if PRODUCTION else "dev-crm-secret")}
 PSDESK_WEBHOOK_TOLERANCE_SECONDS = 300
+# The Slack app (psdesk/chatops, docs/howto/slack.md): Slack signs every request with this secret.
+PSDESK_SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
 # --- end notifications & integrations ---------------------------------------------------------

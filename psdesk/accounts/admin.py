@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from psdesk.accounts.models import AccessPolicy, ApiToken, PubSecMembership
+from psdesk.accounts.models import AccessPolicy, ApiToken, IdpGroupRole, PubSecMembership, SsoIdentity
 
 
 @admin.register(AccessPolicy)
@@ -44,3 +44,18 @@ class ApiTokenAdmin(_ReadOnly):
     list_filter = ("revoked",)
     search_fields = ("user__username", "name", "prefix")
     exclude = ("key_hash",)
+
+
+@admin.register(IdpGroupRole)
+class IdpGroupRoleAdmin(admin.ModelAdmin):
+    """Which IdP group gives which PS Desk role at single sign-on (applied at each login)."""
+
+    list_display = ("idp_group", "role", "note")
+    list_filter = ("role",)
+    search_fields = ("idp_group",)
+
+
+@admin.register(SsoIdentity)
+class SsoIdentityAdmin(_ReadOnly):
+    list_display = ("user", "subject", "issuer", "last_login_at")
+    search_fields = ("user__username", "subject")

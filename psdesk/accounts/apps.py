@@ -49,6 +49,11 @@ class AccountsConfig(AppConfig):
             "view_pubsecmembership",
             "view_accesspolicy",
             "change_accesspolicy",
+            "view_idpgrouprole",
+            "add_idpgrouprole",
+            "change_idpgrouprole",
+            "delete_idpgrouprole",
+            "view_ssoidentity",
         ],
         "ps_leadership": ["confirm_pubsec"],
     }

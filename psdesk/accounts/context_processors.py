@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
@@ -30,7 +31,12 @@ def psdesk(request: HttpRequest) -> dict[str, Any]:
     notifications inbox with its unread count; the current page marked)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_roles": [], "nav_items": []}
+        return {
+            "user_roles": [],
+            "nav_items": [],
+            "sso_enabled": bool(getattr(settings, "PSDESK_OIDC_ENABLED", False)),
+            "sso_provider_name": getattr(settings, "PSDESK_OIDC_PROVIDER_NAME", ""),
+        }
     items: list[dict[str, Any]] = []
     for label, url_name, perm in nav_entries():
         if perm and not user.has_perm(perm):

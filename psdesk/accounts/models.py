@@ -7,6 +7,8 @@ import hashlib
 from django.conf import settings
 from django.db import models
 
+from psdesk.accounts.roles import ROLE_LABELS
+
 
 class Profile(models.Model):
     """Per-user settings: manager (for approvals), timezone, region."""
@@ -101,3 +103,42 @@ class PubSecMembership(models.Model):
 
     def __str__(self) -> str:
         return f"PubSec membership of {self.user} until {self.expires_at:%Y-%m-%d}"
+
+
+class IdpGroupRole(models.Model):
+    """Single sign-on: members of this identity-provider group get this PS Desk role at each login
+    (psdesk/accounts/sso.py). A user none of whose groups is mapped is refused. The US PubSec role is
+    granted only through a row naming it here, and its membership still expires and is recertified."""
+
+    idp_group = models.CharField(max_length=200, help_text="the group name as the IdP sends it in the groups claim")
+    role = models.CharField(
+        max_length=64, choices=list(ROLE_LABELS.items()), help_text="the PS Desk role members of the group get"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["idp_group", "role"]
+        verbose_name = "IdP group → role"
+        verbose_name_plural = "IdP groups → roles"
+        constraints = [models.UniqueConstraint(fields=["idp_group", "role"], name="idp_group_role_once")]
+
+    def __str__(self) -> str:
+        return f"{self.idp_group} → {self.role}"
+
+
+class SsoIdentity(models.Model):
+    """The IdP account (issuer + subject) a PS Desk user signs in with."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identity")
+    issuer = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=255)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    last_groups = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = "SSO identity"
+        verbose_name_plural = "SSO identities"
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_idp_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.user}"

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from psdesk.accounts.models import ApiToken
 from psdesk.accounts.my_work import my_work_groups
+from psdesk.accounts.profile_sections import profile_sections
 from psdesk.accounts.roles import Role
 from psdesk.accounts.selectors import access_policy_get, pubsec_review_list, role_labels, role_member_names
 from psdesk.accounts.services import pubsec_membership_renew, pubsec_membership_revoke, token_create, token_revoke
@@ -38,7 +39,8 @@ def profile(request: AuthedRequest) -> HttpResponse:
         new_token = token_create(user=user, name=name, expires_at=expires_at)
     roles = role_labels(user)
     tokens = ApiToken.objects.filter(user=user, revoked=False).order_by("-created_at")
-    return render(request, "accounts/profile.html", {"roles": roles, "tokens": tokens, "new_token": new_token})
+    ctx = {"roles": roles, "tokens": tokens, "new_token": new_token, "sections": profile_sections(request, user)}
+    return render(request, "accounts/profile.html", ctx)
 
 
 @require_http_methods(["GET"])

@@ -48,7 +48,7 @@ ADAPTERS: dict[str, dict[str, str]] = {
 
 # The port methods the outbox may call per capability (anything else is refused as permanent).
 OPERATIONS: dict[str, frozenset[str]] = {
-    "chat": frozenset({"send"}),
+    "chat": frozenset({"send", "respond", "update"}),
     "email": frozenset({"send"}),
     "crm": frozenset({"update_ps_fields"}),
     "work_tracking": frozenset({"issue_upsert"}),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from psdesk.accounts import my_work
+from psdesk.accounts import my_work, profile_sections
 from psdesk.approvals import services as approvals_services
 from psdesk.crm import services as crm_services
 from psdesk.crm import workflow as crm_workflow
@@ -50,6 +50,7 @@ def test_after_an_approval_decision_the_board_may_move_the_card_to_approved() ->
     """approvals.services.register_after_decision: effects inside the decision's transaction."""
     assert [_name(f) for f in approvals_services.AFTER_DECISION_HOOKS] == [
         "psdesk.board.services.approve_when_decided",
+        "psdesk.chatops.services.approvals.approval_message_after_decision",
     ]
 
 
@@ -59,6 +60,8 @@ def test_notification_effects_mirror_engagements_to_work_tracking() -> None:
     assert {event: [_name(f) for f in fns] for event, fns in effects.items()} == {
         "engagement.created": ["psdesk.notifications.hooks.work_tracking_mirror"],
         "board.moved": ["psdesk.notifications.hooks.work_tracking_mirror"],
+        "approval.requested": ["psdesk.chatops.services.approvals.approval_messages_post"],
+        "ask_ps.answered": ["psdesk.chatops.services.interactions.ask_answer_to_slack"],
     }
 
 
@@ -84,4 +87,11 @@ def test_my_work_gathers_each_apps_waiting_work() -> None:
         "psdesk.projects.selectors.my_work_welcome_emails_due",
         "psdesk.training.selectors.my_work_training_to_plan",
         "psdesk.training.selectors.my_work_training_approvals",
+    ]
+
+
+def test_the_profile_page_shows_the_slack_link() -> None:
+    """accounts.profile_sections.profile_section_register: sections of the profile page, in order."""
+    assert [_name(f) for f in profile_sections.PROFILE_SECTIONS] == [
+        "psdesk.chatops.profile.slack_profile_section",
     ]
