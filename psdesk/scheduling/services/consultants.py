@@ -434,7 +434,12 @@ def time_off_request(
             event="time_off.requested",
             target=consultant,
             actor=actor,
-            context={"consultant": consultant.name, "starts_on": starts_on, "ends_on": ends_on, "reason": reason},
+            context={
+                "consultant": consultant.name,
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+                "reason": reason,
+            },
         )
     return t
 
@@ -479,8 +484,8 @@ def time_off_decide(*, time_off_id: int, approve: bool, actor: Actor, reason: st
                 link=reverse("scheduling:time_off_mine"),
                 context={
                     "decision": "approved" if approve else "refused",
-                    "starts_on": t.starts_on,
-                    "ends_on": t.ends_on,
+                    "starts_on": t.starts_on.isoformat(),
+                    "ends_on": t.ends_on.isoformat(),
                     "reason": reason,
                 },
             )
