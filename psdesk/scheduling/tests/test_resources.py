@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -454,3 +456,28 @@ def test_the_directory_pages_are_found_from_the_navigation_and_hide_what_a_role_
     assert olga.get("/scheduling/resources/").status_code == 403
     assert erin.get("/scheduling/resources/999999/").status_code == 404
     assert erin.get("/scheduling/time-off/").status_code == 403
+
+
+# --- CLI ----------------------------------------------------------------------------------------------
+
+
+def test_the_cli_lists_consultants_and_runs_the_time_off_flow(
+    people: Any, uma_is_cody: Consultant, frozen_clock: Any
+) -> None:
+    out = StringIO()
+    call_command("resources", "list", "--as", "erin", "--skill", "geo", "--min-level", "4", stdout=out)
+    assert "uma" in out.getvalue() and "tess" not in out.getvalue() and "cleared" not in out.getvalue()
+    call_command(
+        "resources", "request-time-off", "2026-12-07", "2026-12-08", "--reason", "Dentist", "--as", "cody", stdout=out
+    )
+    t = TimeOff.objects.get(consultant=uma_is_cody)
+    with pytest.raises(CommandError, match="403"):
+        call_command("resources", "approve", str(t.pk), "--as", "cody")
+    out = StringIO()
+    call_command("resources", "time-off", "--as", "paula", stdout=out)
+    assert "uma" in out.getvalue() and "Dentist" in out.getvalue()
+    call_command("resources", "refuse", str(t.pk), "--reason", "Go-live week", "--as", "paula", stdout=out)
+    t.refresh_from_db()
+    assert (t.status, t.decision_reason) == ("refused", "Go-live week")
+    with pytest.raises(CommandError, match="already refused"):
+        call_command("resources", "approve", str(t.pk), "--as", "paula")
