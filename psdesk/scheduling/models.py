@@ -113,6 +113,9 @@ class ConsultantSkill(models.Model):
             models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="skill_level_1_5"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.skill.name} {self.level}"
+
 
 class ConsultantCostRate(models.Model):
     """A consultant's own hourly cost rate from `effective_from` until a later row replaces it.

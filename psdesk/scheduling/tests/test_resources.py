@@ -481,3 +481,40 @@ def test_the_cli_lists_consultants_and_runs_the_time_off_flow(
     assert (t.status, t.decision_reason) == ("refused", "Go-live week")
     with pytest.raises(CommandError, match="already refused"):
         call_command("resources", "approve", str(t.pk), "--as", "paula")
+
+
+def test_an_admin_edit_is_audited_and_its_new_time_off_is_the_coordinators_approved_entry(
+    people: Any, bench_team: Any, admin_client: Any, admin_user: Any
+) -> None:
+    pia = bench_team["pia"]
+    data = {
+        "name": "pia",
+        "email": "pia@example.com",
+        "role": "PSE",
+        "region": "AMER",
+        "timezone": "America/New_York",
+        "holiday_country": "ZZ",
+        "holiday_subdivision": "",
+        "weekly_capacity_hours": "32",
+        "utilisation_target": "1",
+        "active": "on",
+        "skills-TOTAL_FORMS": "0",
+        "skills-INITIAL_FORMS": "0",
+        "cost_rates-TOTAL_FORMS": "0",
+        "cost_rates-INITIAL_FORMS": "0",
+        "time_off-TOTAL_FORMS": "1",
+        "time_off-INITIAL_FORMS": "0",
+        "time_off-0-starts_on": "2026-12-07",
+        "time_off-0-ends_on": "2026-12-08",
+        "time_off-0-reason": "PTO",
+        "time_off-0-consultant": str(pia.pk),
+    }
+    r = admin_client.post(f"/admin/scheduling/consultant/{pia.pk}/change/", data)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    pia.refresh_from_db()
+    assert (pia.weekly_capacity_hours, pia.version) == (Decimal("32"), 1)
+    [t] = TimeOff.objects.filter(consultant=pia)
+    assert (t.status, t.decided_by) == ("approved", admin_user)
+    first, second = _audits("scheduling.consultant_updated")
+    assert (first.before, first.after) == ({"weekly_capacity_hours": "40.00"}, {"weekly_capacity_hours": "32"})
+    assert second.after == {"time off": [str(t)]}
