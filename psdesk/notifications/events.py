@@ -106,6 +106,25 @@ EVENTS: dict[str, EventType] = {
         _e("project.queued", "Project queued", "scheduling"),
         _e("project.contacts_requested", "Customer contacts needed for project set-up", "none"),
         _e("forecast.slipped", "Forecast slipped", "scheduling"),
+        _e(
+            "time_off.requested",
+            "Time off requested",
+            "none",
+            ("in_app", "email"),
+            subject="[PS Desk] Time off to approve: {{ consultant }}",
+            body="{{ consultant }} asks for time off from {{ starts_on }} to {{ ends_on }}"
+            "{% if reason %} ({{ reason }}){% endif %}. Approve or refuse it from My work."
+            "{% if url %}\n{{ url }}{% endif %}",
+        ),
+        _e(
+            "time_off.decided",
+            "Your time off was decided",
+            "none",
+            ("in_app", "email"),
+            subject="[PS Desk] Time off {{ decision }}: {{ starts_on }} to {{ ends_on }}",
+            body="{{ actor }} {{ decision }} your time off from {{ starts_on }} to {{ ends_on }}"
+            "{% if reason %}: {{ reason }}{% endif %}.{% if url %}\n{{ url }}{% endif %}",
+        ),
         _e("sla.at_risk", "SLA at risk", "managers"),
         _e("sla.breached", "SLA breached", "managers"),
         _e("training.scheduled", "Training scheduled", "scheduling"),

@@ -8,7 +8,11 @@ class SchedulingConfig(AppConfig):
     label = "scheduling"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Scheduling and lead-time forecast"
-    nav = [("Queue", "scheduling:queue", "scheduling.view_queueentry")]
+    nav = [
+        ("Queue", "scheduling:queue", "scheduling.view_queueentry"),
+        ("Resources", "scheduling:resources", "scheduling.view_consultant"),
+        ("My time off", "scheduling:time_off_mine", "scheduling.request_timeoff"),
+    ]
     _view = ["view_queueentry", "view_consultant", "view_forecastrun", "view_leadtime"]
     role_permissions = {
         "ps-scheduling": [
@@ -19,12 +23,23 @@ class SchedulingConfig(AppConfig):
             "add_consultant",
             "change_consultant",
             "add_timeoff",
+            "view_clearance",
+            "view_cost_rate",
+            "decide_timeoff",
             "change_forecastpolicy",
             "change_stageprobability",
         ],
-        "ps_ops_manager": [*_view, "manage_queue", "change_forecastpolicy", "change_stageprobability"],
-        "regional_delivery_manager": [*_view, "manage_queue"],
-        "ps_leadership": _view,
+        "ps_ops_manager": [
+            *_view,
+            "manage_queue",
+            "change_forecastpolicy",
+            "change_stageprobability",
+            "view_clearance",
+            "view_cost_rate",
+        ],
+        "regional_delivery_manager": [*_view, "manage_queue", "view_clearance", "view_cost_rate"],
+        "ps_leadership": [*_view, "view_cost_rate"],
+        "consultant": ["view_consultant", "request_timeoff"],
         "engagement_manager": _view,
         "account_executive": _view,
         "solutions_architect": _view,
@@ -34,9 +49,12 @@ class SchedulingConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from psdesk.accounts.my_work import my_work_provider_register  # noqa: PLC0415 — app registry must be ready
         from psdesk.crm.services import register_after_stage_move  # noqa: PLC0415 — app registry must be ready
         from psdesk.estimates.services import register_after_agreement  # noqa: PLC0415 — app registry must be ready
+        from psdesk.scheduling.selectors import my_work_time_off_to_decide  # noqa: PLC0415 — app registry must be ready
         from psdesk.scheduling.services import queue_after_stage_move, queue_demand_follow  # noqa: PLC0415 — app registry must be ready
 
         register_after_agreement(queue_demand_follow)
+        my_work_provider_register(my_work_time_off_to_decide)
         register_after_stage_move(queue_after_stage_move)

@@ -51,3 +51,9 @@ class AllocationKind(models.TextChoices):
 
 # The CRM stages (5+) whose opportunities count as tentative demand in the forecast.
 PIPELINE_STAGES = (OpportunityStage.NEGOTIATING, OpportunityStage.AWAITING_SIGNATURE)
+
+
+class TimeOffStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"

@@ -11,8 +11,8 @@ from psdesk.core import clock
 from psdesk.core.demo import DemoContext
 from psdesk.crm.choices import OpportunityStage, RecordType
 from psdesk.crm.models import Opportunity
-from psdesk.scheduling.choices import DemandKind, ServiceType
-from psdesk.scheduling.models import Consultant, ConsultantSkill, QueueEntry, Skill, TimeOff
+from psdesk.scheduling.choices import DemandKind, ServiceType, TimeOffStatus
+from psdesk.scheduling.models import Consultant, ConsultantCostRate, ConsultantSkill, QueueEntry, Skill, TimeOff
 from psdesk.scheduling.role_hours import LineIn
 from psdesk.scheduling.services import forecast_run, queue_enter
 
@@ -49,6 +49,14 @@ PROFILES: list[tuple[str, list[LineIn]]] = [
 ]
 
 
+DEMO_COST_RATES = {
+    "PSE": Decimal("95.00"),
+    "PM": Decimal("88.00"),
+    "TA": Decimal("120.00"),
+    "Trainer": Decimal("80.00"),
+}
+
+
 def load(ctx: DemoContext) -> None:
     users: dict[str, Any] = ctx.objects["users"]
     skills = {name: Skill.objects.get_or_create(name=name)[0] for name in SKILLS}
@@ -76,8 +84,22 @@ def load(ctx: DemoContext) -> None:
                 starts_on=today + timedelta(days=14 + i),
                 ends_on=today + timedelta(days=18 + i),
                 reason="PTO",
+                status=TimeOffStatus.APPROVED,
+                decided_by=users.get("paula"),
+                decided_at=clock.now(),
             )
+        ConsultantCostRate.objects.create(
+            consultant=c, effective_from=today.replace(month=1, day=1), rate=DEMO_COST_RATES[role], currency="USD"
+        )
         consultants.append(c)
+    # the linked consultant (cody) asks for a day off; it waits on the coordinator's My work
+    TimeOff.objects.create(
+        consultant=consultants[0],
+        starts_on=today + timedelta(days=45),
+        ends_on=today + timedelta(days=45),
+        reason="Family event",
+        requested_by=users.get("cody"),
+    )
     accounts = ctx.objects["accounts"]
     coordinator = users["paula"]
     won = []

@@ -27,6 +27,7 @@ from psdesk.scheduling.choices import (
     QueueStatus,
     Region,
     ServiceType,
+    TimeOffStatus,
 )
 from psdesk.scheduling.querysets import QueueEntryQuerySet
 
@@ -71,9 +72,16 @@ class Consultant(models.Model):
     cleared = models.BooleanField(default=False, help_text="holds the US clearance PubSec work needs")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=clock.now)
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [
+            ("view_clearance", "See consultants' clearance and citizenship"),
+            ("view_cost_rate", "See consultants' cost rates"),
+            ("request_timeoff", "Request one's own time off"),
+            ("decide_timeoff", "Approve or refuse consultants' time off"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(weekly_capacity_hours__gte=0), name="capacity_not_negative"),
             models.CheckConstraint(
@@ -84,12 +92,17 @@ class Consultant(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.role})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("scheduling:consultant", args=[self.pk])
+
     @property
     def pubsec_eligible(self) -> bool:
         return self.us_citizen and self.cleared
 
 
 class ConsultantSkill(models.Model):
+    """A consultant's level (1 basic … 5 expert) in one skill of the catalogue."""
+
     consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="skills")
     skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="+")
     level = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
@@ -100,18 +113,58 @@ class ConsultantSkill(models.Model):
             models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="skill_level_1_5"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.skill.name} {self.level}"
+
+
+class ConsultantCostRate(models.Model):
+    """A consultant's own hourly cost rate from `effective_from` until a later row replaces it.
+    Without a row the role's standard cost rate (catalog) applies."""
+
+    consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="cost_rates")
+    effective_from = models.DateField()
+    rate = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    currency = models.CharField(max_length=3, default="USD")
+
+    class Meta:
+        ordering = ["consultant", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultant", "effective_from"], name="cost_rate_once_per_day"),
+            models.CheckConstraint(condition=models.Q(rate__gte=0), name="cost_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate}/h from {self.effective_from}"
+
 
 class TimeOff(models.Model):
+    """Days a consultant is away. Only approved time off leaves capacity in the forecast; a
+    consultant's own request waits for the Project Coordinator (`time_off_decide`)."""
+
     consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="time_off")
     starts_on = models.DateField()
     ends_on = models.DateField()
     reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=TimeOffStatus.choices, default=TimeOffStatus.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=clock.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        ordering = ["starts_on"]
+        ordering = ["starts_on", "id"]
+        verbose_name_plural = "time off"
         constraints = [
             models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="time_off_ordered")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.consultant.name}: {self.starts_on} to {self.ends_on} ({self.status})"
 
 
 class ForecastPolicy(models.Model):

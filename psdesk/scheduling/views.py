@@ -1,4 +1,6 @@
-"""Scheduling pages. Thin: parse input, call selectors/services, render."""
+"""Scheduling pages: the queue, an entry, what-if, capacity, and the resource directory (consultants,
+skill matrix, the consultant's own time off, the coordinator's time-off decisions). Thin: parse input,
+call selectors/services, render."""
 
 from __future__ import annotations
 
@@ -6,17 +8,18 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from psdesk.audit.models import AuditEvent
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
 from psdesk.scheduling import selectors, services
 from psdesk.scheduling.api import LineSchema, WhatIfIn, whatif_answer
-from psdesk.scheduling.choices import ServiceType
-from psdesk.scheduling.models import Consultant, QueueEntry
+from psdesk.scheduling.choices import ConsultantRole, Region, ServiceType, TimeOffStatus
+from psdesk.scheduling.models import Consultant, QueueEntry, Skill
 
 
 @permission_required("scheduling.view_queueentry", raise_exception=True)
@@ -165,3 +168,163 @@ def capacity(request: AuthedRequest) -> HttpResponse:
         "timeline": selectors.timeline(run=full) if full else None,
     }
     return render(request, "scheduling/capacity.html", ctx)
+
+
+# --- the resource directory ------------------------------------------------------------------------
+
+DIRECTORY_LIMIT = 200
+
+
+def _not_found(request: AuthedRequest, message: str = "Not found.") -> HttpResponse:
+    return render(request, "core/error.html", {"message": message}, status=404)
+
+
+@permission_required("scheduling.view_consultant", raise_exception=True)
+def resources(request: AuthedRequest) -> HttpResponse:
+    """The resource directory with filters by role, region, skill (minimum level) and clearance."""
+    g = request.GET
+    may_clearance = selectors.clearance_visible(user=request.user)
+    raw_level = g.get("min_level", "1")
+    cleared = {"yes": True, "no": False}.get(g.get("cleared", "")) if may_clearance else None
+    qs = selectors.consultant_list(
+        user=request.user,
+        role=g.get("role", "") if g.get("role", "") in ConsultantRole.values else "",
+        region=g.get("region", "") if g.get("region", "") in Region.values else "",
+        skill=g.get("skill", "")[:50],
+        min_level=int(raw_level) if raw_level in {"1", "2", "3", "4", "5"} else 1,
+        cleared=cleared,
+        active=g.get("inactive") != "1",
+        q=g.get("q", "")[:100],
+    )
+    ctx: dict[str, Any] = {
+        "consultants": list(qs[:DIRECTORY_LIMIT]),
+        "total": qs.count(),
+        "limit": DIRECTORY_LIMIT,
+        "roles": ConsultantRole.choices,
+        "regions": Region.choices,
+        "skills": Skill.objects.order_by("name"),
+        "levels": [1, 2, 3, 4, 5],
+        "may_clearance": may_clearance,
+        "f": g,
+    }
+    return render(request, "scheduling/resources.html", ctx)
+
+
+@permission_required("scheduling.view_consultant", raise_exception=True)
+def consultant(request: AuthedRequest, consultant_id: int) -> HttpResponse:
+    """One consultant: profile, skills, cost rate and clearance where allowed, time off, history."""
+    try:
+        c = selectors.consultant_get(consultant_id=consultant_id)
+    except DomainError:
+        return _not_found(request)
+    show_rate = selectors.cost_rate_visible(user=request.user, consultant=c)
+    ctx = {
+        "c": c,
+        "show_clearance": selectors.clearance_visible(user=request.user, consultant=c),
+        "show_rate": show_rate,
+        "rate": selectors.consultant_cost_rate(c) if show_rate else None,
+        "time_off": selectors.time_off_of(consultant=c)[:50],
+        "history": AuditEvent.objects.filter(target_type__model="consultant", target_id=str(c.pk))
+        .select_related("actor")
+        .order_by("-seq")[:30],
+    }
+    return render(request, "scheduling/consultant.html", ctx)
+
+
+@permission_required("scheduling.view_consultant", raise_exception=True)
+def skill_matrix(request: AuthedRequest) -> HttpResponse:
+    """Consultants by skills, with their levels."""
+    role = request.GET.get("role", "")
+    m = selectors.skill_matrix_get(role=role if role in ConsultantRole.values else "")
+    ctx = {
+        "m": m,
+        "rows": list(zip(m.consultants, m.levels, strict=True)),
+        "roles": ConsultantRole.choices,
+        "role": role,
+    }
+    return render(request, "scheduling/skill_matrix.html", ctx)
+
+
+def _time_off_mine_page(
+    request: AuthedRequest, c: Consultant | None, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    ctx = {
+        "c": c,
+        "time_off": selectors.time_off_of(consultant=c)[:100] if c else [],
+        "error": error,
+        "data": request.POST,
+    }
+    return render(request, "scheduling/time_off_mine.html", ctx, status=status)
+
+
+@login_required
+@permission_required("scheduling.request_timeoff", raise_exception=True)
+def time_off_mine(request: AuthedRequest) -> HttpResponse:
+    """The consultant's own time off and the form to ask for more."""
+    return _time_off_mine_page(request, selectors.consultant_for_user(request.user))
+
+
+@require_POST
+@permission_required("scheduling.request_timeoff", raise_exception=True)
+def time_off_request(request: AuthedRequest) -> HttpResponse:
+    """Ask for time off; it waits for the Project Coordinator."""
+    c = selectors.consultant_for_user(request.user)
+    if c is None:
+        return _time_off_mine_page(request, None, error="No consultant record is linked to you.", status=404)
+    try:
+        starts = date.fromisoformat(request.POST.get("starts_on", ""))
+        ends = date.fromisoformat(request.POST.get("ends_on", "") or request.POST.get("starts_on", ""))
+    except ValueError:
+        return _time_off_mine_page(request, c, error="Give the dates as YYYY-MM-DD.", status=422)
+    try:
+        services.time_off_request(
+            consultant=c,
+            starts_on=starts,
+            ends_on=ends,
+            reason=request.POST.get("reason", "")[:200],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        return _time_off_mine_page(request, c, error=exc.message, status=exc.status)
+    return redirect("scheduling:time_off_mine")
+
+
+def _requests_page(request: AuthedRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    ctx = {
+        "requests": list(selectors.time_off_requests_list()[:200]),
+        "decided": list(
+            selectors.time_off_requests_list(status=TimeOffStatus.APPROVED)
+            .select_related("decided_by")
+            .order_by("-decided_at")[:20]
+        ),
+        "error": error,
+    }
+    return render(request, "scheduling/time_off_requests.html", ctx, status=status)
+
+
+@permission_required("scheduling.decide_timeoff", raise_exception=True)
+def time_off_requests(request: AuthedRequest) -> HttpResponse:
+    """Time-off requests waiting for the coordinator, with approve and refuse forms."""
+    return _requests_page(request)
+
+
+@require_POST
+@permission_required("scheduling.decide_timeoff", raise_exception=True)
+def time_off_approve(request: AuthedRequest, time_off_id: int) -> HttpResponse:
+    try:
+        services.time_off_decide(time_off_id=time_off_id, approve=True, actor=request.user)
+    except DomainError as exc:
+        return _requests_page(request, error=exc.message, status=exc.status)
+    return redirect("scheduling:time_off_requests")
+
+
+@require_POST
+@permission_required("scheduling.decide_timeoff", raise_exception=True)
+def time_off_refuse(request: AuthedRequest, time_off_id: int) -> HttpResponse:
+    try:
+        services.time_off_decide(
+            time_off_id=time_off_id, approve=False, actor=request.user, reason=request.POST.get("reason", "")[:500]
+        )
+    except DomainError as exc:
+        return _requests_page(request, error=exc.message, status=exc.status)
+    return redirect("scheduling:time_off_requests")

@@ -111,3 +111,35 @@ def ssot_answer_and_save(
     with page.expect_navigation():
         form.locator("button.ssot-save").click()
     page.locator(".messages").wait_for()
+
+
+# --- resources: time off (issue 21) ---
+
+
+def time_off_request(page: Any, live_server: Any, *, day: str, reason: str) -> None:
+    """The consultant signed in asks for one day off from **My time off** (found in the navigation);
+    the row shows it as requested."""
+    page.goto(f"{live_server.url}/my-work/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="My time off").click()
+    form = page.locator("#time-off-form")
+    form.get_by_label("From").fill(day)
+    form.get_by_label("To").fill(day)
+    form.get_by_label("Reason").fill(reason)
+    with page.expect_navigation():
+        form.get_by_role("button", name="Ask for time off").click()
+    row = page.locator("#my-time-off tr", has_text=reason)
+    assert row.locator(".status").inner_text() == "Requested", row.inner_text()
+
+
+def time_off_approve_from_my_work(page: Any, live_server: Any, *, title: str, day: str) -> None:
+    """The Project Coordinator opens the time-off item titled `title` from **My work** and approves
+    the request starting on `day` (YYYY-MM-DD); it leaves the list of waiting requests."""
+    page.goto(f"{live_server.url}/my-work/")
+    group = page.locator("#work-time_off_to_decide")
+    with page.expect_navigation():
+        group.get_by_role("link", name=title).click()
+    row = page.locator("#time-off-requests tr[data-time-off]", has_text=day)
+    with page.expect_navigation():
+        row.get_by_role("button", name="Approve").click()
+    assert page.locator("#time-off-requests tr[data-time-off]", has_text=day).count() == 0

@@ -655,3 +655,29 @@ def test_custom_journey_from_calculator_to_project_welcome(
     assert sla == "met", sla
     screenshot(page, "project", height=1000, scroll_to="#emails")
     assert failures(bad) == []
+
+
+# --- resources: time off (issue 21) ---
+
+
+def test_cody_asks_for_a_day_off_and_paula_approves_it_from_my_work(
+    page: Any, live_server: Any, sign_in: Any, demo: None, inbox: Inbox, worker: Worker
+) -> None:
+    from tests.browser.steps import time_off_approve_from_my_work, time_off_request
+
+    bad = responses_watch(page)
+    sign_in(page, "cody")
+    time_off_request(page, live_server, day="2026-12-21", reason="Moving house")
+    asked = inbox.wait_for(to="paula@", subject="Time off to approve")
+    assert "Moving house" in body_text(asked)
+
+    sign_in(page, "paula")
+    time_off_approve_from_my_work(page, live_server, title="Priya Shah: Mon 21 Dec 2026", day="2026-12-21")
+    told = inbox.wait_for(to="cody@", subject="Time off approved")
+    assert "2026-12-21" in body_text(told)
+
+    sign_in(page, "cody")
+    page.goto(f"{live_server.url}/scheduling/time-off/")
+    row = page.locator("#my-time-off tr", has_text="Moving house")
+    assert row.locator(".status").inner_text() == "Approved", row.inner_text()
+    assert failures(bad) == []

@@ -85,6 +85,7 @@ def test_my_work_gathers_each_apps_waiting_work() -> None:
         "psdesk.board.selectors.my_work_approvals_to_decide",
         "psdesk.board.selectors.my_work_rdm_reviews",
         "psdesk.projects.selectors.my_work_welcome_emails_due",
+        "psdesk.scheduling.selectors.consultants.my_work_time_off_to_decide",
         "psdesk.training.selectors.my_work_training_to_plan",
         "psdesk.training.selectors.my_work_training_approvals",
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -13,12 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.db.models import Prefetch
+from django_tasks_db.models import DBTaskResult
 
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.crm.choices import OpportunityStage
 from psdesk.scheduling import forecast as fc
-from psdesk.scheduling.choices import AllocationKind, DemandKind, QueueStatus
+from psdesk.scheduling.choices import AllocationKind, DemandKind, QueueStatus, TimeOffStatus
 from psdesk.scheduling.models import (
     Allocation,
     Consultant,
@@ -28,6 +31,7 @@ from psdesk.scheduling.models import (
     QueueEntry,
     Skill,
     StageProbability,
+    TimeOff,
 )
 from psdesk.scheduling.role_hours import LineIn, demand_lines_unsaved, regions_validate, role_hours_validate
 
@@ -295,7 +299,13 @@ def forecast_inputs_get(*, policy: ForecastPolicy | None = None, today: date | N
     week0 = fc.monday_of(today or clock.today())
     weeks = min(max(int(policy.horizon_weeks), 4), 520)  # the admin validators, also for raw edits
     consultants = list(
-        Consultant.objects.filter(active=True).prefetch_related("skills__skill", "time_off").order_by("id")
+        Consultant.objects.filter(active=True)
+        .prefetch_related(
+            "skills__skill",
+            # only approved time off leaves capacity; a request waits for the coordinator
+            Prefetch("time_off", queryset=TimeOff.objects.filter(status=TimeOffStatus.APPROVED)),
+        )
+        .order_by("id")
     )
     staff, capacity = _staff_and_capacity(consultants, week0, weeks)
     hard = _hard_bookings(week0)
@@ -383,3 +393,34 @@ def hypothetical_forecast_get(
         run.samples,
         run.created_at,
     )
+
+
+# --- a run asked for through the API ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForecastRunRequest:
+    """A forecast run request (a worker task on the "forecast" queue) and the run it stored."""
+
+    id: str
+    status: str
+    enqueued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    run: ForecastRun | None
+
+
+def forecast_run_request_get(*, request_id: str) -> ForecastRunRequest:
+    """The status of a forecast run request; `run` once it succeeded (None when pruned since).
+    Raises NotFound for an unknown or malformed id."""
+    try:
+        key = uuid.UUID(request_id)
+    except ValueError:
+        raise NotFound("Forecast run request not found.", code="forecast_request_not_found") from None
+    row = DBTaskResult.objects.filter(pk=key, task_path__endswith=".forecast_recompute").first()
+    if row is None:
+        raise NotFound("Forecast run request not found.", code="forecast_request_not_found")
+    run = None
+    if row.status == "SUCCESSFUL" and isinstance(row.return_value, int):
+        run = ForecastRun.objects.defer("blob").filter(pk=row.return_value).first()
+    return ForecastRunRequest(str(row.pk), row.status, row.enqueued_at, row.started_at, row.finished_at, run)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from psdesk.scheduling.choices import AllocationKind
+from psdesk.scheduling.choices import AllocationKind, TimeOffStatus
 from psdesk.scheduling.models import Consultant, ForecastResult, ForecastRun, QueueEntry
 from psdesk.scheduling.selectors.forecast_runs import run_samples_get
 
@@ -84,7 +84,9 @@ def allocation_conflicts_list(
     """Human descriptions of what an allocation would clash with: time off, over-allocation."""
     out = [
         f"time off {t.starts_on} to {t.ends_on}" + (f" ({t.reason})" if t.reason else "")
-        for t in consultant.time_off.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+        for t in consultant.time_off.filter(
+            status=TimeOffStatus.APPROVED, starts_on__lte=ends_on, ends_on__gte=starts_on
+        )
     ]
     booked = sum(
         (

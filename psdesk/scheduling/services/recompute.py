@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
+from psdesk.audit.services import audit_record
+from psdesk.core.types import Actor
 from psdesk.scheduling import tasks
 
 
@@ -23,3 +25,21 @@ def _enqueue_unless_pending() -> None:
         pending = False
     if not pending:
         tasks.forecast_recompute.enqueue()
+
+
+def forecast_run_enqueue(*, actor: Actor) -> str:
+    """A forecast run asked for by a person (API): the id of the run request waiting on the
+    "forecast" queue — an existing one when a run is already waiting, else a new one. Audited as
+    `scheduling.forecast_run_requested`."""
+    with transaction.atomic():
+        pending = (
+            DBTaskResult.objects.filter(
+                task_path=f"{tasks.forecast_recompute.module_path}", status="READY", queue_name="forecast"
+            )
+            .order_by("enqueued_at")
+            .values_list("id", flat=True)
+            .first()
+        )
+        task_id = str(pending) if pending is not None else str(tasks.forecast_recompute.enqueue().id)
+        audit_record(verb="scheduling.forecast_run_requested", actor=actor, after={"request": task_id})
+    return task_id

@@ -8,10 +8,11 @@ from decimal import Decimal
 from django.db import transaction
 
 from psdesk.audit.services import audit_record
+from psdesk.core import clock
 from psdesk.core.errors import Conflict, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.projects.services import project_tasks_assign
-from psdesk.scheduling.choices import AllocationKind
+from psdesk.scheduling.choices import AllocationKind, TimeOffStatus
 from psdesk.scheduling.models import Allocation, Consultant, QueueEntry, TimeOff
 from psdesk.scheduling.selectors.forecast_runs import policy_get
 from psdesk.scheduling.selectors.staffing import allocation_conflicts_list
@@ -21,18 +22,32 @@ from psdesk.scheduling.services.recompute import forecast_recompute_request
 def time_off_add(
     *, consultant: Consultant, starts_on: date, ends_on: date, reason: str = "", actor: Actor | None = None
 ) -> TimeOff:
-    """Record time off (audited as `scheduling.time_off_added`). Raises ValidationFailed when it
-    ends before it starts."""
+    """Record time off entered by a coordinator, approved at once (audited as
+    `scheduling.time_off_added`; the next forecast leaves it out of capacity). A consultant's own
+    request goes through `time_off_request` instead. Raises ValidationFailed when it ends before it
+    starts."""
     if ends_on < starts_on:
-        raise ValidationFailed("Time off cannot end before it starts.", code="time_off_order")
+        raise ValidationFailed(
+            "Time off cannot end before it starts.", code="time_off_order", details={"field": "ends_on"}
+        )
     with transaction.atomic():
-        t = TimeOff.objects.create(consultant=consultant, starts_on=starts_on, ends_on=ends_on, reason=reason)
+        t = TimeOff.objects.create(
+            consultant=consultant,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            status=TimeOffStatus.APPROVED,
+            requested_by=actor,
+            decided_by=actor,
+            decided_at=clock.now(),
+        )
         audit_record(
             verb="scheduling.time_off_added",
             actor=actor,
             target=consultant,
             after={"starts_on": starts_on, "ends_on": ends_on, "reason": reason},
         )
+        forecast_recompute_request()
     return t
 
 
