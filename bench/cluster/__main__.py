@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import os
 import shutil
 import signal
@@ -145,9 +146,9 @@ def _locust(
 
 def _producer(n: int, seconds: float, stop: threading.Event) -> list[str]:
     """Enqueue `n` chat messages evenly over `seconds` (in batches of 10), through the outbox service."""
-    from django.db import close_old_connections, transaction  # noqa: PLC0415 — Django is set up by now
+    from django.db import close_old_connections, transaction
 
-    from psdesk.notifications.services import outbox_enqueue  # noqa: PLC0415 — idem
+    from psdesk.notifications.services import outbox_enqueue
 
     keys: list[str] = []
     batches = max(1, n // 10)
@@ -170,7 +171,23 @@ def _producer(n: int, seconds: float, stop: threading.Event) -> list[str]:
     return keys
 
 
-def main(argv: list[str]) -> int:  # noqa: C901, PLR0915 — one linear script, read top to bottom
+def _worker_in_flight(procs: Procs, sink: Any, sink_port: int) -> tuple[str, bool]:
+    """The worker with a call to the loopback Slack in flight (looked for up to 3 s), else worker1."""
+    from psdesk.notifications.tests.fault_harness import _pid_of_client
+
+    names = ["worker1", "worker2"]
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        with sink.lock:
+            clients = set(sink.clients)
+        pid = _pid_of_client([procs.procs[n].pid for n in names], clients, sink_port) if clients else None
+        if pid is not None:
+            return next(n for n in names if procs.procs[n].pid == pid), True
+        time.sleep(0.002)
+    return "worker1", False
+
+
+def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.cluster", description=__doc__.split("\n\n")[0])
     ap.add_argument("--engagements", type=int, default=2000)
     ap.add_argument("--users", type=int, default=8, help="locust users (default 8)")
@@ -184,7 +201,7 @@ def main(argv: list[str]) -> int:  # noqa: C901, PLR0915 — one linear script, 
         return 2
 
     tmp = Path(tempfile.mkdtemp(prefix="psdesk-cluster-"))
-    os.chmod(tmp, 0o755)
+    os.chmod(tmp, 0o755)  # noqa: S103 — the postgres user must reach its data dir inside
     (tmp / "logs").mkdir()
     pg = Postgres(tmp)
     procs = Procs(tmp / "logs")
@@ -213,23 +230,35 @@ def main(argv: list[str]) -> int:  # noqa: C901, PLR0915 — one linear script, 
         }
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
-        import django  # noqa: PLC0415 — set up only once PostgreSQL runs and the environment points at it
+        import django
 
         django.setup()
-        from django.core.management import call_command  # noqa: PLC0415 — needs Django set up
+        from django.core.management import call_command
 
-        from psdesk.accounts.services import token_create  # noqa: PLC0415 — idem
-        from psdesk.notifications.models import OutboxMessage, TargetBudget  # noqa: PLC0415 — idem
-        from psdesk.notifications.tests.fault_harness import FaultSink  # noqa: PLC0415 — idem
-        from psdesk.ops.models import JobRun, ScheduledJob  # noqa: PLC0415 — idem
-        from psdesk.ops.services import scheduled_jobs_ensure  # noqa: PLC0415 — idem
+        from psdesk.accounts.services import token_create
+        from psdesk.notifications.models import OutboxMessage, TargetBudget
+        from psdesk.notifications.tests.fault_harness import FaultSink
+        from psdesk.ops.models import JobRun, ScheduledJob
+        from psdesk.ops.services import scheduled_jobs_ensure
 
         t0 = time.monotonic()
         call_command("migrate", "--no-input", verbosity=0)
-        call_command("generate", "--engagements", str(a.engagements), "--open", str(a.engagements // 5), stdout=open(os.devnull, "w"))  # noqa: SIM115, PTH123
-        from django.contrib.auth.models import User  # noqa: PLC0415 — needs Django set up
+        call_command(
+            "generate",
+            "--engagements",
+            str(a.engagements),
+            "--open",
+            str(a.engagements // 5),
+            stdout=io.StringIO(),
+        )
+        from django.contrib.auth.models import User
+        from django.test import Client
 
-        env["CLUSTER_API_TOKEN"] = token_create(user=User.objects.get(username="erin"), name="bench-cluster")
+        erin = User.objects.get(username="erin")
+        env["CLUSTER_API_TOKEN"] = token_create(user=erin, name="bench-cluster")
+        browser = Client()
+        browser.force_login(erin)  # a real database session, good on every node
+        env["CLUSTER_SESSION"] = browser.cookies["sessionid"].value
         TargetBudget.objects.update_or_create(
             target="chat", defaults={"capacity": 1e9, "refill_per_second": 1e9, "tokens": 1e9, "lease_seconds": 3.0}
         )
@@ -250,7 +279,9 @@ def main(argv: list[str]) -> int:  # noqa: C901, PLR0915 — one linear script, 
         for n in nodes:
             _wait_http(f"{n}/readyz", seconds=90)
 
-        floor = _locust(env, scenario="login", nodes=nodes, users=a.users, seconds=a.floor_seconds, csv_prefix=tmp / "floor")
+        floor = _locust(
+            env, scenario="login", nodes=nodes, users=a.users, seconds=a.floor_seconds, csv_prefix=tmp / "floor"
+        )
 
         stop = threading.Event()
         keys: list[str] = []
@@ -268,7 +299,8 @@ def main(argv: list[str]) -> int:  # noqa: C901, PLR0915 — one linear script, 
         procs.kill("web2")
         killed_web_at = time.monotonic() - run_started
         stop.wait(a.seconds * 0.1)
-        procs.kill("worker1")
+        victim, mid_call = _worker_in_flight(procs, sink, sink_port)
+        procs.kill(victim)
         killed_worker_at = time.monotonic() - run_started
         runner.join()
         producer.join()
@@ -298,12 +330,16 @@ def main(argv: list[str]) -> int:  # noqa: C901, PLR0915 — one linear script, 
             f"  board/my work/API  {app['rps']:7.1f} req/s  P50 {app['p50']:5.0f} ms  P99 {app['p99']:5.0f} ms  "
             f"errors {app['failures']:.0f}/{app['requests']:.0f}  ({app['rps'] / floor['rps']:.2f}x the floor's req/s)"
         )
-        print(f"  killed web node 2 at {killed_web_at:.1f} s and worker 1 at {killed_worker_at:.1f} s (SIGKILL)")
+        how = "mid-call to Slack" if mid_call else "between calls"
+        print(f"  SIGKILLed web node 2 at {killed_web_at:.1f} s and {victim} at {killed_worker_at:.1f} s ({how})")
         print(
             f"  outbox: {len(keys)} messages, lost {len(lost)}, duplicated {len(duplicated)}, parked {parked}; "
             f"drained {max(0.0, drained):.1f} s after the run"
         )
-        print(f"  scheduler: sla-sweep {len(runs)} runs for {periods} periods (by {holders} scheduler(s)); duplicates {len(runs) - periods}")
+        print(
+            f"  scheduler: sla-sweep claimed {len(runs)} times for {periods} periods "
+            f"(by {holders} scheduler(s)); duplicates {len(runs) - periods}"
+        )
         if a.keep:
             print(f"  logs and CSVs kept in {tmp}")
         return 0

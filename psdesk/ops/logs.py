@@ -42,7 +42,16 @@ def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": "psdesk.ops.logs.RequestIdFilter"}},
         "formatters": {"main": formatter},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"]}},
+        # The handler's level too: Django sets its own "django" logger to INFO, which would print every
+        # task start and finish through the root handler otherwise.
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "main",
+                "filters": ["request_id"],
+                "level": level,
+            }
+        },
         "root": {"handlers": ["console"], "level": level},
         # gunicorn's own error log goes through the same handler when it runs PS Desk.
         "loggers": {"gunicorn.error": {"handlers": ["console"], "level": level, "propagate": False}},
