@@ -126,10 +126,11 @@ def _locust(
     env: dict[str, str], *, scenario: str, nodes: list[str], users: int, seconds: int, csv_prefix: Path
 ) -> dict[str, float]:
     """Run locust headless and bounded; return the aggregated row of its CSV stats."""
-    cmd = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "cluster" / "locustfile.py"), "--headless"]
+    user_class = "LoginFloorUser" if scenario == "login" else "ClusterUser"
+    cmd = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "cluster" / "locustfile.py"), user_class, "--headless"]
     cmd += ["-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--stop-timeout", "5"]
     cmd += ["--csv", str(csv_prefix), "--only-summary", "--loglevel", "ERROR", "--host", nodes[0]]
-    run_env = {**env, "CLUSTER_SCENARIO": scenario, "CLUSTER_NODES": ",".join(nodes)}
+    run_env = {**env, "CLUSTER_NODES": ",".join(nodes)}
     log = csv_prefix.with_suffix(".log").open("wb")
     subprocess.run(cmd, cwd=ROOT, env=run_env, stdout=log, stderr=subprocess.STDOUT, timeout=seconds + 120)
     with open(f"{csv_prefix}_stats.csv", newline="") as fh:

@@ -4,7 +4,7 @@ CLUSTER_NODES (comma-separated base URLs) the way a round-robin load balancer wo
 node that is down fails (counted as an error) and the user stops sending to that node, as a load
 balancer's health check would.
 
-CLUSTER_SCENARIO=login measures the floor instead: anonymous GETs of the login page only.
+`LoginFloorUser` measures the floor instead: anonymous GETs of the login page only.
 """
 
 from __future__ import annotations
@@ -15,22 +15,18 @@ import os
 from locust import HttpUser, between, task
 
 NODES = [n.rstrip("/") for n in os.environ.get("CLUSTER_NODES", "http://127.0.0.1:8000").split(",") if n]
-SCENARIO = os.environ.get("CLUSTER_SCENARIO", "app")
 SESSION = os.environ.get("CLUSTER_SESSION", "")
 TOKEN = os.environ.get("CLUSTER_API_TOKEN", "")
 
 
-class ClusterUser(HttpUser):
+class _NodesUser(HttpUser):
+    abstract = True
     host = NODES[0]
     wait_time = between(0, 0.05)
 
     def on_start(self) -> None:
         self.live = list(NODES)
         self.turn = itertools.count()
-        if SCENARIO != "login":
-            # A signed-in person: the session the bench created (sessions live in the database, so
-            # the cookie is good on every node). Logging in is not what is measured.
-            self.client.cookies.set("sessionid", SESSION)
 
     def _get(self, path: str, name: str, **kw: object) -> None:
         if not self.live:
@@ -46,22 +42,31 @@ class ClusterUser(HttpUser):
             else:
                 r.success()
 
-    @task(1)
+
+class LoginFloorUser(_NodesUser):
+    """The floor: the cheapest page there is, anonymous, through both nodes."""
+
+    @task
     def login_page(self) -> None:
-        if SCENARIO == "login":
-            self._get("/accounts/login/", "login page")
+        self._get("/accounts/login/", "login page")
+
+
+class ClusterUser(_NodesUser):
+    """A signed-in person: the session the bench created (sessions live in the database, so the
+    cookie is good on every node). Logging in is not what is measured."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.client.cookies.set("sessionid", SESSION)
 
     @task(4)
     def board(self) -> None:
-        if SCENARIO != "login":
-            self._get("/", "board")
+        self._get("/", "board")
 
     @task(3)
     def my_work(self) -> None:
-        if SCENARIO != "login":
-            self._get("/my-work/", "my work")
+        self._get("/my-work/", "my work")
 
     @task(3)
     def api_list(self) -> None:
-        if SCENARIO != "login":
-            self._get("/api/v1/engagements?limit=50", "api list", headers={"Authorization": f"Bearer {TOKEN}"})
+        self._get("/api/v1/engagements?limit=50", "api list", headers={"Authorization": f"Bearer {TOKEN}"})
