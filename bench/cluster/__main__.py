@@ -268,7 +268,14 @@ def main(argv: list[str]) -> int:
         ScheduledJob.objects.exclude(key="sla-sweep").update(enabled=False)  # the heavy daily ones stay out
         print(f"set-up: PostgreSQL 15 on {PG_PORT}, {a.engagements} engagements, {time.monotonic() - t0:.0f} s")
 
-        sink = FaultSink(port=sink_port, slow_seconds=0, faults=False)
+        class SlackLike(FaultSink):
+            """The loopback Slack, answering in 50 ms as a real one does (so calls are in flight)."""
+
+            def answer(self, path: str, headers: Any, raw: bytes) -> Any:
+                time.sleep(0.05)
+                return super().answer(path, headers, raw)
+
+        sink = SlackLike(port=sink_port, slow_seconds=0, faults=False)
         gunicorn = [str(BIN / "gunicorn"), "config.wsgi", "--workers", "2", "--log-level", "warning"]
         for i, port in enumerate(ports):
             procs.start(f"web{i + 1}", [*gunicorn, "--bind", f"127.0.0.1:{port}"], env)
