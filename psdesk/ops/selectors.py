@@ -20,7 +20,7 @@ class JobStatus:
 
 
 def jobs_status() -> list[JobStatus]:
-    rows = ScheduledJob.objects.annotate(last=Max("runs__period_start"), n=Count("runs"))
+    rows = ScheduledJob.objects.annotate(last=Max("runs__period_start"), n=Count("runs")).order_by("key")
     return [
         JobStatus(
             key=j.key,

@@ -4,10 +4,12 @@ the request id; text stays the default."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
-from psdesk.ops.logs import logging_config
+from psdesk.core.middleware import request_id_var
+from psdesk.ops.logs import RequestIdFilter, logging_config
 from psdesk.ops.tests.conftest import child_env, run_python
 
 _LOG = """
@@ -31,11 +33,15 @@ def test_json_log_lines_parse_and_carry_the_request_id() -> None:
 
 
 def test_text_logs_are_the_default() -> None:
-    out = run_python(_LOG, env=child_env())
-    last = out.stderr.strip().splitlines()[-1]
-    assert "WARNING psdesk.test [rid-42] sweep took 12 ms" in last
-    with pytest.raises(json.JSONDecodeError):
-        json.loads(last)
+    cfg = logging_config(fmt="text", level="INFO")
+    record = logging.LogRecord("psdesk.test", logging.WARNING, __file__, 1, "sweep took %s ms", (12,), None)
+    token = request_id_var.set("rid-42")
+    try:
+        assert RequestIdFilter().filter(record)
+    finally:
+        request_id_var.reset(token)
+    line = logging.Formatter(cfg["formatters"]["main"]["format"]).format(record)
+    assert line.endswith("WARNING psdesk.test [rid-42] sweep took 12 ms")
 
 
 def test_an_unknown_log_format_is_refused() -> None:
