@@ -10,8 +10,9 @@ TEST_APT_PACKAGES := $(APT_PACKAGES) chromium poppler-utils libreoffice-writer-n
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: run test bench lint fmt install system-deps test-system-deps apt-install migrate demo serve worker clean diagrams
+.PHONY: run test bench bench-cluster lint fmt install system-deps test-system-deps apt-install migrate demo serve worker scheduler clean diagrams
 
 $(BIN)/python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -57,14 +58,31 @@ run: system-deps migrate
 	@echo ""
 	@echo "PS Desk at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs; links in emails: $$PSDESK_SITE_URL)"
 	@$(BIN)/python manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
-	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/python manage.py ops scheduler & scheduler=$$!; \
+	  trap "kill $$worker $$scheduler 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
+
+# One background worker on every queue (PSDESK_TASKS=redis: the Redis worker); run as many as you like.
+worker: migrate
+	@if [ "$${PSDESK_TASKS:-database}" = redis ]; then \
+	  exec $(BIN)/python manage.py run_redis_tasks --continuous; \
+	else exec $(BIN)/python manage.py db_worker --no-reload --queue-name '*'; fi
+
+# The periodic-job scheduler (SLA sweep, stale cards, forecast, audit anchor); any number may run.
+scheduler: migrate
+	$(BIN)/python manage.py ops scheduler
 
 test: test-system-deps install
 	$(BIN)/pytest -q -p xdist -n 2 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench
+
+# PostgreSQL + 2 web nodes + 2 workers + 2 schedulers under locust, killing a node and a worker
+# mid-run (bench/cluster; docs/deploy.md has its figures). Not run by CI.
+bench-cluster: install
+	@$(MAKE) --no-print-directory apt-install PKGS="postgresql $(APT_PACKAGES)"
+	$(BIN)/python -m bench.cluster $(BENCH_ARGS)
 
 fmt: install
 	$(BIN)/ruff check --fix .

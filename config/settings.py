@@ -13,6 +13,14 @@ Environment variables:
                       production and keep it out of the database's reach; see docs/security.md)
   PSDESK_AUDIT_ANCHOR_PATH  append-only file the audit chain head is anchored to
                       (default: var/audit-anchor.jsonl)
+  PSDESK_TASKS        task queue: "database" (default, django-tasks-db; workers run `db_worker`) or
+                      "redis" (django-tasks-redis; workers run `run_redis_tasks`); see docs/deploy.md
+  PSDESK_REDIS_URL    the Redis of PSDESK_TASKS=redis (default redis://127.0.0.1:6379/0)
+  PSDESK_LOG_FORMAT   "text" (default) or "json": one JSON object per log line
+  PSDESK_METRICS_TOKEN  bearer token /metrics asks for; unset: /metrics is open in development and
+                      off (404) in production
+  PROMETHEUS_MULTIPROC_DIR  an empty directory shared by a host's processes, so /metrics adds up
+                      every gunicorn worker (prometheus-client's multiprocess mode)
 """
 
 from __future__ import annotations
@@ -105,6 +113,7 @@ PSDESK_APPS = [
     "scheduling",
     "training",
     "chatops",
+    "ops",
 ]
 
 INSTALLED_APPS = [
@@ -120,6 +129,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so request latency by view covers every other middleware (psdesk/ops/metrics.py).
+    "psdesk.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "psdesk.core.middleware.ApiErrorsAsJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -264,12 +275,33 @@ if os.environ.get("PSDESK_S3_BUCKET"):
     }
 WHITENOISE_USE_FINDERS = True
 
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("PSDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "outbox", "forecast", "sla"],
+# The task queue (docs/deploy.md). Task code is the same with either: `@task` from django.tasks.
+PSDESK_TASKS = os.environ.get("PSDESK_TASKS", "database")
+_TASK_QUEUES = ["default", "outbox", "forecast", "sla"]
+if PSDESK_TASKS == "redis":
+    INSTALLED_APPS.append("django_tasks_redis")  # its `run_redis_tasks` worker command and admin page
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_redis.RedisTaskBackend",
+            "QUEUES": _TASK_QUEUES,
+            "OPTIONS": {
+                "REDIS_URL": os.environ.get("PSDESK_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                "REDIS_KEY_PREFIX": os.environ.get("PSDESK_REDIS_KEY_PREFIX", "psdesk"),
+                # A task whose worker died is taken over after this long (it is started again).
+                "REDIS_CLAIM_TIMEOUT": int(os.environ.get("PSDESK_REDIS_CLAIM_TIMEOUT", "300")),
+                "REDIS_BLOCK_TIMEOUT": 1000,
+            },
+        }
     }
-}
+elif PSDESK_TASKS == "database":
+    TASKS = {
+        "default": {
+            "BACKEND": os.environ.get("PSDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+            "QUEUES": _TASK_QUEUES,
+        }
+    }
+else:
+    raise RuntimeError(f"PSDESK_TASKS must be 'database' or 'redis'; got {PSDESK_TASKS!r}")
 
 # Development prints mail to the console; production sends through SMTP unless told otherwise.
 _email_backend = os.environ.get(
@@ -306,12 +338,15 @@ if PRODUCTION:
     if os.environ.get("PSDESK_BEHIND_TLS_PROXY") == "1":
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# Plain text, or one JSON object per line with PSDESK_LOG_FORMAT=json (psdesk/ops/logs.py).
+from psdesk.ops.logs import logging_config  # noqa: E402 — a plain module with no Django imports
+
+LOGGING = logging_config(fmt=os.environ.get("PSDESK_LOG_FORMAT", "text"), level=os.environ.get("LOG_LEVEL", "WARNING"))
+
+# --- operations (psdesk/ops, docs/deploy.md) ------------------------------------------------------
+PSDESK_METRICS_TOKEN = os.environ.get("PSDESK_METRICS_TOKEN", "")
+# Probes and Prometheus speak plain HTTP to the node itself, past the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # Integration adapters per capability (see psdesk/integrations). Defaults run on one machine.
 PSDESK_ADAPTERS = {
@@ -333,6 +368,9 @@ PSDESK_PUBLIC_PATH_PREFIXES = [
     "/accounts/login/",
     "/chatops/slack/inbound",  # Slack's request URL: signed by Slack (psdesk/chatops)
     "/accounts/oidc/",  # the OpenID Connect redirect and callback (psdesk/accounts/sso.py)
+    "/healthz",
+    "/readyz",
+    "/metrics",
 ]
 
 # --- notifications & integrations (psdesk/notifications, psdesk/integrations) -----------------

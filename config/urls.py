@@ -9,6 +9,7 @@ from django.urls import include, path
 
 from config.api import api
 from psdesk.accounts import views as accounts_views
+from psdesk.ops import views as ops_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,6 +20,10 @@ urlpatterns = [
     path("my-work/", accounts_views.my_work, name="my_work"),
     path("review/", include("psdesk.estimates.review_urls")),
     path("r/", include("psdesk.training.public_urls")),
+    # Probes and Prometheus (psdesk/ops, docs/deploy.md): no login.
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
 ]
 
 # Each app with a urls.py is mounted at /<app>/ (the board at /).
