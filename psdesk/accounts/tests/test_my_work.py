@@ -79,7 +79,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "olga": {},
     "oscar": {"questions_to_answer": 1, "pubsec_access_requests": 1, "welcome_emails_due": 0},
     "pat": {"questions_to_answer": 1, "my_questions": 1, "cards_to_triage": 1},
-    "paula": {"welcome_emails_due": 1, "training_to_plan": 1},
+    "paula": {"welcome_emails_due": 1, "time_off_to_decide": 1, "training_to_plan": 1},
     "rita": {"sows_to_countersign": 0, "approvals_to_decide": 1},
     "rory": {"questions_to_answer": 1, "rdm_reviews": 1, "training_approvals": 1},
     "sam": {"my_questions": 1},
