@@ -170,7 +170,8 @@ def _column_cards(base: EngagementQuerySet, states: list[str], per_column: int) 
     """The first `per_column` cards of each state in `states`, in board order, in two queries."""
     if not states:
         return []
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for s in states:
         order = ("-state_changed_at", "-id") if s in CLOSED_STATES else ("state_changed_at", "id")
         sql, p = base.filter(state=s).order_by(*order).values_list("id")[:per_column].query.sql_with_params()
