@@ -1,5 +1,9 @@
 """`make bench`: run every bench/bench_*.py scenario (or those named: `python -m bench board sla`).
 
+Every target prints one verdict line (target, median, the floor measured in the same run, ratio,
+OK/MISSED) and a summary closes the run. The exit status is 1 only when a scenario crashed; a missed
+target is reported, never an error.
+
 Uses its own database (var/bench.sqlite3 unless DATABASE_URL is set) so it never touches demo data.
 """
 
@@ -24,6 +28,8 @@ def main(argv: list[str]) -> int:
     from django.core.management import call_command
 
     call_command("migrate", "--no-input", verbosity=0)
+    from bench.common import scenario_begin, summary
+
     names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
     wanted = [f"bench_{a}" for a in argv] or names
     failed = 0
@@ -33,6 +39,7 @@ def main(argv: list[str]) -> int:
             return 2
         module = importlib.import_module(f"bench.{name}")
         print(f"\n######## {name} ########", flush=True)
+        scenario_begin(name)
         t0 = time.perf_counter()
         try:
             module.run()
@@ -40,6 +47,9 @@ def main(argv: list[str]) -> int:
             failed += 1
             print(f"!! {name} failed: {exc!r}")
         print(f"######## {name} done in {time.perf_counter() - t0:.1f} s", flush=True)
+    print(summary(), flush=True)
+    if failed:
+        print(f"{failed} scenario(s) crashed (see '!!' above); a MISSED target alone never fails the run")
     return 1 if failed else 0
 
 

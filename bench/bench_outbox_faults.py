@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 
-from bench.common import report, reset_database, section
+from bench.common import report, reset_database, section, verdict
 
 
 def run() -> None:
@@ -50,8 +50,12 @@ def run() -> None:
             and r.duplicated["quotes"] == 0
             and r.duplicated["chat"] <= r.kills
         )
-        print(
-            f"   verdict: {'OK' if ok else 'MISSED'} (target: 0 lost, 0 parked, 0 Zuora duplicates, "
-            f"at most {r.kills} Slack duplicates)",
-            flush=True,
+        verdict(
+            "faults: lost + parked + unfinished + Zuora duplicates",
+            r.lost + r.parked + r.unfinished + r.duplicated["quotes"],
+            target=0,
+            floor=None,
+            unit="msgs",
+            extra=f"Slack duplicates {r.duplicated['chat']} (at most {r.kills}: "
+            f"{'OK' if r.duplicated['chat'] <= r.kills else 'MISSED'}); ok overall: {ok}",
         )

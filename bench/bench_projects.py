@@ -27,7 +27,7 @@ class _Sink:
         return "250 OK"
 
 
-def _projects(n: int) -> list[int]:
+def _projects(n: int, start: int = 0) -> list[int]:
     from django.contrib.auth.models import User
 
     from psdesk.accounts.personas import PERSONAS
@@ -40,10 +40,10 @@ def _projects(n: int) -> list[int]:
     for p in PERSONAS:
         persona_ensure(p, password=None)
     alice = User.objects.get(username="alice")
-    accounts = Account.objects.bulk_create(Account(name=f"Bench {i:05d}") for i in range(n))
+    accounts = Account.objects.bulk_create(Account(name=f"Bench {i:05d}") for i in range(start, start + n))
     opps = Opportunity.objects.bulk_create(
         Opportunity(
-            name=f"Bench {i:05d} PS",
+            name=f"Bench {start + i:05d} PS",
             account=a,
             owner=alice,
             record_type=RecordType.LICENSE,
@@ -138,7 +138,7 @@ def _sweep() -> None:
         batch_size=5000,
     )
     t0 = time.perf_counter()
-    result = sla_sweep(now=now, notify=False)
+    result = sla_sweep(now=now)  # the timers on real projects notify their people for real
     took = time.perf_counter() - t0
 
     def floor() -> None:
@@ -149,7 +149,52 @@ def _sweep() -> None:
     report(f"sla sweep over {N_TIMERS:,} welcome timers", took * 1000, floor_ms=f, target_ms=5000, extra=str(result))
 
 
+def _list_page() -> None:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from bench.common import count_queries, verdict
+
+    reset_database()
+    made = 0
+    queries: dict[int, int] = {}
+    for n in (20, 200):
+        _projects(n - made, start=made)
+        made = n
+        web = Client()
+        web.force_login(User.objects.get(username="paula"))
+
+        def page(web: Client = web) -> None:
+            assert web.get("/projects/").status_code == 200
+
+        def floor() -> None:
+            with connection.cursor() as cur:
+                cur.execute(
+                    """SELECT p.id, p.name, p.status, a.name, u.username, t.due_at, t.state FROM projects_project p
+                       JOIN crm_account a ON a.id = p.account_id LEFT JOIN auth_user u ON u.id = p.coordinator_id
+                       LEFT JOIN sla_slatimer t ON t.target_id = p.id ORDER BY p.id LIMIT 200"""
+                )
+                cur.fetchall()
+
+        queries[n] = count_queries(page)
+        report(
+            f"/projects/ with {n} projects",
+            median_ms(timed(page, repeat=15)),
+            floor_ms=median_ms(timed(floor, repeat=15)),
+            extra=f"{queries[n]} queries",
+        )
+    verdict(
+        "/projects/ queries at 200 projects (flat: as many as at 20)",
+        queries[200],
+        target=queries[20],
+        floor=None,
+        unit="queries",
+    )
+
+
 def run() -> None:
+    with section("/projects/ at 20 and 200 projects"):
+        _list_page()
     with section(f"{N_EMAILS:,} welcome emails to a loopback SMTP server"):
         reset_database()
         _emails()

@@ -9,10 +9,13 @@ from typing import Any
 from django.conf import settings
 from django.db import DataError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
+from django.urls import path as url_path
 from ninja import NinjaAPI, Router, Schema
 from ninja.constants import NOT_SET
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from psdesk.accounts.auth import API_AUTH
 from psdesk.core.api import ErrorOut
@@ -20,7 +23,50 @@ from psdesk.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class PsDeskAPI(NinjaAPI):
+    """The API, with its OpenAPI document built once per process (per path prefix) instead of on
+    every request to /api/v1/openapi.json. Routers are mounted at import time, so the document
+    cannot change while the process runs. The document is public by decision (docs/security.md)."""
+
+    _schema_cache: dict[str, OpenAPISchema]
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache = self.__dict__.setdefault("_schema_cache", {})
+        if path_prefix not in cache:
+            cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema: OpenAPISchema = cache[path_prefix]
+        return schema
+
+    def openapi_document(self, **path_params: Any) -> bytes:
+        """The OpenAPI document as JSON bytes, serialised once per process (per path prefix)."""
+        prefix = self.get_root_path(path_params)
+        cache = self.__dict__.setdefault("_document_cache", {})
+        if prefix not in cache:
+            body = self.renderer.render(None, self.get_openapi_schema(path_prefix=prefix), response_status=200)  # type: ignore[arg-type]
+            cache[prefix] = body.encode() if isinstance(body, str) else bytes(body)
+        return bytes(cache[prefix])
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        return [
+            url_path(str(u.pattern), _openapi_json, name="openapi-json")
+            if isinstance(u, URLPattern) and u.name == "openapi-json"
+            else u
+            for u in urls
+        ]
+
+
+def _openapi_json(request: HttpRequest, **path_params: Any) -> HttpResponse:
+    """GET /api/v1/openapi.json: the cached document (public; see docs/security.md)."""
+    return HttpResponse(api.openapi_document(**path_params), content_type="application/json")
+
+
+api = PsDeskAPI(
     title="PS Desk API",
     version="1.0.0",
     urls_namespace="api",

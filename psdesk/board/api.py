@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field, StrictInt
@@ -13,10 +14,16 @@ from pydantic import Field, StrictInt
 from psdesk.board.closed_lost_suggestions import closed_lost_suggestion_decide
 from psdesk.board.metrics import board_cycle_times
 from psdesk.board.models import ClosedLostSuggestion
-from psdesk.board.selectors import BoardFilters, available_moves, engagement_get, engagement_list
+from psdesk.board.selectors import (
+    BoardFilters,
+    available_moves,
+    board_state_counts,
+    engagement_get,
+    engagement_list,
+)
 from psdesk.board.services import engagement_transition
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
-from psdesk.core.api import MAX_LIMIT, errors
+from psdesk.core.api import MAX_LIMIT, cursor_decode, cursor_encode, errors
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
@@ -56,8 +63,13 @@ class EngagementOut(Schema):
 
 
 class EngagementPage(Schema):
-    count: int
+    count: int = Field(description="How many engagements match the filters (all pages).")
     items: list[EngagementOut]
+    next: str | None = Field(
+        None,
+        description="The next page: this list's URL with `cursor` set after the last item (keyset "
+        "pagination; null on the last page). Follow it as given.",
+    )
 
 
 class EngagementListParams(Schema):
@@ -66,8 +78,19 @@ class EngagementListParams(Schema):
     segment: str | None = None
     mine: bool = False
     q: str | None = Field(None, max_length=100)
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=10_000_000)
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Page size (1-200).")
+    offset: int = Field(
+        0,
+        ge=0,
+        le=10_000_000,
+        description="Rows to skip (kept for compatibility; `cursor` from `next` is cheaper on long lists).",
+    )
+    cursor: str | None = Field(
+        None,
+        max_length=200,
+        description="Opaque position from a previous page's `next`: the page starts after it. "
+        "When given, `offset` is ignored.",
+    )
 
 
 class EngagementIn(Schema):
@@ -107,9 +130,31 @@ def list_engagements(request: AuthedRequest, params: Query[EngagementListParams]
     )
     if params.state:
         qs = qs.filter(state=params.state)
-    total = qs.count()
-    items = list(qs.for_board().order_by("state_changed_at", "id")[params.offset : params.offset + params.limit])
-    return {"count": total, "items": items}
+    total = _list_count(request.user, params, qs)
+    page = qs.for_board().order_by("state_changed_at", "id")
+    if params.cursor:
+        after_at, after_id = cursor_decode(params.cursor)
+        page = page.filter(Q(state_changed_at__gt=after_at) | Q(state_changed_at=after_at, id__gt=after_id))
+        items = list(page[: params.limit + 1])
+    else:
+        items = list(page[params.offset : params.offset + params.limit + 1])
+    more, items = len(items) > params.limit, items[: params.limit]
+    nxt = None
+    if more:
+        query = request.GET.copy()
+        query.pop("offset", None)
+        query["cursor"] = cursor_encode(items[-1].state_changed_at, items[-1].pk)
+        nxt = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return {"count": total, "items": items, "next": nxt}
+
+
+def _list_count(user: Any, params: EngagementListParams, qs: Any) -> int:
+    """The filtered count; without filters (or with `state` only) from the board's per-state
+    counts, which read the state index instead of joining every row to its account."""
+    if params.em or params.segment or params.mine or params.q:
+        return int(qs.count())
+    counts = board_state_counts(user=user)
+    return counts.get(params.state, 0) if params.state else sum(counts.values())
 
 
 @router.get("/engagements/{engagement_id}", response={200: EngagementDetail, **errors(401, 403, 404)})

@@ -8,13 +8,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
 from psdesk.accounts.roles import Role
-from psdesk.accounts.selectors import user_has_role
+from psdesk.accounts.selectors import user_has_role, user_is_pubsec
 from psdesk.approvals.choices import ApprovalKind, ApprovalStatus
 from psdesk.approvals.models import ApprovalRequest
 from psdesk.audit.models import AuditEvent
@@ -103,28 +103,43 @@ def engagement_list(*, user: Actor, filters: BoardFilters | None = None) -> Enga
     return qs
 
 
+def _no_filters(f: BoardFilters | None) -> bool:
+    return f is None or f == BoardFilters()
+
+
+def board_state_counts(*, user: Actor, filters: BoardFilters | None = None) -> dict[str, int]:
+    """state → how many cards the user sees in it. Unfiltered (the board as it opens), it counts
+    every engagement per state on the `(state, state_changed_at)` index alone and, for people
+    outside PubSec, subtracts the PubSec ones (counted from the few PubSec accounts), so no row is
+    joined to its account; filtered, one grouped count over the filtered rows."""
+    if not _no_filters(filters):
+        base = engagement_list(user=user, filters=filters)
+        return dict(base.order_by().values_list("state").annotate(n=Count("id")))
+    counts = dict(Engagement.objects.order_by().values_list("state").annotate(n=Count("id")))
+    if not user_is_pubsec(user):
+        hidden = (
+            Engagement.objects.filter(account__in=Account.objects.filter(us_public_sector=True).values("pk"))
+            .order_by()
+            .values_list("state")
+            .annotate(n=Count("id"))
+        )
+        for state, n in hidden:
+            counts[state] = counts.get(state, 0) - n
+    return {s: n for s, n in counts.items() if n > 0}
+
+
 def board_columns(*, user: Actor, filters: BoardFilters | None = None, per_column: int = 25) -> list[Column]:
     """Every column with its count and up to `per_column` cards: the oldest in the column first for
     open columns (they need attention), the most recent for the closed ones. A constant number of
-    queries whatever N is: one count per state, one windowed query over the open columns only, and
-    one index-ordered query per closed column."""
+    queries whatever N is, each reading about `per_column` rows from the `(state, state_changed_at)`
+    index: the counts (`board_state_counts`), the ids of each column's cards (one `LIMIT` per
+    column, joined by UNION ALL into one statement), and the cards with their account, EM and
+    opportunity."""
     base = engagement_list(user=user, filters=filters)
-    counts = dict(base.order_by().values_list("state").annotate(n=Count("id")))
-    open_cards = (
-        base.exclude(state__in=CLOSED_STATES)
-        .for_board()
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("state")], order_by=[F("state_changed_at").asc(), F("id").asc()])
-        )
-        .filter(rank__lte=per_column)
-        .order_by("state", "state_changed_at", "id")
-    )
+    counts = board_state_counts(user=user, filters=filters)
     by_state: dict[str, list[Any]] = {s: [] for s in BOARD_COLUMNS}
     now = clock.now()
-    rows: list[Any] = list(open_cards)
-    for s in CLOSED_STATES:
-        if counts.get(s):
-            rows.extend(base.filter(state=s).for_board().order_by("-state_changed_at", "-id")[:per_column])
+    rows = _column_cards(base, [s for s in BOARD_COLUMNS if counts.get(s)], per_column)
     ids = [eng.pk for eng in rows]
     badges = timer_badges(Engagement, ids, now=now)
     margins = estimate_margin_flags(ids)
@@ -149,6 +164,24 @@ def board_columns(*, user: Actor, filters: BoardFilters | None = None, per_colum
         Column(state=s, name=column_name(s), label=column_label(s), count=counts.get(s, 0), cards=by_state[s])
         for s in BOARD_COLUMNS
     ]
+
+
+def _column_cards(base: EngagementQuerySet, states: list[str], per_column: int) -> list[Any]:
+    """The first `per_column` cards of each state in `states`, in board order, in two queries."""
+    if not states:
+        return []
+    parts: list[str] = []
+    params: list[Any] = []
+    for s in states:
+        order = ("-state_changed_at", "-id") if s in CLOSED_STATES else ("state_changed_at", "id")
+        sql, p = base.filter(state=s).order_by(*order).values_list("id")[:per_column].query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS col{len(parts)}")  # noqa: S608 — SQL compiled by the ORM
+        params.extend(p)
+    with connection.cursor() as cur:
+        cur.execute(" UNION ALL ".join(parts), params)
+        ids = [row[0] for row in cur.fetchall()]
+    cards = Engagement.objects.for_board().in_bulk(ids)
+    return [cards[i] for i in ids if i in cards]
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from datetime import datetime
 from typing import Any
 
 from ninja import Schema
+
+from psdesk.core.errors import BadRequest
 
 
 class ErrorOut(Schema):
@@ -29,3 +35,21 @@ def errors(*codes: int) -> dict[int, type[Schema]]:
 
 
 MAX_LIMIT = 200
+
+
+def cursor_encode(at: datetime, pk: int) -> str:
+    """An opaque keyset position (a timestamp and an id) for a list's `next` link."""
+    raw = json.dumps([at.isoformat(), int(pk)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> tuple[datetime, int]:
+    """The position `cursor_encode` wrote; BadRequest (400, field `cursor`) for anything else."""
+    try:
+        at, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None or not isinstance(pk, int) or isinstance(pk, bool):
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("The cursor is not one this list gave out.", details={"field": "cursor"}) from None
+    return when, pk

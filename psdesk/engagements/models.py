@@ -59,6 +59,7 @@ class Engagement(models.Model):
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
             models.Index(fields=["em", "state"]),
+            models.Index(fields=["state_changed_at", "id"], name="engagement_list_order"),  # the API's keyset order
         ]
         permissions = [
             ("move_engagement", "Move engagements on the board"),

@@ -155,8 +155,15 @@ class ExportParams(Schema):
     variant: Literal["customer", "internal"] = "customer"
 
 
-def _summary(v: EstimateVersion, user: Actor) -> dict[str, Any]:
-    policy = selectors.policy_get()
+def _summary(
+    v: EstimateVersion,
+    user: Actor,
+    *,
+    policy: Any = None,
+    standing: selectors.VersionStanding | None = None,
+) -> dict[str, Any]:
+    policy = policy or selectors.policy_get()
+    standing = standing or selectors.version_standings([v])[v.pk]
     cost_ok = user.has_perm(COST)
     return {
         "id": v.pk,
@@ -171,8 +178,8 @@ def _summary(v: EstimateVersion, user: Actor) -> dict[str, Any]:
         "margin": v.margin if cost_ok else None,
         "margin_below_target": (v.margin is not None and v.margin < policy.target_margin) if cost_ok else None,
         "needs_ta_review": selectors.needs_ta_review(v, policy),
-        "ta_approved": selectors.ta_approved(v),
-        "customer_agreed": selectors.agreement_get(v) is not None,
+        "ta_approved": standing.ta_approved,
+        "customer_agreed": standing.agreement is not None,
         "revision": v.revision,
         "created_at": v.created_at,
         "shared_at": v.shared_at,
@@ -233,7 +240,9 @@ def list_versions(request: AuthedRequest, engagement_id: int) -> Any:
     permission_require(request.user, VIEW)
     if not Engagement.objects.visible_to(request.user).filter(pk=engagement_id).exists():
         raise NotFound(f"engagement {engagement_id} not found")
-    return [_summary(v, request.user) for v in selectors.version_list(user=request.user, engagement_id=engagement_id)]
+    versions = list(selectors.version_list(user=request.user, engagement_id=engagement_id))
+    policy, standings = selectors.policy_get(), selectors.version_standings(versions)
+    return [_summary(v, request.user, policy=policy, standing=standings[v.pk]) for v in versions]
 
 
 @router.post(

@@ -139,6 +139,30 @@ def agreement_get(version: EstimateVersion) -> CustomerFeedback | None:
     return CustomerFeedback.objects.filter(version=version, kind=FeedbackKind.AGREEMENT).first()
 
 
+@dataclass(frozen=True)
+class VersionStanding:
+    """What a list of versions shows beside each: TA-approved, and the customer's agreement."""
+
+    ta_approved: bool
+    agreement: CustomerFeedback | None
+
+
+def version_standings(versions: list[EstimateVersion]) -> dict[int, VersionStanding]:
+    """version id → `ta_approved` and `agreement_get` for a whole list, in two queries whatever its
+    length (the same answers as the one-version selectors)."""
+    ids = [v.pk for v in versions]
+    reviews = EstimateReview.objects.filter(version_id__in=ids).order_by("created_at", "id")
+    last = dict(reviews.values_list("version_id", "decision"))  # the newest decision of each wins
+    agreements: dict[int, CustomerFeedback] = {}
+    for fb in CustomerFeedback.objects.filter(version_id__in=ids, kind=FeedbackKind.AGREEMENT).order_by(
+        "-created_at", "-id"
+    ):
+        agreements[fb.version_id] = fb  # the earliest one, as `.first()` gives it
+    return {
+        i: VersionStanding(ta_approved=last.get(i) == ReviewDecision.APPROVED, agreement=agreements.get(i)) for i in ids
+    }
+
+
 def agreed_version(engagement: Any) -> EstimateVersion | None:
     """The most recent version the customer agreed to (the one a SOW is written from)."""
     return (

@@ -60,12 +60,13 @@ def engagement(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     eng = _engagement(request, engagement_id)
     versions = selectors.version_list(user=request.user, engagement_id=eng.pk)
     policy = selectors.policy_get()
+    standings = selectors.version_standings(list(versions))
     rows = [
         {
             "v": v,
             "needs_ta": selectors.needs_ta_review(v, policy),
-            "approved": selectors.ta_approved(v),
-            "agreed": selectors.agreement_get(v),
+            "approved": standings[v.pk].ta_approved,
+            "agreed": standings[v.pk].agreement,
         }
         for v in versions
     ]

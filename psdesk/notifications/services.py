@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
@@ -172,6 +173,167 @@ def notify(
             )
         for effect in _EFFECTS.get(ev.name, ()):
             effect(event=ev.name, target=target, actor=actor, context=context or {}, account=account)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification of a batch: its target and the template context it adds."""
+
+    target: models.Model
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class _BatchCache:
+    """What a batch looks up once: compiled templates per channel and each user's preferences."""
+
+    def __init__(self, ev: EventType, user_ids: set[int]) -> None:
+        self.templates: dict[str, tuple[Template | None, Template | None]] = {}
+        for channel in (Channel.IN_APP, Channel.EMAIL, Channel.CHAT):
+            subject, body = _template_for(ev, channel)
+            self.templates[channel] = (
+                _ENGINE.from_string(subject) if subject else None,
+                _ENGINE.from_string(body) if body else None,
+            )
+        self.prefs: dict[tuple[int, str, str], bool] = {}
+        ids = sorted(user_ids)
+        for i in range(0, len(ids), 500):
+            for p in NotificationPreference.objects.filter(user_id__in=ids[i : i + 500], event__in=[ev.name, ""]):
+                self.prefs[(p.user_id, p.event, p.channel)] = p.enabled
+
+    def enabled(self, user_id: int, event: str, channel: str) -> bool:
+        found = self.prefs.get((user_id, event, channel))
+        return found if found is not None else self.prefs.get((user_id, "", channel), True)
+
+    def render(self, channel: str, ctx: dict[str, Any]) -> tuple[str, str]:
+        subject, body = self.templates[channel]
+        c = Context(ctx)
+        return (
+            subject.render(c).strip() if subject is not None else "",
+            body.render(c).strip() if body is not None else "",
+        )
+
+
+def notify_many(*, event: str, notices: Iterable[Notice], owners: bool = True) -> int:
+    """`notify()` for many targets of one event with no actor (a sweep's findings), in the caller's
+    transaction: templates compiled once, preferences read once for every recipient, the in-app
+    rows and the outbox rows written with bulk inserts, and one worker wake-up after commit. Each
+    outbox row is still its own message (own idempotency key, claimed and leased one by one).
+    Targets should come with their `em` / `account__owner` rows loaded (select_related).
+    Returns how many notices were sent. Raises ValueError for an unknown event."""
+    ev = event_get(event)
+    items = list(notices)
+    if not items:
+        return 0
+    people: dict[int, Any] = {}  # one user object per person: their role caches are shared
+    routes = []
+    for n in items:
+        r = route(event=ev, target=n.target, actor=None, recipients=(), owners=owners)
+        r.users = [people.setdefault(u.pk, u) for u in r.users]
+        routes.append(r)
+    cache = _BatchCache(ev, set(people))
+    now = clock.now()
+    in_app: list[Notification] = []
+    outbox: list[OutboxMessage] = []
+    types: dict[type, ContentType] = {}
+    for n, r in zip(items, routes, strict=True):
+        target = n.target
+        ct = types.get(type(target)) or types.setdefault(type(target), ContentType.objects.get_for_model(type(target)))
+        ctx: dict[str, Any] = {
+            "event": ev.name,
+            "label": ev.label,
+            "target": str(target),
+            "actor": "",
+            "account": "",
+            "url": link_for(target, ""),
+            **n.context,
+        }
+
+        def message(
+            target_name: str,
+            destination: str,
+            payload: dict[str, Any],
+            *,
+            ct: ContentType = ct,
+            pubsec: bool = r.pubsec,
+            source_id: str = str(target.pk),
+        ) -> None:
+            outbox.append(
+                OutboxMessage(
+                    target=target_name,
+                    operation="send",
+                    destination=destination[:255],
+                    event=ev.name,
+                    payload=payload,
+                    idempotency_key=f"{target_name}:{uuid.uuid4().hex}",
+                    pubsec=pubsec,
+                    status=OutboxStatus.QUEUED,
+                    next_attempt_at=now,
+                    source_type=ct,
+                    source_id=source_id,
+                    created_at=now,
+                )
+            )
+
+        if "in_app" in ev.channels:
+            title, text = cache.render(Channel.IN_APP, ctx)
+            in_app.extend(
+                Notification(
+                    recipient=u,
+                    event=ev.name,
+                    title=title[:255] or ev.label,
+                    body=text,
+                    url=ctx["url"][:500],
+                    target_type=ct,
+                    target_id=str(target.pk),
+                    created_at=now,
+                )
+                for u in r.users
+                if cache.enabled(u.pk, ev.name, Channel.IN_APP)
+            )
+        if "email" in ev.channels:
+            mailed = [u for u in r.users if u.email and cache.enabled(u.pk, ev.name, Channel.EMAIL)]
+            if mailed:
+                subject, text = cache.render(Channel.EMAIL, ctx)
+                email = email_render(
+                    name="notification",
+                    subject=subject,
+                    context={
+                        "label": ev.label,
+                        "body": text,
+                        "html_body": text.replace(ctx["url"], "").strip() if ctx["url"] else text,
+                        "url": ctx["url"],
+                    },
+                )
+                for u in mailed:
+                    message("email", u.email, {"to": [u.email], **email.payload()})
+        if r.chat_destination:
+            _, text = cache.render(Channel.CHAT, ctx)
+            message(
+                "chat",
+                r.chat_destination,
+                {
+                    "channel": r.chat_destination,
+                    "text": text,
+                    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+                },
+            )
+        for effect in _EFFECTS.get(ev.name, ()):
+            effect(event=ev.name, target=target, actor=None, context=n.context, account=None)
+    with transaction.atomic():
+        Notification.objects.bulk_create(in_app, batch_size=1000)
+        OutboxMessage.objects.bulk_create(outbox, batch_size=1000)
+        ids = [int(m.pk) for m in outbox]  # bulk_create returns the ids on SQLite and PostgreSQL
+        transaction.on_commit(lambda: _after_commit_many(ids), robust=True)
+    return len(items)
+
+
+def _after_commit_many(ids: list[int]) -> None:
+    """Stamp the commit time of a bulk insert's messages and wake the worker once."""
+    at = clock.now()
+    for i in range(0, len(ids), 500):
+        OutboxMessage.objects.filter(pk__in=ids[i : i + 500], committed_at__isnull=True).update(committed_at=at)
+    if ids and getattr(settings, "PSDESK_OUTBOX_ENQUEUE_TASKS", True):
+        worker_wake(task=outbox_deliver_task, message_ids=ids[:100])
 
 
 def outbox_enqueue(

@@ -30,7 +30,7 @@ from psdesk.projects.models import Project, ProjectsPolicy, WelcomeTemplate
 from psdesk.scoping.models import ScopingRequest, ServiceType
 from psdesk.sla.choices import TimerOutcome
 from psdesk.sla.models import SlaTimer
-from psdesk.sla.selectors import TimerView, timer_badges, timers_for_target
+from psdesk.sla.selectors import TimerView, timer_badges, timers_for_target, timers_for_targets
 from psdesk.sows.selectors import policy_get as sow_policy_get
 
 _ENGINE = Engine(autoescape=False)
@@ -71,13 +71,25 @@ def project_get(*, user: Actor, project_id: int) -> Project:
     return project
 
 
+def _welcome_policy_key() -> str:
+    return (ProjectsPolicy.objects.values_list("welcome_policy_key", flat=True).first()) or "welcome_email"
+
+
 def welcome_timer(project: Project) -> TimerView | None:
     """The welcome-email SLA timer of the project (running or finished), with business time left."""
-    key = (ProjectsPolicy.objects.values_list("welcome_policy_key", flat=True).first()) or "welcome_email"
+    key = _welcome_policy_key()
     for view in timers_for_target(project, include_stopped=True):
         if view.policy_key == key:
             return view
     return None
+
+
+def welcome_timers(projects: list[Project]) -> dict[int, TimerView]:
+    """project id → its welcome-email timer, for a whole list in three queries (the policy key,
+    the timers, their calendar) whatever its length."""
+    key = _welcome_policy_key()
+    views = timers_for_targets(Project, [p.pk for p in projects], include_stopped=True, policy_key=key)
+    return {pk: found[0] for pk, found in views.items() if found}
 
 
 @dataclass

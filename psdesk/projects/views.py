@@ -26,6 +26,7 @@ from psdesk.projects.selectors import (
     welcome_on_time,
     welcome_render,
     welcome_timer,
+    welcome_timers,
 )
 from psdesk.projects.workflow import PROJECT_WORKFLOW
 
@@ -37,7 +38,8 @@ def index(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in ProjectStatus.values else ""
     projects = list(project_list(user=request.user, status=status, mine=request.GET.get("mine") == "1")[:200])
-    rows = [(p, welcome_timer(p)) for p in projects]
+    timers = welcome_timers(projects)
+    rows = [(p, timers.get(p.pk)) for p in projects]
     return render(request, "projects/index.html", {"rows": rows, "statuses": ProjectStatus.choices, "status": status})
 
 

@@ -189,9 +189,11 @@ def place(
     *,
     week_label: Callable[[int], str] = str,
     cache: EligibleCache | None = None,
+    explain: bool = True,
 ) -> Placement:
     """Place one demand in `free` (mutated: its hours are reserved). See the module rules.
-    `cache` keeps each line's eligible consultants when the same demand is placed many times."""
+    `cache` keeps each line's eligible consultants when the same demand is placed many times;
+    `explain=False` skips the "why it waits" text of a successful placement (binding "")."""
     if not demand.lines:
         return Placement(demand.key, None, (), "forecast needs role-hours: the project has no demand lines")
     cands: list[npt.NDArray[np.int64]] = []
@@ -250,6 +252,8 @@ def place(
                     free[c, start : start + line.weeks] -= line.weekly_hours
                 else:
                     free[c, start : start + line.weeks] -= line.weekly_hours * staff.pace[c, start : start + line.weeks]
+            if not explain:
+                return Placement(demand.key, start, tuple(chosen), "")
             return Placement(demand.key, start, tuple(chosen), *_binding(demand, first_fit, start, week_label))
     return Placement(demand.key, None, (), "its roles are not free together within the horizon", None)
 
@@ -443,9 +447,10 @@ def forecast_sampled(
     for k in range(samples):
         g = free.copy()
         for j in (int(x) for x in np.flatnonzero(draws[k])):
-            p = place(g, staff, tentative[j], week_label=week_label, cache=cache)
+            keep = not binding[j] or k == 0  # the explanation kept: the first sample's, or the first found
+            p = place(g, staff, tentative[j], week_label=week_label, cache=cache, explain=keep)
             starts[k, j] = weeks if p.start is None else p.start
-            if not binding[j] or k == 0:
+            if keep:
                 binding[j] = p.binding
                 consultants[j] = p.consultants
             if p.start is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -67,17 +68,41 @@ def timers_for_target(
     target: models.Model, *, now: datetime | None = None, include_stopped: bool = False
 ) -> list[TimerView]:
     """The timers on `target`, soonest deadline first. The caller checked the user may see it."""
+    qs = SlaTimer.objects.for_target(target)
+    return _timer_views(qs, now=now, include_stopped=include_stopped).get(int(target.pk), [])
+
+
+def timers_for_targets(
+    model: type[models.Model],
+    ids: list[int],
+    *,
+    now: datetime | None = None,
+    include_stopped: bool = False,
+    policy_key: str = "",
+) -> dict[int, list[TimerView]]:
+    """target id → its timers (soonest deadline first), for many targets of `model` in one query
+    (plus one per business calendar), whatever the number of targets; `policy_key` keeps one
+    policy's. The caller checked the user may see them."""
+    if not ids:
+        return {}
+    qs = SlaTimer.objects.filter(target_type=ContentType.objects.get_for_model(model), target_id__in=ids)
+    if policy_key:
+        qs = qs.filter(policy__key=policy_key)
+    return _timer_views(qs, now=now, include_stopped=include_stopped)
+
+
+def _timer_views(qs: Any, *, now: datetime | None, include_stopped: bool) -> dict[int, list[TimerView]]:
     now = now or clock.now()
-    qs = SlaTimer.objects.for_target(target).select_related("policy__calendar", "calendar").order_by("due_at", "id")
+    qs = qs.select_related("policy__calendar", "calendar").order_by("due_at", "id")
     if not include_stopped:
         qs = qs.active()
     calendars: dict[tuple[str, int | None], BusinessCalendar] = {}
-    views = []
+    views: dict[int, list[TimerView]] = {}
     for t in qs:
         cal = calendars.get(timer_calendar_key(timer=t))
         if cal is None:
             cal = calendars[timer_calendar_key(timer=t)] = timer_business_calendar(timer=t)
-        views.append(
+        views.setdefault(int(t.target_id), []).append(
             TimerView(
                 id=t.pk,
                 policy_key=t.policy.key,

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 
 from psdesk.audit.services import audit_record
@@ -335,37 +336,71 @@ def sla_sweep(*, now: datetime | None = None, notify: bool = True, batch: int = 
     return SweepResult(at_risk=at_risk, breached=breached, notified=notified)
 
 
+# the rows notification routing reads on a target (its EM, account, account owner), where they exist
+_ROUTING_PATHS = (
+    "em",
+    "account",
+    "account__owner",
+    "engagement",
+    "engagement__em",
+    "engagement__account",
+    "engagement__account__owner",
+)
+
+
+def _routing_paths(model: type[models.Model]) -> list[str]:
+    """The `_ROUTING_PATHS` that are foreign-key chains on `model` (for select_related)."""
+    found = []
+    for path in _ROUTING_PATHS:
+        m: Any = model
+        for part in path.split("__"):
+            try:
+                f = m._meta.get_field(part)
+            except FieldDoesNotExist:
+                m = None
+                break
+            m = f.related_model if f.many_to_one or f.one_to_one else None
+            if m is None:
+                break
+        if m is not None:
+            found.append(path)
+    return found
+
+
 def _notify_swept(*, tokens: dict[str, str], batch: int) -> int:
+    """Notify every timer the sweep just marked, by event and in chunks of `batch`: each chunk loads
+    its targets with their routing rows in one query and goes out through one `notify_many`."""
     # plain rows, not model instances: a sweep may mark tens of thousands of timers at once
     rows = SlaTimer.objects.filter(sweep_token__in=list(tokens)).values_list(
         "target_type_id", "target_id", "sweep_token", "policy_id", "due_at"
     )
-    by_type: dict[int, list[tuple[int, str, int, datetime]]] = {}
+    groups: dict[tuple[int, str], list[tuple[int, int, datetime]]] = {}
     for type_id, target_id, token, policy_id, due_at in rows.iterator(chunk_size=5000):
-        by_type.setdefault(type_id, []).append((target_id, token, policy_id, due_at))
-    if not by_type:
+        groups.setdefault((type_id, tokens[token]), []).append((target_id, policy_id, due_at))
+    if not groups:
         return 0
     names = dict(SlaPolicy.objects.values_list("id", "name"))
     sent = 0
-    for type_id, items in by_type.items():
+    for (type_id, event), items in groups.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
         if model is None:
             continue
+        paths = _routing_paths(model)
+        manager = model._default_manager.select_related(*paths) if paths else model._default_manager.all()
         for i in range(0, len(items), batch):
             chunk = items[i : i + batch]
-            targets = model._default_manager.in_bulk([t[0] for t in chunk])
-            for target_id, token, policy_id, due_at in chunk:
-                target = targets.get(target_id)
-                if target is None:
-                    continue
-                notifications.notify(
-                    event=tokens[token],
-                    target=target,
+            targets = manager.in_bulk([t[0] for t in chunk])
+            notices = [
+                notifications.Notice(
+                    target=targets[target_id],
                     context={
                         "policy": names.get(policy_id, ""),
                         "due_at": due_at.isoformat(),
                         "detail": f"{names.get(policy_id, '')} due {due_at:%Y-%m-%d %H:%M} UTC",
                     },
                 )
-                sent += 1
+                for target_id, policy_id, due_at in chunk
+                if target_id in targets
+            ]
+            sent += notifications.notify_many(event=event, notices=notices)
     return sent

@@ -26,6 +26,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -210,7 +211,9 @@ def _worker(port: int, n: int) -> subprocess.Popen[bytes]:
     else:
         cmd = [sys.executable, str(ROOT / "manage.py"), "db_worker", "--no-reload", "--queue-name", "outbox"]
         cmd += ["--interval", "0.05", "--no-startup-delay", "--worker-id", f"fault-{n}"]
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # its log goes to a file, never to a pipe nobody reads (a full pipe blocks the worker in logging)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 — lives as long as the worker process object
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def _enqueue(start: int, stop: int) -> None:

@@ -325,3 +325,21 @@ def test_placing_projects_behind_never_moves_a_project_ahead(
     prefix = schedule(np.array(free, dtype=np.float64), arrays, demands[:k])
     full = schedule(np.array(free, dtype=np.float64), arrays, demands)
     assert [(p.start, p.consultants) for p in prefix] == [(p.start, p.consultants) for p in full[:k]]
+
+
+def test_sampled_schedules_are_those_of_placing_each_samples_closing_deals_in_order() -> None:
+    """Same seed, same schedules: every sample's starts equal a plain `schedule` of the committed
+    work and that sample's closing deals; the explanation kept is the first sample's."""
+    cap, staff, committed, tentative = _tentative_case()
+    sampled = forecast_sampled(cap, staff, committed, tentative, samples=50, seed=11)  # type: ignore[arg-type]
+    draws = np.random.default_rng(11).random((50, 3)) < np.array([d.probability for d in tentative])
+    weeks = cap.shape[1]
+    first_binding: dict[int, str] = {}
+    for k in range(50):
+        closing = [j for j in range(3) if draws[k, j]]
+        placed = schedule(cap.copy(), staff, [*committed, *(tentative[j] for j in closing)])  # type: ignore[arg-type]
+        for j, p in zip(closing, placed[len(committed) :], strict=True):
+            assert sampled.tent_start[k, j] == (weeks if p.start is None else p.start)
+            if k == 0 or j not in first_binding:
+                first_binding[j] = p.binding
+    assert sampled.tent_binding == [first_binding.get(j, "") for j in range(3)]

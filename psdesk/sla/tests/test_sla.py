@@ -37,11 +37,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sent(monkeypatch: Any) -> list[dict[str, Any]]:
-    """Record notify() calls instead of routing them."""
+    """Record what the sweep hands to notify_many() (one entry per notice) instead of routing it;
+    test_the_sweep_notifies_the_real_recipients_in_bulk below routes them for real."""
     calls: list[dict[str, Any]] = []
     import psdesk.notifications.services as ns
 
-    monkeypatch.setattr(ns, "notify", lambda **kw: calls.append(kw))
+    def record(*, event: str, notices: Any, **kw: Any) -> int:
+        batch = [{"event": event, "target": n.target, "context": n.context} for n in notices]
+        calls.extend(batch)
+        return len(batch)
+
+    monkeypatch.setattr(ns, "notify_many", record)
     return calls
 
 
@@ -298,3 +304,38 @@ def test_badges_show_the_most_urgent_timer_per_target_in_constant_queries(
         48.0,
     )
     assert badges[people.emil.pk].status == "breached"
+
+
+def test_the_sweep_notifies_the_real_recipients_in_bulk(people: Any, make_account: Any, make_engagement: Any) -> None:
+    """Real routing: each breached engagement tells its EM and its account owner (in-app and email)
+    and the managers' chat once; the query count does not grow with the number of timers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from psdesk.notifications.models import Notification, OutboxMessage
+
+    def breach(n: int) -> int:
+        for i in range(n):
+            eng = make_engagement(make_account(f"Acct {n}-{i}", owner=people.sam), em=people.erin)
+            timer_start(policy_key="sow_draft", target=eng, started_at=FRI_16 - timedelta(days=30))
+        Notification.objects.all().delete()
+        OutboxMessage.objects.all().delete()
+        with CaptureQueriesContext(connection) as ctx:
+            result = sla_sweep(now=FRI_16)
+        assert (result.breached, result.notified) == (n, n)
+        return len(ctx.captured_queries)
+
+    few = breach(1)
+    title = "[PS Desk] SLA breached: Acct 1-0 - Scope Issue and Write SOW"
+    rows = sorted(Notification.objects.values_list("recipient__username", "event", "title"))
+    assert rows == [("erin", "sla.breached", title), ("sam", "sla.breached", title)]
+    outbox = sorted(OutboxMessage.objects.values_list("target", "destination", "status"))
+    assert outbox == [
+        ("chat", "#ps-engagement-mgrs", "queued"),
+        ("email", people.erin.email, "queued"),
+        ("email", people.sam.email, "queued"),
+    ]
+    many = breach(20)
+    assert Notification.objects.filter(event="sla.breached").count() == 40
+    assert OutboxMessage.objects.filter(target="email").count() == 40
+    assert many == few

@@ -1,0 +1,57 @@
+"""Query-count baselines (tests/query_counts.json) of the estimate lists, each at two data sizes
+with one baseline: the engagement's estimate page and the versions API list stay flat in N."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from psdesk.core import clock
+from psdesk.core.testing.query_counts import assert_expected_query_count
+from psdesk.estimates.choices import FeedbackKind, ReviewDecision, VersionStatus
+from psdesk.estimates.models import CustomerFeedback, EstimateReview, EstimateVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def _versions(eng: Any, people: Any, n: int) -> None:
+    """`n` shared versions, every other one TA-approved and every third agreed by the customer."""
+    for i in range(1, n + 1):
+        v = EstimateVersion.objects.create(
+            engagement=eng, number=i, status=VersionStatus.SHARED, priced_on=clock.today(), price=Decimal(1000 * i)
+        )
+        if i % 2:
+            EstimateReview.objects.create(version=v, reviewer=people.tara, decision=ReviewDecision.APPROVED)
+        if i % 3 == 0:
+            CustomerFeedback.objects.create(version=v, kind=FeedbackKind.AGREEMENT, name="Casey")
+
+
+@pytest.mark.parametrize("n", [2, 9])
+def test_engagement_estimate_page_query_count(n: int, people: Any, strawman: Any) -> None:
+    _versions(strawman, people, n)
+    web = Client()
+    web.force_login(people.erin)
+    url = f"/estimates/engagements/{strawman.pk}/"
+    assert web.get(url).status_code == 200
+    with assert_expected_query_count("estimates.engagement"):
+        page = web.get(url)
+    assert page.status_code == 200
+
+
+@pytest.mark.parametrize("n", [2, 9])
+def test_versions_api_list_query_count(n: int, api: Any, people: Any, strawman: Any) -> None:
+    _versions(strawman, people, n)
+    url = f"/api/v1/estimates/engagements/{strawman.pk}/versions"
+    erin = api("erin")
+    assert erin.get(url).status_code == 200
+    with assert_expected_query_count("api.estimates.versions"):
+        r = erin.get(url)
+    body = r.json()
+    assert [(v["number"], v["ta_approved"], v["customer_agreed"]) for v in body][:3] == [
+        (1, True, False),
+        (2, False, False),
+        (3, True, True),
+    ][: min(n, 3)]
