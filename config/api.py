@@ -17,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from psdesk.accounts.auth import API_AUTH
 from psdesk.core.api import ErrorOut
 from psdesk.core.errors import DomainError
+from psdesk.insights.docs import VendoredSwagger
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ api = NinjaAPI(
     version="1.0.0",
     urls_namespace="api",
     auth=API_AUTH,
+    docs=VendoredSwagger(),  # served from vendored static files: works offline and under the CSP
     description=(
         "Professional Services Desk. Authenticate with `Authorization: Bearer <token>` "
         "(create one with `psdesk token create <user>` or on your profile page). "

@@ -104,6 +104,7 @@ PSDESK_APPS = [
     "projects",
     "scheduling",
     "training",
+    "insights",
 ]
 
 INSTALLED_APPS = [

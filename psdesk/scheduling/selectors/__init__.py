@@ -20,6 +20,7 @@ from psdesk.scheduling.selectors.forecast_runs import (
     stage_probabilities_get,
     timeline,
 )
+from psdesk.scheduling.selectors.pictures import capacity_demand, heat_cells, lead_time_history
 from psdesk.scheduling.selectors.queue import (
     EngagementDemand,
     QueueRow,
@@ -39,14 +40,17 @@ __all__ = [
     "QueueRow",
     "allocation_conflicts_list",
     "candidates_rank",
+    "capacity_demand",
     "engagement_demand_get",
     "entry_get",
     "forecast_demand_from_lines",
     "forecast_inputs_get",
+    "heat_cells",
     "heatmap",
     "hypothetical_forecast_get",
     "latest_run_get",
     "latest_run_or_none",
+    "lead_time_history",
     "lead_time_table",
     "policy_get",
     "queue_list",
