@@ -98,18 +98,20 @@ def _audit(at: datetime, **kw: Any) -> None:
 
 
 def load(ctx: DemoContext) -> None:
-    _history(ctx, deals=36, suffix="")
+    history_load(ctx, deals=36, suffix="")
 
 
 def generate(ctx: DemoContext, progress: Any = None) -> None:
     """Benchmarks: the same year of history, scaled to a tenth of the engagements asked for."""
     n = max(36, int(ctx.objects.get("n_engagements", 360)) // 10)
-    _history(ctx, deals=n, suffix=" (bench)")
+    history_load(ctx, deals=n, suffix=" (bench)")
     if progress is not None:
         progress.write(f"  insights: {n} historical deals")
 
 
-def _history(ctx: DemoContext, *, deals: int, suffix: str) -> None:
+def history_load(ctx: DemoContext, *, deals: int, suffix: str) -> None:
+    """`deals` engagements over the last ~13 months (about 7 in 10 won), their estimates, approvals,
+    bookings, projects, welcome timers and queue entries; open pipeline; 26 weekly forecast runs."""
     rng = random.Random(ctx.seed + SEED)  # noqa: S311 — reproducible demo data, not a secret
     now = clock.now().replace(minute=0, second=0, microsecond=0)
     users = {u.username: u for u in User.objects.filter(username__in=["erin", "emil", "pat", "leo", "rita", "paula"])}

@@ -8,6 +8,10 @@
     dom_id: "#swagger-ui",
     deepLinking: true,
     layout: "BaseLayout",
+    // Tags start collapsed: ~150 operations expanded at once do not all render (Swagger UI 5), and
+    // a person looks for one area anyway.
+    docExpansion: "none",
+    filter: true,
     presets: [window.SwaggerUIBundle.presets.apis],
     // Try-it-out requests carry the session's CSRF token, like htmx does on the pages.
     requestInterceptor: (req) => {
