@@ -426,7 +426,9 @@ def start_lead(*, user: Actor, today: date, months: int) -> Figure:
         if e.committed_start is None:
             waiting.append((e.closed_won_at, e))
             continue
-        days = max(0.0, cal.between(e.closed_won_at, _midnight(e.committed_start), unit="business_days") / DAY)
+        # whole business days between the two dates: a start date has no time of day
+        won_day, start_day = _midnight(e.closed_won_at.date()), _midnight(e.committed_start)
+        days = max(0.0, cal.between(won_day, start_day, unit="business_days") / DAY)
         by_month[f"{e.closed_won_at:%Y-%m}"].append(days)
         by_service[e.service_type].append(days)
     waiting.sort(key=lambda pair: (pair[0], pair[1].pk))
