@@ -115,7 +115,9 @@ def history_load(ctx: DemoContext, *, deals: int, suffix: str) -> None:
     rng = random.Random(ctx.seed + SEED)  # noqa: S311 — reproducible demo data, not a secret
     now = clock.now().replace(minute=0, second=0, microsecond=0)
     users = {u.username: u for u in User.objects.filter(username__in=["erin", "emil", "pat", "leo", "rita", "paula"])}
-    ems = [u for k, u in users.items() if k in ("erin", "emil")] or list(User.objects.all()[:1])
+    ems = [u for k, u in users.items() if k in ("erin", "emil")] or list(User.objects.order_by("pk")[:1])
+    if not ems:
+        return  # no people yet: history needs someone to have made it
     accounts = [
         Account.objects.get_or_create(name=name + suffix, defaults={"segment": rng.choice(list(Segment.values))})[0]
         for name in CUSTOMERS

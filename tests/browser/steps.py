@@ -111,3 +111,26 @@ def ssot_answer_and_save(
     with page.expect_navigation():
         form.locator("button.ssot-save").click()
     page.locator(".messages").wait_for()
+
+
+# --- pictures: the dashboard and the global search (issue 19) ---
+
+
+def dashboard_open(page: Any) -> int:
+    """Open the PS Leadership dashboard from the navigation; wait until every chart is drawn and
+    return how many there are."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/dashboard/")
+    page.wait_for_function("() => [...document.querySelectorAll('canvas[data-chart]')].every(c => c.dataset.rendered)")
+    return int(page.locator("canvas[data-chart]").count())
+
+
+def global_search(page: Any, q: str) -> dict[str, list[str]]:
+    """Search from the header box; the results page's groups with the titles of their hits."""
+    page.fill("#global-search", q)
+    with page.expect_navigation():
+        page.press("#global-search", "Enter")
+    groups: dict[str, list[str]] = {}
+    for g in page.locator("section.search-group").all():
+        groups[str(g.get_attribute("data-group"))] = g.locator("li > a").all_inner_texts()
+    return groups
