@@ -168,7 +168,9 @@ def _matching(group: _Group, qs: QuerySet[Any], q: str) -> QuerySet[Any]:
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector  # noqa: PLC0415 — PostgreSQL only
 
         vector = SearchVector(*group.fields, config="simple")
-        query = SearchQuery(" & ".join(f"{w.strip('.-@')}:*" for w in words), search_type="raw", config="simple")
+        # prefix terms of letters and digits only, so no input can be tsquery syntax
+        terms = re.findall(r"\w+", " ".join(words))[:8]
+        query = SearchQuery(" & ".join(f"{t}:*" for t in terms), search_type="raw", config="simple")
         ranked: QuerySet[Any] = (
             qs.annotate(search_rank=SearchRank(vector, query))
             .filter(Q(search_rank__gt=0) | by_id)
