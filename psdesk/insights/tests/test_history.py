@@ -84,6 +84,7 @@ def test_bad_dates_are_422_naming_the_field_and_only_ps_ops_searches(
 ) -> None:
     r = api("oscar").get("/api/v1/audit/events", date_from="2026-13-01")
     assert r.status_code == 422 and r.json()["details"]["field"] == "date_from"
+    assert api("oscar").get("/api/v1/audit/events", date_to="0").status_code == 422
     r = api("oscar").get("/api/v1/audit/events", date_from="2026-11-28", date_to="2026-11-01")
     assert r.status_code == 422 and r.json()["details"]["field"] == "date_to"
     for username in ("olga", "erin", "leo"):
