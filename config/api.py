@@ -20,6 +20,7 @@ from ninja.openapi.schema import OpenAPISchema
 from psdesk.accounts.auth import API_AUTH
 from psdesk.core.api import ErrorOut
 from psdesk.core.errors import DomainError
+from psdesk.insights.docs import VendoredSwagger
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ api = PsDeskAPI(
     version="1.0.0",
     urls_namespace="api",
     auth=API_AUTH,
+    docs=VendoredSwagger(),  # served from vendored static files: works offline and under the CSP
     description=(
         "Professional Services Desk. Authenticate with `Authorization: Bearer <token>` "
         "(create one with `psdesk token create <user>` or on your profile page). "

@@ -114,6 +114,7 @@ PSDESK_APPS = [
     "training",
     "chatops",
     "ops",
+    "insights",
 ]
 
 INSTALLED_APPS = [

@@ -27,7 +27,7 @@ urlpatterns = [
 ]
 
 # Each app with a urls.py is mounted at /<app>/ (the board at /).
-_MOUNTS = {"board": "", "accounts": "accounts/"}
+_MOUNTS = {"board": "", "accounts": "accounts/", "insights": ""}
 for _app in settings.PSDESK_APPS:
     try:
         importlib.import_module(f"psdesk.{_app}.urls")

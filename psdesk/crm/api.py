@@ -225,7 +225,7 @@ class OpportunityTransitionIn(Schema):
 class OpportunityPoIn(Schema):
     po_number: str = Field("", max_length=64, description="empty with no_po_required false: clear the PO")
     no_po_required: bool = False
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class NameSuggestionOut(Schema):

@@ -17,6 +17,7 @@ class EstimatesConfig(AppConfig):
         "technical_architect": [*_COST, "review_estimate"],
         "regional_delivery_manager": _COST,
         "ps_leadership": _COST,
+        "ps_ops_manager": _COST,  # owns rate cards and cost rates: sees the estimates and their margins
         "deal_desk": _COST,
         "account_executive": _VIEW,
         "solutions_architect": _VIEW,

@@ -274,7 +274,7 @@ def transition_quote(request: AuthedRequest, quote_id: int, payload: QuoteTransi
 @router.get(
     "/quotes/{quote_id}/order-form.pdf",
     response={200: None, **errors(401, 403, 404)},
-    openapi_extra={"responses": {"200": {"description": "The order form", "content": {"application/pdf": {}}}}},
+    openapi_extra={"responses": {200: {"description": "The order form", "content": {"application/pdf": {}}}}},
 )
 def order_form(request: AuthedRequest, quote_id: int) -> HttpResponse:
     """The order form PDF (same template as the on-screen preview)."""

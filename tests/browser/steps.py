@@ -143,3 +143,26 @@ def time_off_approve_from_my_work(page: Any, live_server: Any, *, title: str, da
     with page.expect_navigation():
         row.get_by_role("button", name="Approve").click()
     assert page.locator("#time-off-requests tr[data-time-off]", has_text=day).count() == 0
+
+
+# --- pictures: the dashboard and the global search (issue 19) ---
+
+
+def dashboard_open(page: Any) -> int:
+    """Open the PS Leadership dashboard from the navigation; wait until every chart is drawn and
+    return how many there are."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/dashboard/")
+    page.wait_for_function("() => [...document.querySelectorAll('canvas[data-chart]')].every(c => c.dataset.rendered)")
+    return int(page.locator("canvas[data-chart]").count())
+
+
+def global_search(page: Any, q: str) -> dict[str, list[str]]:
+    """Search from the header box; the results page's groups with the titles of their hits."""
+    page.fill("#global-search", q)
+    with page.expect_navigation():
+        page.press("#global-search", "Enter")
+    groups: dict[str, list[str]] = {}
+    for g in page.locator("section.search-group").all():
+        groups[str(g.get_attribute("data-group"))] = g.locator("li > a").all_inner_texts()
+    return groups

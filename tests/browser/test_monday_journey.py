@@ -654,6 +654,7 @@ def test_custom_journey_from_calculator_to_project_welcome(
     sla = page.locator("p:has-text('Welcome email SLA') .label").inner_text()
     assert sla == "met", sla
     screenshot(page, "project", height=1000, scroll_to="#emails")
+    _leo_opens_the_dashboard_and_finds_northwind(page, sign_in, eng_id)
     assert failures(bad) == []
 
 
@@ -681,3 +682,20 @@ def test_cody_asks_for_a_day_off_and_paula_approves_it_from_my_work(
     row = page.locator("#my-time-off tr", has_text="Moving house")
     assert row.locator(".status").inner_text() == "Approved", row.inner_text()
     assert failures(bad) == []
+
+
+# --- pictures: the leader's dashboard and the global search (issue 19) ---
+
+
+def _leo_opens_the_dashboard_and_finds_northwind(page: Any, sign_in: Any, engagement_id: int) -> None:
+    """leo opens the dashboard from the navigation (every chart drawn), then finds the Northwind
+    engagement with the header's search and opens it."""
+    from tests.browser.steps import dashboard_open, global_search
+
+    sign_in(page, "leo")
+    assert dashboard_open(page) >= 9
+    groups = global_search(page, "Northwind")
+    assert "Northwind Traders - Scope Issue and Write SOW" in groups["engagements"], groups
+    with page.expect_navigation():
+        page.locator('section[data-group="engagements"] a', has_text="Northwind Traders - Scope Issue").first.click()
+    assert page.url.rstrip("/").endswith(f"/engagements/{engagement_id}"), page.url

@@ -37,6 +37,7 @@ from psdesk.scheduling.selectors.forecast_runs import (
     stage_probabilities_get,
     timeline,
 )
+from psdesk.scheduling.selectors.pictures import capacity_demand, heat_cells, lead_time_history
 from psdesk.scheduling.selectors.queue import (
     EngagementDemand,
     QueueRow,
@@ -58,6 +59,7 @@ __all__ = [
     "SkillMatrix",
     "allocation_conflicts_list",
     "candidates_rank",
+    "capacity_demand",
     "clearance_visible",
     "consultant_cost_rate",
     "consultant_for_user",
@@ -70,10 +72,12 @@ __all__ = [
     "forecast_demand_from_lines",
     "forecast_inputs_get",
     "forecast_run_request_get",
+    "heat_cells",
     "heatmap",
     "hypothetical_forecast_get",
     "latest_run_get",
     "latest_run_or_none",
+    "lead_time_history",
     "lead_time_table",
     "my_work_time_off_to_decide",
     "policy_get",
