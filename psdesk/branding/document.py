@@ -65,6 +65,7 @@ class Section:
     total_rows: list[int] = field(default_factory=list)
     after: list[str] = field(default_factory=list)
     signatures: list[SignatureBlock] = field(default_factory=list)
+    new_page: bool = False  # start the section on a new page (a certificate, an annex)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -40,3 +40,21 @@ class VendorProfile(models.Model):
     @property
     def address_lines(self) -> list[str]:
         return [ln.strip() for ln in self.address.splitlines() if ln.strip()]
+
+
+class RenderedDocument(models.Model):
+    """A customer document's PDF stored by the SHA-256 of its content (`document.content_hash`):
+    the same content is rendered once and then served from storage."""
+
+    content_hash = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=60)
+    number = models.CharField(max_length=60)
+    pdf = models.FileField(upload_to="documents/")
+    pdf_sha256 = models.CharField(max_length=64)
+    rendered_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-rendered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number} ({self.content_hash[:12]})"

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from psdesk.branding.document import BULLET, Document
+from psdesk.branding.document import BULLET, Document, Section, content_hash
 
 TABLE_STYLE = "Light Grid Accent 1"
 
@@ -105,30 +105,38 @@ def render_docx(d: Document) -> bytes:
     foot.add_run(" of ")
     _field(foot, "NUMPAGES")
     for s in d.sections:
-        doc.add_heading(s.heading, level=min(max(s.level, 1), 3))
-        for t in s.paragraphs:
-            doc.add_paragraph(t)
-        for t in s.bullets:
-            doc.add_paragraph(t, style="List Bullet")
-        if s.rows:
-            table = doc.add_table(rows=0, cols=len(s.rows[0]))
-            table.style = TABLE_STYLE
-            for i, r in enumerate(s.rows):
-                cells = table.add_row().cells
-                for j, c in enumerate(r):
-                    cells[j].text = c
-                    if i in s.total_rows or i == 0:
-                        for run in cells[j].paragraphs[0].runs:
-                            run.bold = True
-        for t in s.after:
-            doc.add_paragraph(t)
-        for b in s.signatures:
-            doc.add_paragraph().add_run(f"For {b.party}").bold = True
-            for label, value in (("Signature", b.signature), ("Name", b.name), ("Title", b.title), ("Date", b.date)):
-                doc.add_paragraph(f"{label}: {value}")
+        _docx_section(doc, s)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _docx_section(doc: Any, s: Section) -> None:
+    """One section in Word styles: heading, paragraphs, List Bullet items, the table (header and
+    total rows bold), closing paragraphs, labelled signature blocks."""
+    if s.new_page:
+        doc.add_page_break()
+    doc.add_heading(s.heading, level=min(max(s.level, 1), 3))
+    for t in s.paragraphs:
+        doc.add_paragraph(t)
+    for t in s.bullets:
+        doc.add_paragraph(t, style="List Bullet")
+    if s.rows:
+        table = doc.add_table(rows=0, cols=len(s.rows[0]))
+        table.style = TABLE_STYLE
+        for i, r in enumerate(s.rows):
+            cells = table.add_row().cells
+            for j, c in enumerate(r):
+                cells[j].text = c
+                if i in s.total_rows or i == 0:
+                    for run in cells[j].paragraphs[0].runs:
+                        run.bold = True
+    for t in s.after:
+        doc.add_paragraph(t)
+    for b in s.signatures:
+        doc.add_paragraph().add_run(f"For {b.party}").bold = True
+        for label, value in (("Signature", b.signature), ("Name", b.name), ("Title", b.title), ("Date", b.date)):
+            doc.add_paragraph(f"{label}: {value}")
 
 
 def docx_text(data: bytes) -> str:
@@ -177,3 +185,17 @@ def pdf_body_text(text: str, d: Document) -> str:
             continue
         out.append(line.replace(BULLET, " "))
     return "\n".join(out)
+
+
+def document_pdf(d: Document) -> bytes:
+    """The PDF of `d`, from storage when this exact content (`content_hash`, vendor and logo included)
+    was rendered before; otherwise rendered now and stored for the next request."""
+    from psdesk.branding.services import rendered_document_get, rendered_document_store  # noqa: PLC0415 — services import models; this module stays importable without the app registry
+
+    digest = content_hash(d)
+    stored = rendered_document_get(content_hash=digest)
+    if stored is not None:
+        return stored
+    data = render_pdf(d)
+    rendered_document_store(content_hash=digest, kind=d.kind, number=d.number, data=data)
+    return data

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 
 from psdesk.audit.services import audit_record
-from psdesk.branding.models import VendorProfile
+from psdesk.branding.models import RenderedDocument, VendorProfile
 from psdesk.core import clock
 from psdesk.core.types import Actor
 
@@ -38,3 +40,30 @@ def vendor_profile_save(*, profile: VendorProfile, actor: Actor | str | None, be
             after=changed,
         )
     return profile
+
+
+def rendered_document_get(*, content_hash: str) -> bytes | None:
+    """The stored PDF for `content_hash`, or None (also when the file is missing or its SHA-256 differs)."""
+    row = RenderedDocument.objects.filter(content_hash=content_hash).first()
+    if row is None:
+        return None
+    try:
+        with row.pdf.open("rb") as fh:
+            data = bytes(fh.read())
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == row.pdf_sha256 else None
+
+
+def rendered_document_store(*, content_hash: str, kind: str, number: str, data: bytes) -> None:
+    """Store a rendered PDF under its content hash (a concurrent store of the same content wins;
+    a stale row whose file is gone is replaced)."""
+    digest = hashlib.sha256(data).hexdigest()
+    RenderedDocument.objects.filter(content_hash=content_hash).delete()
+    row = RenderedDocument(content_hash=content_hash, kind=kind[:60], number=number[:60], pdf_sha256=digest)
+    row.pdf.save(f"documents/{content_hash}.pdf", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        pass  # the same content was stored by another request meanwhile

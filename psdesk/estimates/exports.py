@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from psdesk.branding.document import Document, Section, display_name, items_of, number_sections
-from psdesk.branding.rendering import render_pdf
+from psdesk.branding.rendering import document_pdf
 from psdesk.branding.selectors import vendor_get
 from psdesk.core import clock
 from psdesk.estimates.models import EstimateLine, EstimateVersion
@@ -177,5 +177,5 @@ def hours_text(h: Decimal) -> str:
 
 
 def estimate_pdf(version: EstimateVersion, lines: list[EstimateLine], *, base_url: str = "") -> bytes:
-    """The customer PDF (WeasyPrint): `estimate_document` rendered in the document standard."""
-    return render_pdf(estimate_document(version, lines))
+    """The customer PDF: `estimate_document` in the document standard, cached by its content hash."""
+    return document_pdf(estimate_document(version, lines))

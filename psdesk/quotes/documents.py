@@ -8,11 +8,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
 from psdesk.branding.document import Document, Section, SignatureBlock, display_name, number_sections, tidy
-from psdesk.branding.rendering import render_html
+from psdesk.branding.rendering import document_pdf, render_html
 from psdesk.branding.selectors import vendor_get, vendor_profile_get
 from psdesk.catalog.choices import DeliveryMode
 from psdesk.core import clock
@@ -149,8 +148,5 @@ def order_form_html(quote: Quote, *, preview: bool = False) -> str:
 
 
 def order_form_pdf(quote: Quote) -> bytes:
-    """Render the order form PDF (WeasyPrint). Pure function of the quote's current content."""
-    from weasyprint import HTML  # noqa: PLC0415 — WeasyPrint adds ~1 s to start-up; only PDF rendering needs it
-
-    pdf: bytes = HTML(string=order_form_html(quote), base_url=str(settings.BASE_DIR)).write_pdf()
-    return pdf
+    """The order form PDF, cached by the hash of its content (a changed quote renders anew)."""
+    return document_pdf(order_form_document(quote))

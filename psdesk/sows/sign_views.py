@@ -15,7 +15,9 @@ from psdesk.sows.services.esign import CONSENT_TEXT
 
 
 def _private[R: HttpResponseBase](resp: R) -> R:
-    resp["Referrer-Policy"] = "no-referrer"
+    # The URL is the key: keep it out of other sites' Referer headers ("no-referrer" would make
+    # Chromium send `Origin: null` on the form posts, failing CSRF).
+    resp["Referrer-Policy"] = "same-origin"
     resp["Cache-Control"] = "no-store"
     resp["X-Robots-Tag"] = "noindex, nofollow"
     return resp

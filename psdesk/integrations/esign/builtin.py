@@ -10,10 +10,13 @@ used as the trust root by `verify`).
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import hashlib
 import io
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,19 @@ from psdesk.core import clock
 from psdesk.integrations.esign.port import LinkClaims, LinkExpired, LinkInvalid, SealVerdict, SigningLink
 
 SALT = "psdesk.esign.link"
+
+
+def _off_loop[T](fn: Callable[[], T]) -> T:
+    """Run `fn` (pyHanko calls asyncio.run inside) in a thread of its own when this thread already
+    runs an event loop (an ASGI server, a sync Playwright session); otherwise here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
 FIELD = "VendorSeal"
 
 
@@ -120,7 +136,8 @@ class BuiltinEsign:
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD, reason=reason, location=location or None, subfilter=fields.SigSeedSubFilter.PADES
         )
-        out = signers.sign_pdf(writer, meta, signer=self._signer())
+        signer = self._signer()
+        out = _off_loop(lambda: signers.sign_pdf(writer, meta, signer=signer))
         return bytes(out.getvalue())
 
     def verify(self, pdf: bytes) -> SealVerdict:
@@ -145,7 +162,8 @@ class BuiltinEsign:
                     roots.append(x509.Certificate.load(der))
         sig = sigs[-1]
         try:
-            status = validate_pdf_signature(sig, ValidationContext(trust_roots=roots, allow_fetching=False))
+            context = ValidationContext(trust_roots=roots, allow_fetching=False)
+            status = _off_loop(lambda: validate_pdf_signature(sig, context))
         except Exception as exc:
             return SealVerdict(
                 False, False, False, False, sha256=sha, problems=[f"the seal cannot be validated: {exc}"]

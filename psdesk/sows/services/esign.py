@@ -261,24 +261,26 @@ def _utc(when: datetime) -> str:
 
 
 def _certificate(sow: Sow, version: SowVersion, signatures: list[Signature]) -> Section:
-    cert = Section(key="certificate", heading="Signature certificate")
+    cert = Section(key="certificate", heading="Signature certificate", new_page=True)
     cert.paragraphs = [
         f"{sow.number} version {version.number} was signed electronically through PS Desk. "
         f"SHA-256 of the PDF signed: {version.pdf_sha256}",
     ]
-    cert.rows = [("Party", "Signer", "Signed at (UTC)", "IP address")]
+    cert.rows = [("Signer", "Party", "Signed at (UTC)", "IP address")]
     for s in signatures:
         when = s.signed_at or s.recorded_at
         cert.rows.append(
             (
-                s.get_party_display(),
                 f"{s.name}, {s.title} ({s.email})",
+                s.get_party_display(),
                 f"{when:%Y-%m-%d %H:%M:%S}",
                 s.ip_address or "in app",
             )
         )
     cert.bullets = [
-        f"{s.get_party_display()} {s.name}: user agent {s.user_agent or 'not recorded'}; consent: {CONSENT_TEXT}"
+        f"{s.get_party_display()} {s.name}: user agent {s.user_agent}; consent: {CONSENT_TEXT}"
+        if s.party == Party.CUSTOMER
+        else f"{s.get_party_display()} {s.name}: countersigned in PS Desk as the vendor signatory"
         for s in signatures
     ]
     trail = [
