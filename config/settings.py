@@ -96,6 +96,7 @@ if "CSRF_TRUSTED_ORIGINS" not in os.environ and PSDESK_SITE_URL not in CSRF_TRUS
 PSDESK_APPS = [
     "core",
     "audit",
+    "branding",
     "accounts",
     "integrations",
     "notifications",
@@ -357,7 +358,13 @@ PSDESK_ADAPTERS = {
     "psa": os.environ.get("PSDESK_PSA_ADAPTER", "builtin"),
     "work_tracking": os.environ.get("PSDESK_WORK_TRACKING_ADAPTER", "builtin"),
     "quotes": os.environ.get("PSDESK_QUOTES_ADAPTER", "builtin"),
+    "esign": os.environ.get("PSDESK_ESIGN_ADAPTER", "builtin"),
 }
+# The vendor's seal for executed documents (PEM files). Empty: a development pair under var/esign/,
+# written by the demo and `make run` (docs/howto/sows.md says how to use a real one).
+PSDESK_ESIGN_KEY_FILE = os.environ.get("PSDESK_ESIGN_KEY_FILE", "")
+PSDESK_ESIGN_CERT_FILE = os.environ.get("PSDESK_ESIGN_CERT_FILE", "")
+PSDESK_ESIGN_CHAIN_FILE = os.environ.get("PSDESK_ESIGN_CHAIN_FILE", "")
 
 # Paths that authenticate differently (API tokens, signed customer links, webhooks) are exempt
 # from the login redirect; everything else requires a session.
@@ -366,6 +373,7 @@ PSDESK_PUBLIC_PATH_PREFIXES = [
     "/review/",
     "/static/",
     "/r/",
+    "/sign/",  # the customer's signing link (psdesk/sows/sign_urls.py)
     "/accounts/login/",
     "/chatops/slack/inbound",  # Slack's request URL: signed by Slack (psdesk/chatops)
     "/accounts/oidc/",  # the OpenID Connect redirect and callback (psdesk/accounts/sso.py)

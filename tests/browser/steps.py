@@ -3,9 +3,14 @@ API). Journeys (tests/browser/test_*.py) compose them; each returns what the nex
 
 from __future__ import annotations
 
+import io
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
+
+from django.core.management import CommandError, call_command
 
 Answer = str | Sequence[str]
 
@@ -166,3 +171,65 @@ def global_search(page: Any, q: str) -> dict[str, list[str]]:
     for g in page.locator("section.search-group").all():
         groups[str(g.get_attribute("data-group"))] = g.locator("li > a").all_inner_texts()
     return groups
+
+
+# --- e-signature (issue 15) ---
+
+
+def sign_by_emailed_link(browser: Any, url: str, *, name: str, title: str, clock: Any) -> None:
+    """The customer signer opens the emailed link in their own browser (no PS Desk login), reads the
+    PDF for a quarter of an hour (the frozen `clock` moves on, so rate budgets refill), types name
+    and title, gives consent and signs."""
+    context = browser.new_context()
+    try:
+        customer = context.new_page()
+        customer.goto(url)
+        clock.advance(minutes=15)
+        customer.locator("#sow-pdf").wait_for()
+        customer.fill("#sign-name", name)
+        customer.fill("#sign-title", title)
+        customer.check("#sign-consent")
+        with customer.expect_navigation():
+            customer.click("#sign-button")
+        outcome = customer.locator("#sign-outcome")
+        outcome.wait_for()
+        assert f"Thank you, {name}" in outcome.inner_text()
+        customer.goto(url)  # single use: the link is spent
+        assert "already used" in customer.locator("#sign-outcome").inner_text()
+    finally:
+        context.close()
+
+
+def countersign_from_my_work(page: Any, *, account: str) -> None:
+    """The vendor signatory finds the SOW under My work → SOWs to countersign and countersigns it."""
+    item = page.locator("#work-sows_to_countersign a", has_text=account).first
+    item.wait_for()
+    with page.expect_navigation():
+        item.click()
+    assert "vendor signatory" in page.locator("#countersign-hint").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^Countersign as ")).click()
+
+
+def executed_pdf_verifies(engagement_id: int) -> None:
+    """`psdesk sow verify` passes on the executed PDF and fails on a copy with one byte changed."""
+
+    from psdesk.sows.models import Sow
+
+    sow = Sow.objects.get(engagement_id=engagement_id)
+    with sow.executed_pdf.open("rb") as fh:
+        data = bytearray(fh.read())
+    with tempfile.TemporaryDirectory() as tmp:
+        good = Path(tmp) / "executed.pdf"
+        good.write_bytes(bytes(data))
+        out = io.StringIO()
+        call_command("sow", "verify", str(good), stdout=out)
+        assert f"valid: the executed {sow.number}" in out.getvalue()
+        data[len(data) // 2] ^= 0x01
+        good.write_bytes(bytes(data))
+        try:
+            call_command("sow", "verify", str(good), stdout=io.StringIO())
+        except CommandError as exc:
+            assert "NOT VALID" in str(exc)
+        else:
+            raise AssertionError("a tampered executed PDF passed verification")

@@ -25,7 +25,12 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from tests.browser.steps import responses_watch
+from tests.browser.steps import (
+    countersign_from_my_work,
+    executed_pdf_verifies,
+    responses_watch,
+    sign_by_emailed_link,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -390,7 +395,14 @@ def _click(page: Any, name: str) -> None:
 
 
 def test_custom_journey_from_calculator_to_project_welcome(
-    page: Any, browser: Any, live_server: Any, sign_in: Any, demo: None, inbox: Inbox, worker: Worker
+    page: Any,
+    browser: Any,
+    live_server: Any,
+    sign_in: Any,
+    demo: None,
+    inbox: Inbox,
+    worker: Worker,
+    frozen_clock: Any,
 ) -> None:
     from psdesk.engagements.choices import EngagementStatus as S
     from psdesk.engagements.models import Engagement
@@ -546,30 +558,20 @@ def test_custom_journey_from_calculator_to_project_welcome(
     _click(page, "Legal stamp v1")
     assert page.locator("#sow-status").inner_text() == "Legal stamped"
 
-    # erin releases it to the customer's signer (from the intake); the customer returns the signed PDF
+    # erin releases it to the customer's signer (from the intake); Alan signs through the emailed link
     sign_in(page, "erin")
     page.goto(sow_url)
     assert page.locator("input[name=signer_email]").input_value() == "alan@northwind.example"
     _click(page, "Release for signature")
     assert page.locator("#sow-status").inner_text() == "Released for signature"
-    released = inbox.wait_for(to="alan@northwind.example", subject="")
-    [pdf] = [p for p in released.walk() if p.get_content_type() == "application/pdf"]
-    signed_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"northwind-signed-{eng_id}.pdf"
-    payload = pdf.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    signed_path.write_bytes(payload)
-    page.fill("input[name=name]", "Alan Turing")
-    page.fill("input[name=title]", "CTO")
-    page.set_input_files("input[name=signed_pdf]", str(signed_path))
-    _click(page, "Record customer signature")
-    assert page.locator("#sow-status").inner_text() == "Signed by the customer"
+    released = inbox.wait_for(to="alan@northwind.example", subject="for signature")
+    sign_by_emailed_link(browser, link_in(released, "/sign/"), name="Alan Turing", title="CTO", clock=frozen_clock)
 
-    # rita countersigns, records the PO and closes the opportunity won
+    # rita, the vendor signatory, countersigns from My work; the executed PDF is sealed
     sign_in(page, "rita")
-    page.goto(sow_url)
-    page.fill("input[name=name]", "Rita Revenue")
-    _click(page, "Countersign")
+    countersign_from_my_work(page, account="Northwind Traders")
     assert page.locator("#sow-status").inner_text() == "Executed"
+    executed_pdf_verifies(eng_id)
     opp_id = Engagement.objects.get(pk=eng_id).opportunity_id
     page.goto(f"{live_server.url}/crm/opportunities/{opp_id}/")
     page.fill("#id_po_number", "NW-PO-2027-001")
