@@ -28,7 +28,8 @@ def _token(milestone: Milestone) -> str:
     return match.group(1)
 
 
-def test_milestones_come_from_the_executed_sow_with_activities_hours_and_fee(project: Any) -> None:
+def test_closed_won_with_an_executed_sow_gives_the_project_its_milestones(booked_project: Any) -> None:
+    project = booked_project
     ms = list(project.milestones.order_by("position"))
     assert [(m.name, m.hours, m.fee, m.status) for m in ms] == [
         ("Implementation", Decimal("48.00"), Decimal("15840.00"), "in_progress"),
