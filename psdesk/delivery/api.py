@@ -218,7 +218,7 @@ def complete_project(request: AuthedRequest, project_id: int) -> Any:
 def list_billable_events(request: AuthedRequest, params: Query[BillableEventParams]) -> Any:
     """Accepted milestones billed, newest first (PubSec rows only for members)."""
     _view(request)
-    qs = BillableEvent.objects.filter(
-        milestone__in=Milestone.objects.visible_to(request.user)
-    ).select_related("milestone")
+    qs = BillableEvent.objects.filter(milestone__in=Milestone.objects.visible_to(request.user)).select_related(
+        "milestone"
+    )
     return {"count": qs.count(), "items": list(qs[params.offset : params.offset + params.limit])}

@@ -25,13 +25,18 @@ class DeliveryConfig(AppConfig):
 
     def ready(self) -> None:
         from psdesk.accounts.my_work import my_work_provider_register  # noqa: PLC0415 — app registry must be ready
+        from psdesk.approvals.services import register_after_decision  # noqa: PLC0415 — app registry must be ready
         from psdesk.crm.services import register_after_stage_move  # noqa: PLC0415 — app registry must be ready
         from psdesk.delivery.selectors import (  # noqa: PLC0415 — imports models: registry must be ready
             close_out_checklist_refusal,
             close_out_refusal,
             my_work_milestones,
         )
-        from psdesk.delivery.services import milestone_accept_passively, on_stage_move  # noqa: PLC0415 — imports models: registry must be ready
+        from psdesk.delivery.services import (  # noqa: PLC0415 — imports models: registry must be ready
+            change_order_after_decision,
+            milestone_accept_passively,
+            on_stage_move,
+        )
         from psdesk.projects.workflow import PROJECT_WORKFLOW  # noqa: PLC0415 — app registry must be ready
         from psdesk.sla.services import register_due_handler  # noqa: PLC0415 — app registry must be ready
 
@@ -42,4 +47,6 @@ class DeliveryConfig(AppConfig):
         # Close needs every milestone accepted (+ registered checks); Complete the close-out checklist.
         PROJECT_WORKFLOW.add_guard("close", close_out_refusal)
         PROJECT_WORKFLOW.add_guard("complete", close_out_checklist_refusal)
+        # A change order is approved by the last required approval on its hash, rejected by any rejection.
+        register_after_decision(change_order_after_decision)
         my_work_provider_register(my_work_milestones)

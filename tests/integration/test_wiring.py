@@ -51,6 +51,7 @@ def test_after_an_approval_decision_the_board_may_move_the_card_to_approved() ->
     """approvals.services.register_after_decision: effects inside the decision's transaction."""
     assert [_name(f) for f in approvals_services.AFTER_DECISION_HOOKS] == [
         "psdesk.board.services.approve_when_decided",
+        "psdesk.delivery.services.change_orders.change_order_after_decision",
     ]
 
 

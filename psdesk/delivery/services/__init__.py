@@ -6,6 +6,17 @@ acceptance by link or passively, non-conformities), `billing` (the billable even
 from __future__ import annotations
 
 from psdesk.delivery.services.billing import billable_event_create
+from psdesk.delivery.services.change_orders import (
+    change_order_after_decision,
+    change_order_create,
+    change_order_send,
+    change_order_sign,
+    change_order_submit,
+    change_order_transition,
+    change_order_withdraw,
+    change_orders_expire,
+    required_approvals,
+)
 from psdesk.delivery.services.closeout import (
     close_out_set,
     project_close,
@@ -26,6 +37,14 @@ from psdesk.delivery.services.milestones import (
 
 __all__ = [
     "billable_event_create",
+    "change_order_after_decision",
+    "change_order_create",
+    "change_order_send",
+    "change_order_sign",
+    "change_order_submit",
+    "change_order_transition",
+    "change_order_withdraw",
+    "change_orders_expire",
     "close_out_set",
     "customer_calendar",
     "milestone_accept_by_link",
@@ -38,5 +57,6 @@ __all__ = [
     "project_close",
     "project_complete",
     "register_close_out_check",
+    "required_approvals",
     "signer_for",
 ]

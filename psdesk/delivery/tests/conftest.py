@@ -62,6 +62,7 @@ def project(sow_wip: Any, people: Any, opportunity: Any, frozen_clock: Any) -> A
 
     Account.objects.filter(pk=opportunity.account_id).update(country="US", subdivision="NY")
     ev = agreed_version(sow_wip)
+    assert ev is not None
     sow = Sow.objects.create(engagement=sow_wip)
     content, terms, msa = _build(sow=sow, ev=ev, milestones=None, billing_terms=sow.billing_terms)
     v = SowVersion.objects.create(

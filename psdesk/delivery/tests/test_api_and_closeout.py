@@ -97,8 +97,8 @@ def test_a_pubsec_project_is_invisible_to_non_members_everywhere(project: Any, a
     assert api("pat").get(f"/api/v1/delivery/projects/{project.pk}").status_code == 200
 
     # the system still runs the milestone for PubSec members only: a member completes it
-    from psdesk.accounts.services import persona_ensure
     from psdesk.accounts.personas import Persona
+    from psdesk.accounts.services import persona_ensure
 
     pm = persona_ensure(Persona("pia", "Pia PubSec PM", ("ps-scheduling", "us_public_sector")), password=None)
     services.milestone_complete(milestone_id=m1.pk, actor=pm)
