@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 from pydantic import Field, StrictBool, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
@@ -222,3 +223,183 @@ def list_billable_events(request: AuthedRequest, params: Query[BillableEventPara
         "milestone"
     )
     return {"count": qs.count(), "items": list(qs[params.offset : params.offset + params.limit])}
+
+
+# --- change orders -------------------------------------------------------------------------------
+
+
+class ChangeOrderLineOut(Schema):
+    kind: str
+    activity: str
+    role: str
+    hours_before: str
+    hours_after: str
+    fee_delta: str
+
+
+class ChangeOrderOut(Schema):
+    id: int
+    code: str
+    project_id: int
+    status: str
+    estimate_version: int
+    base_version: int
+    reason: str
+    lines: list[ChangeOrderLineOut]
+    hours_delta: Decimal
+    fee_delta: Decimal
+    cost_delta: Decimal
+    margin_before: Decimal | None
+    margin_after: Decimal | None
+    currency: str
+    content_hash: str
+    pdf_sha256: str
+    required_approvals: list[str]
+    expires_at: datetime
+    executed_at: datetime | None
+    version: int
+
+    @staticmethod
+    def resolve_estimate_version(obj: Any) -> int:
+        return int(obj.estimate_version.number)
+
+    @staticmethod
+    def resolve_base_version(obj: Any) -> int:
+        return int(obj.base_version.number)
+
+    @staticmethod
+    def resolve_lines(obj: Any) -> list[dict[str, Any]]:
+        return list(obj.delta.get("lines", []))
+
+    @staticmethod
+    def resolve_required_approvals(obj: Any) -> list[str]:
+        return services.required_approvals(obj)
+
+
+class ChangeOrderIn(Schema):
+    estimate_version_id: StrictInt
+    reason: str = Field(..., min_length=1, max_length=5000)
+
+
+class ChangeOrderDecisionIn(Schema):
+    kind: str = Field(..., max_length=20)
+    approve: StrictBool
+    comment: str = Field("", max_length=5000)
+
+
+class ChangeOrderSendIn(Schema):
+    signer_email: str = Field("", max_length=254)
+
+
+class ChangeOrderSignIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    title: str = Field(..., min_length=1, max_length=200)
+    signed_on: date | None = None
+
+
+class ChangeOrderWithdrawIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=5000)
+
+
+def _co_view(request: AuthedRequest) -> None:
+    if not request.user.has_perm("delivery.view_changeorder"):
+        raise PermissionDenied("Your role may not see change orders.")
+
+
+def _co(request: AuthedRequest, change_order_id: int) -> Any:
+    return selectors.change_order_get(user=request.user, change_order_id=change_order_id)
+
+
+@router.get(
+    "/delivery/projects/{project_id}/change-orders", response={200: list[ChangeOrderOut], **errors(401, 403, 404)}
+)
+def list_change_orders(request: AuthedRequest, project_id: int) -> Any:
+    _co_view(request)
+    return selectors.change_order_list(project=selectors.project_get(user=request.user, project_id=project_id))
+
+
+@router.post(
+    "/delivery/projects/{project_id}/change-orders",
+    response={201: ChangeOrderOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def create_change_order(request: AuthedRequest, project_id: int, payload: ChangeOrderIn) -> Any:
+    """The EM creates a change order on an Active project from a newer estimate version of its
+    engagement: delta, document (content hash, DOCX, PDF). 409 when the project is not Active or
+    another change order is open."""
+    _co_view(request)
+    co = services.change_order_create(
+        project_id=project_id,
+        estimate_version_id=payload.estimate_version_id,
+        reason=payload.reason,
+        actor=request.user,
+    )
+    return Status(201, _co(request, co.pk))
+
+
+@router.get("/delivery/change-orders/{change_order_id}", response={200: ChangeOrderOut, **errors(401, 403, 404)})
+def get_change_order(request: AuthedRequest, change_order_id: int) -> Any:
+    _co_view(request)
+    return _co(request, change_order_id)
+
+
+@router.post(
+    "/delivery/change-orders/{change_order_id}/submit", response={200: ChangeOrderOut, **errors(401, 403, 404, 409)}
+)
+def submit_change_order(request: AuthedRequest, change_order_id: int) -> Any:
+    """Request the approvals on the content hash (PS Leadership; Revenue when the fee changes)."""
+    _co_view(request)
+    services.change_order_submit(change_order_id=change_order_id, actor=request.user)
+    return _co(request, change_order_id)
+
+
+@router.post(
+    "/delivery/change-orders/{change_order_id}/decisions",
+    response={200: ChangeOrderOut, **errors(401, 403, 404, 409, 422)},
+)
+def decide_change_order(request: AuthedRequest, change_order_id: int, payload: ChangeOrderDecisionIn) -> Any:
+    """An approver decides the pending request of `kind` (ps_leadership, revenue) on the current hash."""
+    _co_view(request)
+    services.change_order_decide(
+        change_order_id=change_order_id,
+        kind=payload.kind,
+        approve=payload.approve,
+        comment=payload.comment,
+        actor=request.user,
+    )
+    return _co(request, change_order_id)
+
+
+@router.post(
+    "/delivery/change-orders/{change_order_id}/send", response={200: ChangeOrderOut, **errors(401, 403, 404, 409, 422)}
+)
+def send_change_order(request: AuthedRequest, change_order_id: int, payload: ChangeOrderSendIn) -> Any:
+    _co_view(request)
+    services.change_order_send(change_order_id=change_order_id, actor=request.user, signer_email=payload.signer_email)
+    return _co(request, change_order_id)
+
+
+@router.post(
+    "/delivery/change-orders/{change_order_id}/signature",
+    response={200: ChangeOrderOut, **errors(401, 403, 404, 409, 422)},
+)
+def sign_change_order(request: AuthedRequest, change_order_id: int, payload: ChangeOrderSignIn) -> Any:
+    """Record the customer's signature: the change order is executed and the project follows."""
+    _co_view(request)
+    services.change_order_sign(
+        change_order_id=change_order_id,
+        actor=request.user,
+        name=payload.name,
+        title=payload.title,
+        signed_on=payload.signed_on,
+    )
+    return _co(request, change_order_id)
+
+
+@router.post(
+    "/delivery/change-orders/{change_order_id}/withdraw",
+    response={200: ChangeOrderOut, **errors(401, 403, 404, 409, 422)},
+)
+def withdraw_change_order(request: AuthedRequest, change_order_id: int, payload: ChangeOrderWithdrawIn) -> Any:
+    _co_view(request)
+    services.change_order_withdraw(change_order_id=change_order_id, actor=request.user, reason=payload.reason)
+    return _co(request, change_order_id)

@@ -30,6 +30,7 @@ class DeliveryConfig(AppConfig):
         from psdesk.delivery.selectors import (  # noqa: PLC0415 — imports models: registry must be ready
             close_out_checklist_refusal,
             close_out_refusal,
+            my_work_change_orders_to_approve,
             my_work_milestones,
         )
         from psdesk.delivery.services import (  # noqa: PLC0415 — imports models: registry must be ready
@@ -50,3 +51,4 @@ class DeliveryConfig(AppConfig):
         # A change order is approved by the last required approval on its hash, rejected by any rejection.
         register_after_decision(change_order_after_decision)
         my_work_provider_register(my_work_milestones)
+        my_work_provider_register(my_work_change_orders_to_approve)

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
+from psdesk.approvals.models import ApprovalRequest
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor
@@ -186,6 +187,27 @@ def change_order_list(*, project: Project) -> list[ChangeOrder]:
     return list(ChangeOrder.objects.filter(project=project).select_related("estimate_version", "base_version"))
 
 
+def change_order_candidates(*, project: Project) -> list[EstimateVersion]:
+    """Estimate versions of the project's engagement newer than the version in force (the base of a
+    new change order), newest first."""
+    executed = (
+        ChangeOrder.objects.filter(project=project, status=ChangeOrderStatus.EXECUTED)
+        .select_related("estimate_version")
+        .order_by("-number")
+        .first()
+    )
+    base = (
+        executed.estimate_version
+        if executed
+        else (agreed_version(project.engagement) if project.engagement_id else None)
+    )
+    if base is None:
+        return []
+    return list(
+        EstimateVersion.objects.filter(engagement_id=base.engagement_id, number__gt=base.number).order_by("-number")
+    )
+
+
 def change_order_get(*, user: Actor, change_order_id: int) -> ChangeOrder:
     co = (
         ChangeOrder.objects.visible_to(user)
@@ -251,3 +273,29 @@ def my_work_milestones(user: Actor) -> WorkGroup | None:
         count=qs.count(),
         more_url="/delivery/",
     )
+
+
+def my_work_change_orders_to_approve(user: Actor) -> WorkGroup | None:
+    """PS Leadership and Revenue: change orders in approval with a request of their kind pending."""
+    kinds = [k for k in ("ps_leadership", "revenue") if user.has_perm(f"approvals.decide_{k}")]
+    if not kinds:
+        return None
+    pending = ApprovalRequest.objects.filter(
+        kind__in=kinds, status="pending", target_type__app_label="delivery", target_type__model="changeorder"
+    ).values_list("target_id", flat=True)
+    qs = (
+        ChangeOrder.objects.visible_to(user)
+        .filter(status=ChangeOrderStatus.IN_APPROVAL, pk__in=pending)
+        .select_related("project")
+        .order_by("created_at")
+    )
+    items = [
+        WorkItem(
+            title=f"{co.code}: {co.project.name}",
+            url=co.get_absolute_url(),
+            since=co.created_at,
+            note=f"{co.hours_delta:+} h, {co.currency} {co.fee_delta:+,.2f}",
+        )
+        for co in qs[:ITEMS_PER_GROUP]
+    ]
+    return WorkGroup(key="delivery_change_orders", title="Change orders to approve", items=items, count=qs.count())

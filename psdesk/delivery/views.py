@@ -14,10 +14,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from psdesk.approvals.selectors import approval_list
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
 from psdesk.core.workflow import MoveContext
 from psdesk.delivery import selectors, services
+from psdesk.delivery.change_order_document import sections as change_order_sections
 from psdesk.delivery.workflow import MILESTONE_WORKFLOW
 from psdesk.notifications.selectors import email_deliveries
 from psdesk.projects.workflow import PROJECT_WORKFLOW
@@ -128,3 +130,131 @@ def project_close(request: AuthedRequest, project_id: int) -> None:
 def project_complete(request: AuthedRequest, project_id: int) -> None:
     services.project_complete(project_id=project_id, actor=request.user)
     messages.success(request, "The project is completed.")
+
+
+# --- change orders -------------------------------------------------------------------------------
+
+
+@permission_required("delivery.manage_change_order", raise_exception=True)
+def change_order_new(request: AuthedRequest, project_id: int) -> HttpResponse:
+    """Choose the newer estimate version and say why; POST creates the change order."""
+    try:
+        p = selectors.project_get(user=request.user, project_id=project_id)
+    except DomainError:
+        return _not_found(request)
+    error = ""
+    if request.method == "POST":
+        try:
+            co = services.change_order_create(
+                project_id=p.pk,
+                estimate_version_id=_int(request.POST.get("estimate_version_id", "")),
+                reason=request.POST.get("reason", ""),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"Created {co.code}.")
+            return redirect("delivery:change_order", change_order_id=co.pk)
+    ctx = {"project": p, "versions": selectors.change_order_candidates(project=p), "error": error}
+    return render(request, "delivery/change_order_new.html", ctx, status=422 if error else 200)
+
+
+@permission_required("delivery.view_changeorder", raise_exception=True)
+def change_order(request: AuthedRequest, change_order_id: int) -> HttpResponse:
+    try:
+        co = selectors.change_order_get(user=request.user, change_order_id=change_order_id)
+    except DomainError:
+        return _not_found(request)
+    ctx = {
+        "co": co,
+        "sections": change_order_sections(co.content),
+        "approvals": approval_list(co),
+        "required": services.required_approvals(co),
+        "can_change": request.user.has_perm("delivery.manage_change_order"),
+        "decide_kinds": [k for k in services.required_approvals(co) if request.user.has_perm(f"approvals.decide_{k}")],
+        "deliveries": email_deliveries(source=co),
+    }
+    return render(request, "delivery/change_order.html", ctx)
+
+
+def _co_action(
+    perm: str,
+) -> Callable[[Callable[[AuthedRequest, int], None]], Callable[[AuthedRequest, int], HttpResponse]]:
+    def deco(view: Callable[[AuthedRequest, int], None]) -> Callable[[AuthedRequest, int], HttpResponse]:
+        @require_POST
+        @permission_required(perm, raise_exception=True)
+        @wraps(view)
+        def wrapped(request: AuthedRequest, change_order_id: int) -> HttpResponse:
+            try:
+                view(request, change_order_id)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            return redirect("delivery:change_order", change_order_id=change_order_id)
+
+        return wrapped
+
+    return deco
+
+
+@_co_action("delivery.manage_change_order")
+def change_order_submit(request: AuthedRequest, change_order_id: int) -> None:
+    services.change_order_submit(change_order_id=change_order_id, actor=request.user)
+    messages.success(request, "Approvals requested.")
+
+
+@_co_action("delivery.view_changeorder")
+def change_order_decide(request: AuthedRequest, change_order_id: int) -> None:
+    co = selectors.change_order_get(user=request.user, change_order_id=change_order_id)
+    services.change_order_decide(
+        change_order_id=co.pk,
+        kind=request.POST.get("kind", ""),
+        approve=request.POST.get("decision") == "approve",
+        comment=request.POST.get("comment", ""),
+        actor=request.user,
+    )
+
+
+@_co_action("delivery.manage_change_order")
+def change_order_send(request: AuthedRequest, change_order_id: int) -> None:
+    services.change_order_send(
+        change_order_id=change_order_id, actor=request.user, signer_email=request.POST.get("signer_email", "")
+    )
+    messages.success(request, "Sent to the customer for signature.")
+
+
+@_co_action("delivery.manage_change_order")
+def change_order_sign(request: AuthedRequest, change_order_id: int) -> None:
+    services.change_order_sign(
+        change_order_id=change_order_id,
+        actor=request.user,
+        name=request.POST.get("name", ""),
+        title=request.POST.get("title", ""),
+    )
+    messages.success(request, "Signed by the customer: the change order is executed.")
+
+
+@_co_action("delivery.manage_change_order")
+def change_order_withdraw(request: AuthedRequest, change_order_id: int) -> None:
+    services.change_order_withdraw(
+        change_order_id=change_order_id, actor=request.user, reason=request.POST.get("reason", "")
+    )
+
+
+@permission_required("delivery.view_changeorder", raise_exception=True)
+def change_order_file(request: AuthedRequest, change_order_id: int, fmt: str) -> HttpResponse:
+    try:
+        co = selectors.change_order_get(user=request.user, change_order_id=change_order_id)
+    except DomainError:
+        return _not_found(request)
+    f = co.pdf if fmt == "pdf" else co.docx
+    if not f:
+        return _not_found(request)
+    with f.open("rb") as fh:
+        data = fh.read()
+    mime = (
+        "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    resp = HttpResponse(data, content_type=mime)
+    resp["Content-Disposition"] = f'attachment; filename="{co.code}.{fmt}"'
+    return resp

@@ -87,6 +87,7 @@ def test_my_work_gathers_each_apps_waiting_work() -> None:
         "psdesk.training.selectors.my_work_training_to_plan",
         "psdesk.training.selectors.my_work_training_approvals",
         "psdesk.delivery.selectors.my_work_milestones",
+        "psdesk.delivery.selectors.my_work_change_orders_to_approve",
     ]
 
 

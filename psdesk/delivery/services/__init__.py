@@ -9,6 +9,7 @@ from psdesk.delivery.services.billing import billable_event_create
 from psdesk.delivery.services.change_orders import (
     change_order_after_decision,
     change_order_create,
+    change_order_decide,
     change_order_send,
     change_order_sign,
     change_order_submit,
@@ -39,6 +40,7 @@ __all__ = [
     "billable_event_create",
     "change_order_after_decision",
     "change_order_create",
+    "change_order_decide",
     "change_order_send",
     "change_order_sign",
     "change_order_submit",

@@ -23,7 +23,7 @@ from django.db.models import Max
 from psdesk.approvals.choices import ApprovalKind, ApprovalStatus
 from psdesk.approvals.models import ApprovalDecision, ApprovalRequest
 from psdesk.approvals.selectors import approvals_current
-from psdesk.approvals.services import approval_request
+from psdesk.approvals.services import approval_decide, approval_request
 from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import AfterHook, Applied, transition_apply
 from psdesk.core import clock
@@ -499,3 +499,24 @@ def change_orders_expire(*, now: Any = None) -> int:
                 )
                 n += 1
     return n
+
+
+def change_order_decide(
+    *, change_order_id: int, kind: str, approve: bool, actor: Actor, comment: str = ""
+) -> ApprovalDecision:
+    """An approver decides the pending `kind` request of a change order, on its current content hash
+    (the after-decision hook then approves or rejects the change order). Raises NotFound (no such
+    pending request), PermissionDenied (not a decider of `kind`, or the requester), Conflict (stale)."""
+    co = _visible(actor, change_order_id)
+    req = ApprovalRequest.objects.for_target(co).filter(kind=kind, status=ApprovalStatus.PENDING).first()
+    if req is None:
+        raise NotFound(f"No pending {kind} approval on {co.code}.")
+    return approval_decide(
+        request_id=req.pk,
+        decider=actor,
+        approve=approve,
+        content_hash=req.content_hash,
+        comment=comment,
+        target_state=co.status,
+        current_hash=co.content_hash,
+    )
