@@ -98,7 +98,7 @@ class CloseOutIn(Schema):
     note: str = Field("", max_length=5000)
 
 
-class BillableEventOut(Schema):
+class MilestoneBillableEventOut(Schema):
     ref: str
     milestone_id: int
     project_id: int
@@ -113,12 +113,12 @@ class BillableEventOut(Schema):
         return int(obj.milestone.project_id)
 
 
-class BillableEventPage(Schema):
+class MilestoneBillableEventPage(Schema):
     count: int
-    items: list[BillableEventOut]
+    items: list[MilestoneBillableEventOut]
 
 
-class BillableEventParams(Schema):
+class MilestoneBillableEventParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10_000_000)
 
@@ -215,8 +215,8 @@ def complete_project(request: AuthedRequest, project_id: int) -> Any:
     return _project_out(request, project_id)
 
 
-@router.get("/delivery/billable-events", response={200: BillableEventPage, **errors(401, 403, 422)})
-def list_billable_events(request: AuthedRequest, params: Query[BillableEventParams]) -> Any:
+@router.get("/delivery/billable-events", response={200: MilestoneBillableEventPage, **errors(401, 403, 422)})
+def list_billable_events(request: AuthedRequest, params: Query[MilestoneBillableEventParams]) -> Any:
     """Accepted milestones billed, newest first (PubSec rows only for members)."""
     _view(request)
     qs = BillableEvent.objects.filter(milestone__in=Milestone.objects.visible_to(request.user)).select_related(
