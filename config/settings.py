@@ -88,6 +88,7 @@ if "CSRF_TRUSTED_ORIGINS" not in os.environ and PSDESK_SITE_URL not in CSRF_TRUS
 PSDESK_APPS = [
     "core",
     "audit",
+    "branding",
     "accounts",
     "integrations",
     "notifications",
@@ -305,11 +306,17 @@ PSDESK_ADAPTERS = {
     "work_tracking": os.environ.get("PSDESK_WORK_TRACKING_ADAPTER", "builtin"),
     "quotes": os.environ.get("PSDESK_QUOTES_ADAPTER", "builtin"),
     "billing": os.environ.get("PSDESK_BILLING_ADAPTER", "builtin"),
+    "esign": os.environ.get("PSDESK_ESIGN_ADAPTER", "builtin"),
 }
+# The vendor's seal for executed documents (PEM files). Empty: a development pair under var/esign/,
+# written by the demo and `make run` (docs/howto/sows.md says how to use a real one).
+PSDESK_ESIGN_KEY_FILE = os.environ.get("PSDESK_ESIGN_KEY_FILE", "")
+PSDESK_ESIGN_CERT_FILE = os.environ.get("PSDESK_ESIGN_CERT_FILE", "")
+PSDESK_ESIGN_CHAIN_FILE = os.environ.get("PSDESK_ESIGN_CHAIN_FILE", "")
 
 # Paths that authenticate differently (API tokens, signed customer links, webhooks) are exempt
 # from the login redirect; everything else requires a session.
-PSDESK_PUBLIC_PATH_PREFIXES = ["/api/", "/review/", "/static/", "/r/", "/accounts/login/"]
+PSDESK_PUBLIC_PATH_PREFIXES = ["/api/", "/review/", "/static/", "/r/", "/sign/", "/accounts/login/"]
 
 # --- notifications & integrations (psdesk/notifications, psdesk/integrations) -----------------
 # Adapter options per capability (keyword arguments of the adapter class chosen in PSDESK_ADAPTERS).

@@ -20,6 +20,7 @@ urlpatterns = [
     path("review/", include("psdesk.estimates.review_urls")),
     path("r/", include("psdesk.training.public_urls")),
     path("r/", include("psdesk.delivery.public_urls")),
+    path("sign/", include("psdesk.sows.sign_urls")),
 ]
 
 # Each app with a urls.py is mounted at /<app>/ (the board at /).

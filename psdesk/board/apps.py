@@ -12,10 +12,15 @@ class BoardConfig(AppConfig):
         # Deferred: importing services loads models, which the app registry forbids before ready().
         from psdesk.approvals.services import register_after_decision  # noqa: PLC0415 — models not ready at import
         from psdesk.board.opportunity_close import close_cards_when_opportunity_closes  # noqa: PLC0415 — ditto
-        from psdesk.board.services import approve_when_decided  # noqa: PLC0415 — ditto
+        from psdesk.board.services import (  # noqa: PLC0415 — ditto
+            approve_when_decided,
+            return_to_sow_wip_when_declined,
+        )
         from psdesk.crm.services import register_after_stage_move  # noqa: PLC0415 — ditto
+        from psdesk.sows.services import register_after_decline  # noqa: PLC0415 — ditto
 
         register_after_decision(approve_when_decided)
+        register_after_decline(return_to_sow_wip_when_declined)
         register_after_stage_move(close_cards_when_opportunity_closes)
 
         # What waits on a person, on My work (psdesk/accounts/my_work.py).

@@ -205,6 +205,22 @@ def approve_when_final_approvals_hold(applied: Applied, ctx: MoveContext) -> Non
     transaction.on_commit(approve_after_commit)
 
 
+def return_to_sow_wip_when_declined(sow: Any, reason: str) -> None:
+    """After-decline effect (registered with `sows.services.register_after_decline`): the customer
+    declined the released SOW, so its Approved card goes back to SOW WIP with the reason, inside the
+    decline's transaction."""
+    eng = Engagement.objects.filter(pk=sow.engagement_id).only("state").first()
+    if eng is None or eng.state != EngagementStatus.APPROVED:
+        return
+    engagement_transition(
+        engagement_id=eng.pk,
+        action="signature_declined",
+        actor=None,
+        system=True,
+        reason=f"Customer declined: {reason}",
+    )
+
+
 def approve_when_decided(req: ApprovalRequest, decision: ApprovalDecision) -> None:
     """After-decision effect (registered with `approvals.register_after_decision`): when the second
     final approval lands on the current hash of an engagement in Ready For Approval, move it to

@@ -118,6 +118,15 @@ ENGAGEMENT_WORKFLOW = Workflow(
             guards=[approvals_complete_refusal],
         ),
         Move(
+            action="signature_declined",
+            sources=frozenset({S.APPROVED}),
+            target=S.SOW_WIP,
+            label="Back to SOW WIP: the customer declined to sign",
+            permission=None,
+            system_only=True,
+            needs_reason=True,
+        ),
+        Move(
             action="hold",
             sources=frozenset(OPEN_STATES),
             target=S.ON_HOLD,

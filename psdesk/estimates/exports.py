@@ -9,13 +9,16 @@ rounding as pricing.py, so the formulas evaluate to the stored totals.
 from __future__ import annotations
 
 import io
-from typing import Any
+from decimal import Decimal
 
-from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from psdesk.branding.document import Document, Section, display_name, items_of, number_sections
+from psdesk.branding.rendering import render_pdf
+from psdesk.branding.selectors import vendor_get
+from psdesk.core import clock
 from psdesk.estimates.models import EstimateLine, EstimateVersion
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,7 +53,7 @@ def estimate_xlsx(version: EstimateVersion, lines: list[EstimateLine], *, intern
     ws["A1"] = f"{eng.account.name} — Engagement Estimate"
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = f"Version {version.number} · {version.get_pricing_model_display()} · {version.currency}"
-    ws["A3"] = eng.title
+    ws["A3"] = f"Prepared by {vendor_get().legal_name} for {eng.account.name}"
     headers = ["#", "Activity", "Description", "Role", "Delivery", "Hours", "Rate", "Line total", "Provenance"]
     for col, h in enumerate(headers, start=1):
         c = ws.cell(row=HEADER_ROW, column=col, value=h)
@@ -59,7 +62,7 @@ def estimate_xlsx(version: EstimateVersion, lines: list[EstimateLine], *, intern
     row = FIRST_ROW
     for i, ln in enumerate(lines, start=1):
         ws.cell(row=row, column=1, value=i)
-        ws.cell(row=row, column=2, value=ln.activity)
+        ws.cell(row=row, column=2, value=display_name(ln.activity, ln.description))
         ws.cell(row=row, column=3, value=ln.description).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=row, column=4, value=ln.role)
         ws.cell(row=row, column=5, value=ln.get_delivery_display())
@@ -104,7 +107,7 @@ def estimate_xlsx(version: EstimateVersion, lines: list[EstimateLine], *, intern
         for i, ln in enumerate(lines, start=1):
             est_row = FIRST_ROW + i - 1
             cs.cell(row=cr, column=1, value=i)
-            cs.cell(row=cr, column=2, value=ln.activity)
+            cs.cell(row=cr, column=2, value=display_name(ln.activity, ln.description))
             cs.cell(row=cr, column=3, value=ln.role)
             cs.cell(row=cr, column=4, value=f"=Estimate!F{est_row}")
             cs.cell(row=cr, column=5, value=ln.cost_rate).number_format = MONEY
@@ -125,20 +128,54 @@ def estimate_xlsx(version: EstimateVersion, lines: list[EstimateLine], *, intern
     return buf.getvalue()
 
 
+def estimate_document(version: EstimateVersion, lines: list[EstimateLine]) -> Document:
+    """The customer estimate in the customer-document standard: activities by display name (never an
+    internal key), hours and price with a total, assumptions and out of scope as lists — never cost
+    or margin."""
+    eng = version.engagement
+    cur = version.currency
+    vendor = vendor_get()
+    summary = Section(key="summary", heading="Summary")
+    summary.paragraphs = [
+        f"{vendor.legal_name} estimates the professional services below for {eng.account.name}: "
+        f"{hours_text(version.hours)} hours, {cur} {version.price:,.2f} ({version.get_pricing_model_display()}).",
+        "This estimate is not a contract; the Statement of Work that follows it governs the services.",
+    ]
+    acts = Section(key="activities", heading="Activities")
+    acts.rows = [("Activity", "Role", "Delivery", "Hours", "Price")]
+    for ln in lines:
+        acts.rows.append(
+            (
+                display_name(ln.activity, ln.description),
+                ln.role,
+                ln.get_delivery_display(),
+                hours_text(ln.hours),
+                f"{cur} {ln.price:,.2f}",
+            )
+        )
+    acts.rows.append(("Total", "", "", hours_text(version.hours), f"{cur} {version.price:,.2f}"))
+    acts.total_rows = [len(acts.rows) - 1]
+    assumptions = Section(key="assumptions", heading="Assumptions")
+    assumptions.bullets = items_of(version.assumptions) or ["No assumptions beyond the activities listed."]
+    oos = Section(key="out_of_scope", heading="Out of scope")
+    oos.bullets = items_of(version.out_of_scope) or ["Anything not listed under Activities."]
+    return Document(
+        kind="Estimate",
+        number=f"EST-{eng.pk}",
+        version=str(version.number),
+        date=f"{version.priced_on:%Y-%m-%d}" if version.priced_on else f"{clock.today():%Y-%m-%d}",
+        title=f"Professional Services estimate for {eng.account.name}",
+        customer=eng.account.name,
+        vendor=vendor,
+        sections=number_sections([summary, acts, assumptions, oos]),
+    )
+
+
+def hours_text(h: Decimal) -> str:
+    d = Decimal(h)
+    return f"{d.normalize():f}" if d == d.to_integral() else f"{d:.2f}"
+
+
 def estimate_pdf(version: EstimateVersion, lines: list[EstimateLine], *, base_url: str = "") -> bytes:
-    """The customer PDF: activities, hours, price, assumptions, out of scope — never cost or margin."""
-    from weasyprint import HTML  # noqa: PLC0415 — weasyprint takes ~1 s to import; only PDF exports need it
-
-    html = render_to_string("estimates/customer_pdf.html", _customer_context(version, lines))
-    pdf: Any = HTML(string=html, base_url=base_url or None).write_pdf()
-    return bytes(pdf)
-
-
-def _customer_context(version: EstimateVersion, lines: list[EstimateLine]) -> dict[str, Any]:
-    return {
-        "version": version,
-        "eng": version.engagement,
-        "lines": lines,
-        "assumptions": [t.strip() for t in version.assumptions.splitlines() if t.strip()],
-        "out_of_scope": [t.strip() for t in version.out_of_scope.splitlines() if t.strip()],
-    }
+    """The customer PDF (WeasyPrint): `estimate_document` rendered in the document standard."""
+    return render_pdf(estimate_document(version, lines))

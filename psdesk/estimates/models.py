@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from psdesk.branding.document import display_name
 from psdesk.core import clock
 from psdesk.engagements.models import Engagement
 from psdesk.estimates.choices import Delivery, FeedbackKind, PricingModel, ReviewDecision, VersionStatus
@@ -108,6 +109,11 @@ class EstimateLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity} ({self.role}, {self.hours} h)"
+
+    @property
+    def display_name(self) -> str:
+        """The activity as a customer reads it (its description when the name is an internal key)."""
+        return display_name(self.activity, self.description)
 
 
 class EstimateReview(models.Model):

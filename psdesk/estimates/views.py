@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core.errors import DomainError, NotFound
 from psdesk.core.types import AuthedRequest
 from psdesk.engagements.labels import label_move
@@ -305,6 +306,7 @@ def review(request: AuthedRequest, token: str) -> HttpResponse:
         "out_of_scope": [t.strip() for t in v.out_of_scope.splitlines() if t.strip()],
         "error": request.session.pop("review-error", "") if hasattr(request, "session") else "",
         "expires_at": link.expires_at,
+        "vendor": vendor_profile_get(),
     }
     return _private(render(request, "estimates/review.html", ctx))
 

@@ -39,6 +39,9 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "fake": "psdesk.integrations.psa.fake.FakePsa",
         "kantata": "psdesk.integrations.psa.kantata.KantataPsa",
     },
+    "esign": {
+        "builtin": "psdesk.integrations.esign.builtin.BuiltinEsign",
+    },
     "quotes": {
         "builtin": "psdesk.integrations.quotes.builtin.BuiltinQuotes",
         "fake": "psdesk.integrations.quotes.fake.FakeQuotes",
@@ -60,6 +63,7 @@ OPERATIONS: dict[str, frozenset[str]] = {
     "psa": frozenset({"project_create", "project_status_set"}),
     "quotes": frozenset({"quote_push"}),
     "billing": frozenset({"billable_event_create"}),
+    "esign": frozenset(),  # called in-process (links, seal, verify), never through the outbox
 }
 
 _overrides: dict[str, Any] = {}

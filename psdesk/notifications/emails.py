@@ -15,6 +15,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.notifications.links import site_url
 
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -32,10 +33,15 @@ class RenderedEmail:
 
 
 def email_render(*, name: str, subject: str, context: dict[str, Any]) -> RenderedEmail:
-    """Render `notifications/email/<name>.txt` and `.html` with `context` plus `subject`, `brand`
-    (default "PS Desk") and `preferences_url`. Raises TemplateDoesNotExist for an unknown name."""
+    """Render `notifications/email/<name>.txt` and `.html` with `context` plus `subject`, the vendor
+    profile's `brand` (short name), `vendor` (legal name), `brand_colour`, `vendor_footer`, and
+    `preferences_url`. Raises TemplateDoesNotExist for an unknown name."""
+    profile = vendor_profile_get()
     ctx = {
-        "brand": "PS Desk",
+        "brand": profile.brand_name or profile.legal_name,
+        "vendor": profile.legal_name,
+        "brand_colour": profile.brand_colour,
+        "vendor_footer": profile.footer_text or profile.legal_name,
         "preferences_url": site_url(reverse("notifications:preferences")),
         **context,
         "subject": subject,

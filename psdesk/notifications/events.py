@@ -101,6 +101,12 @@ EVENTS: dict[str, EventType] = {
             body="{{ signer }} signed {{ sow }} version {{ version }} for {{ account }}; it waits for the "
             "vendor's countersignature.{% if url %}\nCountersign it: {{ url }}{% endif %}",
         ),
+        _e(
+            "sow.declined",
+            "SOW declined by the customer",
+            body="{{ signer }} declined {{ sow }} for {{ target }}: {{ reason }}\nThe card is back in SOW WIP."
+            "{% if url %}\n{{ url }}{% endif %}",
+        ),
         _e("sow.executed", "SOW executed"),
         _e("opportunity.closed_won", "Closed won", "scheduling"),
         _e("project.queued", "Project queued", "scheduling"),

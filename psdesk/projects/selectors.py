@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.template import Context, Engine
 
 from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem, hours_left_text
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core import clock
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
@@ -31,7 +32,6 @@ from psdesk.scoping.models import ScopingRequest, ServiceType
 from psdesk.sla.choices import TimerOutcome
 from psdesk.sla.models import SlaTimer
 from psdesk.sla.selectors import TimerView, timer_badges, timers_for_target
-from psdesk.sows.selectors import policy_get as sow_policy_get
 
 _ENGINE = Engine(autoescape=False)
 
@@ -187,8 +187,9 @@ def welcome_render(*, project: Project) -> WelcomeDraft:
     cc = sorted({u.email.lower() for u in [*team, *leaders] if u.email} - {c.email for c in contacts})
     present = {c.role for c in contacts}
     subject_src, body_src = _template(project.kind)
-    vendor = sow_policy_get().vendor_name
-    brand = brand_of(vendor)
+    profile = vendor_profile_get()
+    vendor = profile.legal_name
+    brand = profile.brand_name or brand_of(vendor)
     values: dict[str, Any] = {
         "project": project,
         "account": project.account,

@@ -41,7 +41,14 @@ class MarkupStatus(models.TextChoices):
 
 class Party(models.TextChoices):
     CUSTOMER = "customer", "Customer"
-    VENDOR = "vendor", "GitLab"
+    VENDOR = "vendor", "Vendor"
+
+
+class SignatureRequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the signer"
+    SIGNED = "signed", "Signed"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class ClauseKey(models.TextChoices):

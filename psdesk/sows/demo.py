@@ -8,12 +8,15 @@ from typing import Any
 
 from psdesk.core.demo import DemoContext
 from psdesk.core.types import Actor
+from psdesk.integrations.esign.builtin import dev_keypair_ensure
 from psdesk.sows.models import SowVersion
 from psdesk.sows.services import sow_generate, sow_review_record
 
 
 def load(ctx: DemoContext) -> None:
-    """Nothing to load on its own: see `sow_demo` (called by psdesk/board/demo.py)."""
+    """The development seal for executed SOWs (a self-signed key and certificate under var/esign/,
+    unless PSDESK_ESIGN_KEY_FILE/CERT_FILE name real ones). SOWs themselves: see `sow_demo`."""
+    dev_keypair_ensure(common_name="GitLab Inc. document seal (development)")
 
 
 def sow_demo(engagement: Any, *, actor: Actor) -> SowVersion:

@@ -13,9 +13,20 @@ import json
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from psdesk.branding.document import (
+    BULLET,
+    Document,
+    Section,
+    SignatureBlock,
+    Vendor,
+    display_name,
+    items_of,
+    tidy,
+)
 
 ZERO = Decimal("0.00")
 
@@ -58,28 +69,6 @@ class Activity:
     group: str = ""
 
 
-@dataclass
-class Section:
-    """One heading and its blocks: paragraphs, then an optional 3-column table, then more paragraphs."""
-
-    key: str
-    heading: str
-    level: int = 1
-    paragraphs: list[str] = field(default_factory=list)
-    rows: list[tuple[str, str, str]] = field(default_factory=list)
-    after: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "heading": self.heading,
-            "level": self.level,
-            "paragraphs": self.paragraphs,
-            "rows": [list(r) for r in self.rows],
-            "after": self.after,
-        }
-
-
 class _Keep(dict[str, str]):
     def __missing__(self, key: str) -> str:  # an unknown placeholder stays visible, never crashes
         return "{" + key + "}"
@@ -95,7 +84,7 @@ def fill(text: str, values: Mapping[str, str]) -> list[str]:
 
 
 def paragraphs_of(text: str) -> list[str]:
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+    return [tidy(p) for p in re.split(r"\n\s*\n", text or "") if p.strip()]
 
 
 def money(amount: Decimal | str, currency: str) -> str:
@@ -128,6 +117,10 @@ def build_content(
     vendor: str,
     vendor_signer_title: str,
     currency: str,
+    vendor_signer_name: str = "",
+    vendor_address: Sequence[str] = (),
+    vendor_footer: str = "",
+    vendor_colour: str = "#292961",
     pricing_model: str,
     terms_kind: str,
     msa_reference: str,
@@ -169,8 +162,10 @@ def build_content(
                 "lines": list(m["lines"]),
                 "activities": [
                     {
-                        "activity": a.activity,
-                        "description": a.description,
+                        "activity": display_name(a.activity, a.description),
+                        "description": ""
+                        if display_name(a.activity, a.description) == tidy(a.description)
+                        else tidy(a.description),
                         "delivery": a.delivery,
                         "hours": hours_text(a.hours),
                         "amount": f"{a.price:.2f}",
@@ -188,14 +183,18 @@ def build_content(
         "customer": customer,
         "vendor": vendor,
         "vendor_signer_title": vendor_signer_title,
+        "vendor_signer_name": vendor_signer_name,
+        "vendor_address": list(vendor_address),
+        "vendor_footer": vendor_footer,
+        "vendor_colour": vendor_colour,
         "currency": currency,
         "pricing_model": pricing_model,
         "terms": {"kind": terms_kind, "reference": msa_reference, "text": fill(clauses.get(terms_key, ""), vals)},
         "milestones": ms_out,
         "clauses": {
             "objectives": fill(clauses.get("objectives", ""), vals) + paragraphs_of(objectives_extra),
-            "out_of_scope": paragraphs_of(out_of_scope_extra) + fill(clauses.get("out_of_scope", ""), vals),
-            "assumptions": paragraphs_of(assumptions_extra) + fill(clauses.get("assumptions", ""), vals),
+            "out_of_scope": items_of(out_of_scope_extra) + fill(clauses.get("out_of_scope", ""), vals),
+            "assumptions": items_of(assumptions_extra) + fill(clauses.get("assumptions", ""), vals),
             "schedule": fill(clauses.get("schedule", ""), vals),
             "acceptance": fill(clauses.get("acceptance", ""), vals),
             "billing": fill(clauses.get(f"billing_{billing_terms}", ""), vals),
@@ -207,7 +206,12 @@ def build_content(
             "services": [{"item": m["name"], "hours": m["hours"], "amount": m["amount"]} for m in ms_out],
             "services_subtotal": f"{services_total:.2f}",
             "education": [
-                {"item": a.activity, "hours": hours_text(a.hours), "amount": f"{a.price:.2f}"} for a in education
+                {
+                    "item": display_name(a.activity, a.description),
+                    "hours": hours_text(a.hours),
+                    "amount": f"{a.price:.2f}",
+                }
+                for a in education
             ],
             "education_subtotal": f"{education_total:.2f}",
             "total": f"{total:.2f}",
@@ -232,6 +236,9 @@ def content_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+LIST_CLAUSES: frozenset[str] = frozenset({"out_of_scope", "assumptions"})
+
+
 def sections(content: Mapping[str, Any]) -> list[Section]:
     """The document as numbered sections (level 1) with milestone sub-sections (level 2)."""
     cur = content["currency"]
@@ -248,17 +255,16 @@ def sections(content: Mapping[str, Any]) -> list[Section]:
     s = top("parties")
     s.paragraphs = [
         f'This Statement of Work {content["number"]} ("SOW") dated {content["date"]} is entered into by '
-        f'{content["customer"]} ("Customer") and {content["vendor"]} ("Vendor").',
+        f'{content["customer"]} ("Customer") and {tidy(content["vendor"])} ("Vendor").',
         *content["terms"]["text"],
     ]
-    for key in ("objectives",):
-        top(key).paragraphs = list(content["clauses"][key])
+    top("objectives").paragraphs = list(content["clauses"]["objectives"])
     s = top("scope")
     s.paragraphs = ["The services are delivered as the following milestones of activities."]
     scope_n = n
     for i, m in enumerate(content["milestones"], 1):
         sub = Section(key=f"milestone_{i}", heading=f"{scope_n}.{i} Milestone {i}: {m['name']}", level=2)
-        sub.paragraphs = [
+        sub.bullets = [
             f"{a['activity']} ({a['delivery']}): {a['description']}"
             if a["description"]
             else f"{a['activity']} ({a['delivery']})"
@@ -267,29 +273,69 @@ def sections(content: Mapping[str, Any]) -> list[Section]:
         sub.rows = [("Activity", "Hours", "Amount")] + [
             (a["activity"], a["hours"], money(a["amount"], cur)) for a in m["activities"]
         ]
-        sub.after = [f"Milestone {i} total: {m['hours']} hours, {money(m['amount'], cur)}."]
+        sub.rows.append((f"Milestone {i} subtotal", m["hours"], money(m["amount"], cur)))
+        sub.total_rows = [len(sub.rows) - 1]
         out.append(sub)
     for key in ("out_of_scope", "assumptions", "schedule", "acceptance"):
-        top(key).paragraphs = list(content["clauses"][key])
+        sec = top(key)
+        if key in LIST_CLAUSES:
+            sec.bullets = list(content["clauses"][key])
+        else:
+            sec.paragraphs = list(content["clauses"][key])
     fees = content["fees"]
     s = top("fees")
     s.paragraphs = [f"Services: {fees['services_label']}."]
     s.rows = [("Item", "Hours", "Amount")]
     s.rows += [(f"Services: {r['item']}", r["hours"], money(r["amount"], cur)) for r in fees["services"]]
     s.rows.append(("Services subtotal", "", money(fees["services_subtotal"], cur)))
-    s.rows += [(f"Education: {r['item']}", r["hours"], money(r["amount"], cur)) for r in fees["education"]]
-    s.rows.append(("Education subtotal", "", money(fees["education_subtotal"], cur)))
+    totals = [len(s.rows) - 1]
+    if fees["education"]:
+        s.rows += [(f"Education: {r['item']}", r["hours"], money(r["amount"], cur)) for r in fees["education"]]
+        s.rows.append(("Education subtotal", "", money(fees["education_subtotal"], cur)))
+        totals.append(len(s.rows) - 1)
     s.rows.append(("Total", "", money(fees["total"], cur)))
+    s.total_rows = [*totals, len(s.rows) - 1]
     s.after = [f"Total fees under this SOW: {money(fees['total'], cur)}."]
     for key in ("billing", "travel"):
         top(key).paragraphs = list(content["clauses"][key])
     s = top("signatures")
-    s.paragraphs = [
-        f"Signed for {content['customer']}: Name ____________ Title ____________ Date ____________",
-        f"Signed for {content['vendor']} ({content['vendor_signer_title']}): "
-        "Name ____________ Title ____________ Date ____________",
+    s.paragraphs = ["Each party's authorised signatory signs below; the signatures are electronic."]
+    signed = content.get("signed", {})
+    s.signatures = [
+        SignatureBlock(party=f"{content['customer']} (Customer)", **signed.get("customer", {})),
+        SignatureBlock(
+            party=f"{tidy(content['vendor'])} (Vendor)",
+            **(signed.get("vendor") or {"title": content.get("vendor_signer_title", "")}),
+        ),
     ]
     return out
+
+
+def document(content: Mapping[str, Any], *, vendor: Vendor, version: int | str = "") -> Document:
+    """The SOW as a customer Document (cover, numbered sections, signature blocks). The vendor's
+    name, address, colour and footer are the ones stored in the content (as generated); the logo is
+    the vendor profile's."""
+    v = Vendor(
+        legal_name=content["vendor"],
+        brand_name=vendor.brand_name,
+        address_lines=tuple(content.get("vendor_address", vendor.address_lines)),
+        logo_data_uri=vendor.logo_data_uri,
+        brand_colour=content.get("vendor_colour", vendor.brand_colour),
+        signatory_name=content.get("vendor_signer_name", vendor.signatory_name),
+        signatory_title=content.get("vendor_signer_title", vendor.signatory_title),
+        footer_text=content.get("vendor_footer", vendor.footer_text),
+        default_currency=vendor.default_currency,
+    )
+    return Document(
+        kind="Statement of Work",
+        number=content["number"],
+        version=str(version or content.get("version", "")),
+        date=content["date"],
+        title=content["title"],
+        customer=content["customer"],
+        vendor=v,
+        sections=sections(content),
+    )
 
 
 def plain_text(secs: Iterable[Section]) -> str:
@@ -298,6 +344,7 @@ def plain_text(secs: Iterable[Section]) -> str:
     for s in secs:
         lines.append(s.heading)
         lines += s.paragraphs
+        lines += s.bullets
         lines += ["\t".join(r) for r in s.rows]
         lines += s.after
         lines.append("")
@@ -305,7 +352,7 @@ def plain_text(secs: Iterable[Section]) -> str:
 
 
 def words(text: str) -> list[str]:
-    return text.split()
+    return [w for w in text.split() if w != BULLET]
 
 
 def split_by_headings(text: str, headings: Sequence[str]) -> dict[str, list[str]]:

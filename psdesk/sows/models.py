@@ -23,6 +23,7 @@ from psdesk.sows.choices import (
     ClauseKey,
     MarkupStatus,
     Party,
+    SignatureRequestStatus,
     SowStatus,
     TermsKind,
     VersionSource,
@@ -34,6 +35,7 @@ class SowPolicy(models.Model):
     """SOW thresholds and working terms (one row, editable in admin, seeded with the defaults)."""
 
     passive_acceptance_business_days = models.PositiveIntegerField(default=5)
+    signing_link_days = models.PositiveIntegerField(default=14, help_text="the emailed signing link expires after")
     minimum_hours_per_week = models.PositiveIntegerField(default=20)
     validity_days = models.PositiveIntegerField(default=365, help_text="the SOW expires this many days after signature")
     upload_max_bytes = models.PositiveIntegerField(default=10 * 1024 * 1024)
@@ -41,8 +43,6 @@ class SowPolicy(models.Model):
     upload_max_ratio = models.PositiveIntegerField(
         default=100, help_text="zip-bomb guard: per-member compression ratio"
     )
-    vendor_name = models.CharField(max_length=200, default="GitLab Inc.")
-    vendor_signer_title = models.CharField(max_length=200, default="VP Revenue Accounting")
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -106,6 +106,10 @@ class Sow(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
+    executed_pdf = models.FileField(
+        upload_to="sows/executed/", blank=True, help_text="signed, sealed, with certificate"
+    )
+    executed_pdf_sha256 = models.CharField(max_length=64, blank=True)
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=clock.now)
 
@@ -213,7 +217,11 @@ class Signature(models.Model):
     title = models.CharField(max_length=200)
     signed_on = models.DateField()
     signed_pdf = models.FileField(upload_to="sows/signed/", blank=True)
-    signed_pdf_sha256 = models.CharField(max_length=64, blank=True)
+    signed_pdf_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the exact PDF signed")
+    email = models.EmailField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=clock.now)
 
@@ -223,6 +231,35 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_party_display()} signature by {self.name}"
+
+
+class SignatureRequest(models.Model):
+    """An emailed signing link for the customer signer on one version: single-use (`used_at`),
+    expiring (`expires_at`); the link carries a signed token whose nonce's SHA-256 is `nonce_sha256`.
+    A decline keeps its reason."""
+
+    sow = models.ForeignKey(Sow, on_delete=models.CASCADE, related_name="signature_requests")
+    version = models.ForeignKey(SowVersion, on_delete=models.PROTECT, related_name="signature_requests")
+    signer_name = models.CharField(max_length=200, blank=True)
+    signer_email = models.EmailField()
+    nonce_sha256 = models.CharField(max_length=64, unique=True)
+    pdf_sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=SignatureRequestStatus.choices, default=SignatureRequestStatus.PENDING
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"signature request {self.pk} for {self.sow}"
 
 
 class BillableEvent(models.Model):

@@ -1,23 +1,22 @@
-"""Rendering a SOW version: DOCX through docxtpl (from the shipped template, or an admin upload),
-HTML (the on-screen preview) and PDF through WeasyPrint from that same HTML. Also text extraction
-from DOCX (python-docx) and PDF (`pdftotext`, poppler-utils) used by tests and the signed-PDF check.
-
-The shipped template is built programmatically with python-docx (`build_docx_template`, also the
-`sow_docx_template` management command) — no binary is edited by hand.
+"""Rendering a SOW version in the customer-document standard (psdesk/branding/rendering.py): DOCX
+with Word styles, HTML (the on-screen preview) and PDF through WeasyPrint from that same HTML, each
+with the cover, running header and "Page X of Y" footer. An admin-uploaded docxtpl template, when
+active, replaces the standard DOCX; `build_docx_template` (also `psdesk sow docx-template`) writes a
+starting point for one. Text extraction (pdftotext, python-docx) comes from psdesk.branding.rendering.
 """
 
 from __future__ import annotations
 
 import io
-import subprocess
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.template.loader import render_to_string
-
-from psdesk.sows.document import Section
+from psdesk.branding import rendering as branding_rendering
+from psdesk.branding.document import Document, Section
+from psdesk.branding.selectors import vendor_get
+from psdesk.sows import document as doc
 
 TEMPLATE_PATH = Path(__file__).parent / "docx" / "sow_template.docx"
 
@@ -25,38 +24,38 @@ TEMPLATE_PATH = Path(__file__).parent / "docx" / "sow_template.docx"
 def build_docx_template() -> bytes:
     """The docxtpl template: a title, then a loop over sections (heading by level, paragraphs, an
     optional 3-column table whose rows are a `{%tr for %}` loop, closing paragraphs)."""
-    from docx import Document  # noqa: PLC0415 — python-docx (lxml) adds ~75 ms to start-up; only rendering needs it
+    from docx import Document as Docx  # noqa: PLC0415 — python-docx (lxml) adds ~75 ms to start-up; only rendering needs it
     from docx.shared import Pt  # noqa: PLC0415 — python-docx (lxml) adds ~75 ms to start-up; only rendering needs it
 
-    doc = Document()
-    normal = doc.styles["Normal"]
+    d = Docx()
+    normal = d.styles["Normal"]
     normal.font.name = "DejaVu Sans"
     normal.font.size = Pt(10)
-    doc.add_paragraph("Statement of Work {{ number }}", style="Title")
-    doc.add_paragraph("{{ title }}")
-    doc.add_paragraph("{%p for s in sections %}")
-    doc.add_paragraph("{%p if s.level == 1 %}")
-    doc.add_paragraph("{{ s.heading }}", style="Heading 1")
-    doc.add_paragraph("{%p else %}")
-    doc.add_paragraph("{{ s.heading }}", style="Heading 2")
-    doc.add_paragraph("{%p endif %}")
-    doc.add_paragraph("{%p for t in s.paragraphs %}")
-    doc.add_paragraph("{{ t }}")
-    doc.add_paragraph("{%p endfor %}")
-    doc.add_paragraph("{%p if s.rows %}")
-    table = doc.add_table(rows=3, cols=3)
+    d.add_paragraph("Statement of Work {{ number }}", style="Title")
+    d.add_paragraph("{{ title }}")
+    d.add_paragraph("{%p for s in sections %}")
+    d.add_paragraph("{%p if s.level == 1 %}")
+    d.add_paragraph("{{ s.heading }}", style="Heading 1")
+    d.add_paragraph("{%p else %}")
+    d.add_paragraph("{{ s.heading }}", style="Heading 2")
+    d.add_paragraph("{%p endif %}")
+    d.add_paragraph("{%p for t in s.paragraphs %}")
+    d.add_paragraph("{{ t }}")
+    d.add_paragraph("{%p endfor %}")
+    d.add_paragraph("{%p if s.rows %}")
+    table = d.add_table(rows=3, cols=3)
     table.style = "Table Grid"
     table.rows[0].cells[0].text = "{%tr for r in s.rows %}"
     for i in range(3):
         table.rows[1].cells[i].text = "{{ r[" + str(i) + "] }}"
     table.rows[2].cells[0].text = "{%tr endfor %}"
-    doc.add_paragraph("{%p endif %}")
-    doc.add_paragraph("{%p for t in s.after %}")
-    doc.add_paragraph("{{ t }}")
-    doc.add_paragraph("{%p endfor %}")
-    doc.add_paragraph("{%p endfor %}")
+    d.add_paragraph("{%p endif %}")
+    d.add_paragraph("{%p for t in s.after %}")
+    d.add_paragraph("{{ t }}")
+    d.add_paragraph("{%p endfor %}")
+    d.add_paragraph("{%p endfor %}")
     buf = io.BytesIO()
-    doc.save(buf)
+    d.save(buf)
     return buf.getvalue()
 
 
@@ -77,61 +76,45 @@ def _context(content: dict[str, Any], secs: Sequence[Section]) -> dict[str, Any]
     }
 
 
-def render_docx(content: dict[str, Any], secs: Sequence[Section], *, template: bytes | None = None) -> bytes:
+def sow_document(content: dict[str, Any], secs: Sequence[Section], *, version: int | str = "") -> Document:
+    """The SOW content as a customer Document with the vendor profile's logo."""
+    d = doc.document(content, vendor=vendor_get(), version=version)
+    d.sections = list(secs)
+    return d
+
+
+def render_docx(
+    content: dict[str, Any], secs: Sequence[Section], *, template: bytes | None = None, version: int | str = ""
+) -> bytes:
+    """The DOCX: the document standard (psdesk.branding.rendering) unless the admin uploaded a docxtpl
+    template, which is then rendered with `number`, `title` and `sections`."""
+    if template is None:
+        return branding_rendering.render_docx(sow_document(content, secs, version=version))
     from docxtpl import DocxTemplate  # noqa: PLC0415 — docxtpl (Jinja, python-docx) adds ~130 ms to start-up
 
-    tpl = DocxTemplate(io.BytesIO(template or shipped_template()))
+    tpl = DocxTemplate(io.BytesIO(template))
     tpl.render(_context(content, secs), autoescape=True)
     buf = io.BytesIO()
     tpl.save(buf)
     return buf.getvalue()
 
 
-def render_html(content: dict[str, Any], secs: Sequence[Section], *, standalone: bool = True) -> str:
+def render_html(
+    content: dict[str, Any], secs: Sequence[Section], *, standalone: bool = True, version: int | str = ""
+) -> str:
     """The document HTML: the on-screen preview (`standalone=False` gives the fragment) and the PDF source."""
-    ctx = _context(content, secs)
-    return render_to_string("sows/pdf.html" if standalone else "sows/_document.html", ctx)
+    return branding_rendering.render_html(sow_document(content, secs, version=version), standalone=standalone)
 
 
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # noqa: PLC0415 — WeasyPrint adds ~1 s to start-up; only PDF rendering needs it
-
-    return bytes(HTML(string=html).write_pdf())
+    return branding_rendering.render_pdf(html)
 
 
-def docx_text(data: bytes) -> str:
-    """Text of a DOCX in body order: paragraphs and table rows (cells joined by spaces)."""
-    from docx import Document  # noqa: PLC0415 — python-docx (lxml) adds ~75 ms to start-up; only rendering needs it
-    from docx.table import Table  # noqa: PLC0415 — python-docx (lxml) adds ~75 ms to start-up; only rendering needs it
-    from docx.text.paragraph import Paragraph  # noqa: PLC0415 — python-docx (lxml) adds ~75 ms to start-up; only rendering needs it
-
-    doc = Document(io.BytesIO(data))
-    lines: list[str] = []
-    for block in doc.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            lines.append(Paragraph(block, doc).text)
-        elif tag == "tbl":
-            lines.extend(" ".join(c.text for c in row.cells) for row in Table(block, doc).rows)
-    return "\n".join(lines)
+def pdf_body_text(text: str, content: dict[str, Any], *, version: int | str = "") -> str:
+    """PDF text without running header/footer lines and bullets (compare with `docx_text`)."""
+    return branding_rendering.pdf_body_text(text, sow_document(content, [], version=version))
 
 
-class PdfTextError(RuntimeError):
-    pass
-
-
-def pdf_text(data: bytes) -> str:
-    """Text of a PDF through `pdftotext` (poppler-utils). Raises PdfTextError for an unreadable file."""
-    try:
-        proc = subprocess.run(
-            ["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"],  # noqa: S607 — poppler-utils' pdftotext, found on PATH
-            input=data,
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PdfTextError(f"pdftotext failed: {exc}") from exc
-    if proc.returncode != 0:
-        raise PdfTextError(proc.stderr.decode(errors="replace").strip() or "not a readable PDF")
-    return proc.stdout.decode("utf-8", errors="replace")
+docx_text = branding_rendering.docx_text
+pdf_text = branding_rendering.pdf_text
+PdfTextError = branding_rendering.PdfTextError

@@ -13,6 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
@@ -217,6 +218,16 @@ def engagement_approved_refusal(sow: Any, ctx: MoveContext) -> str | None:
     return None
 
 
+def vendor_signatory_refusal(sow: Any, ctx: MoveContext) -> str | None:
+    """Only the vendor signatory named in the vendor profile countersigns (when one is named)."""
+    email = vendor_profile_get().signatory_email.strip().lower()
+    actor_email = (getattr(ctx.actor, "email", "") or "").strip().lower()
+    if email and actor_email != email:
+        p = vendor_profile_get()
+        return f"The vendor signatory, {p.signatory_name or email} ({p.signatory_title}), countersigns this SOW."
+    return None
+
+
 def stamp_on_current_version_refusal(sow: Any, ctx: MoveContext) -> str | None:
     """Release for signature only after Legal stamped the current version's hash."""
     cur = sow.current
@@ -320,9 +331,12 @@ def my_work_sows_to_stamp(user: Actor) -> WorkGroup | None:
 
 
 def my_work_sows_to_countersign(user: Actor) -> WorkGroup | None:
-    """Vendor signatory (Revenue): SOWs the customer signed that wait for the countersignature,
-    oldest customer signature first (two queries)."""
+    """The vendor signatory (vendor profile; any countersigner when none is named): SOWs the customer
+    signed that wait for the countersignature, oldest customer signature first (three queries)."""
     if not user.has_perm("sows.countersign_sow"):
+        return None
+    signatory = vendor_profile_get().signatory_email.strip().lower()
+    if signatory and (user.email or "").strip().lower() != signatory:
         return None
     signed = Signature.objects.filter(sow=OuterRef("pk"), party=Party.CUSTOMER).values("recorded_at")[:1]
     qs = Sow.objects.visible_to(user).filter(status=SowStatus.CUSTOMER_SIGNED)

@@ -17,8 +17,10 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core.errors import DomainError, NotFound, ValidationFailed
 from psdesk.core.types import AuthedRequest
+from psdesk.core.workflow import MoveContext
 from psdesk.engagements.models import Engagement
 from psdesk.sows import document as doc
 from psdesk.sows import rendering, selectors, services
@@ -50,6 +52,12 @@ def engagement_sow(request: AuthedRequest, engagement_id: int) -> HttpResponse:
     ctx: dict[str, Any] = {"eng": eng, "sow": sow, "perms_user": request.user}
     if sow is not None:
         ctx["signer_name"], ctx["signer_email"] = selectors.customer_signer_get(sow=sow)
+        ctx["signature_requests"] = list(sow.signature_requests.select_related("version")[:5])
+        ctx["vendor"] = vendor_profile_get()
+        ctx["can_countersign"] = (
+            request.user.has_perm("sows.countersign_sow")
+            and selectors.vendor_signatory_refusal(sow, MoveContext(actor=request.user)) is None
+        )
     if sow is not None and sow.current is not None:
         cur = sow.current
         ctx.update(
@@ -58,10 +66,24 @@ def engagement_sow(request: AuthedRequest, engagement_id: int) -> HttpResponse:
                 "markups": selectors.markup_list(sow=sow),
                 "cases": selectors.legal_case_list(sow=sow),
                 "signatures": list(sow.signatures.all()),
-                "preview": rendering.render_html(cur.content, doc.sections(cur.content), standalone=False),
+                "preview": rendering.render_html(
+                    cur.content, doc.sections(cur.content), standalone=False, version=cur.number
+                ),
             }
         )
     return render(request, "sows/engagement.html", ctx)
+
+
+@permission_required(VIEW, raise_exception=True)
+def executed_pdf(request: AuthedRequest, engagement_id: int) -> HttpResponse | FileResponse:
+    try:
+        eng = _engagement(request, engagement_id)
+    except DomainError:
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    sow = selectors.sow_for_engagement(eng)
+    if sow is None or not sow.executed_pdf:
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    return FileResponse(sow.executed_pdf.open("rb"), as_attachment=True, filename=f"{sow.number}-executed.pdf")
 
 
 @permission_required(VIEW, raise_exception=True)

@@ -12,6 +12,7 @@ from psdesk.sows.choices import SowStatus
 from psdesk.sows.selectors import (
     engagement_approved_refusal,
     stamp_on_current_version_refusal,
+    vendor_signatory_refusal,
 )
 
 S = SowStatus
@@ -47,11 +48,29 @@ SOW_WORKFLOW = Workflow(
             permission="sows.record_signature",
         ),
         Move(
+            action="customer_sign_link",
+            sources=frozenset({S.RELEASED}),
+            target=S.CUSTOMER_SIGNED,
+            label="Signed by the customer through the signing link",
+            permission=None,
+            system_only=True,
+        ),
+        Move(
+            action="customer_decline",
+            sources=frozenset({S.RELEASED}),
+            target=S.DRAFT,
+            label="Declined by the customer through the signing link",
+            permission=None,
+            system_only=True,
+            needs_reason=True,
+        ),
+        Move(
             action="countersign",
             sources=frozenset({S.CUSTOMER_SIGNED}),
             target=S.EXECUTED,
             label="Countersign (executed)",
             permission="sows.countersign_sow",
+            guards=[vendor_signatory_refusal],
         ),
     ],
 )

@@ -55,6 +55,13 @@ def test_after_an_approval_decision_the_board_may_move_the_card_to_approved() ->
     ]
 
 
+def test_after_a_customer_declines_the_card_returns_to_sow_wip() -> None:
+    """sows.services.register_after_decline: effects inside the decline's transaction."""
+    from psdesk.sows.services import esign
+
+    assert [_name(f) for f in esign.AFTER_DECLINE_HOOKS] == ["psdesk.board.services.return_to_sow_wip_when_declined"]
+
+
 def test_notification_effects_mirror_engagements_to_work_tracking() -> None:
     """notifications.services.effect_register: functions run when an event is notified."""
     effects = notifications_services._EFFECTS

@@ -143,3 +143,25 @@ def test_fixed_fee_versus_tm_shows_rate_changes(people: Any, version: Any) -> No
         "Train": ["rate", "price"],
         "Review": ["rate", "price"],
     }
+
+
+def test_the_customer_pdf_reads_as_a_customer_document(people: Any, strawman: Any, frozen_clock: Any) -> None:
+    from psdesk.branding.document import content_problems
+    from psdesk.branding.rendering import pdf_text
+
+    v = estimate_version_create(
+        engagement_id=strawman.pk,
+        actor=people.erin,
+        pricing_model="tm",
+        lines=[
+            L("impl_discovery", "PSE", "16", description="Discovery and architecture design workshop"),
+            L("Install", "PSE", "40"),
+        ],
+        assumptions="VMs ready\nSSO via Okta",
+        out_of_scope="Geo",
+    )
+    text = pdf_text(estimate_pdf(v, version_lines(v)))
+    assert content_problems(text) == []
+    assert "Discovery and architecture design workshop" in text and "impl_discovery" not in text
+    assert "GitLab Inc." in text and "Estimate EST-" in text
+    assert "• VMs ready" in text and "• SSO via Okta" in text

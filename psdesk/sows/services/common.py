@@ -33,7 +33,7 @@ def sow_page(sow: Sow) -> str:
     return reverse("sows:engagement", args=[sow.engagement_id])
 
 
-def sow_notify(*, sow: Sow, event: str, actor: Actor, context: dict[str, Any]) -> None:
+def sow_notify(*, sow: Sow, event: str, actor: Actor | None, context: dict[str, Any]) -> None:
     """Notify the EM and the account team (opportunity owner) about a SOW event, except the actor.
     The notification links to the SOW page."""
     eng = sow.engagement

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import Applied
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, ValidationFailed
 from psdesk.core.types import Actor
@@ -26,6 +27,7 @@ from psdesk.sows.choices import Party
 from psdesk.sows.models import LegalCase, Signature, Sow, SowVersion
 from psdesk.sows.selectors import customer_signer_get, is_superseded, policy_get
 from psdesk.sows.services.common import sha256_of, sow_lock, sow_move, sow_notify, sow_role_notify
+from psdesk.sows.services.esign import executed_pdf_store, signature_request_issue, signing_url
 
 
 def sow_stamp(*, sow_id: int, version_id: int, actor: Actor, note: str = "") -> LegalCase:
@@ -83,16 +85,19 @@ def _signer_email_clean(signer_email: str) -> str:
     return signer_email
 
 
-def _release_email_enqueue(*, sow: Sow, version: SowVersion, signer_email: str, signer_name: str) -> None:
+def _release_email_enqueue(
+    *, sow: Sow, version: SowVersion, signer_email: str, signer_name: str, link: str, expires: str
+) -> None:
     with version.pdf.open("rb") as fh:
         pdf = base64.b64encode(fh.read()).decode()
     em = sow.engagement.em
-    vendor = policy_get().vendor_name
+    profile = vendor_profile_get()
+    vendor = profile.legal_name
     email = email_render(
         name="sow_released",
         subject=f"Statement of Work {sow.number} for signature",
         context={
-            "brand": vendor,
+            "brand": profile.brand_name,
             "vendor": vendor,
             "signer_name": signer_name,
             "sow": sow.number,
@@ -100,6 +105,9 @@ def _release_email_enqueue(*, sow: Sow, version: SowVersion, signer_email: str, 
             "account": sow.engagement.account.name,
             "pdf_sha256": version.pdf_sha256,
             "em_name": (em.get_full_name() or em.get_username()) if em is not None else "",
+            "url": link,
+            "link_label": "Review and sign",
+            "expires": expires,
         },
     )
     outbox_enqueue(
@@ -129,8 +137,9 @@ def sow_release(*, sow_id: int, actor: Actor, signer_email: str = "", signer_nam
     """Release the stamped version for signature.
 
     The signer is the one named here, else the scheduling intake's "signer" contact. Side effects: the
-    SOW moves to released (`released_at` set), audited `sows.release`; the PDF goes to the signer by
-    email through the outbox (CC the EM, one message per version); the EM and account team are
+    SOW moves to released (`released_at` set), audited `sows.release`; a signing link (signed, expiring,
+    single use; `sows.signature_requested`) and the PDF go to the signer by email through the outbox
+    (CC the EM, one message per version); the EM and account team are
     notified `sow.released` with the PDF's hash. Raises ValidationFailed when no valid signer email is
     known, NotFound, TransitionNotAllowed (not stamped on the current version, no permission).
     """
@@ -143,7 +152,17 @@ def sow_release(*, sow_id: int, actor: Actor, signer_email: str = "", signer_nam
         applied = sow_move(sow_id=sow_id, action="release", actor=actor, before_save=lambda *a: {"released_at": now})
         sow: Sow = applied.obj
         version = _current_version(sow)
-        _release_email_enqueue(sow=sow, version=version, signer_email=signer_email, signer_name=signer_name)
+        req, token = signature_request_issue(
+            sow=sow, version=version, signer_email=signer_email, signer_name=signer_name, actor=actor
+        )
+        _release_email_enqueue(
+            sow=sow,
+            version=version,
+            signer_email=signer_email,
+            signer_name=signer_name,
+            link=signing_url(token),
+            expires=f"{req.expires_at:%Y-%m-%d %H:%M} UTC",
+        )
         sow_notify(
             sow=sow,
             event="sow.released",
@@ -173,11 +192,11 @@ def _signed_pdf_check(version: SowVersion, data: bytes) -> None:
     if not data.startswith(b"%PDF-"):
         raise ValidationFailed("The signed copy must be a PDF file.", code="bad_upload")
     try:
-        got = rendering.pdf_text(data)
+        got = rendering.pdf_body_text(rendering.pdf_text(data), version.content, version=version.number)
     except rendering.PdfTextError as exc:
         raise ValidationFailed(f"The signed PDF cannot be read: {exc}", code="bad_upload") from None
     with version.pdf.open("rb") as fh:
-        expected = rendering.pdf_text(fh.read())
+        expected = rendering.pdf_body_text(rendering.pdf_text(fh.read()), version.content, version=version.number)
     secs = doc.sections(version.content)
     heads = [s.heading for s in secs]
     a, b = doc.split_by_headings(expected, heads), doc.split_by_headings(got, heads)
@@ -269,19 +288,32 @@ def sow_countersign(
 ) -> Sow:
     """The vendor's countersignature: the SOW is executed and immutable from now on.
 
-    Name defaults to the actor's, title to the policy's vendor signer title. Side effects: the SOW moves
-    to executed (`executed_at` set), a vendor Signature row, audited `sows.countersign` and
-    `sows.signature_recorded`, notifies `sow.executed`. Raises ValidationFailed, NotFound,
-    TransitionNotAllowed (not customer-signed, no permission).
+    Only the vendor profile's signatory (when one is named); name and title default to the profile's.
+    Side effects: the SOW moves to executed (`executed_at` set), a vendor Signature row, the executed
+    PDF (signed blocks, certificate page, PAdES seal) stored with its SHA-256, audited
+    `sows.countersign`, `sows.signature_recorded` and `sows.executed_pdf_sealed`; notifies
+    `sow.executed`. Raises ValidationFailed, NotFound, TransitionNotAllowed (not customer-signed, not
+    the vendor signatory, no permission).
     """
-    policy = policy_get()
-    name = name or (actor.get_full_name() or actor.get_username() if actor else "")
-    name, title, day = _clean_signer(name, title or policy.vendor_signer_title, signed_on)
+    profile = vendor_profile_get()
+    default_name = profile.signatory_name or (actor.get_full_name() or actor.get_username() if actor else "")
+    name, title, day = _clean_signer(name or default_name, title or profile.signatory_title, signed_on)
     with transaction.atomic():
         now = clock.now()
         hook = _signature_hook(party=Party.VENDOR, name=name, title=title, day=day, actor=actor, pdf=None)
+
+        def seal(applied: Applied, ctx: MoveContext) -> None:
+            Signature.objects.filter(sow_id=sow_id, party=Party.VENDOR).update(
+                email=getattr(actor, "email", "") or "", signed_at=now
+            )
+            executed_pdf_store(sow=applied.obj)
+
         applied = sow_move(
-            sow_id=sow_id, action="countersign", actor=actor, before_save=lambda *a: {"executed_at": now}, after=[hook]
+            sow_id=sow_id,
+            action="countersign",
+            actor=actor,
+            before_save=lambda *a: {"executed_at": now},
+            after=[hook, seal],
         )
         sow: Sow = applied.obj
         sow_notify(sow=sow, event="sow.executed", actor=actor, context={"sow": sow.number})

@@ -16,19 +16,24 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from psdesk.audit.services import audit_record
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core import clock
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
 from psdesk.engagements.models import Engagement
+from psdesk.engagements.services import engagement_title_short
 from psdesk.estimates.models import EstimateVersion
 from psdesk.estimates.selectors import agreed_version
+from psdesk.scoping.models import ScopingRequest, ServiceType
 from psdesk.sows import document as doc
 from psdesk.sows import rendering
 from psdesk.sows.choices import EDUCATION_ROLES, EDUCATION_SERVICE_TYPES, BillingTerms, TermsKind, VersionSource
 from psdesk.sows.models import DocxTemplate, Sow, SowVersion
 from psdesk.sows.selectors import clause_texts, policy_get
 from psdesk.sows.services.common import EDIT, sha256_of, sow_lock, sow_require_editable
+
+CALCULATOR_NOTE = "Created by the Services Calculator"
 
 
 def _activities(ev: EstimateVersion) -> list[doc.Activity]:
@@ -45,6 +50,24 @@ def _activities(ev: EstimateVersion) -> list[doc.Activity]:
         )
         for ln in ev.lines.order_by("position")
     ]
+
+
+def sow_title(eng: Engagement) -> str:
+    """The SOW's customer-facing title: the engagement title without the scoping suffix and the
+    account name, else the requested service types, else "Professional Services"."""
+    short = engagement_title_short(title=eng.title, account_name=eng.account.name)
+    if not short:
+        req = ScopingRequest.objects.filter(engagement=eng).only("service_types").first()
+        keys = list(req.service_types) if req is not None else []
+        names = dict(ServiceType.objects.filter(key__in=keys).values_list("key", "name"))
+        short = ", ".join(names[k] for k in keys if k in names)
+    return f"{short} \u2013 Professional Services" if short else "Professional Services"
+
+
+def _objectives_extra(eng: Engagement) -> str:
+    """The engagement description as objectives, unless it is the calculator's internal note."""
+    text = eng.description.strip()
+    return "" if text.startswith(CALCULATOR_NOTE) else text
 
 
 def _docx_template() -> bytes | None:
@@ -64,12 +87,12 @@ class _Rendered:
     html: str
 
 
-def _render(content: dict[str, Any]) -> _Rendered:
-    """Both renderings of one content (pure apart from the template lookup)."""
+def _render(content: dict[str, Any], *, version: int) -> _Rendered:
+    """Both renderings of one content (pure apart from the template and vendor-logo lookups)."""
     secs = doc.sections(content)
     template = _docx_template()
     try:
-        docx = rendering.render_docx(content, secs, template=template)
+        docx = rendering.render_docx(content, secs, template=template, version=version)
     except Exception as exc:  # an admin-uploaded template docxtpl cannot render (bad Jinja, not a DOCX)
         if template is None:
             raise
@@ -77,7 +100,7 @@ def _render(content: dict[str, Any]) -> _Rendered:
             f"The uploaded DOCX template cannot be rendered ({type(exc).__name__}: {exc}); fix or deactivate it.",
             code="bad_template",
         ) from None
-    html = rendering.render_html(content, secs)
+    html = rendering.render_html(content, secs, version=version)
     pdf = rendering.render_pdf(html)
     return _Rendered(content=content, content_hash=doc.content_hash(content), docx=docx, pdf=pdf, html=html)
 
@@ -90,6 +113,7 @@ def _build(
     msa = eng.account.msa_on(today)
     terms_kind = TermsKind.MSA if msa is not None else TermsKind.STANDARD
     policy = policy_get()
+    vendor = vendor_profile_get()
     acts = _activities(ev)
     if not any(not a.education for a in acts) and not acts:
         raise ValidationFailed("The agreed estimate version has no lines to put in a SOW.")
@@ -98,11 +122,15 @@ def _build(
     try:
         content = doc.build_content(
             number=sow.number,
-            title=eng.title,
+            title=sow_title(eng),
             date=today.isoformat(),
             customer=eng.account.name,
-            vendor=policy.vendor_name,
-            vendor_signer_title=policy.vendor_signer_title,
+            vendor=vendor.legal_name,
+            vendor_signer_title=vendor.signatory_title,
+            vendor_signer_name=vendor.signatory_name,
+            vendor_address=vendor.address_lines,
+            vendor_footer=vendor.footer_text,
+            vendor_colour=vendor.brand_colour,
             currency=ev.currency,
             pricing_model=ev.pricing_model,
             terms_kind=terms_kind,
@@ -112,14 +140,14 @@ def _build(
             clauses={k: t for k, (t, _) in texts.items()},
             clause_versions={k: v for k, (_, v) in texts.items()},
             billing_terms=billing_terms,
-            objectives_extra=eng.description,
+            objectives_extra=_objectives_extra(eng),
             assumptions_extra=ev.assumptions,
             out_of_scope_extra=ev.out_of_scope,
             values={
                 "passive_days": str(policy.passive_acceptance_business_days),
                 "min_hours": str(policy.minimum_hours_per_week),
                 "validity_days": str(policy.validity_days),
-                "engagement": eng.title,
+                "engagement": sow_title(eng),
             },
         )
     except ValueError as exc:
@@ -143,9 +171,9 @@ def version_store(
     storage, `Sow.current`/`Sow.version` updated, the engagement's last activity touched, audited
     `sows.version_<source>`. Raises ValidationFailed when an uploaded DOCX template cannot render.
     """
-    r = _render(content)
     last = sow.versions.order_by("-number").first()
     number = (last.number if last else 0) + 1
+    r = _render(content, version=number)
     v = SowVersion(
         sow=sow,
         number=number,

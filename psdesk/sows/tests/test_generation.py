@@ -58,7 +58,7 @@ def test_docx_and_pdf_have_the_same_text_section_by_section(sow_wip: Any, people
     with v.docx.open("rb") as fh:
         docx_txt = rendering.docx_text(fh.read())
     with v.pdf.open("rb") as fh:
-        pdf_txt = rendering.pdf_text(fh.read())
+        pdf_txt = rendering.pdf_body_text(rendering.pdf_text(fh.read()), v.content, version=v.number)
     heads = [s.heading for s in doc.sections(v.content)]
     a, b = doc.split_by_headings(docx_txt, heads), doc.split_by_headings(pdf_txt, heads)
     assert list(a) == ["", *heads]

@@ -57,14 +57,16 @@ def test_the_full_path_from_stamp_to_executed(approved_sow: Sow, people: Any, fr
     assert sow.status == "executed"
     assert Signature.objects.get(party="vendor").title == "VP Revenue Accounting"
     verbs = list(AuditEvent.objects.filter(verb__startswith="sows.").order_by("seq").values_list("verb", flat=True))
-    assert verbs[-7:] == [
+    assert verbs[-9:] == [
         "sows.stamp",
         "sows.legal_case_opened",
         "sows.release",
+        "sows.signature_requested",
         "sows.customer_sign",
         "sows.signature_recorded",
         "sows.countersign",
         "sows.signature_recorded",
+        "sows.executed_pdf_sealed",
     ]
     stamp = AuditEvent.objects.get(verb="sows.stamp")
     assert (stamp.before, stamp.after) == ({"status": "draft"}, {"status": "stamped"})
@@ -126,7 +128,7 @@ def test_a_signed_pdf_whose_text_differs_is_refused(approved_sow: Sow, people: A
     sow_stamp(sow_id=approved_sow.pk, version_id=v.pk, actor=people.lena)
     sow_release(sow_id=approved_sow.pk, actor=people.erin, signer_email="cam@customer.example")
     tampered = {**v.content, "fees": {**v.content["fees"], "total": "1.00"}}
-    pdf = rendering.render_pdf(rendering.render_html(tampered, doc.sections(tampered)))
+    pdf = rendering.render_pdf(rendering.render_html(tampered, doc.sections(tampered), version=1))
     with pytest.raises(ValidationFailed, match=r"differs from approved version 1 in: 8\. Fees"):
         sow_customer_sign(sow_id=approved_sow.pk, actor=people.erin, name="Carl", title="CTO", signed_pdf=pdf)
     with pytest.raises(ValidationFailed, match="must be a PDF"):

@@ -45,11 +45,13 @@ class Command(ActorCommand):
         c.add_argument("--pdf", default=None, help="the signed PDF, checked against the version's text")
         cs = add("countersign", "The vendor's countersignature: the SOW is executed.")
         cs.add_argument("sow_id", type=int, help="the SOW's id")
-        cs.add_argument("--name", default="", help="the vendor signer's name (default: yours)")
-        cs.add_argument("--title", default="", help="the vendor signer's title (default: the policy's)")
+        cs.add_argument("--name", default="", help="the vendor signer's name (default: the vendor profile's signatory)")
+        cs.add_argument("--title", default="", help="the vendor signer's title (default: the vendor profile's)")
         f = add("fragments", "Write the customer-paper zip (one DOCX per section) of an approved version.")
         f.add_argument("version_id", type=int, help="the current version's id")
         f.add_argument("--out", required=True, help="the .zip file to write")
+        ver = add("verify", "Check an executed SOW PDF: the vendor's seal and the file's SHA-256.", as_user=False)
+        ver.add_argument("file", help="the executed PDF to check")
         t = add("template", "Rebuild the shipped docxtpl DOCX template.", as_user=False)
         t.add_argument("--out", default=str(rendering.TEMPLATE_PATH), help="the .docx file to write")
 
@@ -122,6 +124,23 @@ class Command(ActorCommand):
         v = selectors.version_get(user=user, version_id=o["version_id"])
         Path(o["out"]).write_bytes(selectors.fragments_export(version=v))
         self.stdout.write(f"wrote {o['out']}")
+
+    def do_verify(self, user: None, o: dict[str, Any]) -> None:
+        try:
+            data = Path(o["file"]).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {o['file']}: {exc.strerror}") from None
+        result = services.sow_pdf_verify(data=data)
+        seal = result.seal
+        self.stdout.write(f"sha256 {seal.sha256}")
+        self.stdout.write(
+            f"seal: {'intact' if seal.intact else 'BROKEN'}, {'trusted' if seal.trusted else 'NOT trusted'}"
+            f", {'covers the whole file' if seal.whole_file else 'does NOT cover the whole file'}"
+            + (f", by {seal.signer}" if seal.signer else "")
+        )
+        if not result.ok:
+            raise CommandError("NOT VALID: " + "; ".join(result.problems))
+        self.stdout.write(f"valid: the executed {result.sow_number}")
 
     def do_template(self, user: None, o: dict[str, Any]) -> None:
         Path(o["out"]).write_bytes(rendering.build_docx_template())
