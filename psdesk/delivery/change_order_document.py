@@ -1,6 +1,6 @@
 """The change-order document (pure): its content — reference to the SOW, reason, the delta table,
-fees, milestones, signature blocks — and its sections in the SOW document standard
-(psdesk.sows.document.Section), so both renderings (DOCX, PDF) carry equal text. Customer-facing:
+fees, milestones, signature blocks — as a customer Document of the document standard
+(psdesk.branding.document), so both renderings (DOCX, PDF) carry equal text. Customer-facing:
 hours and fees only (cost and margin stay internal)."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from psdesk.sows.document import Section, hours_text, money
+from psdesk.branding.document import Document, Section, SignatureBlock, Vendor
+from psdesk.sows.document import hours_text, money
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ _KIND = {"added": "Added", "removed": "Removed", "changed": "Changed"}
 
 
 def sections(content: Mapping[str, Any]) -> list[Section]:
-    """The document as numbered sections; the delta is a 3-column table (activity, hours, fee)."""
+    """The document as numbered sections; the delta is a table (activity, hours, fee) with a total."""
     cur = content["currency"]
     ref = Section(key="reference", heading="1 Reference")
     ref.paragraphs = [
@@ -111,8 +112,8 @@ def sections(content: Mapping[str, Any]) -> list[Section]:
     why = Section(key="reason", heading="2 Reason for the change", paragraphs=list(content["reason"]))
     scope = Section(key="scope", heading="3 Changes to the scope")
     scope.paragraphs = ["The scope of the Statement of Work changes as follows."]
-    scope.rows = [("Activity (role)", "Hours before → after", "Fee change")]
-    scope.rows += [
+    rows: list[tuple[str, ...]] = [("Activity (role)", "Hours before → after", "Fee change")]
+    rows += [
         (
             f"{_KIND.get(ln['kind'], ln['kind'])}: {ln['activity']} ({ln['role']})",
             f"{ln['hours_before']} → {ln['hours_after']}",
@@ -120,7 +121,8 @@ def sections(content: Mapping[str, Any]) -> list[Section]:
         )
         for ln in content["lines"]
     ]
-    scope.rows.append(("Total", f"{content['hours_delta']} h", money(Decimal(content["fee_delta"]), cur)))
+    rows.append(("Total", f"{content['hours_delta']} h", money(Decimal(content["fee_delta"]), cur)))
+    scope.rows, scope.total_rows = rows, [len(rows) - 1]
     fees = Section(key="fees", heading="4 Fees")
     fees.paragraphs = [
         f"Services: {content['hours_before']} h for {money(Decimal(content['fee_before']), cur)} before this change; "
@@ -134,8 +136,23 @@ def sections(content: Mapping[str, Any]) -> list[Section]:
         f"All other terms of {content['sow']} remain unchanged.",
     ]
     sign = Section(key="signatures", heading="6 Signatures")
-    sign.rows = [
-        ("Customer", content["customer"], "Name, title, date:"),
-        ("Vendor", content["vendor"], f"{content['vendor_signer_title']}, date:"),
+    sign.signatures = [
+        SignatureBlock(party=content["customer"]),
+        SignatureBlock(party=content["vendor"], title=content["vendor_signer_title"]),
     ]
     return [ref, why, scope, fees, ms, sign]
+
+
+def document(content: Mapping[str, Any], *, vendor: Vendor) -> Document:
+    """The change order as a customer Document (cover, running header, numbered sections)."""
+    return Document(
+        kind="Change Order",
+        number=content["number"],
+        version="1",
+        date=content["date"],
+        title=content["title"],
+        customer=content["customer"],
+        vendor=vendor,
+        sections=sections(content),
+        cover_lines=[f"Amends {content['sow']}"],
+    )

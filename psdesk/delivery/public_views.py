@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from psdesk.branding.selectors import vendor_get
 from psdesk.core.errors import DomainError, NotFound
 from psdesk.delivery import selectors, services
-from psdesk.sows.selectors import policy_get as sow_policy_get
 
 
 def _gone(request: HttpRequest) -> HttpResponse:
@@ -49,6 +49,6 @@ def acceptance(request: HttpRequest, token: str) -> HttpResponse:
         "sent_to": link.sent_to,
         "error": error,
         "done": done,
-        "vendor": sow_policy_get().vendor_name,
+        "vendor": vendor_get().legal_name,
     }
     return render(request, "delivery/public_acceptance.html", ctx, status=422 if error else 200)

@@ -19,7 +19,9 @@ from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
 from psdesk.core.workflow import MoveContext
 from psdesk.delivery import selectors, services
-from psdesk.delivery.change_order_document import sections as change_order_sections
+from psdesk.branding import rendering as document_rendering
+from psdesk.branding.selectors import vendor_get
+from psdesk.delivery.change_order_document import document as change_order_document
 from psdesk.delivery.workflow import MILESTONE_WORKFLOW
 from psdesk.notifications.selectors import email_deliveries
 from psdesk.projects.workflow import PROJECT_WORKFLOW
@@ -168,7 +170,9 @@ def change_order(request: AuthedRequest, change_order_id: int) -> HttpResponse:
         return _not_found(request)
     ctx = {
         "co": co,
-        "sections": change_order_sections(co.content),
+        "preview": document_rendering.render_html(
+            change_order_document(co.content, vendor=vendor_get()), standalone=False
+        ),
         "approvals": approval_list(co),
         "required": services.required_approvals(co),
         "can_change": request.user.has_perm("delivery.manage_change_order"),

@@ -26,6 +26,8 @@ from psdesk.approvals.selectors import approvals_current
 from psdesk.approvals.services import approval_decide, approval_request
 from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import AfterHook, Applied, transition_apply
+from psdesk.branding import rendering
+from psdesk.branding.selectors import vendor_get
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
 from psdesk.core.permissions import permission_require
@@ -45,7 +47,6 @@ from psdesk.projects.choices import ProjectStatus
 from psdesk.projects.models import Project
 from psdesk.projects.services import project_scope_change
 from psdesk.scheduling.services import queue_demand_change
-from psdesk.sows import rendering
 from psdesk.sows.choices import SowStatus
 from psdesk.sows.models import Sow
 from psdesk.sows.selectors import policy_get as sow_policy_get
@@ -94,10 +95,8 @@ def _delta_lines(base: EstimateVersion, new: EstimateVersion) -> list[cod.DeltaL
 
 
 def _render(content: dict[str, Any]) -> tuple[bytes, bytes]:
-    secs = cod.sections(content)
-    docx = rendering.render_docx(content, secs)
-    pdf = rendering.render_pdf(rendering.render_html(content, secs))
-    return docx, pdf
+    d = cod.document(content, vendor=vendor_get())
+    return rendering.render_docx(d), rendering.render_pdf(d)
 
 
 def change_order_create(*, project_id: int, estimate_version_id: int, reason: str, actor: Actor) -> ChangeOrder:
@@ -161,6 +160,7 @@ def change_order_create(*, project_id: int, estimate_version_id: int, reason: st
         code = f"CO-{project.pk}-{number}"
         sow = Sow.objects.filter(engagement=project.engagement, status=SowStatus.EXECUTED).first()
         sp = sow_policy_get()
+        vendor = vendor_get()
         sow_ref = (
             f"Statement of Work {sow.number} (executed {sow.executed_at:%Y-%m-%d})"
             if sow is not None and sow.executed_at
@@ -171,8 +171,8 @@ def change_order_create(*, project_id: int, estimate_version_id: int, reason: st
             title=project.name,
             date=clock.today().isoformat(),
             customer=project.account.name,
-            vendor=sp.vendor_name,
-            vendor_signer_title=sp.vendor_signer_title,
+            vendor=vendor.legal_name,
+            vendor_signer_title=vendor.signatory_title,
             sow_reference=sow_ref,
             currency=new.currency,
             reason=reason,
@@ -327,7 +327,7 @@ def change_order_send(*, change_order_id: int, actor: Actor, signer_email: str =
         def email_it(applied: Applied, ctx: MoveContext) -> None:
             c: ChangeOrder = applied.obj
             em = c.project.engagement.em if c.project.engagement is not None else None
-            vendor = sow_policy_get().vendor_name
+            vendor = vendor_get().legal_name
             with c.pdf.open("rb") as fh:
                 pdf = base64.b64encode(fh.read()).decode()
             rendered = email_render(

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.audit.transitions import AfterHook, Applied, transition_apply
+from psdesk.branding.selectors import vendor_get
 from psdesk.core import clock
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
@@ -40,7 +41,6 @@ from psdesk.sla.models import Calendar, SlaTimer
 from psdesk.sows.choices import SowStatus
 from psdesk.sows.models import Sow
 from psdesk.sows.selectors import customer_signer_get
-from psdesk.sows.selectors import policy_get as sow_policy_get
 
 M = MilestoneStatus
 
@@ -275,7 +275,7 @@ def milestone_complete(
                 started_at=now,
                 calendar=customer_calendar(project.account),
             )
-            vendor = sow_policy_get().vendor_name
+            vendor = vendor_get().legal_name
             em = project.engagement.em if project.engagement is not None else None
             rendered = email_render(
                 name="milestone_completed",
