@@ -15,12 +15,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from psdesk.approvals.selectors import approval_list
+from psdesk.branding import rendering as document_rendering
+from psdesk.branding.selectors import vendor_get
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
 from psdesk.core.workflow import MoveContext
 from psdesk.delivery import selectors, services
-from psdesk.branding import rendering as document_rendering
-from psdesk.branding.selectors import vendor_get
 from psdesk.delivery.change_order_document import document as change_order_document
 from psdesk.delivery.workflow import MILESTONE_WORKFLOW
 from psdesk.notifications.selectors import email_deliveries

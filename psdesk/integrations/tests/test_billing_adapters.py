@@ -19,7 +19,7 @@ EVENT = {
     "account": "A00000042",
     "currency": "USD",
     "amount": "15840.00",
-    "description": "Acme – Professional Services — Milestone 1: Implementation",
+    "description": "Acme - Professional Services — Milestone 1: Implementation",
     "service_date": "2026-11-30",
 }
 
@@ -39,8 +39,8 @@ def test_zuora_creates_one_invoice_for_the_billable_event_with_the_idempotency_k
     assert body["invoiceItems"] == [
         {
             "amount": "15840.00",
-            "chargeName": "Acme – Professional Services — Milestone 1: Implementation",
-            "description": "PSD-MS-7: Acme – Professional Services — Milestone 1: Implementation",
+            "chargeName": "Acme - Professional Services — Milestone 1: Implementation",
+            "description": "PSD-MS-7: Acme - Professional Services — Milestone 1: Implementation",
             "serviceStartDate": "2026-11-30",
         }
     ]
