@@ -116,6 +116,7 @@ PSDESK_APPS = [
     "chatops",
     "ops",
     "insights",
+    "delivery",
 ]
 
 INSTALLED_APPS = [
@@ -358,6 +359,7 @@ PSDESK_ADAPTERS = {
     "psa": os.environ.get("PSDESK_PSA_ADAPTER", "builtin"),
     "work_tracking": os.environ.get("PSDESK_WORK_TRACKING_ADAPTER", "builtin"),
     "quotes": os.environ.get("PSDESK_QUOTES_ADAPTER", "builtin"),
+    "billing": os.environ.get("PSDESK_BILLING_ADAPTER", "builtin"),
     "esign": os.environ.get("PSDESK_ESIGN_ADAPTER", "builtin"),
 }
 # The vendor's seal for executed documents (PEM files). Empty: a development pair under var/esign/,
@@ -408,6 +410,10 @@ PSDESK_ADAPTER_OPTIONS: dict[str, dict[str, Any]] = {
         "token": os.environ.get("KANTATA_TOKEN", ""),
     },
     "quotes": {
+        "base_url": os.environ.get("ZUORA_URL", "https://rest.zuora.com"),
+        "token": os.environ.get("ZUORA_TOKEN", ""),
+    },
+    "billing": {
         "base_url": os.environ.get("ZUORA_URL", "https://rest.zuora.com"),
         "token": os.environ.get("ZUORA_TOKEN", ""),
     },

@@ -24,6 +24,7 @@ urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),
     path("metrics", ops_views.metrics, name="metrics"),
+    path("r/", include("psdesk.delivery.public_urls")),
     path("sign/", include("psdesk.sows.sign_urls")),
 ]
 

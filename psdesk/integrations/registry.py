@@ -47,6 +47,11 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "fake": "psdesk.integrations.quotes.fake.FakeQuotes",
         "zuora": "psdesk.integrations.quotes.zuora.ZuoraQuotes",
     },
+    "billing": {
+        "builtin": "psdesk.integrations.billing.builtin.BuiltinBilling",
+        "fake": "psdesk.integrations.billing.fake.FakeBilling",
+        "zuora": "psdesk.integrations.billing.zuora.ZuoraBilling",
+    },
 }
 
 # The port methods the outbox may call per capability (anything else is refused as permanent).
@@ -57,6 +62,7 @@ OPERATIONS: dict[str, frozenset[str]] = {
     "work_tracking": frozenset({"issue_upsert"}),
     "psa": frozenset({"project_create", "project_status_set"}),
     "quotes": frozenset({"quote_push"}),
+    "billing": frozenset({"billable_event_create"}),
     "esign": frozenset(),  # called in-process (links, seal, verify), never through the outbox
 }
 

@@ -502,3 +502,48 @@ def welcome_send(*, project_id: int, actor: Actor, resend_reason: str = "") -> W
             reason=resend_reason,
         )
         return email
+
+
+def project_scope_change(
+    *,
+    project_id: int,
+    budget_delta: Decimal,
+    tasks: list[tuple[str, str, Decimal]],
+    source: str,
+    actor: Actor | str | None = None,
+) -> Project:
+    """An executed change order: the project's budget moves by `budget_delta` and each (name, role,
+    hours delta) changes the hours of the task of that name and role (a new task on "Unnamed
+    resource" for added work; a task never goes below 0 h).
+
+    Side effects: the tasks and budget, `version` + 1, audited `projects.scope_changed` with
+    before/after and `source` (e.g. the change order's code). Raises NotFound."""
+    with transaction.atomic():
+        project = Project.objects.select_for_update(of=("self",)).filter(pk=project_id).first()
+        if project is None:
+            raise NotFound(f"project {project_id} not found")
+        existing = {(t.name, t.role): t for t in project.tasks.all()}
+        before = {"budget": project.budget, "hours": sum((t.hours for t in existing.values()), Decimal("0"))}
+        position = max((t.position for t in existing.values()), default=0)
+        for name, role, delta in tasks:
+            task = existing.get((name[:200], role))
+            if task is not None:
+                task.hours = max(task.hours + delta, Decimal("0"))
+                task.save(update_fields=["hours"])
+            elif delta > 0:
+                position += 1
+                existing[(name[:200], role)] = ProjectTask.objects.create(
+                    project=project, position=position, name=name[:200], role=role, hours=delta, assignee_label=UNNAMED
+                )
+        budget = project.budget + budget_delta
+        Project.objects.filter(pk=project.pk).update(budget=budget, version=project.version + 1)
+        project.refresh_from_db()
+        audit_record(
+            verb="projects.scope_changed",
+            actor=actor,
+            target=project,
+            before=before,
+            after={"budget": budget, "hours": sum((t.hours for t in project.tasks.all()), Decimal("0"))},
+            reason=source,
+        )
+        return project

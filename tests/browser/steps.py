@@ -233,3 +233,51 @@ def executed_pdf_verifies(engagement_id: int) -> None:
             assert "NOT VALID" in str(exc)
         else:
             raise AssertionError("a tampered executed PDF passed verification")
+
+
+# --- delivery (issue 21) ---
+
+
+def milestone_mark_complete(page: Any, live_server: Any, *, project_id: int, position: int, note: str = "") -> None:
+    """On the project's delivery page, mark milestone `position` complete (the completion notice goes
+    out); waits for the page to confirm it."""
+    page.goto(f"{live_server.url}/delivery/projects/{project_id}/")
+    row = page.locator(f'tr[data-milestone="{position}"]')
+    if note:
+        row.get_by_label(f"Completion note for milestone {position}").fill(note)
+    with page.expect_navigation():
+        row.get_by_role("button", name=f"Mark milestone {position} complete").click()
+    page.locator(f'tr[data-milestone="{position}"][data-status="awaiting_acceptance"]').wait_for()
+
+
+def milestone_accept_as_customer(browser: Any, link: str, *, name: str) -> list[str]:
+    """The customer, logged out in a browser of their own, opens the completion notice's link and
+    accepts the milestone. Returns the 4xx/5xx answers seen."""
+    customer = browser.new_context()
+    cpage = customer.new_page()
+    bad = responses_watch(cpage)
+    cpage.goto(link)
+    form = cpage.locator("#accept-form")
+    form.get_by_label("Your name").fill(name)
+    with cpage.expect_navigation():
+        form.get_by_role("button", name="We accept this milestone").click()
+    cpage.locator("#outcome").wait_for()
+    customer.close()
+    return bad
+
+
+def milestone_report_as_customer(browser: Any, link: str, *, name: str, reason: str) -> list[str]:
+    """The customer opens the completion notice's link and reports a non-conformity (reason given).
+    Returns the 4xx/5xx answers seen."""
+    customer = browser.new_context()
+    cpage = customer.new_page()
+    bad = responses_watch(cpage)
+    cpage.goto(link)
+    form = cpage.locator("#report-form")
+    form.get_by_label("Your name").fill(name)
+    form.get_by_label("What does not conform?").fill(reason)
+    with cpage.expect_navigation():
+        form.get_by_role("button", name="Report a non-conformity").click()
+    cpage.locator("#outcome").wait_for()
+    customer.close()
+    return bad

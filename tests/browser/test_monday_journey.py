@@ -656,6 +656,7 @@ def test_custom_journey_from_calculator_to_project_welcome(
     sla = page.locator("p:has-text('Welcome email SLA') .label").inner_text()
     assert sla == "met", sla
     screenshot(page, "project", height=1000, scroll_to="#emails")
+    _delivery_milestones_accepted(page, browser, live_server, sign_in, inbox, worker, project)
     _leo_opens_the_dashboard_and_finds_northwind(page, sign_in, eng_id)
     assert failures(bad) == []
 
@@ -701,3 +702,64 @@ def _leo_opens_the_dashboard_and_finds_northwind(page: Any, sign_in: Any, engage
     with page.expect_navigation():
         page.locator('section[data-group="engagements"] a', has_text="Northwind Traders - Scope Issue").first.click()
     assert page.url.rstrip("/").endswith(f"/engagements/{engagement_id}"), page.url
+
+
+# --- delivery (issue 21) ---
+
+
+def _delivery_milestones_accepted(
+    page: Any, browser: Any, live_server: Any, sign_in: Any, inbox: Inbox, worker: Worker, project: Any
+) -> None:
+    """After the welcome email: paula starts delivery and marks the SOW's milestone complete; the
+    customer's signer reports a non-conformity through the emailed link (reason required); paula
+    completes it again just before Christmas and, with no answer, the SLA sweep accepts it passively
+    after 5 business days on the customer's New York calendar (25 December does not count), billed
+    once however often the sweep runs. (Explicit acceptance through the link: psdesk/delivery/tests.)"""
+    from psdesk.core import clock
+    from psdesk.delivery.models import BillableEvent, Milestone
+    from tests.browser.steps import milestone_mark_complete, milestone_report_as_customer
+
+    fc = clock._provider  # the demo's frozen clock (the `frozen_clock` fixture)
+    assert isinstance(fc, clock.FrozenClock)
+    bad = responses_watch(page)
+    sign_in(page, "paula")
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    for label in ("Okay to start", "Start delivery"):
+        _click(page, label)
+    assert "Active" in page.locator("body").inner_text()
+    [m1, *_] = Milestone.objects.filter(project=project).order_by("position")  # from the executed SOW
+    page.goto(f"{live_server.url}/delivery/")
+    with page.expect_navigation():
+        page.locator(f'#delivery-projects tr[data-project="{project.pk}"] a').click()
+
+    milestone_mark_complete(page, live_server, project_id=project.pk, position=1, note="Installed and handed over.")
+    fc.advance(minutes=1)  # the demo spent the email rate budget; a minute refills it
+    notice = inbox.wait_for(to="alan@northwind.example", subject="Milestone complete")
+    assert "5 business days" in body_text(notice)
+    link = link_in(notice, "/r/acceptance/")
+    reason = "The Geo replica is not syncing."
+    assert failures(milestone_report_as_customer(browser, link, name="Alan Turing", reason=reason)) == []
+    page.reload()
+    row = page.locator('tr[data-milestone="1"]')
+    assert row.get_attribute("data-status") == "in_progress"
+    assert reason in row.locator(".status").inner_text()
+
+    # fixed: completed again Wed 23 Dec 10:00 New York; due Thu 31 Dec (Christmas skipped), not 30 Dec
+    fc.set(datetime(2026, 12, 23, 15, 0, tzinfo=UTC))
+    milestone_mark_complete(page, live_server, project_id=project.pk, position=1)
+    worker.settled()
+    fc.set(datetime(2026, 12, 30, 15, 0, tzinfo=UTC))
+    call_command("sla", "sweep")  # the system's periodic sweep
+    page.reload()
+    assert page.locator('tr[data-milestone="1"]').get_attribute("data-status") == "awaiting_acceptance"
+    fc.set(datetime(2026, 12, 31, 15, 0, tzinfo=UTC))
+    call_command("sla", "sweep")
+    call_command("sla", "sweep")  # a repeated sweep bills nothing twice
+    page.reload()
+    row = page.locator('tr[data-milestone="1"]')
+    assert row.get_attribute("data-status") == "accepted"
+    assert "Passively accepted" in row.locator(".acceptance").inner_text()
+    assert row.locator(".billed").inner_text() == f"PSD-MS-{m1.pk}"
+    assert BillableEvent.objects.filter(milestone__project=project).count() == 1
+    screenshot(page, "delivery", height=900)
+    assert failures(bad) == []

@@ -176,6 +176,11 @@ def test_every_status_and_action_pair(status: Any, action: str, opportunity: Any
         welcome_sent_at=clock.now(),
     )
     project.checklist.update(done=True)
+    # Complete also needs the close-out checklist (a guard psdesk.delivery adds to the move)
+    from psdesk.delivery.choices import CloseOutKey
+    from psdesk.delivery.models import CloseOutItem
+
+    CloseOutItem.objects.bulk_create(CloseOutItem(project=project, key=k, done=True) for k in CloseOutKey.values)
     n = AuditEvent.objects.count()
     expected = EXPECTED.get((status, action))
     system = action == "book"

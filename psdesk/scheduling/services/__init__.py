@@ -18,6 +18,7 @@ from psdesk.scheduling.services.notices import coordinators_notify
 from psdesk.scheduling.services.pipeline import pipeline_demand_reconcile
 from psdesk.scheduling.services.queue import (
     queue_after_stage_move,
+    queue_demand_change,
     queue_demand_follow,
     queue_enter,
     queue_entry_after_create,
@@ -42,6 +43,7 @@ __all__ = [
     "forecast_run_enqueue",
     "pipeline_demand_reconcile",
     "queue_after_stage_move",
+    "queue_demand_change",
     "queue_demand_follow",
     "queue_enter",
     "queue_entry_after_create",

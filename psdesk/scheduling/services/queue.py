@@ -20,7 +20,7 @@ from psdesk.crm.models import Account, Opportunity
 from psdesk.engagements.choices import EngagementStatus
 from psdesk.engagements.models import Engagement
 from psdesk.projects.selectors import project_name_for
-from psdesk.scheduling.choices import PIPELINE_STAGES, DemandKind, QueueStatus, ServiceType
+from psdesk.scheduling.choices import PIPELINE_STAGES, ConsultantRole, DemandKind, QueueStatus, ServiceType
 from psdesk.scheduling.models import DemandLine, QueueEntry
 from psdesk.scheduling.role_hours import LineIn, regions_validate, role_hours_validate
 from psdesk.scheduling.selectors.forecast_runs import policy_get
@@ -309,3 +309,55 @@ def _queue_from_engagement(
             )
     except ValidationFailed:
         return None  # bad derived data must not block the sale; the coordinator enters it by hand
+
+
+def queue_demand_change(
+    *, engagement: Engagement, role_hours: dict[str, Decimal], source: str, actor: Actor | str | None = None
+) -> QueueEntry | None:
+    """An executed change order: the engagement's queue entry's remaining demand moves by
+    `role_hours` (role → hours delta; the EM's hours count under the policy's `em_hours_role`).
+    A role without a line gets one at the policy's weekly hours; a line that drops to 0 h or less
+    is removed. Side effects: the lines, audited `scheduling.demand_changed` (before/after, `source`),
+    forecast recomputed after commit. Returns the entry, or None when the engagement is not queued."""
+    policy = policy_get()
+    with transaction.atomic():
+        entry = (
+            QueueEntry.objects.select_for_update(of=("self",))
+            .filter(engagement=engagement)
+            .exclude(status=QueueStatus.REMOVED)
+            .first()
+        )
+        if entry is None:
+            return None
+        lines = list(entry.lines.all())
+        before = [{"role": ln.role, "hours": ln.hours} for ln in lines]
+        for raw_role, delta in role_hours.items():
+            role = policy.em_hours_role if raw_role == "EM" else raw_role
+            if role not in ConsultantRole.values or not delta:
+                continue
+            line = next((ln for ln in lines if ln.role == role), None)
+            if line is None:
+                if delta > 0:
+                    lines.append(
+                        DemandLine.objects.create(
+                            entry=entry, role=role, hours=delta, weekly_hours=policy.weekly_hours_for(role)
+                        )
+                    )
+                continue
+            line.hours += delta
+            if line.hours <= 0:
+                line.delete()
+                lines.remove(line)
+            else:
+                line.save(update_fields=["hours"])
+        QueueEntry.objects.filter(pk=entry.pk).update(version=entry.version + 1)
+        audit_record(
+            verb="scheduling.demand_changed",
+            actor=actor,
+            target=entry,
+            before={"lines": before},
+            after={"lines": [{"role": ln.role, "hours": ln.hours} for ln in lines]},
+            reason=source,
+        )
+        forecast_recompute_request()
+        return entry
