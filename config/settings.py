@@ -104,6 +104,7 @@ PSDESK_APPS = [
     "projects",
     "scheduling",
     "training",
+    "timesheets",
 ]
 
 INSTALLED_APPS = [
