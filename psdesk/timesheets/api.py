@@ -284,7 +284,7 @@ def delete_time_entry(request: AuthedRequest, entry_id: int) -> Any:
     return Status(204, None)
 
 
-@router.post("/time-entries/import", response={200: TimeImportOut, **errors(400, 401, 403, 422)})
+@router.post("/time-entry-imports", response={200: TimeImportOut, **errors(400, 401, 403, 422)})
 def import_time(request: AuthedRequest, file: File[UploadedFile]) -> Any:
     """CSV with columns task_id, day, hours (optional billable, note, acknowledge_over_budget,
     consultant_email): each row stored or refused on its own; the report says which and why."""

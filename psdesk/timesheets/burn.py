@@ -18,6 +18,11 @@ def _money(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def hours_q(x: Decimal) -> Decimal:
+    """Hours to two decimals (database sums come back unscaled on some backends)."""
+    return Decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 @dataclass(frozen=True)
 class Burn:
     budget_hours: Decimal
@@ -51,6 +56,7 @@ def burn_compute(
 ) -> Burn:
     """The burn figures of one project (or milestone). `planned_cost_rate` is the budget's blended
     hourly cost, used for the remaining hours while nothing is logged."""
+    budget_hours, actual_hours, approved_hours = hours_q(budget_hours), hours_q(actual_hours), hours_q(approved_hours)
     etc = etc_hours if etc_hours is not None else max(budget_hours - actual_hours, ZERO)
     total = actual_hours + etc
     pct = (actual_hours / total) if total > 0 else ZERO
@@ -64,11 +70,11 @@ def burn_compute(
         actual_hours=actual_hours,
         approved_hours=approved_hours,
         actual_cost=_money(actual_cost),
-        etc_hours=etc,
+        etc_hours=hours_q(etc),
         etc_entered=etc_hours is not None,
         percent_complete=pct.quantize(Decimal("0.0001")),
         earned_value=_money(budget_fee * pct),
-        eac_hours=total,
+        eac_hours=hours_q(total),
         eac_cost=eac_cost,
         margin_at_completion=margin,
         burn_ratio=ratio,

@@ -26,7 +26,7 @@ from psdesk.core.types import Actor, AnyUser
 from psdesk.projects.choices import ProjectStatus
 from psdesk.projects.models import Project, ProjectTask
 from psdesk.scheduling.models import Allocation, Consultant
-from psdesk.timesheets.burn import Burn, burn_compute
+from psdesk.timesheets.burn import Burn, burn_compute, hours_q
 from psdesk.timesheets.choices import WeekStatus, WorkAtRiskStatus
 from psdesk.timesheets.models import (
     EstimateToComplete,
@@ -248,7 +248,7 @@ def my_work_timesheets_to_approve(user: Actor) -> WorkGroup | None:
             title=f"{w.consultant.name} · {w.project.name} · week of {w.week_start:%d %b}",
             url=w.get_absolute_url(),
             since=w.submitted_at or clock.now(),
-            note=f"{w.h or ZERO} h",  # type: ignore[attr-defined]
+            note=f"{getattr(w, 'h', None) or ZERO} h",
         )
         for w in weeks
     ]
@@ -387,11 +387,11 @@ def budget_burn(project: Project) -> BurnView:
     weekly = entries.annotate(w=TruncWeek("day")).values("w").annotate(h=Sum("hours")).order_by("w")
     series = []
     remaining = budget_hours
-    for r in weekly:
-        remaining -= r["h"]
-        wk = r["w"].date() if hasattr(r["w"], "date") else r["w"]
-        series.append((wk, remaining))
-    return BurnView(project, b, project.currency, series, etc, flagged)
+    for wr in weekly:
+        remaining -= wr["h"]
+        wk = wr["w"].date() if hasattr(wr["w"], "date") else wr["w"]
+        series.append((wk, hours_q(remaining)))
+    return BurnView(project, b, project.currency, series, etc, hours_q(flagged))
 
 
 def burn_chart_config(view: BurnView) -> dict[str, Any]:
@@ -510,7 +510,7 @@ def utilisation(
             h = actual.get((c.pk, w), ZERO) if src == "actual" else booked.get((c.pk, w), ZERO)
             team_hours[c.role][w] += h
             ratio = (h / cap).quantize(Decimal("0.01")) if cap > 0 else ZERO
-            cells.append(UtilCell(w, h, ratio, src, _level(ratio, target)))
+            cells.append(UtilCell(w, hours_q(h), ratio, src, _level(ratio, target)))
         rows.append(UtilRow(c.name, c.role, target, cells))
     teams = []
     for role, per_week in sorted(team_hours.items()):
@@ -520,7 +520,8 @@ def utilisation(
         for w in weeks:
             h = per_week[w]
             ratio = (h / cap).quantize(Decimal("0.01")) if cap > 0 else ZERO
-            cells.append(UtilCell(w, h, ratio, "actual" if w <= monday else "booked", _level(ratio, target)))
+            src = "actual" if w <= monday else "booked"
+            cells.append(UtilCell(w, hours_q(h), ratio, src, _level(ratio, target)))
         teams.append(UtilRow(role, role, target, cells))
     return weeks, rows, teams
 

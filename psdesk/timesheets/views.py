@@ -88,7 +88,8 @@ def save(request: AuthedRequest) -> HttpResponse:
     week = _week_param(request.POST.get("week"))
     cells: list[tuple[int, date, str]] = []
     posted: dict[str, str] = {}
-    for key, value in request.POST.items():
+    for key in request.POST:
+        value = request.POST.get(key, "")
         if not key.startswith("h-"):
             continue
         try:
@@ -185,7 +186,7 @@ def _decide(request: AuthedRequest, week_id: int, action: str) -> HttpResponse:
     except DomainError as exc:
         return _week_page(request, week_id, status=exc.status, error=exc.message)
     messages.success(request, "Week approved." if action == "approve" else "Week returned to the consultant.")
-    return redirect("/my-work")
+    return redirect("/my-work/")
 
 
 @require_POST

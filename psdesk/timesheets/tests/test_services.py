@@ -156,7 +156,7 @@ def test_pubsec_tasks_are_invisible_to_non_members(people, make_project, cody_co
     people.pat.groups.add(Group.objects.get(name="consultant"))
     pat = User.objects.get(pk=people.pat.pk)
     e = services.time_entry_set(actor=pat, task_id=task_of(project).pk, day=MON, hours="2")
-    assert e.project_id == project.pk
+    assert e is not None and e.project_id == project.pk
 
 
 def test_the_pm_approves_a_submitted_week_and_its_entries_lock(people, make_project, cody_consultant):
