@@ -84,4 +84,16 @@ def test_my_work_gathers_each_apps_waiting_work() -> None:
         "psdesk.projects.selectors.my_work_welcome_emails_due",
         "psdesk.training.selectors.my_work_training_to_plan",
         "psdesk.training.selectors.my_work_training_approvals",
+        "psdesk.timesheets.selectors.my_work_timesheet_due",
+        "psdesk.timesheets.selectors.my_work_timesheets_to_approve",
+        "psdesk.timesheets.selectors.my_work_work_at_risk_to_decide",
+    ]
+
+
+def test_forecast_demand_less_delivered_hours() -> None:
+    """scheduling.selectors.register_actual_hours: hours already delivered, off the forecast's demand."""
+    from psdesk.scheduling.selectors.forecast_runs import ACTUAL_HOURS
+
+    assert [_name(f) for f in ACTUAL_HOURS] == [
+        "psdesk.timesheets.selectors.approved_hours_by_opportunity_role",
     ]
