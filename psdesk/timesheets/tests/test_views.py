@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -38,7 +39,10 @@ def test_the_weekly_timesheet_saves_a_grid_all_or_nothing(people, make_project, 
     assert not TimeEntry.objects.exists()  # nothing saved
     r = c.post("/timesheets/save", {**form, "ack": [manage.pk]})
     assert r.status_code == 302
-    assert sorted(TimeEntry.objects.values_list("hours", "over_budget")) == [(6, False), (9, True)]
+    assert sorted(TimeEntry.objects.values_list("hours", "over_budget")) == [
+        (Decimal("6"), False),
+        (Decimal("9"), True),
+    ]
     r = c.post("/timesheets/submit", {"week": "2026-11-23", "project_id": project.pk})
     assert TimesheetWeek.objects.get().status == "submitted"
     page = c.get("/timesheets/?week=2026-11-23")
@@ -66,8 +70,6 @@ def test_a_user_without_a_consultant_record_is_told_so(people):
 
 
 def _entries(people: Any, project: Any, weeks: int) -> None:
-    from decimal import Decimal
-
     from psdesk.timesheets.selectors import monday_of
 
     tasks = list(project.tasks.all())
