@@ -159,7 +159,7 @@ class Timesheet:
     weeks: list[TimesheetWeek]
     day_totals: list[Decimal]
     total: Decimal
-    addable: list[ProjectTask] = field(default_factory=list)
+    addable: list[tuple[int, str]] = field(default_factory=list)  # (task id, "project · task")
 
     @property
     def projects(self) -> list[tuple[Project, TimesheetWeek | None, Decimal]]:
@@ -208,11 +208,13 @@ def timesheet_get(
         rows.append(GridRow(t, cells, sum((e.hours for _, e in cells if e), ZERO), by_project.get(t.project_id)))
     shown = {t.pk for t in tasks}
     addable = [
-        t
-        for t in ProjectTask.objects.select_related("project")
-        .filter(project__in=visible, project__status__in=LOGGABLE_STATES)
-        .order_by("project__name", "project_id", "position", "id")[:300]
-        if t.pk not in shown
+        (pk, f"{project_name} · {name}")
+        for pk, name, project_name in ProjectTask.objects.filter(
+            project__in=visible, project__status__in=LOGGABLE_STATES
+        )
+        .order_by("project__name", "project_id", "position", "id")
+        .values_list("pk", "name", "project__name")[:300]
+        if pk not in shown
     ]
     day_totals = [sum((e.hours for e in entries if e.day == d), ZERO) for d in days]
     return Timesheet(consultant, week_start, days, rows, weeks, day_totals, sum(day_totals, ZERO), addable)
