@@ -104,6 +104,7 @@ PSDESK_APPS = [
     "projects",
     "scheduling",
     "training",
+    "delivery",
     "timesheets",
 ]
 
@@ -304,6 +305,7 @@ PSDESK_ADAPTERS = {
     "psa": os.environ.get("PSDESK_PSA_ADAPTER", "builtin"),
     "work_tracking": os.environ.get("PSDESK_WORK_TRACKING_ADAPTER", "builtin"),
     "quotes": os.environ.get("PSDESK_QUOTES_ADAPTER", "builtin"),
+    "billing": os.environ.get("PSDESK_BILLING_ADAPTER", "builtin"),
 }
 
 # Paths that authenticate differently (API tokens, signed customer links, webhooks) are exempt
@@ -332,6 +334,10 @@ PSDESK_ADAPTER_OPTIONS = {
         "token": os.environ.get("KANTATA_TOKEN", ""),
     },
     "quotes": {
+        "base_url": os.environ.get("ZUORA_URL", "https://rest.zuora.com"),
+        "token": os.environ.get("ZUORA_TOKEN", ""),
+    },
+    "billing": {
         "base_url": os.environ.get("ZUORA_URL", "https://rest.zuora.com"),
         "token": os.environ.get("ZUORA_TOKEN", ""),
     },

@@ -19,6 +19,7 @@ urlpatterns = [
     path("my-work/", accounts_views.my_work, name="my_work"),
     path("review/", include("psdesk.estimates.review_urls")),
     path("r/", include("psdesk.training.public_urls")),
+    path("r/", include("psdesk.delivery.public_urls")),
 ]
 
 # Each app with a urls.py is mounted at /<app>/ (the board at /).

@@ -44,6 +44,11 @@ ADAPTERS: dict[str, dict[str, str]] = {
         "fake": "psdesk.integrations.quotes.fake.FakeQuotes",
         "zuora": "psdesk.integrations.quotes.zuora.ZuoraQuotes",
     },
+    "billing": {
+        "builtin": "psdesk.integrations.billing.builtin.BuiltinBilling",
+        "fake": "psdesk.integrations.billing.fake.FakeBilling",
+        "zuora": "psdesk.integrations.billing.zuora.ZuoraBilling",
+    },
 }
 
 # The port methods the outbox may call per capability (anything else is refused as permanent).
@@ -54,6 +59,7 @@ OPERATIONS: dict[str, frozenset[str]] = {
     "work_tracking": frozenset({"issue_upsert"}),
     "psa": frozenset({"project_create", "project_status_set"}),
     "quotes": frozenset({"quote_push"}),
+    "billing": frozenset({"billable_event_create"}),
 }
 
 _overrides: dict[str, Any] = {}

@@ -164,6 +164,29 @@ EVENTS: dict[str, EventType] = {
             body="{{ target }} moved from {{ source }} to {{ state }}{% if actor %} by {{ actor }}{% endif %}.",
         ),
         _e("notify.test", "Test notification", "none", ("in_app",)),
+        # delivery (psdesk/delivery): milestones, acceptance, billing, change orders
+        _e(
+            "milestone.completed",
+            "Milestone complete: completion notice sent",
+            "scheduling",
+            body="{{ milestone }} of {{ project }} is complete{% if actor %} ({{ actor }}){% endif %}; the completion "
+            "notice went to {{ signer }}.{% if url %}\n{{ url }}{% endif %}",
+        ),
+        _e(
+            "milestone.accepted",
+            "Milestone accepted",
+            "scheduling",
+            body="{{ milestone }} of {{ project }}: {{ acceptance }} ({{ by }}); {{ amount }} billed."
+            "{% if url %}\n{{ url }}{% endif %}",
+        ),
+        _e(
+            "milestone.nonconformity",
+            "Customer reported a non-conformity",
+            "scheduling",
+            body="{{ by }} reported a non-conformity on {{ milestone }} of {{ project }}:\n{{ reason }}"
+            "{% if url %}\n{{ url }}{% endif %}",
+        ),
+        _e("change_order.executed", "Change order executed", "scheduling"),
     )
 }
 

@@ -7,6 +7,10 @@ Public API for other apps (call inside your own transaction; every function is i
     timer_stop(policy_key="estimate_shared", target=eng)
     timer_pause(target=eng) / timer_resume(target=eng)          # On hold
     sla_sweep()                                                 # at-risk / breached + notifications
+
+Apps above react to a policy's deadline with `register_due_handler(policy_key, handler)`: the sweep
+hands each running timer of that policy that is due to `handler(timer, now)` (which stops it, e.g.
+passive acceptance of a milestone) before it marks what is left breached.
 """
 
 from __future__ import annotations
@@ -312,13 +316,40 @@ class SweepResult:
     at_risk: int
     breached: int
     notified: int
+    handled: int = 0
+
+
+DueHandler = Callable[[SlaTimer, datetime], object]
+DUE_HANDLERS: dict[str, DueHandler] = {}
+
+
+def register_due_handler(policy_key: str, handler: DueHandler) -> None:
+    """Extension point: the sweep calls `handler(timer, now)` for each running timer of `policy_key`
+    that is due, each in its own transaction, before marking timers breached. The handler stops the
+    timer (or the sweep breaches it) and must be idempotent: two sweeps may hand it the same timer."""
+    DUE_HANDLERS[policy_key] = handler
+
+
+def _due_handlers_run(now: datetime, batch: int) -> int:
+    handled = 0
+    for key, handler in DUE_HANDLERS.items():
+        due = SlaTimer.objects.filter(state=TimerState.RUNNING, policy__key=key, due_at__lte=now).order_by(
+            "due_at", "id"
+        )
+        for timer in due.select_related("policy")[:batch]:
+            with transaction.atomic():
+                handler(timer, now)
+            handled += 1
+    return handled
 
 
 def sla_sweep(*, now: datetime | None = None, notify: bool = True, batch: int = 500) -> SweepResult:
-    """Mark running timers past their deadline `breached` and past their warn point `at_risk`,
-    with two set-based UPDATEs, then notify once per newly marked timer (`sla.breached` /
-    `sla.at_risk`). Idempotent: a timer is marked and notified once per status."""
+    """Hand due timers of policies with a registered handler to it (`register_due_handler`), then
+    mark running timers past their deadline `breached` and past their warn point `at_risk`, with two
+    set-based UPDATEs, then notify once per newly marked timer (`sla.breached` / `sla.at_risk`).
+    Idempotent: a timer is marked and notified once per status."""
     now = now or clock.now()
+    handled = _due_handlers_run(now, batch)
     token = uuid.uuid4().hex
     with transaction.atomic():
         breached = SlaTimer.objects.filter(
@@ -332,7 +363,7 @@ def sla_sweep(*, now: datetime | None = None, notify: bool = True, batch: int = 
             notified = _notify_swept(
                 tokens={"b" + token[1:]: "sla.breached", "r" + token[1:]: "sla.at_risk"}, batch=batch
             )
-    return SweepResult(at_risk=at_risk, breached=breached, notified=notified)
+    return SweepResult(at_risk=at_risk, breached=breached, notified=notified, handled=handled)
 
 
 def _notify_swept(*, tokens: dict[str, str], batch: int) -> int:

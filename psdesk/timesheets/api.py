@@ -161,6 +161,21 @@ class BurnPointOut(Schema):
     remaining_hours: Decimal
 
 
+class MilestoneBurnOut(Schema):
+    milestone_id: int
+    name: str
+    status: str
+    budget_hours: Decimal
+    budget_fee: Decimal
+    actual_hours: Decimal
+    approved_hours: Decimal
+    actual_cost: Decimal
+    earned_value: Decimal
+    forecast_cost_at_completion: Decimal
+    margin_at_completion: Decimal | None
+    burn_ratio: Decimal
+
+
 class BudgetBurnOut(Schema):
     project_id: int
     currency: str
@@ -179,6 +194,7 @@ class BudgetBurnOut(Schema):
     margin_at_completion: Decimal | None
     burn_ratio: Decimal
     burn_down: list[BurnPointOut]
+    milestones: list[MilestoneBurnOut]
 
 
 class EstimateToCompleteIn(Schema):
@@ -398,6 +414,23 @@ def _burn_out(view: selectors.BurnView) -> dict[str, Any]:
         "margin_at_completion": b.margin_at_completion,
         "burn_ratio": b.burn_ratio,
         "burn_down": [{"week": w, "remaining_hours": h} for w, h in view.series],
+        "milestones": [
+            {
+                "milestone_id": m.milestone.pk,
+                "name": m.milestone.name,
+                "status": m.milestone.status,
+                "budget_hours": m.burn.budget_hours,
+                "budget_fee": m.burn.budget_fee,
+                "actual_hours": m.burn.actual_hours,
+                "approved_hours": m.burn.approved_hours,
+                "actual_cost": m.burn.actual_cost,
+                "earned_value": m.burn.earned_value,
+                "forecast_cost_at_completion": m.burn.eac_cost,
+                "margin_at_completion": m.burn.margin_at_completion,
+                "burn_ratio": m.burn.burn_ratio,
+            }
+            for m in view.milestones
+        ],
     }
 
 

@@ -27,12 +27,14 @@ class TimesheetsConfig(AppConfig):
     def ready(self) -> None:
         # What waits on a person, on My work (psdesk/accounts/my_work.py).
         from psdesk.accounts.my_work import my_work_provider_register  # noqa: PLC0415 — app registry must be ready
+        from psdesk.delivery.services import register_close_out_check  # noqa: PLC0415 — app registry must be ready
         from psdesk.scheduling.selectors import register_actual_hours  # noqa: PLC0415 — app registry must be ready
         from psdesk.timesheets.selectors import (  # noqa: PLC0415 — imports models: registry must be ready
             approved_hours_by_opportunity_role,
             my_work_timesheet_due,
             my_work_timesheets_to_approve,
             my_work_work_at_risk_to_decide,
+            time_all_approved_refusal,
         )
 
         my_work_provider_register(my_work_timesheet_due)
@@ -40,3 +42,5 @@ class TimesheetsConfig(AppConfig):
         my_work_provider_register(my_work_work_at_risk_to_decide)
         # Approved hours are work done: the lead-time forecast plans only what remains.
         register_actual_hours(approved_hours_by_opportunity_role)
+        # A project closes only when all its time is approved.
+        register_close_out_check(time_all_approved_refusal)

@@ -23,6 +23,8 @@ from psdesk.catalog.selectors import pricing_policy_get
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor, AnyUser
+from psdesk.delivery.models import Milestone
+from psdesk.delivery.selectors import project_budget
 from psdesk.projects.choices import ProjectStatus
 from psdesk.projects.models import Project, ProjectTask
 from psdesk.scheduling.models import Allocation, Consultant
@@ -305,6 +307,24 @@ def my_work_timesheet_due(user: Actor) -> WorkGroup | None:
     return WorkGroup(key="timesheet_due", title="Your timesheet", count=len(items), items=items)
 
 
+def time_all_approved_refusal(project: Project) -> str | None:
+    """Close-out check (registered with `delivery.services.register_close_out_check`): every week
+    of time logged on the project is approved."""
+    pending = (
+        TimesheetWeek.objects.filter(project=project, entries__isnull=False)
+        .exclude(status=WeekStatus.APPROVED)
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    if pending:
+        return (
+            f"{pending} week{'s' if pending != 1 else ''} of time on {project.name} "
+            f"{'are' if pending != 1 else 'is'} not approved yet: the project manager approves or returns them first."
+        )
+    return None
+
+
 # --- budget burn ------------------------------------------------------------------------------------
 
 
@@ -336,6 +356,7 @@ class BurnView:
     series: list[tuple[date, Decimal]]  # (week, remaining budget hours after that week)
     etc: EstimateToComplete | None
     flagged_hours: Decimal
+    milestones: list[MilestoneBurn] = field(default_factory=list)
 
 
 def project_get_for_burn(*, user: AnyUser | None, project_id: int) -> Project:
@@ -345,37 +366,57 @@ def project_get_for_burn(*, user: AnyUser | None, project_id: int) -> Project:
     return project
 
 
-def project_budget_hours(project: Project) -> tuple[Decimal, Decimal, list[tuple[str, Decimal]]]:
-    """(budget hours, budget fee, [(role, hours)]) from the project's own tasks and budget."""
-    rows = list(project.tasks.values_list("role", "hours"))
-    return sum((h for _, h in rows), ZERO), project.budget, rows
+def project_budget_hours(project: Project) -> tuple[Decimal, Decimal, list[tuple[int, str, str, Decimal]]]:
+    """(budget hours, budget fee, [(task id, task name, role, hours)]): what the customer bought
+    (`delivery.selectors.project_budget`: the agreed estimate plus executed change orders), the
+    project's tasks standing in for the hours when there is no agreed estimate (standard SKUs)."""
+    budget = project_budget(project)
+    rows = list(project.tasks.values_list("pk", "name", "role", "hours"))
+    task_hours = sum((r[3] for r in rows), ZERO)
+    return (budget.hours if budget.hours > 0 else task_hours), budget.fee, rows
+
+
+@dataclass
+class MilestoneBurn:
+    """One milestone's burn: the hours of the tasks named by its activities."""
+
+    milestone: Milestone
+    burn: Burn
 
 
 def budget_burn(project: Project) -> BurnView:
     """Budget, actuals (hours, and cost at the standard cost rate of the consultant's role in the
     quarter worked), earned value, estimate to complete, forecast and margin at completion, and the
-    weekly burn-down series. Seven queries whatever the number of entries."""
-    budget_hours, budget_fee, role_hours = project_budget_hours(project)
+    weekly burn-down series. Nine queries whatever the number of entries; per milestone, the
+    hours of the tasks its activities name."""
+    budget_hours, budget_fee, task_rows = project_budget_hours(project)
     table = _cost_rate_table()
     entries = TimeEntry.objects.filter(project=project)
-    by_role_quarter = (
+    by_task_role_quarter = (
         entries.annotate(y=ExtractYear("day"), q=ExtractQuarter("day"))
-        .values("consultant__role", "y", "q", "week__status", "over_budget")
+        .values("task_id", "consultant__role", "y", "q", "week__status", "over_budget")
         .annotate(h=Sum("hours"))
         .order_by()
     )
     actual_hours = approved = cost = flagged = ZERO
-    for r in by_role_quarter:
+    per_task: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])  # hours, approved, cost
+    for r in by_task_role_quarter:
         h = r["h"]
+        c = h * _rate(table, r["consultant__role"], (r["y"], r["q"]))
         actual_hours += h
-        cost += h * _rate(table, r["consultant__role"], (r["y"], r["q"]))
+        cost += c
+        acc = per_task[r["task_id"]]
+        acc[0] += h
+        acc[2] += c
         if r["week__status"] == WeekStatus.APPROVED:
             approved += h
+            acc[1] += h
         if r["over_budget"]:
             flagged += h
     today_q = pricing.quarter_of(clock.today())
-    planned_cost = sum((h * _rate(table, role, today_q) for role, h in role_hours), ZERO)
-    planned_rate = planned_cost / budget_hours if budget_hours > 0 else ZERO
+    task_hours = sum((r[3] for r in task_rows), ZERO)
+    planned_cost = sum((r[3] * _rate(table, r[2], today_q) for r in task_rows), ZERO)
+    planned_rate = planned_cost / task_hours if task_hours > 0 else ZERO
     etc = EstimateToComplete.objects.filter(project=project).select_related("entered_by").first()
     b = burn_compute(
         budget_hours=budget_hours,
@@ -393,7 +434,28 @@ def budget_burn(project: Project) -> BurnView:
         remaining -= wr["h"]
         wk = wr["w"].date() if hasattr(wr["w"], "date") else wr["w"]
         series.append((wk, hours_q(remaining)))
-    return BurnView(project, b, project.currency, series, etc, hours_q(flagged))
+    task_ids_by_name: dict[str, list[int]] = defaultdict(list)
+    for tid, name, _role, _h in task_rows:
+        task_ids_by_name[name].append(tid)
+    milestones = []
+    for m in Milestone.objects.filter(project=project).prefetch_related("activities").order_by("position"):
+        ids = {tid for a in m.activities.all() for tid in task_ids_by_name.get(a.activity, [])}
+        mh, ma, mc = (sum((per_task[t][i] for t in ids if t in per_task), ZERO) for i in range(3))
+        milestones.append(
+            MilestoneBurn(
+                m,
+                burn_compute(
+                    budget_hours=m.hours,
+                    budget_fee=m.fee,
+                    actual_hours=mh,
+                    approved_hours=ma,
+                    actual_cost=mc,
+                    etc_hours=None,
+                    planned_cost_rate=planned_rate,
+                ),
+            )
+        )
+    return BurnView(project, b, project.currency, series, etc, hours_q(flagged), milestones)
 
 
 def burn_chart_config(view: BurnView) -> dict[str, Any]:

@@ -27,6 +27,7 @@ def test_after_an_opportunity_stage_move_board_projects_and_scheduling_react() -
         "psdesk.board.opportunity_close.close_cards_when_opportunity_closes",
         "psdesk.projects.services.on_stage_move",
         "psdesk.scheduling.services.queue.queue_after_stage_move",
+        "psdesk.delivery.services.milestones.on_stage_move",
     ]
 
 
@@ -84,6 +85,7 @@ def test_my_work_gathers_each_apps_waiting_work() -> None:
         "psdesk.projects.selectors.my_work_welcome_emails_due",
         "psdesk.training.selectors.my_work_training_to_plan",
         "psdesk.training.selectors.my_work_training_approvals",
+        "psdesk.delivery.selectors.my_work_milestones",
         "psdesk.timesheets.selectors.my_work_timesheet_due",
         "psdesk.timesheets.selectors.my_work_timesheets_to_approve",
         "psdesk.timesheets.selectors.my_work_work_at_risk_to_decide",
@@ -97,3 +99,25 @@ def test_forecast_demand_less_delivered_hours() -> None:
     assert [_name(f) for f in ACTUAL_HOURS] == [
         "psdesk.timesheets.selectors.approved_hours_by_opportunity_role",
     ]
+
+
+def test_the_sla_sweep_hands_due_acceptance_periods_to_delivery() -> None:
+    """sla.services.register_due_handler: policy key → what the sweep calls for a due timer."""
+    from psdesk.sla import services as sla_services
+
+    assert {key: _name(f) for key, f in sla_services.DUE_HANDLERS.items()} == {
+        "milestone_acceptance": "psdesk.delivery.services.milestones.milestone_accept_passively",
+    }
+
+
+def test_closing_a_project_waits_for_delivery() -> None:
+    """PROJECT_WORKFLOW.add_guard: Close needs accepted milestones (and every registered close-out
+    check, `delivery.services.register_close_out_check`), Complete the close-out checklist."""
+    from psdesk.delivery.selectors import CLOSE_OUT_CHECKS
+    from psdesk.projects.workflow import PROJECT_WORKFLOW
+
+    assert [_name(g) for g in PROJECT_WORKFLOW.move("close").guards] == ["psdesk.delivery.selectors.close_out_refusal"]
+    assert [_name(g) for g in PROJECT_WORKFLOW.move("complete").guards] == [
+        "psdesk.delivery.selectors.close_out_checklist_refusal"
+    ]
+    assert [_name(f) for f in CLOSE_OUT_CHECKS] == ["psdesk.timesheets.selectors.time_all_approved_refusal"]

@@ -281,3 +281,29 @@ def test_approved_hours_reduce_the_forecast_demand_of_the_project(people, make_p
     services.week_submit(actor=people.cody, project_id=project.pk, week_start=MON)
     services.week_transition(week_id=e.week_id, action="approve", actor=people.paula)
     assert pse_hours() < before
+
+
+def test_milestone_burn_counts_the_tasks_its_activities_name_and_close_out_waits_for_approval(
+    people, make_project, cody_consultant
+):
+    from psdesk.delivery.models import Milestone, MilestoneActivity
+    from psdesk.timesheets.selectors import time_all_approved_refusal
+
+    project = make_project()
+    m1 = Milestone.objects.create(project=project, position=1, name="Build it", hours=D("20"), fee=D("6600"))
+    MilestoneActivity.objects.create(milestone=m1, position=1, activity="Build", hours=D("20"), fee=D("6600"))
+    Milestone.objects.create(project=project, position=2, name="Run it", hours=D("8"), fee=D("2640"))
+    assert time_all_approved_refusal(project) is None
+    e = _log(people, task_of(project), MON, "5")
+    _log(people, task_of(project, "Manage"), MON, "2")
+    view = selectors.budget_burn(project)
+    assert [(m.milestone.name, m.burn.actual_hours, m.burn.burn_ratio) for m in view.milestones] == [
+        ("Build it", D("5.00"), D("0.2500")),
+        ("Run it", D("0.00"), D("0.0000")),
+    ]
+    assert time_all_approved_refusal(project) == (
+        f"1 week of time on {project.name} is not approved yet: the project manager approves or returns them first."
+    )
+    services.week_submit(actor=people.cody, project_id=project.pk, week_start=MON)
+    services.week_transition(week_id=e.week_id, action="approve", actor=people.paula)
+    assert time_all_approved_refusal(project) is None
