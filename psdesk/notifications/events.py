@@ -114,7 +114,7 @@ EVENTS: dict[str, EventType] = {
             body="{{ target }} has used {{ actual_hours }} of {{ budget_hours }} budget hours ({{ threshold }} "
             "threshold).{% if url %}\n{{ url }}{% endif %}",
         ),
-        _e("timesheet.submitted", "Timesheet submitted for approval", "none", ("in_app", "email")),
+        _e("timesheet.submitted", "Timesheet submitted for approval", "none", ("in_app",)),
         _e(
             "timesheet.returned",
             "Timesheet returned for correction",

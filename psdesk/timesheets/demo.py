@@ -10,8 +10,9 @@ from typing import Any
 
 from psdesk.core import clock
 from psdesk.core.demo import DemoContext
+from psdesk.projects.choices import ProjectStatus
 from psdesk.projects.models import Project, ProjectTask
-from psdesk.projects.services import project_book
+from psdesk.projects.services import project_create, project_transition
 from psdesk.timesheets.selectors import monday_of
 from psdesk.timesheets.services import estimate_to_complete_set, time_entry_set, week_submit, week_transition
 
@@ -24,8 +25,13 @@ def load(ctx: DemoContext) -> None:
     if not entries or entries[0].opportunity is None or users.get("cody") is None:
         return
     opp = entries[0].opportunity
-    project = project_book(opportunity=opp, actor=None)
-    Project.objects.filter(pk=project.pk).update(coordinator=users["paula"], budget=Decimal("54120.00"))
+    # Booked through the project workflow; no Closed Won email (the demo's mail stays for the journey).
+    project = project_create(opportunity=opp, actor=None)
+    if project.status == ProjectStatus.PROSPECT:
+        project_transition(project_id=project.pk, action="book", actor=None, system=True)
+    Project.objects.filter(pk=project.pk).update(
+        coordinator=users["paula"], budget=Decimal("54120.00"), booked_at=clock.now() - timedelta(weeks=4)
+    )
     project.refresh_from_db()
     if not project.tasks.exists():
         ProjectTask.objects.bulk_create(
