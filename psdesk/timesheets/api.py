@@ -15,6 +15,7 @@ from pydantic import Field, StrictBool, StrictInt
 
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
+from psdesk.core.inputs import IsoDate
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.timesheets import selectors, services
@@ -45,7 +46,7 @@ class TimeEntryPage(Schema):
 
 
 class TimeEntryListParams(Schema):
-    week: date | None = Field(None, description="any day of the week (Monday to Sunday) to list")
+    week: IsoDate | None = Field(None, description="any day of the week (Monday to Sunday) to list")
     project_id: int | None = None
     limit: int = Field(100, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10_000_000)
@@ -53,7 +54,7 @@ class TimeEntryListParams(Schema):
 
 class TimeEntryIn(Schema):
     task_id: StrictInt
-    day: date
+    day: IsoDate
     hours: Decimal = Field(..., ge=0, le=24, description="quarter hours; 0 removes the entry")
     billable: StrictBool = True
     note: str = Field("", max_length=500)
@@ -124,7 +125,7 @@ class TimesheetWeekParams(Schema):
 
 class TimesheetSubmitIn(Schema):
     project_id: StrictInt
-    week_start: date
+    week_start: IsoDate
 
 
 class TimesheetDecisionIn(Schema):
@@ -148,7 +149,7 @@ class WorkAtRiskIn(Schema):
     project_id: StrictInt
     reason: str = Field(..., min_length=1, max_length=5000)
     hours_cap: Decimal = Field(..., gt=0, le=10000)
-    expires_on: date
+    expires_on: IsoDate
 
 
 class WorkAtRiskDecisionIn(Schema):

@@ -24,6 +24,7 @@ def test_a_consultant_logs_lists_and_changes_time_through_the_api(api, make_proj
     assert (body["hours"], body["over_budget"], body["version"]) == ("4.00", False, 0)
     listed = api("cody").get("/api/v1/time-entries", week="2026-11-25").json()
     assert listed["count"] == 1
+    assert api("cody").get("/api/v1/time-entries", week="0").status_code == 422  # an ISO date, not a number
     r = api("cody").patch(f"/api/v1/time-entries/{body['id']}", {"hours": "5", "expected_version": 3})
     assert r.status_code == 409 and r.json()["code"] == "stale"
     r = api("cody").patch(f"/api/v1/time-entries/{body['id']}", {"hours": "5", "expected_version": 0})
