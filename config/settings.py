@@ -117,6 +117,7 @@ PSDESK_APPS = [
     "ops",
     "insights",
     "delivery",
+    "timesheets",
 ]
 
 INSTALLED_APPS = [

@@ -131,6 +131,25 @@ EVENTS: dict[str, EventType] = {
             body="{{ actor }} {{ decision }} your time off from {{ starts_on }} to {{ ends_on }}"
             "{% if reason %}: {{ reason }}{% endif %}.{% if url %}\n{{ url }}{% endif %}",
         ),
+        _e(
+            "project.budget_threshold",
+            "Project budget threshold reached",
+            "none",
+            ("in_app", "email"),
+            body="{{ target }} has used {{ actual_hours }} of {{ budget_hours }} budget hours ({{ threshold }} "
+            "threshold).{% if url %}\n{{ url }}{% endif %}",
+        ),
+        _e("timesheet.submitted", "Timesheet submitted for approval", "none", ("in_app",)),
+        _e(
+            "timesheet.returned",
+            "Timesheet returned for correction",
+            "none",
+            ("in_app", "email"),
+            body="{{ target }} was returned{% if actor %} by {{ actor }}{% endif %}: {{ reason }}"
+            "{% if url %}\n{{ url }}{% endif %}",
+        ),
+        _e("work_at_risk.requested", "Work at risk requested", "none", ("in_app", "email")),
+        _e("work_at_risk.decided", "Work at risk decided", "none", ("in_app", "email")),
         _e("sla.at_risk", "SLA at risk", "managers"),
         _e("sla.breached", "SLA breached", "managers"),
         _e("training.scheduled", "Training scheduled", "scheduling"),

@@ -281,3 +281,28 @@ def milestone_report_as_customer(browser: Any, link: str, *, name: str, reason: 
     cpage.locator("#outcome").wait_for()
     customer.close()
     return bad
+
+
+# --- timesheets (issue 21) ---
+
+
+def timesheet_fill_week(page: Any, *, task_id: int, task_label: str, hours: list[str]) -> None:
+    """On the open timesheet week, make sure the task has a row (adding it with "Add a task" when
+    it has none), type `hours` Monday onwards by keyboard (arrow keys between cells), save with
+    Enter and wait for the saved page."""
+    row = page.locator(f'tr[data-task="{task_id}"]')
+    if not row.count():
+        page.select_option("#add-task select", str(task_id))
+        with page.expect_navigation():
+            page.click("#add-task button")
+    first = page.locator(f'tr[data-task="{task_id}"] input[aria-label^="{task_label} on Mon"]')
+    first.click()
+    for i, h in enumerate(hours):
+        if i:
+            page.keyboard.press("End")
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Control+A")
+        page.keyboard.type(h)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector("text=Timesheet saved.")

@@ -656,6 +656,7 @@ def test_custom_journey_from_calculator_to_project_welcome(
     sla = page.locator("p:has-text('Welcome email SLA') .label").inner_text()
     assert sla == "met", sla
     screenshot(page, "project", height=1000, scroll_to="#emails")
+    timesheets_two_weeks_approved_by_the_pm(page, live_server, sign_in, project)
     _delivery_milestones_accepted(page, browser, live_server, sign_in, inbox, worker, project)
     _leo_opens_the_dashboard_and_finds_northwind(page, sign_in, eng_id)
     assert failures(bad) == []
@@ -762,4 +763,55 @@ def _delivery_milestones_accepted(
     assert row.locator(".billed").inner_text() == f"PSD-MS-{m1.pk}"
     assert BillableEvent.objects.filter(milestone__project=project).count() == 1
     screenshot(page, "delivery", height=900)
+    assert failures(bad) == []
+
+
+# --- timesheets (issue 21) ---
+
+
+def timesheets_two_weeks_approved_by_the_pm(page: Any, live_server: Any, sign_in: Any, project: Any) -> None:
+    """Two weeks later: cody logs a week at a time on the project's largest task through the
+    timesheet page (keyboard), submits each week; paula, the project's coordinator, finds both weeks
+    on My work and approves them; the budget burn shows the approved hours."""
+    from psdesk.core import clock
+    from psdesk.timesheets.models import TimeEntry, TimesheetWeek
+    from tests.browser.steps import timesheet_fill_week
+
+    bad = responses_watch(page)
+    frozen = clock._provider  # the journey's frozen clock (the `demo` fixture's)
+    assert isinstance(frozen, clock.FrozenClock)
+    frozen.advance(days=14)  # Friday 11 December 2026
+    task = project.tasks.order_by("-hours", "position").first()
+    assert task is not None and task.hours >= 40, list(project.tasks.values_list("name", "hours"))
+
+    sign_in(page, "cody")
+    item = page.locator(".work-group a", has_text="Timesheet: week of").first
+    with page.expect_navigation():
+        item.click()
+    for nav, week in (("#prev-week", "30 Nov 2026"), ("#next-week", "07 Dec 2026")):
+        with page.expect_navigation():
+            page.click(nav)
+        assert page.locator("#week-of").inner_text() == f"Week of {week}"
+        timesheet_fill_week(page, task_id=task.pk, task_label=task.name, hours=["4", "4", "4", "4", "4"])
+        assert page.locator("#week-total").inner_text() == "20.00"
+        with page.expect_navigation():
+            page.locator(f'#weeks tr[data-project="{project.pk}"] button.submit-week').click()
+        page.wait_for_selector("text=Week submitted for approval.")
+        assert page.locator(f'#weeks tr[data-project="{project.pk}"] .status').inner_text() == "Submitted"
+    assert TimeEntry.objects.filter(project=project).count() == 10
+
+    sign_in(page, "paula")
+    for _ in range(2):
+        item = page.locator(".work-group a", has_text=project.name).filter(has_text="week of").first
+        with page.expect_navigation():
+            item.click()
+        assert page.locator("#week-status").inner_text() == "Submitted"
+        with page.expect_navigation():
+            page.click("#approve-week")
+        page.wait_for_selector("text=Week approved.")
+    weeks = TimesheetWeek.objects.filter(project=project)
+    assert sorted(w.status for w in weeks) == ["approved", "approved"]
+    page.goto(f"{live_server.url}/timesheets/projects/{project.pk}/")
+    assert page.locator('[data-k="actual_hours"]').inner_text().startswith("40.00 h (40.00 h approved")
+    page.wait_for_selector('canvas[data-chart="chart-burn"][data-rendered]')
     assert failures(bad) == []

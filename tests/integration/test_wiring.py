@@ -99,6 +99,9 @@ def test_my_work_gathers_each_apps_waiting_work() -> None:
         "psdesk.training.selectors.my_work_training_approvals",
         "psdesk.delivery.selectors.my_work_milestones",
         "psdesk.delivery.selectors.my_work_change_orders_to_approve",
+        "psdesk.timesheets.selectors.my_work_timesheet_due",
+        "psdesk.timesheets.selectors.my_work_timesheets_to_approve",
+        "psdesk.timesheets.selectors.my_work_work_at_risk_to_decide",
     ]
 
 
@@ -106,6 +109,15 @@ def test_the_profile_page_shows_the_slack_link() -> None:
     """accounts.profile_sections.profile_section_register: sections of the profile page, in order."""
     assert [_name(f) for f in profile_sections.PROFILE_SECTIONS] == [
         "psdesk.chatops.profile.slack_profile_section",
+    ]
+
+
+def test_forecast_demand_less_delivered_hours() -> None:
+    """scheduling.selectors.register_actual_hours: hours already delivered, off the forecast's demand."""
+    from psdesk.scheduling.selectors.forecast_runs import ACTUAL_HOURS
+
+    assert [_name(f) for f in ACTUAL_HOURS] == [
+        "psdesk.timesheets.selectors.approved_hours_by_opportunity_role",
     ]
 
 
@@ -128,4 +140,4 @@ def test_closing_a_project_waits_for_delivery() -> None:
     assert [_name(g) for g in PROJECT_WORKFLOW.move("complete").guards] == [
         "psdesk.delivery.selectors.close_out_checklist_refusal"
     ]
-    assert [_name(f) for f in CLOSE_OUT_CHECKS] == []
+    assert [_name(f) for f in CLOSE_OUT_CHECKS] == ["psdesk.timesheets.selectors.time_all_approved_refusal"]

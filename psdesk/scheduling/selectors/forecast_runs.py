@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,6 +25,7 @@ from psdesk.scheduling.choices import AllocationKind, DemandKind, QueueStatus, T
 from psdesk.scheduling.models import (
     Allocation,
     Consultant,
+    DemandLine,
     ForecastPolicy,
     ForecastRun,
     LeadTime,
@@ -258,6 +259,49 @@ def _hard_bookings(week0: date) -> HardBookings:
     return hard
 
 
+# Hours already delivered per (opportunity id, consultant role), from apps above scheduling that
+# record time (timesheets: approved hours). The forecast plans only the demand that remains.
+ActualHours = Callable[[list[int]], dict[tuple[int, str], Decimal]]
+ACTUAL_HOURS: list[ActualHours] = []
+
+
+def register_actual_hours(fn: ActualHours) -> None:
+    """Add a source of delivered hours (idempotent); see `forecast_inputs_get`."""
+    if fn not in ACTUAL_HOURS:
+        ACTUAL_HOURS.append(fn)
+
+
+def _actual_hours(entries: list[QueueEntry]) -> dict[tuple[int, str], Decimal]:
+    opp_ids = [e.opportunity_id for e in entries if e.opportunity_id]
+    out: dict[tuple[int, str], Decimal] = {}
+    for fn in ACTUAL_HOURS if opp_ids else []:
+        for key, hours in fn(opp_ids).items():
+            out[key] = out.get(key, Decimal("0")) + hours
+    return out
+
+
+def _less_actuals(e: QueueEntry, lines: list[DemandLine], actuals: dict[tuple[int, str], Decimal]) -> list[DemandLine]:
+    """The entry's lines less the hours already delivered in each role (a line fully delivered drops out)."""
+    if not actuals or not e.opportunity_id:
+        return lines
+    left = {role: h for (opp, role), h in actuals.items() if opp == e.opportunity_id}
+    out = []
+    for ln in lines:
+        done = min(left.get(ln.role, Decimal("0")), ln.hours)
+        left[ln.role] = left.get(ln.role, Decimal("0")) - done
+        if ln.hours - done > 0:
+            out.append(
+                DemandLine(
+                    entry_id=ln.entry_id,
+                    role=ln.role,
+                    hours=ln.hours - done,
+                    weekly_hours=ln.weekly_hours,
+                    skills=ln.skills,
+                )
+            )
+    return out
+
+
 def _entry_demand(
     e: QueueEntry,
     probability: float,
@@ -265,11 +309,12 @@ def _entry_demand(
     week0: date,
     hard: HardBookings,
     staffed: dict[int, tuple[int, list[tuple[int, str]]]],
+    actuals: dict[tuple[int, str], Decimal] | None = None,
 ) -> fc.Demand:
     """The entry's demand less the lines already booked with hard allocations (their hours are out of
     capacity already); the rest may not start before the booked part or a committed start. Records
     the booked part in `staffed`."""
-    lines = list(e.lines.all())
+    lines = _less_actuals(e, list(e.lines.all()), actuals or {})
     booked = hard.get(e.pk, [])
     for role, _cid, _name, _week in booked:
         hit = next((ln for ln in lines if ln.role == role), None)
@@ -314,7 +359,7 @@ def forecast_inputs_get(*, policy: ForecastPolicy | None = None, today: date | N
     probs = stage_probabilities_get()
     committed = [e for e in entries if e.kind == DemandKind.COMMITTED]
     tentative = [e for e in entries if e.kind == DemandKind.TENTATIVE]
-    common: dict[str, Any] = {"week0": week0, "hard": hard, "staffed": staffed}
+    common: dict[str, Any] = {"week0": week0, "hard": hard, "staffed": staffed, "actuals": _actual_hours(committed)}
     return ForecastInputs(
         week0,
         weeks,
