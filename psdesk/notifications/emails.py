@@ -15,6 +15,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from psdesk.branding.models import VendorProfile
 from psdesk.branding.selectors import vendor_profile_get
 from psdesk.notifications.links import site_url
 
@@ -32,11 +33,14 @@ class RenderedEmail:
         return {"subject": self.subject, "body": self.text, "html": self.html}
 
 
-def email_render(*, name: str, subject: str, context: dict[str, Any]) -> RenderedEmail:
+def email_render(
+    *, name: str, subject: str, context: dict[str, Any], profile: VendorProfile | None = None
+) -> RenderedEmail:
     """Render `notifications/email/<name>.txt` and `.html` with `context` plus `subject`, the vendor
     profile's `brand` (short name), `vendor` (legal name), `brand_colour`, `vendor_footer`, and
-    `preferences_url`. Raises TemplateDoesNotExist for an unknown name."""
-    profile = vendor_profile_get()
+    `preferences_url`. A caller rendering many emails passes the `profile` it read once. Raises
+    TemplateDoesNotExist for an unknown name."""
+    profile = profile or vendor_profile_get()
     ctx = {
         "brand": profile.brand_name or profile.legal_name,
         "vendor": profile.legal_name,

@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.template import Context, Engine, Template
 
 from psdesk.audit.services import audit_record
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound
 from psdesk.core.types import Actor
@@ -231,6 +232,7 @@ def notify_many(*, event: str, notices: Iterable[Notice], owners: bool = True) -
         r.users = [people.setdefault(u.pk, u) for u in r.users]
         routes.append(r)
     cache = _BatchCache(ev, set(people))
+    profile = vendor_profile_get() if "email" in ev.channels else None  # once per batch, not per email
     now = clock.now()
     in_app: list[Notification] = []
     outbox: list[OutboxMessage] = []
@@ -296,6 +298,7 @@ def notify_many(*, event: str, notices: Iterable[Notice], owners: bool = True) -
                 subject, text = cache.render(Channel.EMAIL, ctx)
                 email = email_render(
                     name="notification",
+                    profile=profile,
                     subject=subject,
                     context={
                         "label": ev.label,

@@ -29,8 +29,13 @@ def load(ctx: DemoContext) -> None:
     project = project_create(opportunity=opp, actor=None)
     if project.status == ProjectStatus.PROSPECT:
         project_transition(project_id=project.pk, action="book", actor=None, system=True)
+    booked = clock.now() - timedelta(weeks=4)
+    # four weeks into delivery: the welcome email went out the day after booking
     Project.objects.filter(pk=project.pk).update(
-        coordinator=users["paula"], budget=Decimal("54120.00"), booked_at=clock.now() - timedelta(weeks=4)
+        coordinator=users["paula"],
+        budget=Decimal("54120.00"),
+        booked_at=booked,
+        welcome_sent_at=booked + timedelta(days=1),
     )
     project.refresh_from_db()
     if not project.tasks.exists():

@@ -110,6 +110,7 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     signed = tmp_path / "signed.pdf"
     with _current(sow).pdf.open("rb") as fh:
         signed.write_bytes(fh.read())
+    page.click("summary:has-text('Signed on paper instead')")  # the customer signed on paper, not by the link
     page.fill("input[name=name]", "Carl Customer")
     page.fill("input[name=title]", "CTO")
     page.set_input_files("input[name=signed_pdf]", str(signed))
@@ -120,8 +121,8 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     page.context.clear_cookies()  # log out, then in as the next person
     login(page, "rita")
     page.goto(sow_url)
-    page.fill("input[name=name]", "Rita Revenue")
-    _click(page, "Countersign")
+    with page.expect_navigation():
+        page.locator("form[action$='/countersign'] button").click()
     assert page.locator("#sow-status").inner_text() == "Executed"
     crm.opportunity_update(opportunity_id=opp.pk, actor=people.rita, changes={"no_po_required": True})
     page.goto(f"{live_server.url}/crm/opportunities/{opp.pk}/")
