@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from psdesk.core import clock
 from psdesk.core.api import MAX_LIMIT, errors
@@ -224,7 +224,7 @@ class OpportunityTransitionIn(Schema):
 
 class OpportunityPoIn(Schema):
     po_number: str = Field("", max_length=64, description="empty with no_po_required false: clear the PO")
-    no_po_required: bool = False
+    no_po_required: StrictBool = False
     expected_version: StrictInt | None = None
 
 
