@@ -10,8 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from psdesk.approvals.selectors import approval_list
@@ -75,25 +76,34 @@ def project(request: AuthedRequest, project_id: int) -> HttpResponse:
     return render(request, "delivery/project.html", ctx)
 
 
-def _action(
-    perm: str,
-) -> Callable[[Callable[[AuthedRequest, int], None]], Callable[[AuthedRequest, int], HttpResponse]]:
-    """A POST from the delivery page: a refusal becomes an error message; either way back to it."""
+def _post_back_to(
+    page: str, perm: str
+) -> Callable[[Callable[[AuthedRequest, int], None]], Callable[..., HttpResponse]]:
+    """A POST from the delivery page `page` (its one URL argument is the object's id): a refusal
+    becomes an error message; either way back to that page."""
 
-    def deco(view: Callable[[AuthedRequest, int], None]) -> Callable[[AuthedRequest, int], HttpResponse]:
+    def deco(view: Callable[[AuthedRequest, int], None]) -> Callable[..., HttpResponse]:
         @require_POST
         @permission_required(perm, raise_exception=True)
         @wraps(view)
-        def wrapped(request: AuthedRequest, project_id: int) -> HttpResponse:
+        def wrapped(request: AuthedRequest, **kwargs: int) -> HttpResponse:
             try:
-                view(request, project_id)
+                view(request, *kwargs.values())
             except DomainError as exc:
                 messages.error(request, exc.message)
-            return redirect("delivery:project", project_id=project_id)
+            return HttpResponseRedirect(reverse(page, kwargs=kwargs))
 
         return wrapped
 
     return deco
+
+
+def _action(perm: str) -> Callable[[Callable[[AuthedRequest, int], None]], Callable[..., HttpResponse]]:
+    return _post_back_to("delivery:project", perm)
+
+
+def _co_action(perm: str) -> Callable[[Callable[[AuthedRequest, int], None]], Callable[..., HttpResponse]]:
+    return _post_back_to("delivery:change_order", perm)
 
 
 def _int(value: str) -> int:
@@ -168,37 +178,19 @@ def change_order(request: AuthedRequest, change_order_id: int) -> HttpResponse:
         co = selectors.change_order_get(user=request.user, change_order_id=change_order_id)
     except DomainError:
         return _not_found(request)
+    required = services.required_approvals(co)
     ctx = {
         "co": co,
         "preview": document_rendering.render_html(
             change_order_document(co.content, vendor=vendor_get()), standalone=False
         ),
         "approvals": approval_list(co),
-        "required": services.required_approvals(co),
+        "required": required,
         "can_change": request.user.has_perm("delivery.manage_change_order"),
-        "decide_kinds": [k for k in services.required_approvals(co) if request.user.has_perm(f"approvals.decide_{k}")],
+        "decide_kinds": [k for k in required if request.user.has_perm(f"approvals.decide_{k}")],
         "deliveries": email_deliveries(source=co),
     }
     return render(request, "delivery/change_order.html", ctx)
-
-
-def _co_action(
-    perm: str,
-) -> Callable[[Callable[[AuthedRequest, int], None]], Callable[[AuthedRequest, int], HttpResponse]]:
-    def deco(view: Callable[[AuthedRequest, int], None]) -> Callable[[AuthedRequest, int], HttpResponse]:
-        @require_POST
-        @permission_required(perm, raise_exception=True)
-        @wraps(view)
-        def wrapped(request: AuthedRequest, change_order_id: int) -> HttpResponse:
-            try:
-                view(request, change_order_id)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            return redirect("delivery:change_order", change_order_id=change_order_id)
-
-        return wrapped
-
-    return deco
 
 
 @_co_action("delivery.manage_change_order")
