@@ -432,34 +432,243 @@ def forecast_sampled(
 ) -> Sampled:
     """Committed work is deterministic and ahead of all pipeline, so it is placed once; each sample
     then draws which tentative deals close (independent Bernoulli with their probability, fixed seed)
-    and places the closing ones, in their order, into a copy of the capacity the committed work left."""
+    and places the closing ones, in their order, into a copy of the capacity the committed work left.
+
+    The samples are not run one after the other: `sample_tentative` takes each tentative deal once
+    and places it in every sample it closed in over a samples x consultants x weeks array. The result
+    is the one of placing every sample in turn (`forecast_reference.forecast_sampled_per_sample`)."""
     free = capacity.copy()
     placed = schedule(free, staff, committed, week_label=week_label, progress=progress)
-    weeks = capacity.shape[1]
+    starts, binding, consultants, allocs = sample_tentative(
+        free, staff, tentative, samples=samples, seed=seed, week_label=week_label, progress=progress
+    )
+    return Sampled(placed, free, starts, binding, consultants, allocs, samples, seed, capacity.shape[1])
+
+
+def sample_tentative(
+    free: FloatGrid,
+    staff: StaffArrays,
+    tentative: Sequence[Demand],
+    *,
+    samples: int,
+    seed: int,
+    week_label: Callable[[int], str] = str,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[npt.NDArray[np.int32], list[str], list[tuple[int, ...]], npt.NDArray[np.float64]]:
+    """The sampled part of `forecast_sampled` (`free`: the capacity the committed work left, not
+    mutated). Returns (starts, bindings, consultants, allocation rows) as `Sampled` holds them.
+
+    The "why it waits" text and the consultants kept for deal j are those of the first sample it
+    closed in; the text is built once per deal, for that sample only."""
     probs = np.array([d.probability for d in tentative], dtype=np.float64)
     rng = np.random.default_rng(seed)
     draws = rng.random((samples, len(tentative))) < probs[None, :]
+    run = _SampleRun(free, staff, samples, week_label)
     starts = np.full((samples, len(tentative)), -1, dtype=np.int32)
     binding = [""] * len(tentative)
     consultants: list[tuple[int, ...]] = [()] * len(tentative)
-    rows: list[tuple[float, float, float, float, float, float]] = []
-    cache: EligibleCache = {}
-    for k in range(samples):
-        g = free.copy()
-        for j in (int(x) for x in np.flatnonzero(draws[k])):
-            keep = not binding[j] or k == 0  # the explanation kept: the first sample's, or the first found
-            p = place(g, staff, tentative[j], week_label=week_label, cache=cache, explain=keep)
-            starts[k, j] = weeks if p.start is None else p.start
-            if keep:
-                binding[j] = p.binding
-                consultants[j] = p.consultants
-            if p.start is not None:
-                for c, line in zip(p.consultants, tentative[j].lines, strict=True):
-                    rows.append((float(k), float(j), float(c), float(p.start), float(line.weeks), line.weekly_hours))
-        if progress is not None:
-            progress(1)
-    allocs = np.array(rows, dtype=np.float64).reshape(-1, 6)
-    return Sampled(placed, free, starts, binding, consultants, allocs, samples, seed, weeks)
+    reported = 0
+    for j, demand in enumerate(tentative):
+        ks = np.flatnonzero(draws[:, j])
+        if ks.size:
+            starts[ks, j], binding[j], consultants[j] = run.place(j, demand, ks)
+        if progress is not None:  # one step per sample in all, spread over the deals
+            step = samples * (j + 1) // len(tentative) - reported
+            if step:
+                progress(step)
+                reported += step
+    if progress is not None and reported < samples:
+        progress(samples - reported)
+    return starts, binding, consultants, run.allocations()
+
+
+class _SampleRun:
+    """`place` for one demand in many samples at once. `grids[c, w, k]` holds the free hours of
+    consultant c in week w in sample k (samples last, so a block of weeks of a consultant is one
+    contiguous read across all samples); mutated as deals are placed. Same rule and the same
+    floating-point operations as `place`, so the same starts and the same free hours.
+
+    The search runs over windows of start weeks: capacity only shrinks as deals are placed, so no
+    sample can start a deal before the first week it fits in the committed-only capacity (`base`);
+    the first window starts there and only the samples not placed yet move on to the next one."""
+
+    WINDOW = 4  # start weeks looked at first (most samples start a deal within a week or two)
+
+    def __init__(self, base: FloatGrid, staff: StaffArrays, samples: int, week_label: Callable[[int], str]) -> None:
+        self.base, self.staff, self.week_label = base, staff, week_label
+        self.weeks = base.shape[1]
+        self.grids: npt.NDArray[np.float64] = np.empty((*base.shape, samples), dtype=np.float64)
+        self.grids[...] = base[:, :, None]
+        # per placed line: samples, tentative index, line number, consultants, starts, the line
+        self.rows: list[tuple[npt.NDArray[np.int64], int, int, npt.NDArray[np.int64], npt.NDArray[np.int64], Line]] = []
+
+    def sample(self, k: int) -> FloatGrid:
+        """Sample k's free hours as a consultants x weeks grid (a view)."""
+        view: FloatGrid = self.grids[:, :, k]
+        return view
+
+    def place(
+        self, j: int, demand: Demand, ks: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], str, tuple[int, ...]]:
+        """Place `demand` (tentative index j) in samples `ks`; returns the start per sample (`weeks`
+        when it does not fit) and the binding and consultants of sample ks[0]."""
+        staff, weeks = self.staff, self.weeks
+        first = int(ks[0])
+        cands = [np.flatnonzero(eligible(staff, demand, line)).astype(np.int64) for line in demand.lines]
+        n = min((weeks - line.weeks + 1 for line in demand.lines), default=0)
+        common = np.zeros(max(n, 0), dtype=np.bool_)
+        base_first: list[int] = []  # each line's first fitting week in the committed-only capacity
+        if demand.lines and n > 0 and all(idx.size for idx in cands):
+            common[:] = True
+            for idx, line in zip(cands, demand.lines, strict=True):
+                f = _line_fits(self.base, staff, idx, line, demand.earliest_week).any(axis=0)
+                common &= f[:n]
+                base_first.append(int(np.argmax(f)))
+        open_starts = np.flatnonzero(common)
+        out = np.full(ks.size, weeks, dtype=np.int64)
+        if open_starts.size == 0:  # it fits in no sample: the scalar rule names the reason
+            p = place(self.sample(first).copy(), staff, demand, week_label=self.week_label)
+            return out, p.binding, p.consultants
+        disjoint = sum(idx.size for idx in cands) == np.unique(np.concatenate(cands)).size
+        pending = np.arange(ks.size)
+        picks = np.zeros((len(cands), ks.size), dtype=np.int64)
+        a, width = int(open_starts[0]), self.WINDOW
+        while pending.size and a < n:
+            b = min(a + width, n)
+            found, at, chosen = self._window(demand, cands, ks[pending], a, b, disjoint)
+            out[pending[found]] = a + at
+            picks[:, pending[found]] = chosen
+            pending = pending[~found]
+            nxt = int(np.searchsorted(open_starts, b))
+            a, width = (int(open_starts[nxt]) if nxt < open_starts.size else n), width * 2
+        kept = tuple(int(c) for c in picks[:, 0])
+        text, kept = self._explain(demand, cands, base_first, first, int(out[0]), kept)
+        placed = out < weeks
+        for line_no, line in enumerate(demand.lines):
+            self._reserve(ks[placed], picks[line_no, placed], out[placed], line)
+            self.rows.append((ks[placed], j, line_no, picks[line_no, placed], out[placed], line))
+        return out, text, kept
+
+    def _window(
+        self,
+        demand: Demand,
+        cands: list[npt.NDArray[np.int64]],
+        ks: npt.NDArray[np.int64],
+        a: int,
+        b: int,
+        disjoint: bool,
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Starts a..b-1 in samples `ks`: which of them have one, the first (as an offset from a),
+        and the consultant serving each line there (lines x samples found)."""
+        few = 3 * ks.size < self.grids.shape[2]  # a few samples left: read only theirs
+        cols = np.arange(ks.size) if few else ks  # sample ks[i] is column cols[i] of `fits`
+        fits = [self._fits(ks if few else None, idx, line, a, b) for idx, line in zip(cands, demand.lines, strict=True)]
+        if disjoint:  # no consultant can serve two lines: each line takes its lowest fitting one
+            served = fits[0].any(axis=0)
+            for f in fits[1:]:
+                served &= f.any(axis=0)
+            served = served[:, cols]
+            found = served.any(axis=0)
+            rows = np.flatnonzero(found)
+            at = np.argmax(served[:, rows], axis=0)
+            chosen = [idx[np.argmax(f[:, at, cols[rows]], axis=0)] for idx, f in zip(cands, fits, strict=True)]
+            return found, at, np.array(chosen, dtype=np.int64).reshape(len(cands), rows.size)
+        # lines share consultants: serve them in order, each by the lowest fitting one not yet taken
+        union = np.unique(np.concatenate(cands))
+        taken = np.zeros((union.size, b - a, ks.size), dtype=np.bool_)
+        served = np.ones((b - a, ks.size), dtype=np.bool_)
+        s_ix, k_ix = np.indices((b - a, ks.size))
+        pick_at: list[npt.NDArray[np.int64]] = []
+        for idx, f in zip(cands, fits, strict=True):
+            avail = np.zeros_like(taken)
+            avail[np.searchsorted(union, idx)] = f[:, :, cols]
+            avail &= ~taken
+            has = avail.any(axis=0)
+            pick = np.argmax(avail, axis=0)
+            taken[pick[has], s_ix[has], k_ix[has]] = True
+            served &= has
+            pick_at.append(pick)
+        found = served.any(axis=0)
+        rows = np.flatnonzero(found)
+        at = np.argmax(served[:, rows], axis=0)
+        chosen = [union[p[at, rows]] for p in pick_at]
+        return found, at, np.array(chosen, dtype=np.int64).reshape(len(cands), rows.size)
+
+    def _fits(
+        self, ks: npt.NDArray[np.int64] | None, idx: npt.NDArray[np.int64], line: Line, a: int, b: int
+    ) -> npt.NDArray[np.bool_]:
+        """fits[i, s - a, k]: consultant idx[i] has the line's hours free in every week s ..
+        s+weeks-1 of sample ks[k] (of sample k when `ks` is None: all of them), for starts
+        a <= s < b. The test of `_line_fits`, on a window of weeks and many samples."""
+        hi = b + line.weeks - 1
+        need = line.weekly_hours if self.staff.pace is None else line.weekly_hours * self.staff.pace[idx, a:hi, None]
+        if ks is None:  # one contiguous read per consultant
+            bad = self.grids[idx, a:hi, :] < need - EPS
+        else:
+            bad = self.grids[idx[:, None, None], np.arange(a, hi)[None, :, None], ks[None, None, :]] < need - EPS
+        span = b - a
+        if line.weeks <= 8:
+            acc = bad[:, :span].copy()
+            for i in range(1, line.weeks):
+                acc |= bad[:, i : i + span]
+            fits: npt.NDArray[np.bool_] = ~acc
+            return fits
+        cum = np.zeros((bad.shape[0], bad.shape[1] + 1, bad.shape[2]), dtype=np.int32)
+        np.cumsum(bad, axis=1, out=cum[:, 1:])
+        fits = (cum[:, line.weeks : line.weeks + span] - cum[:, :span]) == 0
+        return fits
+
+    def _reserve(
+        self, ks: npt.NDArray[np.int64], cs: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], line: Line
+    ) -> None:
+        """Take the line's hours in each sample (one consultant per sample, so no cell repeats)."""
+        if ks.size == 0:
+            return
+        w = starts[:, None] + np.arange(line.weeks)[None, :]
+        k, c = ks[:, None], cs[:, None]
+        if self.staff.pace is None:
+            self.grids[c, w, k] -= line.weekly_hours
+        else:
+            self.grids[c, w, k] -= line.weekly_hours * self.staff.pace[c, w]
+
+    def _explain(
+        self,
+        demand: Demand,
+        cands: list[npt.NDArray[np.int64]],
+        base_first: list[int],
+        k: int,
+        start: int,
+        chosen: tuple[int, ...],
+    ) -> tuple[str, tuple[int, ...]]:
+        """The binding text (and consultants) of sample k, before the demand's hours are taken
+        there; built once per deal."""
+        if start >= self.weeks:
+            p = place(self.sample(k).copy(), self.staff, demand, week_label=self.week_label)
+            return p.binding, p.consultants
+        first_fit: list[int | None] = []
+        if start > demand.earliest_week:  # `_binding` needs each line's first fitting week: it is
+            # no earlier than in the committed-only capacity and no later than the start
+            for idx, line, lo in zip(cands, demand.lines, base_first, strict=True):
+                f = self._fits(np.array([k]), idx, line, lo, start).any(axis=(0, 2)) if lo < start else None
+                first_fit.append(lo + int(np.argmax(f)) if f is not None and f.any() else start)
+        return _binding(demand, first_fit, start, self.week_label)[0], chosen
+
+    def allocations(self) -> npt.NDArray[np.float64]:
+        """(sample, tentative index, consultant, start, weeks, weekly hours) rows, ordered by sample,
+        then deal, then line: the order of placing each sample in turn."""
+        if not self.rows:
+            return np.zeros((0, 6), dtype=np.float64)
+        sizes = [r[0].size for r in self.rows]
+        k = np.concatenate([r[0] for r in self.rows]).astype(np.float64)
+        j = np.repeat(np.array([float(r[1]) for r in self.rows]), sizes)
+        line_no = np.repeat(np.array([r[2] for r in self.rows]), sizes)
+        c = np.concatenate([r[3] for r in self.rows]).astype(np.float64)
+        s = np.concatenate([r[4] for r in self.rows]).astype(np.float64)
+        weeks = np.repeat(np.array([float(r[5].weeks) for r in self.rows]), sizes)
+        hours = np.repeat(np.array([r[5].weekly_hours for r in self.rows], dtype=np.float64), sizes)
+        order = np.lexsort((line_no, j, k))
+        allocs: npt.NDArray[np.float64] = np.column_stack([k, j, c, s, weeks, hours])[order]
+        return allocs
 
 
 def whatif_from_samples(
