@@ -482,23 +482,60 @@ def sample_tentative(
     return starts, binding, consultants, run.allocations()
 
 
+def _blocked(
+    grid: npt.NDArray[np.float64],
+    pace: FloatGrid | None,
+    idx: npt.NDArray[np.int64],
+    line: Line,
+    a: int,
+    b: int,
+    ks: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.bool_]:
+    """blocked[i, s - a(, k)]: consultant idx[i] lacks the line's hours in some week s .. s+weeks-1
+    (the negation of `_line_fits`' test, with the same arithmetic), for starts a <= s < b. `grid` is
+    consultants x weeks, or consultants x weeks x samples — then of samples `ks` (None: all)."""
+    hi = b + line.weeks - 1
+    if pace is None:
+        need: FloatGrid | float = line.weekly_hours
+    else:
+        need = line.weekly_hours * (pace[idx, a:hi] if grid.ndim == 2 else pace[idx, a:hi, None])
+    if grid.ndim == 2 or ks is None:  # one contiguous read per consultant
+        bad = grid[idx, a:hi] < need - EPS
+    else:
+        bad = grid[idx[:, None, None], np.arange(a, hi)[None, :, None], ks[None, None, :]] < need - EPS
+    span = b - a
+    if line.weeks <= 8:
+        acc = bad[:, :span].copy()
+        for i in range(1, line.weeks):
+            acc |= bad[:, i : i + span]
+        return acc
+    cum = np.zeros((bad.shape[0], bad.shape[1] + 1, *bad.shape[2:]), dtype=np.int32)
+    np.cumsum(bad, axis=1, out=cum[:, 1:])
+    blocked: npt.NDArray[np.bool_] = (cum[:, line.weeks : line.weeks + span] - cum[:, :span]) != 0
+    return blocked
+
+
 class _SampleRun:
     """`place` for one demand in many samples at once. `grids[c, w, k]` holds the free hours of
     consultant c in week w in sample k (samples last, so a block of weeks of a consultant is one
     contiguous read across all samples); mutated as deals are placed. Same rule and the same
     floating-point operations as `place`, so the same starts and the same free hours.
 
-    The search runs over windows of start weeks: capacity only shrinks as deals are placed, so no
-    sample can start a deal before the first week it fits in the committed-only capacity (`base`);
-    the first window starts there and only the samples not placed yet move on to the next one."""
+    The search runs over windows of start weeks. `upper[c, w]` is the most free hours any sample has
+    left (kept up to date as hours are taken), so no sample can start a deal before the first week it
+    fits in `upper`, and only consultants who fit there within a window can serve it in a sample:
+    the first window starts at that week, only those consultants are read, and only the samples not
+    placed yet move on to the next window."""
 
-    WINDOW = 4  # start weeks looked at first (most samples start a deal within a week or two)
+    WINDOW = 2  # start weeks looked at first (most samples start a deal within a week or two)
 
     def __init__(self, base: FloatGrid, staff: StaffArrays, samples: int, week_label: Callable[[int], str]) -> None:
-        self.base, self.staff, self.week_label = base, staff, week_label
+        self.staff, self.pace, self.week_label = staff, staff.pace, week_label
         self.weeks = base.shape[1]
         self.grids: npt.NDArray[np.float64] = np.empty((*base.shape, samples), dtype=np.float64)
         self.grids[...] = base[:, :, None]
+        self.upper = base.copy()
+        self.eligible: dict[tuple[Any, ...], npt.NDArray[np.int64]] = {}
         # per placed line: samples, tentative index, line number, consultants, starts, the line
         self.rows: list[tuple[npt.NDArray[np.int64], int, int, npt.NDArray[np.int64], npt.NDArray[np.int64], Line]] = []
 
@@ -507,46 +544,57 @@ class _SampleRun:
         view: FloatGrid = self.grids[:, :, k]
         return view
 
+    def _eligible(self, demand: Demand, line: Line) -> npt.NDArray[np.int64]:
+        key = (line.role, line.skills, demand.cleared_only, demand.regions)
+        if key not in self.eligible:
+            self.eligible[key] = np.flatnonzero(eligible(self.staff, demand, line)).astype(np.int64)
+        return self.eligible[key]
+
     def place(
         self, j: int, demand: Demand, ks: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], str, tuple[int, ...]]:
         """Place `demand` (tentative index j) in samples `ks`; returns the start per sample (`weeks`
         when it does not fit) and the binding and consultants of sample ks[0]."""
-        staff, weeks = self.staff, self.weeks
+        weeks, e = self.weeks, demand.earliest_week
         first = int(ks[0])
-        cands = [np.flatnonzero(eligible(staff, demand, line)).astype(np.int64) for line in demand.lines]
+        cands = [self._eligible(demand, line) for line in demand.lines]
         n = min((weeks - line.weeks + 1 for line in demand.lines), default=0)
-        common = np.zeros(max(n, 0), dtype=np.bool_)
-        base_first: list[int] = []  # each line's first fitting week in the committed-only capacity
-        if demand.lines and n > 0 and all(idx.size for idx in cands):
-            common[:] = True
-            for idx, line in zip(cands, demand.lines, strict=True):
-                f = _line_fits(self.base, staff, idx, line, demand.earliest_week).any(axis=0)
-                common &= f[:n]
-                base_first.append(int(np.argmax(f)))
-        open_starts = np.flatnonzero(common)
         out = np.full(ks.size, weeks, dtype=np.int64)
+        open_starts = np.zeros(0, dtype=np.int64)
+        bound: list[int] = []  # each line's first fitting week in `upper`: no sample's is earlier
+        upper_blocked: list[npt.NDArray[np.bool_]] = []  # consultants x starts e..n-1, in `upper`
+        if demand.lines and e < n and all(idx.size for idx in cands):
+            common = np.ones(n - e, dtype=np.bool_)
+            for idx, line in zip(cands, demand.lines, strict=True):
+                upper_blocked.append(_blocked(self.upper, self.pace, idx, line, e, n))
+                served = ~upper_blocked[-1].all(axis=0)
+                common &= served
+                bound.append(e + int(np.argmax(served)))
+            open_starts = e + np.flatnonzero(common)
         if open_starts.size == 0:  # it fits in no sample: the scalar rule names the reason
-            p = place(self.sample(first).copy(), staff, demand, week_label=self.week_label)
+            p = place(self.sample(first).copy(), self.staff, demand, week_label=self.week_label)
             return out, p.binding, p.consultants
         disjoint = sum(idx.size for idx in cands) == np.unique(np.concatenate(cands)).size
         pending = np.arange(ks.size)
         picks = np.zeros((len(cands), ks.size), dtype=np.int64)
         a, width = int(open_starts[0]), self.WINDOW
         while pending.size and a < n:
-            b = min(a + width, n)
-            found, at, chosen = self._window(demand, cands, ks[pending], a, b, disjoint)
+            b = min(a + width, n)  # a is a start where every line has someone in `upper`
+            can = [idx[~ub[:, a - e : b - e].all(axis=1)] for idx, ub in zip(cands, upper_blocked, strict=True)]
+            found, at, chosen = self._window(demand, can, ks[pending], a, b, disjoint)
             out[pending[found]] = a + at
             picks[:, pending[found]] = chosen
             pending = pending[~found]
             nxt = int(np.searchsorted(open_starts, b))
             a, width = (int(open_starts[nxt]) if nxt < open_starts.size else n), width * 2
         kept = tuple(int(c) for c in picks[:, 0])
-        text, kept = self._explain(demand, cands, base_first, first, int(out[0]), kept)
+        text, kept = self._explain(demand, cands, bound, first, int(out[0]), kept)
         placed = out < weeks
-        for line_no, line in enumerate(demand.lines):
-            self._reserve(ks[placed], picks[line_no, placed], out[placed], line)
-            self.rows.append((ks[placed], j, line_no, picks[line_no, placed], out[placed], line))
+        if placed.any():
+            for line_no, line in enumerate(demand.lines):
+                self._reserve(ks[placed], picks[line_no, placed], out[placed], line)
+                self.rows.append((ks[placed], j, line_no, picks[line_no, placed], out[placed], line))
+            self._upper_update(picks[:, placed], out[placed], demand)
         return out, text, kept
 
     def _window(
@@ -561,17 +609,20 @@ class _SampleRun:
         """Starts a..b-1 in samples `ks`: which of them have one, the first (as an offset from a),
         and the consultant serving each line there (lines x samples found)."""
         few = 3 * ks.size < self.grids.shape[2]  # a few samples left: read only theirs
-        cols = np.arange(ks.size) if few else ks  # sample ks[i] is column cols[i] of `fits`
-        fits = [self._fits(ks if few else None, idx, line, a, b) for idx, line in zip(cands, demand.lines, strict=True)]
+        cols = np.arange(ks.size) if few else ks  # sample ks[i] is column cols[i] of `blocked`
+        blocked = [
+            _blocked(self.grids, self.pace, idx, line, a, b, ks if few else None)
+            for idx, line in zip(cands, demand.lines, strict=True)
+        ]
         if disjoint:  # no consultant can serve two lines: each line takes its lowest fitting one
-            served = fits[0].any(axis=0)
-            for f in fits[1:]:
-                served &= f.any(axis=0)
+            served = ~blocked[0].all(axis=0)
+            for bl in blocked[1:]:
+                served &= ~bl.all(axis=0)
             served = served[:, cols]
             found = served.any(axis=0)
             rows = np.flatnonzero(found)
             at = np.argmax(served[:, rows], axis=0)
-            chosen = [idx[np.argmax(f[:, at, cols[rows]], axis=0)] for idx, f in zip(cands, fits, strict=True)]
+            chosen = [idx[np.argmin(bl[:, at, cols[rows]], axis=0)] for idx, bl in zip(cands, blocked, strict=True)]
             return found, at, np.array(chosen, dtype=np.int64).reshape(len(cands), rows.size)
         # lines share consultants: serve them in order, each by the lowest fitting one not yet taken
         union = np.unique(np.concatenate(cands))
@@ -579,9 +630,9 @@ class _SampleRun:
         served = np.ones((b - a, ks.size), dtype=np.bool_)
         s_ix, k_ix = np.indices((b - a, ks.size))
         pick_at: list[npt.NDArray[np.int64]] = []
-        for idx, f in zip(cands, fits, strict=True):
+        for idx, bl in zip(cands, blocked, strict=True):
             avail = np.zeros_like(taken)
-            avail[np.searchsorted(union, idx)] = f[:, :, cols]
+            avail[np.searchsorted(union, idx)] = ~bl[:, :, cols]
             avail &= ~taken
             has = avail.any(axis=0)
             pick = np.argmax(avail, axis=0)
@@ -594,48 +645,31 @@ class _SampleRun:
         chosen = [union[p[at, rows]] for p in pick_at]
         return found, at, np.array(chosen, dtype=np.int64).reshape(len(cands), rows.size)
 
-    def _fits(
-        self, ks: npt.NDArray[np.int64] | None, idx: npt.NDArray[np.int64], line: Line, a: int, b: int
-    ) -> npt.NDArray[np.bool_]:
-        """fits[i, s - a, k]: consultant idx[i] has the line's hours free in every week s ..
-        s+weeks-1 of sample ks[k] (of sample k when `ks` is None: all of them), for starts
-        a <= s < b. The test of `_line_fits`, on a window of weeks and many samples."""
-        hi = b + line.weeks - 1
-        need = line.weekly_hours if self.staff.pace is None else line.weekly_hours * self.staff.pace[idx, a:hi, None]
-        if ks is None:  # one contiguous read per consultant
-            bad = self.grids[idx, a:hi, :] < need - EPS
-        else:
-            bad = self.grids[idx[:, None, None], np.arange(a, hi)[None, :, None], ks[None, None, :]] < need - EPS
-        span = b - a
-        if line.weeks <= 8:
-            acc = bad[:, :span].copy()
-            for i in range(1, line.weeks):
-                acc |= bad[:, i : i + span]
-            fits: npt.NDArray[np.bool_] = ~acc
-            return fits
-        cum = np.zeros((bad.shape[0], bad.shape[1] + 1, bad.shape[2]), dtype=np.int32)
-        np.cumsum(bad, axis=1, out=cum[:, 1:])
-        fits = (cum[:, line.weeks : line.weeks + span] - cum[:, :span]) == 0
-        return fits
-
     def _reserve(
         self, ks: npt.NDArray[np.int64], cs: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], line: Line
     ) -> None:
         """Take the line's hours in each sample (one consultant per sample, so no cell repeats)."""
-        if ks.size == 0:
-            return
         w = starts[:, None] + np.arange(line.weeks)[None, :]
         k, c = ks[:, None], cs[:, None]
-        if self.staff.pace is None:
+        if self.pace is None:
             self.grids[c, w, k] -= line.weekly_hours
         else:
-            self.grids[c, w, k] -= line.weekly_hours * self.staff.pace[c, w]
+            self.grids[c, w, k] -= line.weekly_hours * self.pace[c, w]
+
+    def _upper_update(self, picks: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], demand: Demand) -> None:
+        """Refresh `upper` on the consultant-weeks just taken (lines x samples in `picks`)."""
+        cells = [
+            (picks[i][:, None] * self.weeks + starts[:, None] + np.arange(line.weeks)[None, :]).ravel()
+            for i, line in enumerate(demand.lines)
+        ]
+        c, w = np.divmod(np.unique(np.concatenate(cells)), self.weeks)
+        self.upper[c, w] = self.grids[c, w, :].max(axis=1)
 
     def _explain(
         self,
         demand: Demand,
         cands: list[npt.NDArray[np.int64]],
-        base_first: list[int],
+        bound: list[int],
         k: int,
         start: int,
         chosen: tuple[int, ...],
@@ -647,10 +681,13 @@ class _SampleRun:
             return p.binding, p.consultants
         first_fit: list[int | None] = []
         if start > demand.earliest_week:  # `_binding` needs each line's first fitting week: it is
-            # no earlier than in the committed-only capacity and no later than the start
-            for idx, line, lo in zip(cands, demand.lines, base_first, strict=True):
-                f = self._fits(np.array([k]), idx, line, lo, start).any(axis=(0, 2)) if lo < start else None
-                first_fit.append(lo + int(np.argmax(f)) if f is not None and f.any() else start)
+            # no earlier than its bound in `upper` and no later than the start
+            one = np.array([k])
+            for idx, line, lo in zip(cands, demand.lines, bound, strict=True):
+                fit = (
+                    ~_blocked(self.grids, self.pace, idx, line, lo, start, one).all(axis=(0, 2)) if lo < start else None
+                )
+                first_fit.append(lo + int(np.argmax(fit)) if fit is not None and fit.any() else start)
         return _binding(demand, first_fit, start, self.week_label)[0], chosen
 
     def allocations(self) -> npt.NDArray[np.float64]:
