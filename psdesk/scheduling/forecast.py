@@ -535,6 +535,7 @@ class _SampleRun:
         self.grids: npt.NDArray[np.float64] = np.empty((*base.shape, samples), dtype=np.float64)
         self.grids[...] = base[:, :, None]
         self.upper = base.copy()
+        self.touched = np.zeros(base.shape, dtype=np.bool_)  # scratch for `_upper_update`
         self.eligible: dict[tuple[Any, ...], npt.NDArray[np.int64]] = {}
         # per placed line: samples, tentative index, line number, consultants, starts, the line
         self.rows: list[tuple[npt.NDArray[np.int64], int, int, npt.NDArray[np.int64], npt.NDArray[np.int64], Line]] = []
@@ -574,7 +575,9 @@ class _SampleRun:
         if open_starts.size == 0:  # it fits in no sample: the scalar rule names the reason
             p = place(self.sample(first).copy(), self.staff, demand, week_label=self.week_label)
             return out, p.binding, p.consultants
-        disjoint = sum(idx.size for idx in cands) == np.unique(np.concatenate(cands)).size
+        # lines of different roles never share a consultant (eligibility requires the role)
+        roles = [line.role for line in demand.lines]
+        disjoint = len(set(roles)) == len(roles) or sum(c.size for c in cands) == np.unique(np.concatenate(cands)).size
         pending = np.arange(ks.size)
         picks = np.zeros((len(cands), ks.size), dtype=np.int64)
         a, width = int(open_starts[0]), self.WINDOW
@@ -658,11 +661,10 @@ class _SampleRun:
 
     def _upper_update(self, picks: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], demand: Demand) -> None:
         """Refresh `upper` on the consultant-weeks just taken (lines x samples in `picks`)."""
-        cells = [
-            (picks[i][:, None] * self.weeks + starts[:, None] + np.arange(line.weeks)[None, :]).ravel()
-            for i, line in enumerate(demand.lines)
-        ]
-        c, w = np.divmod(np.unique(np.concatenate(cells)), self.weeks)
+        for i, line in enumerate(demand.lines):
+            self.touched[picks[i][:, None], starts[:, None] + np.arange(line.weeks)[None, :]] = True
+        c, w = np.nonzero(self.touched)
+        self.touched[c, w] = False
         self.upper[c, w] = self.grids[c, w, :].max(axis=1)
 
     def _explain(
