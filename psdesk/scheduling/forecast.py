@@ -445,6 +445,9 @@ def forecast_sampled(
     return Sampled(placed, free, starts, binding, consultants, allocs, samples, seed, capacity.shape[1])
 
 
+SAMPLE_MEMORY = 64 * 2**20  # bytes of free hours held at once; more samples than fit run in chunks
+
+
 def sample_tentative(
     free: FloatGrid,
     staff: StaffArrays,
@@ -459,27 +462,39 @@ def sample_tentative(
     mutated). Returns (starts, bindings, consultants, allocation rows) as `Sampled` holds them.
 
     The "why it waits" text and the consultants kept for deal j are those of the first sample it
-    closed in; the text is built once per deal, for that sample only."""
+    closed in; the text is built once per deal, for that sample only. Samples are processed in
+    chunks of at most SAMPLE_MEMORY bytes of free hours (one chunk at the usual sizes)."""
     probs = np.array([d.probability for d in tentative], dtype=np.float64)
     rng = np.random.default_rng(seed)
     draws = rng.random((samples, len(tentative))) < probs[None, :]
-    run = _SampleRun(free, staff, samples, week_label)
     starts = np.full((samples, len(tentative)), -1, dtype=np.int32)
     binding = [""] * len(tentative)
     consultants: list[tuple[int, ...]] = [()] * len(tentative)
+    allocs: list[npt.NDArray[np.float64]] = [np.zeros((0, 6), dtype=np.float64)]
+    per_chunk = max(1, SAMPLE_MEMORY // max(1, free.size * 8))
     reported = 0
-    for j, demand in enumerate(tentative):
-        ks = np.flatnonzero(draws[:, j])
-        if ks.size:
-            starts[ks, j], binding[j], consultants[j] = run.place(j, demand, ks)
-        if progress is not None:  # one step per sample in all, spread over the deals
-            step = samples * (j + 1) // len(tentative) - reported
-            if step:
-                progress(step)
-                reported += step
+    for lo in range(0, samples, per_chunk):
+        size = min(per_chunk, samples - lo)
+        run = _SampleRun(free, staff, size, week_label)
+        for j, demand in enumerate(tentative):
+            ks = np.flatnonzero(draws[lo : lo + size, j])
+            if ks.size:
+                explain = not binding[j]  # not found in an earlier chunk
+                out, text, kept = run.place(j, demand, ks, explain=explain)
+                starts[lo + ks, j] = out
+                if explain:
+                    binding[j], consultants[j] = text, kept
+            if progress is not None:  # one step per sample in all, spread over the deals
+                step = lo + size * (j + 1) // len(tentative) - reported
+                if step:
+                    progress(step)
+                    reported += step
+        chunk = run.allocations()
+        chunk[:, 0] += lo
+        allocs.append(chunk)
     if progress is not None and reported < samples:
         progress(samples - reported)
-    return starts, binding, consultants, run.allocations()
+    return starts, binding, consultants, np.concatenate(allocs)
 
 
 def _blocked(
@@ -552,10 +567,11 @@ class _SampleRun:
         return self.eligible[key]
 
     def place(
-        self, j: int, demand: Demand, ks: npt.NDArray[np.int64]
+        self, j: int, demand: Demand, ks: npt.NDArray[np.int64], *, explain: bool = True
     ) -> tuple[npt.NDArray[np.int64], str, tuple[int, ...]]:
         """Place `demand` (tentative index j) in samples `ks`; returns the start per sample (`weeks`
-        when it does not fit) and the binding and consultants of sample ks[0]."""
+        when it does not fit) and the binding and consultants of sample ks[0] (no text unless
+        `explain`)."""
         weeks, e = self.weeks, demand.earliest_week
         first = int(ks[0])
         cands = [self._eligible(demand, line) for line in demand.lines]
@@ -572,6 +588,8 @@ class _SampleRun:
                 common &= served
                 bound.append(e + int(np.argmax(served)))
             open_starts = e + np.flatnonzero(common)
+        if open_starts.size == 0 and not explain:
+            return out, "", ()
         if open_starts.size == 0:  # it fits in no sample: the scalar rule names the reason
             p = place(self.sample(first).copy(), self.staff, demand, week_label=self.week_label)
             return out, p.binding, p.consultants
@@ -591,7 +609,9 @@ class _SampleRun:
             nxt = int(np.searchsorted(open_starts, b))
             a, width = (int(open_starts[nxt]) if nxt < open_starts.size else n), width * 2
         kept = tuple(int(c) for c in picks[:, 0])
-        text, kept = self._explain(demand, cands, bound, first, int(out[0]), kept)
+        text = ""
+        if explain:
+            text, kept = self._explain(demand, cands, bound, first, int(out[0]), kept)
         placed = out < weeks
         if placed.any():
             for line_no, line in enumerate(demand.lines):

@@ -124,6 +124,15 @@ def test_the_vectorised_sampled_run_equals_placing_each_sample_in_turn(size: str
     assert (a.tent_start >= 0).sum() > 0 and (a.tent_start == cap.shape[1]).sum() > 0  # both kinds occur
 
 
+def test_samples_beyond_the_memory_budget_run_in_chunks_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    cap, staff, committed, tentative = population(9, **SIZES["medium"])  # type: ignore[arg-type]
+    monkeypatch.setattr(forecast, "SAMPLE_MEMORY", cap.size * 8 * 7)  # 7 samples at a time
+    steps: list[int] = []
+    a = forecast_sampled(cap, staff, committed, tentative, samples=40, seed=9, progress=steps.append)
+    assert_same(a, forecast_sampled_per_sample(cap, staff, committed, tentative, samples=40, seed=9))
+    assert sum(steps) == len(committed) + 40
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 30), st.booleans())
 def test_any_population_gives_the_same_samples_both_ways(seed: int, samples: int, pace: bool) -> None:
