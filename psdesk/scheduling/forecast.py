@@ -550,7 +550,8 @@ class _SampleRun:
         self.grids: npt.NDArray[np.float64] = np.empty((*base.shape, samples), dtype=np.float64)
         self.grids[...] = base[:, :, None]
         self.upper = base.copy()
-        self.touched = np.zeros(base.shape, dtype=np.bool_)  # scratch for `_upper_update`
+        self.touched = np.zeros(base.shape, dtype=np.bool_)  # taken since `upper` was last refreshed
+        self.pending_refresh = 0
         self.eligible: dict[tuple[Any, ...], npt.NDArray[np.int64]] = {}
         # per placed line: samples, tentative index, line number, consultants, starts, the line
         self.rows: list[tuple[npt.NDArray[np.int64], int, int, npt.NDArray[np.int64], npt.NDArray[np.int64], Line]] = []
@@ -614,10 +615,11 @@ class _SampleRun:
             text, kept = self._explain(demand, cands, bound, first, int(out[0]), kept)
         placed = out < weeks
         if placed.any():
+            ks_p, out_p, picks_p = ks[placed], out[placed], picks[:, placed]
             for line_no, line in enumerate(demand.lines):
-                self._reserve(ks[placed], picks[line_no, placed], out[placed], line)
-                self.rows.append((ks[placed], j, line_no, picks[line_no, placed], out[placed], line))
-            self._upper_update(picks[:, placed], out[placed], demand)
+                self._reserve(ks_p, picks_p[line_no], out_p, line)
+                self.rows.append((ks_p, j, line_no, picks_p[line_no], out_p, line))
+            self._upper_update(picks_p, out_p, demand)
         return out, text, kept
 
     def _window(
@@ -679,13 +681,20 @@ class _SampleRun:
         else:
             self.grids[c, w, k] -= line.weekly_hours * self.pace[c, w]
 
+    REFRESH = 8  # deals placed between refreshes of `upper`
+
     def _upper_update(self, picks: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], demand: Demand) -> None:
-        """Refresh `upper` on the consultant-weeks just taken (lines x samples in `picks`)."""
+        """Note the consultant-weeks just taken (lines x samples in `picks`); every REFRESH deals,
+        lower `upper` to the samples' most free hours there. Between refreshes `upper` is merely
+        higher than it could be — still a bound, since capacity only shrinks."""
         for i, line in enumerate(demand.lines):
             self.touched[picks[i][:, None], starts[:, None] + np.arange(line.weeks)[None, :]] = True
-        c, w = np.nonzero(self.touched)
-        self.touched[c, w] = False
-        self.upper[c, w] = self.grids[c, w, :].max(axis=1)
+        self.pending_refresh += 1
+        if self.pending_refresh >= self.REFRESH:
+            self.pending_refresh = 0
+            c, w = np.nonzero(self.touched)
+            self.touched[c, w] = False
+            self.upper[c, w] = self.grids[c, w, :].max(axis=1)
 
     def _explain(
         self,
@@ -704,29 +713,28 @@ class _SampleRun:
         first_fit: list[int | None] = []
         if start > demand.earliest_week:  # `_binding` needs each line's first fitting week: it is
             # no earlier than its bound in `upper` and no later than the start
-            one = np.array([k])
+            grid = self.sample(k)
             for idx, line, lo in zip(cands, demand.lines, bound, strict=True):
-                fit = (
-                    ~_blocked(self.grids, self.pace, idx, line, lo, start, one).all(axis=(0, 2)) if lo < start else None
-                )
+                fit = ~_blocked(grid, self.pace, idx, line, lo, start).all(axis=0) if lo < start else None
                 first_fit.append(lo + int(np.argmax(fit)) if fit is not None and fit.any() else start)
         return _binding(demand, first_fit, start, self.week_label)[0], chosen
 
     def allocations(self) -> npt.NDArray[np.float64]:
         """(sample, tentative index, consultant, start, weeks, weekly hours) rows, ordered by sample,
-        then deal, then line: the order of placing each sample in turn."""
+        then deal, then line: the order of placing each sample in turn. Rows were kept in deal and
+        line order, so a stable sort by sample is enough."""
         if not self.rows:
             return np.zeros((0, 6), dtype=np.float64)
         sizes = [r[0].size for r in self.rows]
-        k = np.concatenate([r[0] for r in self.rows]).astype(np.float64)
-        j = np.repeat(np.array([float(r[1]) for r in self.rows]), sizes)
-        line_no = np.repeat(np.array([r[2] for r in self.rows]), sizes)
-        c = np.concatenate([r[3] for r in self.rows]).astype(np.float64)
-        s = np.concatenate([r[4] for r in self.rows]).astype(np.float64)
-        weeks = np.repeat(np.array([float(r[5].weeks) for r in self.rows]), sizes)
-        hours = np.repeat(np.array([r[5].weekly_hours for r in self.rows], dtype=np.float64), sizes)
-        order = np.lexsort((line_no, j, k))
-        allocs: npt.NDArray[np.float64] = np.column_stack([k, j, c, s, weeks, hours])[order]
+        k = np.concatenate([r[0] for r in self.rows])
+        order = np.argsort(k, kind="stable")
+        allocs = np.empty((k.size, 6), dtype=np.float64)
+        allocs[:, 0] = k[order]
+        allocs[:, 1] = np.repeat(np.array([float(r[1]) for r in self.rows]), sizes)[order]
+        allocs[:, 2] = np.concatenate([r[3] for r in self.rows])[order]
+        allocs[:, 3] = np.concatenate([r[4] for r in self.rows])[order]
+        allocs[:, 4] = np.repeat(np.array([float(r[5].weeks) for r in self.rows]), sizes)[order]
+        allocs[:, 5] = np.repeat(np.array([r[5].weekly_hours for r in self.rows], dtype=np.float64), sizes)[order]
         return allocs
 
 
