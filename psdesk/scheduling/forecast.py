@@ -24,6 +24,10 @@ The model
   consultant not already serving this demand whose free hours fit for the line's whole duration. The
   start is the first candidate week at which every line is served.
 
+* **Sampling.** `forecast_sampled` places each tentative deal once across all samples
+  (`sample_tentative`, over a consultants x weeks x samples array); the result is that of placing
+  every sample in turn (`forecast_reference.forecast_sampled_per_sample`).
+
 `forecast_reference.py` states the same rules as plain loops; tests and the bench check both agree.
 """
 
@@ -537,10 +541,10 @@ class _SampleRun:
     floating-point operations as `place`, so the same starts and the same free hours.
 
     The search runs over windows of start weeks. `upper[c, w]` is the most free hours any sample has
-    left (kept up to date as hours are taken), so no sample can start a deal before the first week it
-    fits in `upper`, and only consultants who fit there within a window can serve it in a sample:
-    the first window starts at that week, only those consultants are read, and only the samples not
-    placed yet move on to the next window."""
+    left (refreshed every REFRESH deals; a stale value is higher, so still a bound), so no sample
+    can start a deal before the first week it fits in `upper`, and only consultants who fit there
+    within a window can serve it in a sample: the first window starts at that week, only those
+    consultants are read, and only the samples not placed yet move on to the next window."""
 
     WINDOW = 2  # start weeks looked at first (most samples start a deal within a week or two)
 
