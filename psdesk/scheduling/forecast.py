@@ -24,6 +24,10 @@ The model
   consultant not already serving this demand whose free hours fit for the line's whole duration. The
   start is the first candidate week at which every line is served.
 
+* **Sampling.** `forecast_sampled` places each tentative deal once across all samples
+  (`sample_tentative`, over a consultants x weeks x samples array); the result is that of placing
+  every sample in turn (`forecast_reference.forecast_sampled_per_sample`).
+
 `forecast_reference.py` states the same rules as plain loops; tests and the bench check both agree.
 """
 
@@ -432,34 +436,310 @@ def forecast_sampled(
 ) -> Sampled:
     """Committed work is deterministic and ahead of all pipeline, so it is placed once; each sample
     then draws which tentative deals close (independent Bernoulli with their probability, fixed seed)
-    and places the closing ones, in their order, into a copy of the capacity the committed work left."""
+    and places the closing ones, in their order, into a copy of the capacity the committed work left.
+
+    The samples are not run one after the other: `sample_tentative` takes each tentative deal once
+    and places it in every sample it closed in over a samples x consultants x weeks array. The result
+    is the one of placing every sample in turn (`forecast_reference.forecast_sampled_per_sample`)."""
     free = capacity.copy()
     placed = schedule(free, staff, committed, week_label=week_label, progress=progress)
-    weeks = capacity.shape[1]
+    starts, binding, consultants, allocs = sample_tentative(
+        free, staff, tentative, samples=samples, seed=seed, week_label=week_label, progress=progress
+    )
+    return Sampled(placed, free, starts, binding, consultants, allocs, samples, seed, capacity.shape[1])
+
+
+SAMPLE_MEMORY = 64 * 2**20  # bytes of free hours held at once; more samples than fit run in chunks
+
+
+def sample_tentative(
+    free: FloatGrid,
+    staff: StaffArrays,
+    tentative: Sequence[Demand],
+    *,
+    samples: int,
+    seed: int,
+    week_label: Callable[[int], str] = str,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[npt.NDArray[np.int32], list[str], list[tuple[int, ...]], npt.NDArray[np.float64]]:
+    """The sampled part of `forecast_sampled` (`free`: the capacity the committed work left, not
+    mutated). Returns (starts, bindings, consultants, allocation rows) as `Sampled` holds them.
+
+    The "why it waits" text and the consultants kept for deal j are those of the first sample it
+    closed in; the text is built once per deal, for that sample only. Samples are processed in
+    chunks of at most SAMPLE_MEMORY bytes of free hours (one chunk at the usual sizes)."""
     probs = np.array([d.probability for d in tentative], dtype=np.float64)
     rng = np.random.default_rng(seed)
     draws = rng.random((samples, len(tentative))) < probs[None, :]
     starts = np.full((samples, len(tentative)), -1, dtype=np.int32)
     binding = [""] * len(tentative)
     consultants: list[tuple[int, ...]] = [()] * len(tentative)
-    rows: list[tuple[float, float, float, float, float, float]] = []
-    cache: EligibleCache = {}
-    for k in range(samples):
-        g = free.copy()
-        for j in (int(x) for x in np.flatnonzero(draws[k])):
-            keep = not binding[j] or k == 0  # the explanation kept: the first sample's, or the first found
-            p = place(g, staff, tentative[j], week_label=week_label, cache=cache, explain=keep)
-            starts[k, j] = weeks if p.start is None else p.start
-            if keep:
-                binding[j] = p.binding
-                consultants[j] = p.consultants
-            if p.start is not None:
-                for c, line in zip(p.consultants, tentative[j].lines, strict=True):
-                    rows.append((float(k), float(j), float(c), float(p.start), float(line.weeks), line.weekly_hours))
-        if progress is not None:
-            progress(1)
-    allocs = np.array(rows, dtype=np.float64).reshape(-1, 6)
-    return Sampled(placed, free, starts, binding, consultants, allocs, samples, seed, weeks)
+    allocs: list[npt.NDArray[np.float64]] = [np.zeros((0, 6), dtype=np.float64)]
+    per_chunk = max(1, SAMPLE_MEMORY // max(1, free.size * 8))
+    reported = 0
+    for lo in range(0, samples, per_chunk):
+        size = min(per_chunk, samples - lo)
+        run = _SampleRun(free, staff, size, week_label)
+        for j, demand in enumerate(tentative):
+            ks = np.flatnonzero(draws[lo : lo + size, j])
+            if ks.size:
+                explain = not binding[j]  # not found in an earlier chunk
+                out, text, kept = run.place(j, demand, ks, explain=explain)
+                starts[lo + ks, j] = out
+                if explain:
+                    binding[j], consultants[j] = text, kept
+            if progress is not None:  # one step per sample in all, spread over the deals
+                step = lo + size * (j + 1) // len(tentative) - reported
+                if step:
+                    progress(step)
+                    reported += step
+        chunk = run.allocations()
+        chunk[:, 0] += lo
+        allocs.append(chunk)
+    if progress is not None and reported < samples:
+        progress(samples - reported)
+    return starts, binding, consultants, np.concatenate(allocs)
+
+
+def _blocked(
+    grid: npt.NDArray[np.float64],
+    pace: FloatGrid | None,
+    idx: npt.NDArray[np.int64],
+    line: Line,
+    a: int,
+    b: int,
+    ks: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.bool_]:
+    """blocked[i, s - a(, k)]: consultant idx[i] lacks the line's hours in some week s .. s+weeks-1
+    (the negation of `_line_fits`' test, with the same arithmetic), for starts a <= s < b. `grid` is
+    consultants x weeks, or consultants x weeks x samples — then of samples `ks` (None: all)."""
+    hi = b + line.weeks - 1
+    if pace is None:
+        need: FloatGrid | float = line.weekly_hours
+    else:
+        need = line.weekly_hours * (pace[idx, a:hi] if grid.ndim == 2 else pace[idx, a:hi, None])
+    if grid.ndim == 2 or ks is None:  # one contiguous read per consultant
+        bad = grid[idx, a:hi] < need - EPS
+    else:
+        bad = grid[idx[:, None, None], np.arange(a, hi)[None, :, None], ks[None, None, :]] < need - EPS
+    span = b - a
+    if line.weeks <= 8:
+        acc = bad[:, :span].copy()
+        for i in range(1, line.weeks):
+            acc |= bad[:, i : i + span]
+        return acc
+    cum = np.zeros((bad.shape[0], bad.shape[1] + 1, *bad.shape[2:]), dtype=np.int32)
+    np.cumsum(bad, axis=1, out=cum[:, 1:])
+    blocked: npt.NDArray[np.bool_] = (cum[:, line.weeks : line.weeks + span] - cum[:, :span]) != 0
+    return blocked
+
+
+class _SampleRun:
+    """`place` for one demand in many samples at once. `grids[c, w, k]` holds the free hours of
+    consultant c in week w in sample k (samples last, so a block of weeks of a consultant is one
+    contiguous read across all samples); mutated as deals are placed. Same rule and the same
+    floating-point operations as `place`, so the same starts and the same free hours.
+
+    The search runs over windows of start weeks. `upper[c, w]` is the most free hours any sample has
+    left (refreshed every REFRESH deals; a stale value is higher, so still a bound), so no sample
+    can start a deal before the first week it fits in `upper`, and only consultants who fit there
+    within a window can serve it in a sample: the first window starts at that week, only those
+    consultants are read, and only the samples not placed yet move on to the next window."""
+
+    WINDOW = 2  # start weeks looked at first (most samples start a deal within a week or two)
+
+    def __init__(self, base: FloatGrid, staff: StaffArrays, samples: int, week_label: Callable[[int], str]) -> None:
+        self.staff, self.pace, self.week_label = staff, staff.pace, week_label
+        self.weeks = base.shape[1]
+        self.grids: npt.NDArray[np.float64] = np.empty((*base.shape, samples), dtype=np.float64)
+        self.grids[...] = base[:, :, None]
+        self.upper = base.copy()
+        self.touched = np.zeros(base.shape, dtype=np.bool_)  # taken since `upper` was last refreshed
+        self.pending_refresh = 0
+        self.eligible: dict[tuple[Any, ...], npt.NDArray[np.int64]] = {}
+        # per placed line: samples, tentative index, line number, consultants, starts, the line
+        self.rows: list[tuple[npt.NDArray[np.int64], int, int, npt.NDArray[np.int64], npt.NDArray[np.int64], Line]] = []
+
+    def sample(self, k: int) -> FloatGrid:
+        """Sample k's free hours as a consultants x weeks grid (a view)."""
+        view: FloatGrid = self.grids[:, :, k]
+        return view
+
+    def _eligible(self, demand: Demand, line: Line) -> npt.NDArray[np.int64]:
+        key = (line.role, line.skills, demand.cleared_only, demand.regions)
+        if key not in self.eligible:
+            self.eligible[key] = np.flatnonzero(eligible(self.staff, demand, line)).astype(np.int64)
+        return self.eligible[key]
+
+    def place(
+        self, j: int, demand: Demand, ks: npt.NDArray[np.int64], *, explain: bool = True
+    ) -> tuple[npt.NDArray[np.int64], str, tuple[int, ...]]:
+        """Place `demand` (tentative index j) in samples `ks`; returns the start per sample (`weeks`
+        when it does not fit) and the binding and consultants of sample ks[0] (no text unless
+        `explain`)."""
+        weeks, e = self.weeks, demand.earliest_week
+        first = int(ks[0])
+        cands = [self._eligible(demand, line) for line in demand.lines]
+        n = min((weeks - line.weeks + 1 for line in demand.lines), default=0)
+        out = np.full(ks.size, weeks, dtype=np.int64)
+        open_starts = np.zeros(0, dtype=np.int64)
+        bound: list[int] = []  # each line's first fitting week in `upper`: no sample's is earlier
+        upper_blocked: list[npt.NDArray[np.bool_]] = []  # consultants x starts e..n-1, in `upper`
+        if demand.lines and e < n and all(idx.size for idx in cands):
+            common = np.ones(n - e, dtype=np.bool_)
+            for idx, line in zip(cands, demand.lines, strict=True):
+                upper_blocked.append(_blocked(self.upper, self.pace, idx, line, e, n))
+                served = ~upper_blocked[-1].all(axis=0)
+                common &= served
+                bound.append(e + int(np.argmax(served)))
+            open_starts = e + np.flatnonzero(common)
+        if open_starts.size == 0 and not explain:
+            return out, "", ()
+        if open_starts.size == 0:  # it fits in no sample: the scalar rule names the reason
+            p = place(self.sample(first).copy(), self.staff, demand, week_label=self.week_label)
+            return out, p.binding, p.consultants
+        # lines of different roles never share a consultant (eligibility requires the role)
+        roles = [line.role for line in demand.lines]
+        disjoint = len(set(roles)) == len(roles) or sum(c.size for c in cands) == np.unique(np.concatenate(cands)).size
+        pending = np.arange(ks.size)
+        picks = np.zeros((len(cands), ks.size), dtype=np.int64)
+        a, width = int(open_starts[0]), self.WINDOW
+        while pending.size and a < n:
+            b = min(a + width, n)  # a is a start where every line has someone in `upper`
+            can = [idx[~ub[:, a - e : b - e].all(axis=1)] for idx, ub in zip(cands, upper_blocked, strict=True)]
+            found, at, chosen = self._window(demand, can, ks[pending], a, b, disjoint)
+            out[pending[found]] = a + at
+            picks[:, pending[found]] = chosen
+            pending = pending[~found]
+            nxt = int(np.searchsorted(open_starts, b))
+            a, width = (int(open_starts[nxt]) if nxt < open_starts.size else n), width * 2
+        kept = tuple(int(c) for c in picks[:, 0])
+        text = ""
+        if explain:
+            text, kept = self._explain(demand, cands, bound, first, int(out[0]), kept)
+        placed = out < weeks
+        if placed.any():
+            ks_p, out_p, picks_p = ks[placed], out[placed], picks[:, placed]
+            for line_no, line in enumerate(demand.lines):
+                self._reserve(ks_p, picks_p[line_no], out_p, line)
+                self.rows.append((ks_p, j, line_no, picks_p[line_no], out_p, line))
+            self._upper_update(picks_p, out_p, demand)
+        return out, text, kept
+
+    def _window(
+        self,
+        demand: Demand,
+        cands: list[npt.NDArray[np.int64]],
+        ks: npt.NDArray[np.int64],
+        a: int,
+        b: int,
+        disjoint: bool,
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Starts a..b-1 in samples `ks`: which of them have one, the first (as an offset from a),
+        and the consultant serving each line there (lines x samples found)."""
+        few = 3 * ks.size < self.grids.shape[2]  # a few samples left: read only theirs
+        cols = np.arange(ks.size) if few else ks  # sample ks[i] is column cols[i] of `blocked`
+        blocked = [
+            _blocked(self.grids, self.pace, idx, line, a, b, ks if few else None)
+            for idx, line in zip(cands, demand.lines, strict=True)
+        ]
+        if disjoint:  # no consultant can serve two lines: each line takes its lowest fitting one
+            served = ~blocked[0].all(axis=0)
+            for bl in blocked[1:]:
+                served &= ~bl.all(axis=0)
+            served = served[:, cols]
+            found = served.any(axis=0)
+            rows = np.flatnonzero(found)
+            at = np.argmax(served[:, rows], axis=0)
+            chosen = [idx[np.argmin(bl[:, at, cols[rows]], axis=0)] for idx, bl in zip(cands, blocked, strict=True)]
+            return found, at, np.array(chosen, dtype=np.int64).reshape(len(cands), rows.size)
+        # lines share consultants: serve them in order, each by the lowest fitting one not yet taken
+        union = np.unique(np.concatenate(cands))
+        taken = np.zeros((union.size, b - a, ks.size), dtype=np.bool_)
+        served = np.ones((b - a, ks.size), dtype=np.bool_)
+        s_ix, k_ix = np.indices((b - a, ks.size))
+        pick_at: list[npt.NDArray[np.int64]] = []
+        for idx, bl in zip(cands, blocked, strict=True):
+            avail = np.zeros_like(taken)
+            avail[np.searchsorted(union, idx)] = ~bl[:, :, cols]
+            avail &= ~taken
+            has = avail.any(axis=0)
+            pick = np.argmax(avail, axis=0)
+            taken[pick[has], s_ix[has], k_ix[has]] = True
+            served &= has
+            pick_at.append(pick)
+        found = served.any(axis=0)
+        rows = np.flatnonzero(found)
+        at = np.argmax(served[:, rows], axis=0)
+        chosen = [union[p[at, rows]] for p in pick_at]
+        return found, at, np.array(chosen, dtype=np.int64).reshape(len(cands), rows.size)
+
+    def _reserve(
+        self, ks: npt.NDArray[np.int64], cs: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], line: Line
+    ) -> None:
+        """Take the line's hours in each sample (one consultant per sample, so no cell repeats)."""
+        w = starts[:, None] + np.arange(line.weeks)[None, :]
+        k, c = ks[:, None], cs[:, None]
+        if self.pace is None:
+            self.grids[c, w, k] -= line.weekly_hours
+        else:
+            self.grids[c, w, k] -= line.weekly_hours * self.pace[c, w]
+
+    REFRESH = 8  # deals placed between refreshes of `upper`
+
+    def _upper_update(self, picks: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], demand: Demand) -> None:
+        """Note the consultant-weeks just taken (lines x samples in `picks`); every REFRESH deals,
+        lower `upper` to the samples' most free hours there. Between refreshes `upper` is merely
+        higher than it could be — still a bound, since capacity only shrinks."""
+        for i, line in enumerate(demand.lines):
+            self.touched[picks[i][:, None], starts[:, None] + np.arange(line.weeks)[None, :]] = True
+        self.pending_refresh += 1
+        if self.pending_refresh >= self.REFRESH:
+            self.pending_refresh = 0
+            c, w = np.nonzero(self.touched)
+            self.touched[c, w] = False
+            self.upper[c, w] = self.grids[c, w, :].max(axis=1)
+
+    def _explain(
+        self,
+        demand: Demand,
+        cands: list[npt.NDArray[np.int64]],
+        bound: list[int],
+        k: int,
+        start: int,
+        chosen: tuple[int, ...],
+    ) -> tuple[str, tuple[int, ...]]:
+        """The binding text (and consultants) of sample k, before the demand's hours are taken
+        there; built once per deal."""
+        if start >= self.weeks:
+            p = place(self.sample(k).copy(), self.staff, demand, week_label=self.week_label)
+            return p.binding, p.consultants
+        first_fit: list[int | None] = []
+        if start > demand.earliest_week:  # `_binding` needs each line's first fitting week: it is
+            # no earlier than its bound in `upper` and no later than the start
+            grid = self.sample(k)
+            for idx, line, lo in zip(cands, demand.lines, bound, strict=True):
+                fit = ~_blocked(grid, self.pace, idx, line, lo, start).all(axis=0) if lo < start else None
+                first_fit.append(lo + int(np.argmax(fit)) if fit is not None and fit.any() else start)
+        return _binding(demand, first_fit, start, self.week_label)[0], chosen
+
+    def allocations(self) -> npt.NDArray[np.float64]:
+        """(sample, tentative index, consultant, start, weeks, weekly hours) rows, ordered by sample,
+        then deal, then line: the order of placing each sample in turn. Rows were kept in deal and
+        line order, so a stable sort by sample is enough."""
+        if not self.rows:
+            return np.zeros((0, 6), dtype=np.float64)
+        sizes = [r[0].size for r in self.rows]
+        k = np.concatenate([r[0] for r in self.rows])
+        order = np.argsort(k, kind="stable")
+        allocs = np.empty((k.size, 6), dtype=np.float64)
+        allocs[:, 0] = k[order]
+        allocs[:, 1] = np.repeat(np.array([float(r[1]) for r in self.rows]), sizes)[order]
+        allocs[:, 2] = np.concatenate([r[3] for r in self.rows])[order]
+        allocs[:, 3] = np.concatenate([r[4] for r in self.rows])[order]
+        allocs[:, 4] = np.repeat(np.array([float(r[5].weeks) for r in self.rows]), sizes)[order]
+        allocs[:, 5] = np.repeat(np.array([r[5].weekly_hours for r in self.rows], dtype=np.float64), sizes)[order]
+        return allocs
 
 
 def whatif_from_samples(

@@ -3,13 +3,30 @@ specification. Tests compare the vectorised forecast against it; the bench repor
 
 Deliberately naive: for every candidate week, every line, every consultant and every week of the
 line's duration it checks the free hours one by one.
+
+`forecast_sampled_per_sample` is the sampled run as it was before issue 16: every sample placed in
+turn, one `place` call per closing deal. `forecast.forecast_sampled` processes each deal once across
+all samples; tests check both give the same starts, consultants, allocations and explanations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from psdesk.scheduling.forecast import EPS, Demand, Line, Staff
+import numpy as np
+
+from psdesk.scheduling.forecast import (
+    EPS,
+    Demand,
+    EligibleCache,
+    FloatGrid,
+    Line,
+    Sampled,
+    Staff,
+    StaffArrays,
+    place,
+    schedule,
+)
 
 
 def is_eligible(s: Staff, demand: Demand, line: Line) -> bool:
@@ -65,3 +82,41 @@ def schedule_reference(
     free: list[list[float]], staff: Sequence[Staff], demands: Sequence[Demand], pace: Pace = None
 ) -> list[tuple[int | None, tuple[int, ...]]]:
     return [place_reference(free, staff, d, pace) for d in demands]
+
+
+def forecast_sampled_per_sample(
+    capacity: FloatGrid,
+    staff: StaffArrays,
+    committed: Sequence[Demand],
+    tentative: Sequence[Demand],
+    *,
+    samples: int,
+    seed: int,
+    week_label: Callable[[int], str] = str,
+) -> Sampled:
+    """The same run as `forecast.forecast_sampled`, one sample at a time (the slow, simple path)."""
+    free = capacity.copy()
+    placed = schedule(free, staff, committed, week_label=week_label)
+    weeks = capacity.shape[1]
+    probs = np.array([d.probability for d in tentative], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    draws = rng.random((samples, len(tentative))) < probs[None, :]
+    starts = np.full((samples, len(tentative)), -1, dtype=np.int32)
+    binding = [""] * len(tentative)
+    consultants: list[tuple[int, ...]] = [()] * len(tentative)
+    rows: list[tuple[float, float, float, float, float, float]] = []
+    cache: EligibleCache = {}
+    for k in range(samples):
+        g = free.copy()
+        for j in (int(x) for x in np.flatnonzero(draws[k])):
+            keep = not binding[j] or k == 0  # the explanation kept: the first sample's, or the first found
+            p = place(g, staff, tentative[j], week_label=week_label, cache=cache, explain=keep)
+            starts[k, j] = weeks if p.start is None else p.start
+            if keep:
+                binding[j] = p.binding
+                consultants[j] = p.consultants
+            if p.start is not None:
+                for c, line in zip(p.consultants, tentative[j].lines, strict=True):
+                    rows.append((float(k), float(j), float(c), float(p.start), float(line.weeks), line.weekly_hours))
+    allocs = np.array(rows, dtype=np.float64).reshape(-1, 6)
+    return Sampled(placed, free, starts, binding, consultants, allocs, samples, seed, weeks)
