@@ -14,7 +14,7 @@ from django.test import Client
 from psdesk.accounts.models import PubSecMembership
 from psdesk.accounts.roles import Role
 from psdesk.core import clock
-from psdesk.core.testing.query_counts import SIZES, FlatBaselines, ok
+from psdesk.core.testing.query_counts import SIZES, FlatBaselines
 from psdesk.engagements.models import Engagement
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,6 @@ def test_my_work_and_pubsec_review_are_flat(people: Any, make_account: Any, make
                 reviewed_by=people.oscar, reviewed_at=now, expires_at=now + datetime.timedelta(days=30 * (i + 1)),
             )  # fmt: skip
         counts.at(n)
-        counts.measure("accounts.my_work", lambda: ok(erin.get("/my-work/"), "Triage 0"))
-        counts.measure("accounts.pubsec_review", lambda: ok(oscar.get("/accounts/pubsec-review/"), f"member{n - 1}"))
+        counts.measure("accounts.my_work", erin.get, "/my-work/", "Triage 0")
+        counts.measure("accounts.pubsec_review", oscar.get, "/accounts/pubsec-review/", f"member{n - 1}")
     counts.check()

@@ -11,7 +11,7 @@ from django.test import Client
 
 from psdesk.catalog.choices import SkuCategory, SkuType
 from psdesk.catalog.models import Sku
-from psdesk.core.testing.query_counts import SIZES, FlatBaselines, ok
+from psdesk.core.testing.query_counts import SIZES, FlatBaselines
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,6 @@ def test_catalog_lists_are_flat(people: Any, api: Any) -> None:
             )
         counts.at(n)
         last = f"Service {n - 1:03}"
-        counts.measure("catalog.index", lambda: ok(web.get("/catalog/"), last))
-        counts.measure("api.catalog.skus", lambda: ok(alice.get("/api/v1/catalog/skus"), last))
+        counts.measure("catalog.index", web.get, "/catalog/", last)
+        counts.measure("api.catalog.skus", alice.get, "/api/v1/catalog/skus", last)
     counts.check()

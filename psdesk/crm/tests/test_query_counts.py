@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from psdesk.core.testing.query_counts import SIZES, FlatBaselines, ok
+from psdesk.core.testing.query_counts import SIZES, FlatBaselines
 from psdesk.crm.choices import RecordType
 from psdesk.crm.models import Account, Opportunity
 
@@ -32,8 +32,8 @@ def test_crm_lists_are_flat(people: Any, api: Any, make_account: Any) -> None:
             )
         counts.at(n)
         last = f"Acct {n - 1}"
-        counts.measure("crm.accounts", lambda: ok(web.get("/crm/accounts/"), last))
-        counts.measure("crm.opportunities", lambda: ok(web.get("/crm/opportunities/"), f"Opp {n - 1} PS"))
-        counts.measure("api.crm.accounts", lambda: ok(alice.get("/api/v1/crm/accounts"), last))
-        counts.measure("api.crm.opportunities", lambda: ok(alice.get("/api/v1/crm/opportunities"), f"Opp {n - 1} PS"))
+        counts.measure("crm.accounts", web.get, "/crm/accounts/", last)
+        counts.measure("crm.opportunities", web.get, "/crm/opportunities/", f"Opp {n - 1} PS")
+        counts.measure("api.crm.accounts", alice.get, "/api/v1/crm/accounts", last)
+        counts.measure("api.crm.opportunities", alice.get, "/api/v1/crm/opportunities", f"Opp {n - 1} PS")
     counts.check()

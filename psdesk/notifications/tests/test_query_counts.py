@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from psdesk.core import clock
-from psdesk.core.testing.query_counts import SIZES, FlatBaselines, ok
+from psdesk.core.testing.query_counts import SIZES, FlatBaselines
 from psdesk.engagements.models import Engagement
 from psdesk.notifications.choices import OutboxStatus
 from psdesk.notifications.models import Notification, OutboxAttempt, OutboxMessage
@@ -50,12 +50,12 @@ def test_notification_and_outbox_lists_are_flat(people: Any, api: Any, engagemen
             )
             OutboxAttempt.objects.create(message=m, outcome="error", error="503")
         counts.at(n)
-        counts.measure("notifications.inbox", lambda: ok(erin_web.get("/notifications/"), f"Note {n - 1}"))
-        counts.measure("api.notifications", lambda: ok(erin.get("/api/v1/notifications"), f"Note {n - 1}"))
-        counts.measure("notifications.outbox", lambda: ok(oscar_web.get("/notifications/outbox/")))
-        counts.measure("api.outbox.messages", lambda: ok(oscar.get("/api/v1/outbox/messages")))
+        counts.measure("notifications.inbox", erin_web.get, "/notifications/", f"Note {n - 1}")
+        counts.measure("api.notifications", erin.get, "/api/v1/notifications", f"Note {n - 1}")
+        counts.measure("notifications.outbox", oscar_web.get, "/notifications/outbox/")
+        counts.measure("api.outbox.messages", oscar.get, "/api/v1/outbox/messages")
         assert oscar.get("/api/v1/outbox/messages", target="gitlab").json()["count"] == n
         why = {"model": "engagements.engagement", "id": str(engagement.pk)}
-        counts.measure("api.outbox.why", lambda: ok(oscar.get("/api/v1/outbox/why", **why)))
+        counts.measure("api.outbox.why", oscar.get, "/api/v1/outbox/why", **why)
         assert len([m for m in oscar.get("/api/v1/outbox/why", **why).json() if m["target"] == "gitlab"]) == n
     counts.check()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from psdesk.core.testing.query_counts import SIZES, FlatBaselines, ok
+from psdesk.core.testing.query_counts import SIZES, FlatBaselines
 from psdesk.quotes.models import Quote
 from psdesk.quotes.services import quote_create, quote_line_add
 
@@ -26,7 +26,7 @@ def test_quote_lists_are_flat(people: Any, api: Any, make_account: Any, make_opp
             quote_line_add(quote_id=q.pk, actor=people.alice, sku_code="GL-BAS", quantity=1)
         counts.at(n)
         last = f"Quoted {n - 1}"
-        counts.measure("quotes.index", lambda: ok(web.get("/quotes/"), last))
-        counts.measure("api.quotes", lambda: ok(alice.get("/api/v1/quotes")))
+        counts.measure("quotes.index", web.get, "/quotes/", last)
+        counts.measure("api.quotes", alice.get, "/api/v1/quotes")
         assert alice.get("/api/v1/quotes").json()["count"] == n
     counts.check()

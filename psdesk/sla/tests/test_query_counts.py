@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from psdesk.core import clock
-from psdesk.core.testing.query_counts import SIZES, FlatBaselines, ok
+from psdesk.core.testing.query_counts import SIZES, FlatBaselines
 from psdesk.sla.models import Calendar, SlaPolicy, SlaTimer
 
 pytestmark = pytest.mark.django_db
 
 
 def test_sla_lists_are_flat(people: Any, api: Any, make_engagement: Any) -> None:
-    from django.contrib.contenttypes.models import ContentType  # noqa: PLC0415 — needs the app registry
+    from django.contrib.contenttypes.models import ContentType
 
     counts = FlatBaselines(__file__)
     eng = make_engagement()
@@ -40,9 +40,9 @@ def test_sla_lists_are_flat(people: Any, api: Any, make_engagement: Any) -> None
             )  # fmt: skip
         counts.at(n)
         assert SlaPolicy.objects.count() - base_pol == n
-        counts.measure("api.sla.policies", lambda: ok(oscar.get("/api/v1/sla/policies"), f"Policy {n - 1}"))
-        counts.measure("api.sla.calendars", lambda: ok(oscar.get("/api/v1/sla/calendars"), f"Cal {n - 1}"))
+        counts.measure("api.sla.policies", oscar.get, "/api/v1/sla/policies", f"Policy {n - 1}")
+        counts.measure("api.sla.calendars", oscar.get, "/api/v1/sla/calendars", f"Cal {n - 1}")
         timers = f"/api/v1/engagements/{eng.pk}/sla"
-        counts.measure("api.engagements.sla", lambda: ok(erin.get(timers)))
+        counts.measure("api.engagements.sla", erin.get, timers)
         assert len(erin.get(timers).json()) == base_timers + n
     counts.check()
