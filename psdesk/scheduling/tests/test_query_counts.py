@@ -43,7 +43,7 @@ def _grow(n: int, *, people: Any, make_account: Any, cody: Consultant, skill: Sk
         DemandLine.objects.create(entry=entry, role="PSE", hours=Decimal(80), weekly_hours=Decimal(20))
         c = Consultant.objects.create(name=f"Consultant {i}", email=f"c{i}@example.com", role="PSE")
         ConsultantSkill.objects.create(consultant=c, skill=skill, level=1 + i % 5)
-        first = QueueEntry.objects.order_by("id").first()
+        first = QueueEntry.objects.order_by("id").first() or entry
         for e in {entry, first}:
             Allocation.objects.create(
                 entry=e, consultant=c, kind=AllocationKind.SOFT, starts_on=today, weekly_hours=Decimal(8),
