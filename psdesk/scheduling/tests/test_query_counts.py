@@ -55,9 +55,9 @@ def _grow(n: int, *, people: Any, make_account: Any, cody: Consultant, skill: Sk
             consultant=cody, starts_on=away, ends_on=away, reason=f"Mine {i}", requested_by=people.cody,
             status=TimeOffStatus.APPROVED, decided_by=people.paula, decided_at=clock.now(),
         )  # fmt: skip
-    first = QueueEntry.objects.order_by("id").first()
-    assert first is not None
-    return first
+    oldest = QueueEntry.objects.order_by("id").first()
+    assert oldest is not None
+    return oldest
 
 
 def test_scheduling_lists_are_flat(people: Any, api: Any, make_account: Any, frozen_clock: Any) -> None:
