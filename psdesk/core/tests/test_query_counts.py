@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from psdesk.core.testing.query_counts import all_baselines
+from config.api import api
+from psdesk.core.testing.query_counts import FlatBaselines, all_baselines
 
 PSDESK = Path(__file__).resolve().parents[2]
 
@@ -167,8 +169,6 @@ def _is_action(name: str) -> bool:
 
 
 def _api_list_operations() -> dict[str, tuple[str, ...]]:
-    from config.api import api
-
     doc = api.get_openapi_schema()
     components = doc["components"]["schemas"]
     out: dict[str, tuple[str, ...]] = {}
@@ -206,3 +206,50 @@ def test_every_list_has_a_baseline(kind: str) -> None:
     assert missing == [], "lists without a query-count baseline (add them to the app's test_query_counts.py):\n" + (
         "\n".join(missing)
     )
+
+
+class _Page:
+    status_code = 200
+    content = b"rows"
+
+
+def _get_running(queries: dict[str, int]) -> Any:
+    """A stand-in for a client's get: runs as many queries as `queries[path]` says."""
+
+    def get(path: str, **params: Any) -> _Page:
+        for _ in range(queries[path]):
+            User.objects.count()
+        return _Page()
+
+    return get
+
+
+@pytest.mark.django_db
+def test_a_count_that_grows_with_the_rows_fails_even_when_refreshing(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("UPDATE_QUERY_COUNTS", "1")
+    counts, queries = FlatBaselines(str(tmp_path / "test_x.py")), {"/rows/": 2}
+    for n in (3, 15):
+        queries["/rows/"] = n  # one query per row
+        counts.at(n)
+        counts.measure("x.rows", _get_running(queries), "/rows/", "rows")
+    with pytest.raises(AssertionError, match=r"grows with the number of rows \(an N\+1\): x.rows: 3 at 3 → 15 at 15"):
+        counts.check()
+    assert not (tmp_path / "query_counts.json").exists()
+
+
+@pytest.mark.django_db
+def test_a_flat_count_is_recorded_then_held_to_its_baseline(tmp_path: Path, monkeypatch: Any) -> None:
+    def run(queries: int) -> None:
+        counts = FlatBaselines(str(tmp_path / "test_x.py"))
+        for n in (3, 15):
+            counts.at(n)
+            counts.measure("x.rows", _get_running({"/rows/": queries}), "/rows/")
+        counts.check()
+
+    monkeypatch.setenv("UPDATE_QUERY_COUNTS", "1")
+    run(4)
+    assert (tmp_path / "query_counts.json").read_text() == '{\n  "x.rows": 4\n}\n'
+    monkeypatch.delenv("UPDATE_QUERY_COUNTS")
+    run(4)
+    with pytest.raises(AssertionError, match=r"x.rows: 5 \(baseline 4\)"):
+        run(5)
