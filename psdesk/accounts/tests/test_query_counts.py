@@ -1,6 +1,6 @@
 """Query-count baselines (tests/query_counts.json) of the accounts lists, measured at two data sizes
-with one baseline each: My work (every provider's group) and the PubSec recertification page stay
-flat in N."""
+with one baseline each: My work (an EM's cards to triage and questions to answer growing) and the
+PubSec recertification page stay flat in N."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from psdesk.accounts.roles import Role
 from psdesk.core import clock
 from psdesk.core.testing.query_counts import SIZES, FlatBaselines
 from psdesk.engagements.models import Engagement
+from psdesk.scoping.choices import AskPsKind, AskPsRoute
+from psdesk.scoping.models import AskPsRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +31,12 @@ def test_my_work_and_pubsec_review_are_flat(people: Any, make_account: Any, make
     now = clock.now()
     for n in SIZES:
         for i in range(Engagement.objects.filter(em=people.erin).count(), n):
-            make_engagement(make_account(f"Triage {i}"))
+            acc = make_account(f"Triage {i}", em=people.erin)
+            make_engagement(acc)
+            AskPsRequest.objects.create(
+                kind=AskPsKind.ACCOUNT, asker=people.sam, account=acc, subject=f"Question {i}", body="?",
+                route=AskPsRoute.EM, routed_to=people.erin,
+            )  # fmt: skip
             u = User.objects.create(username=f"member{i}", email=f"member{i}@example.com")
             u.groups.add(pubsec)
             PubSecMembership.objects.create(
@@ -37,6 +44,6 @@ def test_my_work_and_pubsec_review_are_flat(people: Any, make_account: Any, make
                 reviewed_by=people.oscar, reviewed_at=now, expires_at=now + datetime.timedelta(days=30 * (i + 1)),
             )  # fmt: skip
         counts.at(n)
-        counts.measure("accounts.my_work", erin.get, "/my-work/", "Triage 0")
+        counts.measure("accounts.my_work", erin.get, "/my-work/", "Triage 0", "Question 0")
         counts.measure("accounts.pubsec_review", oscar.get, "/accounts/pubsec-review/", f"member{n - 1}")
     counts.check()
