@@ -84,7 +84,12 @@ def pubsec_review_list() -> list[MembershipReview]:
         Q(groups__name=Role.US_PUBLIC_SECTOR)
         | Q(pubsec_membership__isnull=False, pubsec_membership__revoked_at__isnull=True)
     ).distinct()
-    memberships = {m.user_id: m for m in PubSecMembership.objects.filter(user__in=users).select_related("granted_by")}
+    memberships = {
+        m.user_id: m
+        for m in PubSecMembership.objects.filter(user__in=users).select_related(
+            "granted_by", "second_approver", "reviewed_by"
+        )
+    }
     rows: list[MembershipReview] = []
     for u in users.order_by("username"):
         m = memberships.get(u.pk)

@@ -18,6 +18,7 @@ from psdesk.notifications.events import EVENTS
 from psdesk.notifications.models import NotificationPreference
 from psdesk.notifications.selectors import (
     notification_list,
+    outbox_budgets_attach,
     outbox_explain,
     outbox_for_source,
     outbox_get,
@@ -195,7 +196,7 @@ def list_outbox(request: AuthedRequest, params: Query[OutboxParams]) -> Any:
         qs = qs.filter(status=params.status)
     if params.target:
         qs = qs.filter(target=params.target)
-    return {"count": qs.count(), "items": list(qs[params.offset : params.offset + params.limit])}
+    return {"count": qs.count(), "items": outbox_budgets_attach(list(qs[params.offset : params.offset + params.limit]))}
 
 
 @router.get("/outbox/messages/{message_id}", response={200: OutboxDetail, **errors(401, 403, 404, 422)})

@@ -98,6 +98,14 @@ def outbox_get(*, user: Actor, message_id: int) -> OutboxMessage:
     return msg
 
 
+def outbox_budgets_attach(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """`messages` with their targets' budgets loaded in one query, for `outbox_explain` on a list."""
+    budgets = {b.target: b for b in TargetBudget.objects.filter(target__in={m.target for m in messages})}
+    for m in messages:
+        m.__dict__["target_budget"] = budgets.get(m.target)
+    return messages
+
+
 def outbox_explain(msg: OutboxMessage) -> str:
     """A sentence answering "why didn't this sync?" for one message."""
     now = clock.now()
@@ -111,7 +119,10 @@ def outbox_explain(msg: OutboxMessage) -> str:
         if lease is not None and lease < now:
             return "A worker took it and stopped answering; the next sweep redelivers it with the same key."
         return "Being delivered right now."
-    budget = TargetBudget.objects.filter(target=msg.target).first()
+    if "target_budget" in msg.__dict__:  # a list loaded the budgets at once (outbox_budgets_attach)
+        budget = msg.__dict__["target_budget"]
+    else:
+        budget = TargetBudget.objects.filter(target=msg.target).first()
     if budget is not None and budget.paused_until and budget.paused_until > now:
         return (
             f"The {msg.target} target asked us to wait (HTTP 429 Retry-After) until {budget.paused_until:%H:%M:%S} UTC."
@@ -133,7 +144,9 @@ def outbox_for_source(*, user: Actor, model: str, object_id: str) -> list[Outbox
     ct = ContentType.objects.filter(app_label=app_label, model=name.lower()).first()
     if ct is None:
         raise NotFound(f"unknown model {model!r}")
-    return list(outbox_visible(user=user).filter(source_type=ct, source_id=str(object_id)).order_by("id"))
+    return outbox_budgets_attach(
+        list(outbox_visible(user=user).filter(source_type=ct, source_id=str(object_id)).order_by("id"))
+    )
 
 
 def outbox_external_id(*, source: Any, target: str, operation: str) -> str:

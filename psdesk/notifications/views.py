@@ -15,6 +15,7 @@ from psdesk.notifications.events import EVENTS
 from psdesk.notifications.models import NotificationPreference
 from psdesk.notifications.selectors import (
     notification_list,
+    outbox_budgets_attach,
     outbox_explain,
     outbox_get,
     outbox_status,
@@ -46,7 +47,7 @@ def outbox(request: AuthedRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     if target:
         qs = qs.filter(target=target)
-    rows = [(m, outbox_explain(m), payload_fields(m)) for m in qs[:100]]
+    rows = [(m, outbox_explain(m), payload_fields(m)) for m in outbox_budgets_attach(list(qs[:100]))]
     return render(
         request,
         "notifications/outbox.html",

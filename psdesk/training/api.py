@@ -19,7 +19,7 @@ from psdesk.crm.models import Account
 from psdesk.scheduling.models import Consultant
 from psdesk.training import selectors, services
 from psdesk.training.choices import RequestStatus
-from psdesk.training.models import Registration, Session, TrainingRequest
+from psdesk.training.models import Registration, Session, TrainingPolicy, TrainingRequest
 from psdesk.training.querysets import PLAN_PERM
 
 router = Router(tags=["training"])
@@ -58,7 +58,7 @@ class RequestOut(Schema):
     created_at: datetime
 
 
-def _request_out(req: TrainingRequest) -> dict[str, Any]:
+def _request_out(req: TrainingRequest, *, policy: TrainingPolicy | None = None) -> dict[str, Any]:
     return {
         "id": req.pk,
         "kind": req.kind,
@@ -79,9 +79,9 @@ def _request_out(req: TrainingRequest) -> dict[str, Any]:
         "desired_session_id": req.desired_session_id,
         "manager": req.manager.get_username() if req.manager else None,
         "manager_decision": req.manager_decision,
-        "session_ids": sorted(req.sessions.values_list("id", flat=True)),
+        "session_ids": sorted(s.pk for s in req.sessions.all()),
         "late_reason": req.late_reason,
-        "tasks": [t.__dict__ for t in selectors.request_tasks(req)],
+        "tasks": [t.__dict__ for t in selectors.request_tasks(req, policy=policy)],
         "created_at": req.created_at,
     }
 
@@ -257,7 +257,8 @@ def list_requests(request: AuthedRequest, params: Query[RequestListParams]) -> A
         raise ValidationFailed(f"Unknown status '{params.status}'.", details={"field": "status"})
     qs = selectors.request_list(user=request.user, mine=params.mine, status=params.status or "")
     total = qs.count()
-    items = [_request_out(r) for r in qs[params.offset : params.offset + params.limit]]
+    policy = selectors.policy_get()
+    items = [_request_out(r, policy=policy) for r in qs[params.offset : params.offset + params.limit]]
     return {"count": total, "items": items}
 
 

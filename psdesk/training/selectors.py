@@ -51,8 +51,8 @@ def class_size_of(course: Sku, policy: TrainingPolicy | None = None) -> int:
     return int(course.class_size or (policy or policy_get()).default_class_size)
 
 
-def request_tasks(req: TrainingRequest) -> list[checklist.Task]:
-    """The requestor checklist of a request, computed from its data."""
+def request_tasks(req: TrainingRequest, *, policy: TrainingPolicy | None = None) -> list[checklist.Task]:
+    """The requestor checklist of a request, computed from its data (`policy` read once for a list)."""
     course_list = list(req.courses.all()) if req.pk else []
     if req.kind == RequestKind.AUDIT:
         return checklist.audit_tasks(
@@ -60,7 +60,7 @@ def request_tasks(req: TrainingRequest) -> list[checklist.Task]:
             has_session_or_dates=bool(req.desired_session_id or (req.preferred_start and req.preferred_end)),
             manager_decision=req.manager_decision,
         )
-    policy = policy_get()
+    policy = policy or policy_get()
     return checklist.trainer_tasks(
         team=req.team,
         cost_centre=req.cost_centre,
@@ -81,7 +81,7 @@ def request_list(*, user: Actor, mine: bool = False, status: str = "") -> Any:
         qs = qs.filter(requester=user)
     if status:
         qs = qs.filter(status=status)
-    return qs.prefetch_related("courses")
+    return qs.prefetch_related("courses", "sessions")
 
 
 def request_get(*, user: Actor, request_id: int, for_update: bool = False) -> TrainingRequest:

@@ -3,6 +3,7 @@ with one baseline: the engagement's estimate page and the versions API list stay
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -10,9 +11,9 @@ import pytest
 from django.test import Client
 
 from psdesk.core import clock
-from psdesk.core.testing.query_counts import assert_expected_query_count
+from psdesk.core.testing.query_counts import SIZES, FlatBaselines, assert_expected_query_count
 from psdesk.estimates.choices import FeedbackKind, ReviewDecision, VersionStatus
-from psdesk.estimates.models import CustomerFeedback, EstimateReview, EstimateVersion
+from psdesk.estimates.models import CustomerFeedback, EstimateReview, EstimateVersion, ReviewLink
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +56,32 @@ def test_versions_api_list_query_count(n: int, api: Any, people: Any, strawman: 
         (2, False, False),
         (3, True, True),
     ][: min(n, 3)]
+
+
+def test_estimates_index_and_review_links_are_flat(
+    people: Any, api: Any, make_account: Any, make_engagement: Any
+) -> None:
+    """The estimates index (latest version per engagement) and a version's review links."""
+    counts = FlatBaselines(__file__)
+    web = Client()
+    web.force_login(people.erin)
+    erin = api("erin")
+    first: EstimateVersion | None = None
+    for n in SIZES:
+        for i in range(EstimateVersion.objects.count(), n):
+            eng = make_engagement(make_account(f"Estimated {i:02}"))
+            v = EstimateVersion.objects.create(
+                engagement=eng, number=1, status=VersionStatus.SHARED, priced_on=clock.today(), price=Decimal(1000 + i)
+            )
+            EstimateReview.objects.create(version=v, reviewer=people.tara, decision=ReviewDecision.APPROVED)
+            first = first or v
+            ReviewLink.objects.create(
+                version=first, nonce=f"qc{i:02}", created_by=people.erin, expires_at=clock.now() + timedelta(days=14)
+            )
+        assert first is not None
+        counts.at(n)
+        counts.measure("estimates.index", web.get, "/estimates/", f"Estimated {n - 1:02}")
+        links = f"/api/v1/estimates/versions/{first.pk}/links"
+        counts.measure("api.estimates.versions.links", erin.get, links)
+        assert len(erin.get(links).json()) == n
+    counts.check()
