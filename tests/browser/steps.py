@@ -306,3 +306,76 @@ def timesheet_fill_week(page: Any, *, task_id: int, task_label: str, hours: list
     with page.expect_navigation():
         page.keyboard.press("Enter")
     page.wait_for_selector("text=Timesheet saved.")
+
+
+# --- delivery journey (issue 21) ---
+
+
+def change_order_new_from_estimate(
+    page: Any, live_server: Any, *, project_id: int, activity: str, role: str, hours: str, reason: str
+) -> int:
+    """The EM, on the project's delivery page, starts a change order; with no newer estimate yet the
+    page sends them to the engagement's estimates, where they make a new version from the one in
+    force and add the changed activity; back on the delivery page they create the change order from
+    that version with the reason. Returns the change order's id (from its page)."""
+    page.goto(f"{live_server.url}/delivery/projects/{project_id}/")
+    with page.expect_navigation():
+        page.click("#new-change-order")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Write the new version of the estimate").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^New version from v\d+$")).click()
+    page.get_by_label("New activity 1", exact=True).fill(activity)
+    page.get_by_label("New role 1", exact=True).select_option(role)
+    page.get_by_label("New hours 1", exact=True).fill(hours)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save draft").click()
+    page.goto(f"{live_server.url}/delivery/projects/{project_id}/")
+    with page.expect_navigation():
+        page.click("#new-change-order")
+    form = page.locator("#change-order-form")
+    form.get_by_label("Why the scope changes").fill(reason)
+    with page.expect_navigation(url=re.compile(r".*/delivery/change-orders/\d+/$")):
+        form.get_by_role("button", name="Create change order").click()
+    match = re.search(r"/delivery/change-orders/(\d+)/$", page.url)
+    assert match is not None, page.url
+    return int(match.group(1))
+
+
+def change_order_approve_from_my_work(page: Any, *, code: str, kind: str) -> None:
+    """An approver opens the change order from My work → Change orders to approve and approves
+    their kind of approval (`ps_leadership`, `revenue`) on its content."""
+    item = page.locator("#work-delivery_change_orders a", has_text=code).first
+    item.wait_for()
+    with page.expect_navigation():
+        item.click()
+    with page.expect_navigation():
+        page.locator(f'button[name="decision"][value="approve"][data-kind="{kind}"]').click()
+    page.locator(f'#co-approvals tr[data-kind="{kind}"][data-state="approved"]').wait_for()
+
+
+def change_order_record_signature(page: Any, *, name: str, title: str) -> None:
+    """On a change order sent for signature, the EM records the customer's signature (the paper
+    way the page offers when no e-signature link is used)."""
+    page.get_by_label("Signer name").fill(name)
+    page.get_by_label("Signer title").fill(title)
+    with page.expect_navigation():
+        page.click("#co-sign")
+
+
+def burn_chart_series(page: Any) -> list[list[float]]:
+    """The burn page's drawn chart: each dataset's points, as Chart.js holds them."""
+    page.wait_for_selector('canvas[data-chart="chart-burn"][data-rendered]')
+    series: list[list[float]] = page.evaluate(
+        "() => window.psdeskCharts['chart-burn'].data.datasets.map(d => d.data.map(Number))"
+    )
+    return series
+
+
+def close_out_tick(page: Any, *, key: str, note: str) -> None:
+    """On the delivery page's close-out checklist, tick item `key` with its note (a link or text)."""
+    form = page.locator(f'#close-out form:has(input[name="key"][value="{key}"])')
+    form.locator('input[name="note"]').fill(note)
+    with page.expect_navigation():
+        form.locator("button").click()
+    page.locator(f'#close-out button[data-key="{key}"][aria-pressed="true"]').wait_for()
