@@ -308,6 +308,100 @@ def timesheet_fill_week(page: Any, *, task_id: int, task_label: str, hours: list
     page.wait_for_selector("text=Timesheet saved.")
 
 
+# --- change order e-sign (issue 21) ---
+
+
+def change_order_create_from_new_version(
+    page: Any, live_server: Any, *, project_id: int, version_number: int, reason: str
+) -> int:
+    """The EM, on the project's delivery page: New change order → the newer estimate version `v<n>`
+    and the reason → Create. Returns the change order's id (from the page it lands on)."""
+    page.goto(f"{live_server.url}/delivery/projects/{project_id}/")
+    with page.expect_navigation():
+        page.click("#new-change-order")
+    select = page.locator('#change-order-form select[name="estimate_version_id"]')
+    value = select.locator("option", has_text=f"v{version_number} ·").first.get_attribute("value")
+    select.select_option(str(value))
+    page.fill('#change-order-form textarea[name="reason"]', reason)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create change order").click()
+    match = re.search(r"/delivery/change-orders/(\d+)/", page.url)
+    assert match, f"not on a change order's page: {page.url}"
+    page.locator("#co-status").wait_for()
+    return int(match.group(1))
+
+
+def change_order_open(page: Any, live_server: Any, *, change_order_id: int) -> str:
+    """Open the change order's page; returns its status as shown."""
+    page.goto(f"{live_server.url}/delivery/change-orders/{change_order_id}/")
+    return str(page.locator("#co-status").inner_text())
+
+
+def change_order_request_approvals(page: Any, live_server: Any, *, change_order_id: int) -> None:
+    """The EM asks for the approvals on the change order's content hash."""
+    change_order_open(page, live_server, change_order_id=change_order_id)
+    with page.expect_navigation():
+        page.click("#co-submit")
+    assert page.locator("#co-status").inner_text() == "In approval"
+
+
+def change_order_approve(page: Any, live_server: Any, *, change_order_id: int, kind: str) -> str:
+    """An approver (PS Leadership: kind "ps_leadership"; Revenue: "revenue") approves on the change
+    order's page. Returns the status shown afterwards."""
+    change_order_open(page, live_server, change_order_id=change_order_id)
+    with page.expect_navigation():
+        page.locator(f'button[name="decision"][value="approve"][data-kind="{kind}"]').click()
+    return str(page.locator("#co-status").inner_text())
+
+
+def change_order_send_for_signature(
+    page: Any, live_server: Any, *, change_order_id: int, signer_email: str = ""
+) -> None:
+    """The EM sends the approved change order for the customer's e-signature (the emailed link)."""
+    change_order_open(page, live_server, change_order_id=change_order_id)
+    if signer_email:
+        page.get_by_label("Signer email").fill(signer_email)
+    with page.expect_navigation():
+        page.click("#co-send")
+    assert page.locator("#co-status").inner_text() == "Sent for signature"
+
+
+def change_order_sign_by_emailed_link(browser: Any, url: str, *, name: str, title: str) -> None:
+    """The customer's signer opens the emailed change-order link in a browser of their own (no PS
+    Desk login), types name and title, consents and signs; the link is spent afterwards."""
+    context = browser.new_context()
+    try:
+        customer = context.new_page()
+        customer.goto(url)
+        customer.locator("#co-pdf").wait_for()
+        customer.fill("#sign-name", name)
+        customer.fill("#sign-title", title)
+        customer.check("#sign-consent")
+        with customer.expect_navigation():
+            customer.click("#sign-button")
+        outcome = customer.locator("#sign-outcome")
+        outcome.wait_for()
+        assert f"Thank you, {name}" in outcome.inner_text()
+        customer.goto(url)  # single use
+        assert "already used" in customer.locator("#sign-outcome").inner_text()
+    finally:
+        context.close()
+
+
+def change_order_countersign_from_my_work(page: Any, live_server: Any, *, code: str) -> None:
+    """The vendor signatory finds the change order under My work → Change orders to countersign and
+    countersigns it on its page; the change order is Executed with a sealed PDF."""
+    page.goto(f"{live_server.url}/my-work/")
+    item = page.locator("#work-delivery_change_orders_to_countersign a", has_text=code).first
+    item.wait_for()
+    with page.expect_navigation():
+        item.click()
+    with page.expect_navigation():
+        page.click("#co-countersign")
+    assert page.locator("#co-status").inner_text() == "Executed"
+    page.locator("#co-executed-pdf").wait_for()
+
+
 # --- delivery journey (issue 21) ---
 
 
@@ -352,15 +446,6 @@ def change_order_approve_from_my_work(page: Any, *, code: str, kind: str) -> Non
     with page.expect_navigation():
         page.locator(f'button[name="decision"][value="approve"][data-kind="{kind}"]').click()
     page.locator(f'#co-approvals tr[data-kind="{kind}"][data-state="approved"]').wait_for()
-
-
-def change_order_record_signature(page: Any, *, name: str, title: str) -> None:
-    """On a change order sent for signature, the EM records the customer's signature (the paper
-    way the page offers when no e-signature link is used)."""
-    page.get_by_label("Signer name").fill(name)
-    page.get_by_label("Signer title").fill(title)
-    with page.expect_navigation():
-        page.click("#co-sign")
 
 
 def burn_chart_series(page: Any) -> list[list[float]]:

@@ -709,38 +709,26 @@ def _leo_opens_the_dashboard_and_finds_northwind(page: Any, sign_in: Any, engage
 # --- delivery (issue 21) ---
 
 
-def _nth_email(inbox: Inbox, *, to: str, subject: str, n: int, timeout: float = 60.0) -> Message:
-    """The `n`-th (1-based) message to `to` whose subject contains `subject`, waiting for it."""
-
-    def matching() -> list[Message]:
-        return [m for m in inbox.messages if to in m["X-Envelope-To"] and subject.lower() in str(m["Subject"]).lower()]
-
-    with inbox.cond:
-        inbox.cond.wait_for(lambda: len(matching()) >= n, timeout=timeout)
-        got = matching()
-    assert len(got) >= n, f"{len(got)} of {n} emails to {to} about {subject!r}"
-    return got[n - 1]
-
-
 def _delivery_after_the_welcome(
     page: Any, browser: Any, live_server: Any, sign_in: Any, inbox: Inbox, worker: Worker, project: Any
 ) -> None:
     """After the welcome email and two weeks of approved time: paula starts delivery and marks
     milestone 1 complete; Alan accepts it through the emailed link (billed once, the spent link
-    refused). erin changes the scope by 40 h: a new estimate version, a change order from it,
-    leo and rita approve from My work, it is sent and signed; the budget and the burn chart on the
-    project's burn page grow by 40 h. Milestone 2 gets a non-conformity through the link, is
-    completed again just before Christmas and, like the change order's milestone, is accepted
-    passively after 5 business days on the customer's New York calendar (25 December does not
-    count), billed once however often the sweep runs. paula works through the close-out checklist,
-    closes and completes the project."""
+    refused). erin changes the scope by 40 h: a new estimate version, a change order from it, leo
+    and rita approve from My work, Alan signs it through the emailed link and rita countersigns it
+    from My work; the budget and the burn chart on the project's burn page grow by 40 h.
+    Milestone 2 gets a non-conformity through the link, is completed again just before Christmas
+    and, like the change order's milestone, is accepted passively after 5 business days on the
+    customer's New York calendar (25 December does not count), billed once however often the sweep
+    runs. paula works through the close-out checklist, closes and completes the project."""
     from psdesk.core import clock
     from psdesk.delivery.models import BillableEvent, ChangeOrder, Milestone
     from tests.browser.steps import (
         burn_chart_series,
         change_order_approve_from_my_work,
+        change_order_countersign_from_my_work,
         change_order_new_from_estimate,
-        change_order_record_signature,
+        change_order_sign_by_emailed_link,
         close_out_tick,
         milestone_accept_as_customer,
         milestone_mark_complete,
@@ -819,11 +807,19 @@ def _delivery_after_the_welcome(
     assert page.locator("#co-status").inner_text() == "Sent for signature"
     fc.advance(minutes=1)
     sent = inbox.wait_for(to=alan, subject=f"Change order {co.code} for signature")
-    assert co.code in body_text(sent)
-    change_order_record_signature(page, name="Alan Turing", title="CTO")
-    assert page.locator("#co-status").inner_text() == "Executed"
+    assert any(part.get_filename() == f"{co.code}.pdf" for part in sent.walk())
+    change_order_sign_by_emailed_link(browser, link_in(sent, "/sign/change-orders/"), name="Alan Turing", title="CTO")
+    page.reload()
+    assert "waiting for the vendor signatory" in page.locator("#co-signature-status").inner_text()
+    sign_in(page, "rita")  # the vendor signatory countersigns from My work: executed, sealed
+    change_order_countersign_from_my_work(page, live_server, code=co.code)
+    assert (
+        "Alan Turing, CTO (alan@northwind.example)"
+        in page.locator('#co-evidence tr[data-party="customer"]').inner_text()
+    )
 
-    # the budget and the burn chart grow by 40 h
+    # the budget and the burn chart grow by 40 h (paula, the project manager, looks)
+    sign_in(page, "paula")
     page.goto(f"{live_server.url}/delivery/projects/{project.pk}/")
     assert co.code in page.locator("#budget").inner_text()
     assert Decimal(page.locator("#budget-hours").inner_text().removesuffix(" h")) == budget_before + 40
@@ -834,9 +830,9 @@ def _delivery_after_the_welcome(
     assert chart_after[0] == [h + 40 for h in chart_before[0]], (chart_before, chart_after)
 
     # milestone 2: complete (from My work) → a non-conformity through the link
-    sign_in(page, "paula")
+    page.goto(f"{live_server.url}/my-work/")
     with page.expect_navigation():
-        page.locator("#work-delivery_milestones a", has_text=m2.name).first.click()
+        page.locator("#work-delivery_milestones a", has_text=f": {m2}").first.click()
     milestone_mark_complete(page, live_server, project_id=project.pk, position=2)
     fc.advance(minutes=1)
     notice = inbox.wait_for(to=alan, subject="Milestone complete", about=m2.name)
