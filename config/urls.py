@@ -25,6 +25,7 @@ urlpatterns = [
     path("readyz", ops_views.readyz, name="readyz"),
     path("metrics", ops_views.metrics, name="metrics"),
     path("r/", include("psdesk.delivery.public_urls")),
+    path("sign/change-orders/", include("psdesk.delivery.sign_urls")),
     path("sign/", include("psdesk.sows.sign_urls")),
 ]
 

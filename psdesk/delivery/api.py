@@ -17,6 +17,7 @@ from psdesk.core.types import AuthedRequest
 from psdesk.core.workflow import MoveContext
 from psdesk.delivery import selectors, services
 from psdesk.delivery.models import BillableEvent, Milestone
+from psdesk.delivery.workflow import CHANGE_ORDER_WORKFLOW
 from psdesk.projects.workflow import PROJECT_WORKFLOW
 
 router = Router(tags=["delivery"])
@@ -254,6 +255,10 @@ class ChangeOrderOut(Schema):
     currency: str
     content_hash: str
     pdf_sha256: str
+    executed_pdf_sha256: str
+    signer_name: str
+    signer_title: str
+    signed_on: date | None
     required_approvals: list[str]
     expires_at: datetime
     executed_at: datetime | None
@@ -289,6 +294,51 @@ class ChangeOrderDecisionIn(Schema):
 
 class ChangeOrderSendIn(Schema):
     signer_email: str = Field("", max_length=254)
+    signer_name: str = Field("", max_length=200)
+
+
+class ChangeOrderSigningLinkOut(Schema):
+    """One emailed signing link (the token itself is never stored nor shown)."""
+
+    id: int
+    signer_name: str
+    signer_email: str
+    status: str
+    pdf_sha256: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    decline_reason: str
+
+
+class ChangeOrderSignatureOut(Schema):
+    """One party's signature with its evidence."""
+
+    party: str
+    name: str
+    title: str
+    email: str
+    signed_on: date
+    signed_at: datetime
+    signed_pdf_sha256: str
+    ip_address: str | None
+    user_agent: str
+    consent: str
+    by_link: bool
+
+
+class ChangeOrderSignatureStatusOut(Schema):
+    change_order_id: int
+    status: str
+    signing_links: list[ChangeOrderSigningLinkOut]
+    signatures: list[ChangeOrderSignatureOut]
+    executed_pdf_sha256: str
+    countersign_refusal: str | None
+
+
+class ChangeOrderCountersignIn(Schema):
+    name: str = Field("", max_length=200)
+    title: str = Field("", max_length=200)
 
 
 class ChangeOrderSignIn(Schema):
@@ -374,7 +424,51 @@ def decide_change_order(request: AuthedRequest, change_order_id: int, payload: C
 )
 def send_change_order(request: AuthedRequest, change_order_id: int, payload: ChangeOrderSendIn) -> Any:
     _co_view(request)
-    services.change_order_send(change_order_id=change_order_id, actor=request.user, signer_email=payload.signer_email)
+    services.change_order_send(
+        change_order_id=change_order_id,
+        actor=request.user,
+        signer_email=payload.signer_email,
+        signer_name=payload.signer_name,
+    )
+    return _co(request, change_order_id)
+
+
+@router.get(
+    "/delivery/change-orders/{change_order_id}/signature-status",
+    response={200: ChangeOrderSignatureStatusOut, **errors(401, 403, 404)},
+)
+def get_change_order_signature_status(request: AuthedRequest, change_order_id: int) -> Any:
+    """The e-signature of a change order: the emailed signing links (status, expiry, use, a decline's
+    reason) and each party's signature with its evidence (email, time, IP, user agent, the SHA-256
+    of the PDF signed, consent); the executed PDF's SHA-256; why the caller may not countersign."""
+    _co_view(request)
+    co = _co(request, change_order_id)
+    refusal = (
+        CHANGE_ORDER_WORKFLOW.refusal(co, "countersign", MoveContext(actor=request.user))
+        if co.status == "customer_signed"
+        else None
+    )
+    return {
+        "change_order_id": co.pk,
+        "status": co.status,
+        "signing_links": list(co.signature_requests.all()),
+        "signatures": list(co.signatures.all()),
+        "executed_pdf_sha256": co.executed_pdf_sha256,
+        "countersign_refusal": refusal,
+    }
+
+
+@router.post(
+    "/delivery/change-orders/{change_order_id}/countersign",
+    response={200: ChangeOrderOut, **errors(401, 403, 404, 409, 422)},
+)
+def countersign_change_order(request: AuthedRequest, change_order_id: int, payload: ChangeOrderCountersignIn) -> Any:
+    """The vendor signatory countersigns the customer-signed change order: executed, the sealed
+    executed PDF stored, the project's budget, milestones, tasks and queue demand updated."""
+    _co_view(request)
+    services.change_order_countersign(
+        change_order_id=change_order_id, actor=request.user, name=payload.name, title=payload.title
+    )
     return _co(request, change_order_id)
 
 
@@ -383,7 +477,8 @@ def send_change_order(request: AuthedRequest, change_order_id: int, payload: Cha
     response={200: ChangeOrderOut, **errors(401, 403, 404, 409, 422)},
 )
 def sign_change_order(request: AuthedRequest, change_order_id: int, payload: ChangeOrderSignIn) -> Any:
-    """Record the customer's signature: the change order is executed and the project follows."""
+    """Record a customer's signature made on paper: the change order waits for the vendor
+    signatory's countersignature (which executes it). The e-signature goes through the emailed link."""
     _co_view(request)
     services.change_order_sign(
         change_order_id=change_order_id,

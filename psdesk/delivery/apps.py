@@ -31,6 +31,7 @@ class DeliveryConfig(AppConfig):
             close_out_checklist_refusal,
             close_out_refusal,
             my_work_change_orders_to_approve,
+            my_work_change_orders_to_countersign,
             my_work_milestones,
         )
         from psdesk.delivery.services import (  # noqa: PLC0415 — imports models: registry must be ready
@@ -52,3 +53,4 @@ class DeliveryConfig(AppConfig):
         register_after_decision(change_order_after_decision)
         my_work_provider_register(my_work_milestones)
         my_work_provider_register(my_work_change_orders_to_approve)
+        my_work_provider_register(my_work_change_orders_to_countersign)

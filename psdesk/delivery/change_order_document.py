@@ -136,11 +136,43 @@ def sections(content: Mapping[str, Any]) -> list[Section]:
         f"All other terms of {content['sow']} remain unchanged.",
     ]
     sign = Section(key="signatures", heading="6 Signatures")
-    sign.signatures = [
-        SignatureBlock(party=content["customer"]),
-        SignatureBlock(party=content["vendor"], title=content["vendor_signer_title"]),
+    signed = content.get("signed", {})
+    blocks = []
+    for party, name, title in (
+        ("customer", content["customer"], ""),
+        ("vendor", content["vendor"], content["vendor_signer_title"]),
+    ):
+        s = signed.get(party)
+        blocks.append(
+            SignatureBlock(party=name, title=title)
+            if not s
+            else SignatureBlock(
+                party=name,
+                name=s["name"],
+                title=s["title"],
+                date=s["date"],
+                signature=f"Signed electronically by {s['name']}",
+            )
+        )
+    sign.signatures = blocks
+    out = [ref, why, scope, fees, ms, sign]
+    if "certificate" in content:
+        out.append(certificate_section(content["certificate"]))
+    return out
+
+
+def certificate_section(cert: Mapping[str, Any]) -> Section:
+    """The signature-certificate page of the executed change order (the SOW standard): what was
+    signed (the PDF's SHA-256), each signer with time, IP, user agent and consent, the trail."""
+    sec = Section(key="certificate", heading="7 Signature certificate", new_page=True)
+    sec.paragraphs = [
+        f"{cert['number']} was signed electronically through PS Desk. SHA-256 of the PDF signed: {cert['pdf_sha256']}"
     ]
-    return [ref, why, scope, fees, ms, sign]
+    sec.rows = [("Signer", "Party", "Signed at (UTC)", "IP address")]
+    sec.rows += [(s["who"], s["party"], s["at"], s["ip"] or "in app") for s in cert["signers"]]
+    sec.bullets = [s["evidence"] for s in cert["signers"]]
+    sec.after = [*cert["trail"], "Sealed with the vendor's PAdES digital signature on completion"]
+    return sec
 
 
 def document(content: Mapping[str, Any], *, vendor: Vendor) -> Document:

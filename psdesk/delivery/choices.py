@@ -33,8 +33,10 @@ class ChangeOrderStatus(models.TextChoices):
     IN_APPROVAL = "in_approval", "In approval"
     APPROVED = "approved", "Approved"
     SENT = "sent", "Sent for signature"
+    CUSTOMER_SIGNED = "customer_signed", "Signed by the customer (awaiting the countersignature)"
     EXECUTED = "executed", "Executed"
     REJECTED = "rejected", "Rejected"
+    DECLINED = "declined", "Declined by the customer"
     EXPIRED = "expired", "Expired"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
@@ -44,4 +46,5 @@ CHANGE_ORDER_OPEN = (
     ChangeOrderStatus.IN_APPROVAL,
     ChangeOrderStatus.APPROVED,
     ChangeOrderStatus.SENT,
+    ChangeOrderStatus.CUSTOMER_SIGNED,
 )

@@ -25,6 +25,7 @@ from psdesk.delivery.choices import (
 )
 from psdesk.estimates.models import EstimateVersion
 from psdesk.projects.models import Project
+from psdesk.sows.choices import Party, SignatureRequestStatus
 from psdesk.sows.models import SowVersion
 
 
@@ -231,6 +232,8 @@ class ChangeOrder(models.Model):
     signer_name = models.CharField(max_length=200, blank=True)
     signer_title = models.CharField(max_length=200, blank=True)
     signed_on = models.DateField(null=True, blank=True)
+    executed_pdf = models.FileField(upload_to="delivery/change_orders/", blank=True)
+    executed_pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
@@ -253,3 +256,59 @@ class ChangeOrder(models.Model):
     @property
     def code(self) -> str:
         return f"CO-{self.project_id}-{self.number}"
+
+
+class ChangeOrderSignatureRequest(models.Model):
+    """The emailed signing link of a change order for the customer's signer (the SOW standard):
+    single-use (`used_at`), expiring (`expires_at`); the link's signed token (e-signature port,
+    scope "change_order") carries a nonce whose SHA-256 is `nonce_sha256`. A decline keeps its reason."""
+
+    change_order = models.ForeignKey(ChangeOrder, on_delete=models.CASCADE, related_name="signature_requests")
+    signer_name = models.CharField(max_length=200, blank=True)
+    signer_email = models.EmailField()
+    nonce_sha256 = models.CharField(max_length=64, unique=True)
+    pdf_sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=SignatureRequestStatus.choices, default=SignatureRequestStatus.PENDING
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"signature request {self.pk} for {self.change_order}"
+
+
+class ChangeOrderSignature(models.Model):
+    """One party's signature on a change order, with its evidence: the customer's through the link
+    (email, time, IP, user agent, SHA-256 of the exact PDF shown, consent), the vendor signatory's
+    countersignature in PS Desk."""
+
+    change_order = models.ForeignKey(ChangeOrder, on_delete=models.CASCADE, related_name="signatures")
+    party = models.CharField(max_length=10, choices=Party.choices)
+    name = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    signed_on = models.DateField()
+    signed_at = models.DateTimeField(default=clock.now)
+    signed_pdf_sha256 = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    consent = models.TextField(blank=True, help_text="the consent text the signer agreed to")
+    by_link = models.BooleanField(default=False, help_text="signed through the emailed link (else recorded in app)")
+
+    class Meta:
+        ordering = ["change_order", "signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["change_order", "party"], name="change_order_signature_once_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_party_display()} signature on {self.change_order}"

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 
 from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
 from psdesk.approvals.models import ApprovalRequest
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor
@@ -299,3 +300,35 @@ def my_work_change_orders_to_approve(user: Actor) -> WorkGroup | None:
         for co in qs[:ITEMS_PER_GROUP]
     ]
     return WorkGroup(key="delivery_change_orders", title="Change orders to approve", items=items, count=qs.count())
+
+
+def my_work_change_orders_to_countersign(user: Actor) -> WorkGroup | None:
+    """The vendor signatory (vendor profile; any countersigner when none is named): change orders the
+    customer signed that wait for the countersignature, oldest first (two queries)."""
+    if not user.has_perm("sows.countersign_sow"):
+        return None
+    signatory = vendor_profile_get().signatory_email.strip().lower()
+    if signatory and (user.email or "").strip().lower() != signatory:
+        return None
+    qs = (
+        ChangeOrder.objects.visible_to(user)
+        .filter(status=ChangeOrderStatus.CUSTOMER_SIGNED)
+        .select_related("project")
+        .order_by("created_at", "id")
+    )
+    items = [
+        WorkItem(
+            title=f"{co.code}: {co.project.name}",
+            url=co.get_absolute_url(),
+            since=co.created_at,
+            note=f"signed by {co.signer_name}; {co.hours_delta:+} h, {co.currency} {co.fee_delta:+,.2f}",
+        )
+        for co in qs[:ITEMS_PER_GROUP]
+    ]
+    return WorkGroup(
+        key="delivery_change_orders_to_countersign",
+        title="Change orders to countersign",
+        items=items,
+        count=qs.count(),
+        empty_text="No customer-signed change order waits for the countersignature.",
+    )

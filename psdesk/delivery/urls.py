@@ -18,6 +18,11 @@ urlpatterns = [
     path("change-orders/<int:change_order_id>/decide", views.change_order_decide, name="change_order_decide"),
     path("change-orders/<int:change_order_id>/send", views.change_order_send, name="change_order_send"),
     path("change-orders/<int:change_order_id>/sign", views.change_order_sign, name="change_order_sign"),
+    path(
+        "change-orders/<int:change_order_id>/countersign",
+        views.change_order_countersign,
+        name="change_order_countersign",
+    ),
     path("change-orders/<int:change_order_id>/withdraw", views.change_order_withdraw, name="change_order_withdraw"),
     path("change-orders/<int:change_order_id>/<str:fmt>", views.change_order_file, name="change_order_file"),
 ]

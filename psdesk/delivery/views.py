@@ -23,7 +23,7 @@ from psdesk.core.types import AuthedRequest
 from psdesk.core.workflow import MoveContext
 from psdesk.delivery import selectors, services
 from psdesk.delivery.change_order_document import document as change_order_document
-from psdesk.delivery.workflow import MILESTONE_WORKFLOW
+from psdesk.delivery.workflow import CHANGE_ORDER_WORKFLOW, COUNTERSIGN, MILESTONE_WORKFLOW
 from psdesk.notifications.selectors import email_deliveries
 from psdesk.projects.workflow import PROJECT_WORKFLOW
 from psdesk.sla.models import SlaTimer
@@ -189,6 +189,12 @@ def change_order(request: AuthedRequest, change_order_id: int) -> HttpResponse:
         "can_change": request.user.has_perm("delivery.manage_change_order"),
         "decide_kinds": [k for k in required if request.user.has_perm(f"approvals.decide_{k}")],
         "deliveries": email_deliveries(source=co),
+        "signature_requests": list(co.signature_requests.all()),
+        "signatures": list(co.signatures.all()),
+        "can_countersign": request.user.has_perm(COUNTERSIGN),
+        "countersign_refusal": CHANGE_ORDER_WORKFLOW.refusal(co, "countersign", MoveContext(actor=request.user))
+        if co.status == "customer_signed"
+        else None,
     }
     return render(request, "delivery/change_order.html", ctx)
 
@@ -227,7 +233,13 @@ def change_order_sign(request: AuthedRequest, change_order_id: int) -> None:
         name=request.POST.get("name", ""),
         title=request.POST.get("title", ""),
     )
-    messages.success(request, "Signed by the customer: the change order is executed.")
+    messages.success(request, "The customer's signature is recorded; the vendor signatory countersigns next.")
+
+
+@_co_action(COUNTERSIGN)
+def change_order_countersign(request: AuthedRequest, change_order_id: int) -> None:
+    co = services.change_order_countersign(change_order_id=change_order_id, actor=request.user)
+    messages.success(request, f"Countersigned: {co.code} is executed and the project follows.")
 
 
 @_co_action("delivery.manage_change_order")
@@ -243,14 +255,16 @@ def change_order_file(request: AuthedRequest, change_order_id: int, fmt: str) ->
         co = selectors.change_order_get(user=request.user, change_order_id=change_order_id)
     except DomainError:
         return _not_found(request)
-    f = co.pdf if fmt == "pdf" else co.docx
+    f = {"pdf": co.pdf, "docx": co.docx, "executed.pdf": co.executed_pdf}.get(fmt)
     if not f:
         return _not_found(request)
     with f.open("rb") as fh:
         data = fh.read()
     mime = (
-        "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        "application/pdf"
+        if fmt.endswith("pdf")
+        else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     resp = HttpResponse(data, content_type=mime)
-    resp["Content-Disposition"] = f'attachment; filename="{co.code}.{fmt}"'
+    resp["Content-Disposition"] = f'attachment; filename="{co.code}{"-" if fmt == "executed.pdf" else "."}{fmt}"'
     return resp

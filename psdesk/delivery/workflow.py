@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core.workflow import Move, MoveContext, Workflow
 from psdesk.delivery.choices import ChangeOrderStatus, MilestoneStatus
 from psdesk.projects.choices import ProjectStatus
@@ -12,6 +13,7 @@ M = MilestoneStatus
 C = ChangeOrderStatus
 COMPLETE = "delivery.complete_milestone"
 CHANGE = "delivery.manage_change_order"
+COUNTERSIGN = "sows.countersign_sow"  # the vendor signatory countersigns change orders as SOWs
 
 
 def project_active_refusal(obj: Any, ctx: MoveContext) -> str | None:
@@ -19,6 +21,15 @@ def project_active_refusal(obj: Any, ctx: MoveContext) -> str | None:
     project = obj.project
     if project.status != ProjectStatus.ACTIVE:
         return f"The project is {project.get_status_display()}; this needs an Active project."
+    return None
+
+
+def vendor_signatory_refusal(obj: Any, ctx: MoveContext) -> str | None:
+    """Only the vendor signatory named in the vendor profile countersigns (when one is named)."""
+    p = vendor_profile_get()
+    email = p.signatory_email.strip().lower()
+    if email and (getattr(ctx.actor, "email", "") or "").strip().lower() != email:
+        return f"The vendor signatory, {p.signatory_name or email} ({p.signatory_title}), countersigns change orders."
     return None
 
 
@@ -102,23 +113,46 @@ CHANGE_ORDER_WORKFLOW = Workflow(
             guards=[project_active_refusal],
         ),
         Move(
-            action="execute",
+            action="customer_sign_link",
             sources=frozenset({C.SENT}),
-            target=C.EXECUTED,
-            label="Signed by the customer (executed)",
+            target=C.CUSTOMER_SIGNED,
+            label="Signed by the customer through the emailed link",
+            system_only=True,
+        ),
+        Move(
+            action="customer_sign",
+            sources=frozenset({C.SENT}),
+            target=C.CUSTOMER_SIGNED,
+            label="Record the customer's signature (signed on paper)",
             permission=CHANGE,
             guards=[project_active_refusal],
         ),
         Move(
+            action="customer_decline",
+            sources=frozenset({C.SENT}),
+            target=C.DECLINED,
+            label="Declined by the customer (reason given)",
+            system_only=True,
+            needs_reason=True,
+        ),
+        Move(
+            action="countersign",
+            sources=frozenset({C.CUSTOMER_SIGNED}),
+            target=C.EXECUTED,
+            label="Countersign (the vendor signatory): executed",
+            permission=COUNTERSIGN,
+            guards=[project_active_refusal, vendor_signatory_refusal],
+        ),
+        Move(
             action="expire",
-            sources=frozenset({C.DRAFT, C.IN_APPROVAL, C.APPROVED, C.SENT}),
+            sources=frozenset({C.DRAFT, C.IN_APPROVAL, C.APPROVED, C.SENT, C.CUSTOMER_SIGNED}),
             target=C.EXPIRED,
             label="Expired (not executed in time)",
             system_only=True,
         ),
         Move(
             action="withdraw",
-            sources=frozenset({C.DRAFT, C.IN_APPROVAL, C.APPROVED, C.SENT}),
+            sources=frozenset({C.DRAFT, C.IN_APPROVAL, C.APPROVED, C.SENT, C.CUSTOMER_SIGNED}),
             target=C.WITHDRAWN,
             label="Withdraw",
             permission=CHANGE,

@@ -116,8 +116,9 @@ def version(request: AuthedRequest, engagement_id: int, version_id: int) -> Http
 def _posted_lines(request: AuthedRequest) -> list[services.LineData]:
     p = request.POST
     cols = [p.getlist(k) for k in ("activity", "description", "role", "hours", "delivery", "provenance")]
+    service_types = p.getlist("service_type")  # kept per existing line (it groups the SOW's milestones)
     lines = []
-    for activity, description, role, hours, delivery, provenance in zip(*cols, strict=False):
+    for i, (activity, description, role, hours, delivery, provenance) in enumerate(zip(*cols, strict=False)):
         if not activity.strip() and not hours.strip():
             continue  # an empty row (or a row the EM cleared to remove it)
         lines.append(
@@ -128,6 +129,7 @@ def _posted_lines(request: AuthedRequest) -> list[services.LineData]:
                 hours=hours.strip(),
                 delivery=delivery,
                 provenance=tuple(x for x in provenance.split(",") if x.strip()),
+                service_type=service_types[i].strip() if i < len(service_types) else "",
             )
         )
     return lines

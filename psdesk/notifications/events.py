@@ -212,6 +212,29 @@ EVENTS: dict[str, EventType] = {
             "{% if url %}\n{{ url }}{% endif %}",
         ),
         _e("change_order.executed", "Change order executed", "scheduling"),
+        _e(
+            "change_order.signed",
+            "Change order signed by the customer",
+            "none",
+            body="{{ signer }} signed {{ target }} for the customer ({{ project }}); it waits for the "
+            "vendor's countersignature.{% if url %}\n{{ url }}{% endif %}",
+        ),
+        _e(
+            "change_order.awaiting_countersignature",
+            "Change order signed by the customer: countersign",
+            "none",
+            ("in_app", "email"),
+            subject="[PS Desk] Countersignature needed: {{ target }} ({{ account }})",
+            body="{{ signer }} signed change order {{ target }} of {{ project }}; it waits for the vendor's "
+            "countersignature.{% if url %}\nCountersign it: {{ url }}{% endif %}",
+        ),
+        _e(
+            "change_order.declined",
+            "Change order declined by the customer",
+            "none",
+            body="{{ signer }} declined change order {{ target }} of {{ project }}: {{ reason }}\n"
+            "Nothing on the project changed.{% if url %}\n{{ url }}{% endif %}",
+        ),
     )
 }
 

@@ -306,3 +306,161 @@ def timesheet_fill_week(page: Any, *, task_id: int, task_label: str, hours: list
     with page.expect_navigation():
         page.keyboard.press("Enter")
     page.wait_for_selector("text=Timesheet saved.")
+
+
+# --- change order e-sign (issue 21) ---
+
+
+def change_order_create_from_new_version(
+    page: Any, live_server: Any, *, project_id: int, version_number: int, reason: str
+) -> int:
+    """The EM, on the project's delivery page: New change order → the newer estimate version `v<n>`
+    and the reason → Create. Returns the change order's id (from the page it lands on)."""
+    page.goto(f"{live_server.url}/delivery/projects/{project_id}/")
+    with page.expect_navigation():
+        page.click("#new-change-order")
+    select = page.locator('#change-order-form select[name="estimate_version_id"]')
+    value = select.locator("option", has_text=f"v{version_number} ·").first.get_attribute("value")
+    select.select_option(str(value))
+    page.fill('#change-order-form textarea[name="reason"]', reason)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create change order").click()
+    match = re.search(r"/delivery/change-orders/(\d+)/", page.url)
+    assert match, f"not on a change order's page: {page.url}"
+    page.locator("#co-status").wait_for()
+    return int(match.group(1))
+
+
+def change_order_open(page: Any, live_server: Any, *, change_order_id: int) -> str:
+    """Open the change order's page; returns its status as shown."""
+    page.goto(f"{live_server.url}/delivery/change-orders/{change_order_id}/")
+    return str(page.locator("#co-status").inner_text())
+
+
+def change_order_request_approvals(page: Any, live_server: Any, *, change_order_id: int) -> None:
+    """The EM asks for the approvals on the change order's content hash."""
+    change_order_open(page, live_server, change_order_id=change_order_id)
+    with page.expect_navigation():
+        page.click("#co-submit")
+    assert page.locator("#co-status").inner_text() == "In approval"
+
+
+def change_order_approve(page: Any, live_server: Any, *, change_order_id: int, kind: str) -> str:
+    """An approver (PS Leadership: kind "ps_leadership"; Revenue: "revenue") approves on the change
+    order's page. Returns the status shown afterwards."""
+    change_order_open(page, live_server, change_order_id=change_order_id)
+    with page.expect_navigation():
+        page.locator(f'button[name="decision"][value="approve"][data-kind="{kind}"]').click()
+    return str(page.locator("#co-status").inner_text())
+
+
+def change_order_send_for_signature(
+    page: Any, live_server: Any, *, change_order_id: int, signer_email: str = ""
+) -> None:
+    """The EM sends the approved change order for the customer's e-signature (the emailed link)."""
+    change_order_open(page, live_server, change_order_id=change_order_id)
+    if signer_email:
+        page.get_by_label("Signer email").fill(signer_email)
+    with page.expect_navigation():
+        page.click("#co-send")
+    assert page.locator("#co-status").inner_text() == "Sent for signature"
+
+
+def change_order_sign_by_emailed_link(browser: Any, url: str, *, name: str, title: str) -> None:
+    """The customer's signer opens the emailed change-order link in a browser of their own (no PS
+    Desk login), types name and title, consents and signs; the link is spent afterwards."""
+    context = browser.new_context()
+    try:
+        customer = context.new_page()
+        customer.goto(url)
+        customer.locator("#co-pdf").wait_for()
+        customer.fill("#sign-name", name)
+        customer.fill("#sign-title", title)
+        customer.check("#sign-consent")
+        with customer.expect_navigation():
+            customer.click("#sign-button")
+        outcome = customer.locator("#sign-outcome")
+        outcome.wait_for()
+        assert f"Thank you, {name}" in outcome.inner_text()
+        customer.goto(url)  # single use
+        assert "already used" in customer.locator("#sign-outcome").inner_text()
+    finally:
+        context.close()
+
+
+def change_order_countersign_from_my_work(page: Any, live_server: Any, *, code: str) -> None:
+    """The vendor signatory finds the change order under My work → Change orders to countersign and
+    countersigns it on its page; the change order is Executed with a sealed PDF."""
+    page.goto(f"{live_server.url}/my-work/")
+    item = page.locator("#work-delivery_change_orders_to_countersign a", has_text=code).first
+    item.wait_for()
+    with page.expect_navigation():
+        item.click()
+    with page.expect_navigation():
+        page.click("#co-countersign")
+    assert page.locator("#co-status").inner_text() == "Executed"
+    page.locator("#co-executed-pdf").wait_for()
+
+
+# --- delivery journey (issue 21) ---
+
+
+def change_order_new_from_estimate(
+    page: Any, live_server: Any, *, project_id: int, activity: str, role: str, hours: str, reason: str
+) -> int:
+    """The EM, on the project's delivery page, starts a change order; with no newer estimate yet the
+    page sends them to the engagement's estimates, where they make a new version from the one in
+    force and add the changed activity; back on the delivery page they create the change order from
+    that version with the reason. Returns the change order's id (from its page)."""
+    page.goto(f"{live_server.url}/delivery/projects/{project_id}/")
+    with page.expect_navigation():
+        page.click("#new-change-order")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Write the new version of the estimate").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^New version from v\d+$")).click()
+    page.get_by_label("New activity 1", exact=True).fill(activity)
+    page.get_by_label("New role 1", exact=True).select_option(role)
+    page.get_by_label("New hours 1", exact=True).fill(hours)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save draft").click()
+    page.goto(f"{live_server.url}/delivery/projects/{project_id}/")
+    with page.expect_navigation():
+        page.click("#new-change-order")
+    form = page.locator("#change-order-form")
+    form.get_by_label("Why the scope changes").fill(reason)
+    with page.expect_navigation(url=re.compile(r".*/delivery/change-orders/\d+/$")):
+        form.get_by_role("button", name="Create change order").click()
+    match = re.search(r"/delivery/change-orders/(\d+)/$", page.url)
+    assert match is not None, page.url
+    return int(match.group(1))
+
+
+def change_order_approve_from_my_work(page: Any, *, code: str, kind: str) -> None:
+    """An approver opens the change order from My work → Change orders to approve and approves
+    their kind of approval (`ps_leadership`, `revenue`) on its content."""
+    item = page.locator("#work-delivery_change_orders a", has_text=code).first
+    item.wait_for()
+    with page.expect_navigation():
+        item.click()
+    with page.expect_navigation():
+        page.locator(f'button[name="decision"][value="approve"][data-kind="{kind}"]').click()
+    page.locator(f'#co-approvals tr[data-kind="{kind}"][data-state="approved"]').wait_for()
+
+
+def burn_chart_series(page: Any) -> list[list[float]]:
+    """The burn page's drawn chart: each dataset's points, as Chart.js holds them."""
+    page.wait_for_selector('canvas[data-chart="chart-burn"][data-rendered]')
+    series: list[list[float]] = page.evaluate(
+        "() => window.psdeskCharts['chart-burn'].data.datasets.map(d => d.data.map(Number))"
+    )
+    return series
+
+
+def close_out_tick(page: Any, *, key: str, note: str) -> None:
+    """On the delivery page's close-out checklist, tick item `key` with its note (a link or text)."""
+    form = page.locator(f'#close-out form:has(input[name="key"][value="{key}"])')
+    form.locator('input[name="note"]').fill(note)
+    with page.expect_navigation():
+        form.locator("button").click()
+    page.locator(f'#close-out button[data-key="{key}"][aria-pressed="true"]').wait_for()

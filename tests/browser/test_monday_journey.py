@@ -658,7 +658,7 @@ def test_custom_journey_from_calculator_to_project_welcome(
     assert sla == "met", sla
     screenshot(page, "project", height=1000, scroll_to="#emails")
     timesheets_two_weeks_approved_by_the_pm(page, live_server, sign_in, project)
-    _delivery_milestones_accepted(page, browser, live_server, sign_in, inbox, worker, project)
+    _delivery_after_the_welcome(page, browser, live_server, sign_in, inbox, worker, project)
     _leo_opens_the_dashboard_and_finds_northwind(page, sign_in, eng_id)
     assert failures(bad) == []
 
@@ -709,61 +709,186 @@ def _leo_opens_the_dashboard_and_finds_northwind(page: Any, sign_in: Any, engage
 # --- delivery (issue 21) ---
 
 
-def _delivery_milestones_accepted(
+def _delivery_after_the_welcome(
     page: Any, browser: Any, live_server: Any, sign_in: Any, inbox: Inbox, worker: Worker, project: Any
 ) -> None:
-    """After the welcome email: paula starts delivery and marks the SOW's milestone complete; the
-    customer's signer reports a non-conformity through the emailed link (reason required); paula
-    completes it again just before Christmas and, with no answer, the SLA sweep accepts it passively
-    after 5 business days on the customer's New York calendar (25 December does not count), billed
-    once however often the sweep runs. (Explicit acceptance through the link: psdesk/delivery/tests.)"""
+    """After the welcome email and two weeks of approved time: paula starts delivery and marks
+    milestone 1 complete; Alan accepts it through the emailed link (billed once, the spent link
+    refused). erin changes the scope by 40 h: a new estimate version, a change order from it, leo
+    and rita approve from My work, Alan signs it through the emailed link and rita countersigns it
+    from My work; the budget and the burn chart on the project's burn page grow by 40 h.
+    Milestone 2 gets a non-conformity through the link, is completed again just before Christmas
+    and, like the change order's milestone, is accepted passively after 5 business days on the
+    customer's New York calendar (25 December does not count), billed once however often the sweep
+    runs. paula works through the close-out checklist, closes and completes the project."""
     from psdesk.core import clock
-    from psdesk.delivery.models import BillableEvent, Milestone
-    from tests.browser.steps import milestone_mark_complete, milestone_report_as_customer
+    from psdesk.delivery.models import BillableEvent, ChangeOrder, Milestone
+    from tests.browser.steps import (
+        burn_chart_series,
+        change_order_approve_from_my_work,
+        change_order_countersign_from_my_work,
+        change_order_new_from_estimate,
+        change_order_sign_by_emailed_link,
+        close_out_tick,
+        milestone_accept_as_customer,
+        milestone_mark_complete,
+        milestone_report_as_customer,
+    )
 
     fc = clock._provider  # the demo's frozen clock (the `frozen_clock` fixture)
     assert isinstance(fc, clock.FrozenClock)
+    alan = "alan@northwind.example"
     bad = responses_watch(page)
     sign_in(page, "paula")
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     for label in ("Okay to start", "Start delivery"):
         _click(page, label)
     assert "Active" in page.locator("body").inner_text()
-    [m1, *_] = Milestone.objects.filter(project=project).order_by("position")  # from the executed SOW
+    # the executed SOW's two milestones: the implementation, and the EM's own line (no service type)
+    m1, m2 = Milestone.objects.filter(project=project).order_by("position")
+    assert (m1.name, m2.name) == ("Implementation", "Delivery"), (m1.name, m2.name)
     page.goto(f"{live_server.url}/delivery/")
     with page.expect_navigation():
         page.locator(f'#delivery-projects tr[data-project="{project.pk}"] a').click()
+    assert page.locator("#milestones tbody tr[data-milestone]").count() == 2
 
+    # milestone 1: complete → Alan accepts through the emailed link → billed once
     milestone_mark_complete(page, live_server, project_id=project.pk, position=1, note="Installed and handed over.")
     fc.advance(minutes=1)  # the demo spent the email rate budget; a minute refills it
-    notice = inbox.wait_for(to="alan@northwind.example", subject="Milestone complete")
+    notice = inbox.wait_for(to=alan, subject="Milestone complete", about=m1.name)
     assert "5 business days" in body_text(notice)
     link = link_in(notice, "/r/acceptance/")
-    reason = "The Geo replica is not syncing."
-    assert failures(milestone_report_as_customer(browser, link, name="Alan Turing", reason=reason)) == []
+    assert failures(milestone_accept_as_customer(browser, link, name="Alan Turing")) == []
     page.reload()
     row = page.locator('tr[data-milestone="1"]')
+    assert row.get_attribute("data-status") == "accepted"
+    assert "Accepted by the customer" in row.locator(".acceptance").inner_text()
+    assert "Alan Turing" in row.locator(".acceptance").inner_text()
+    assert row.locator(".billed").inner_text() == f"PSD-MS-{m1.pk}"
+    replay = browser.new_context()  # the link again (a replayed acceptance): spent, nothing billed twice
+    rpage = replay.new_page()
+    rpage.goto(link)
+    assert "This link is not valid" in rpage.locator("body").inner_text()
+    replay.close()
+    assert BillableEvent.objects.filter(milestone__project=project).count() == 1
+
+    # the burn page before the change
+    page.goto(f"{live_server.url}/timesheets/projects/{project.pk}/")
+    budget_before = Decimal(page.locator('[data-k="budget_hours"]').inner_text().removesuffix(" h"))
+    chart_before = burn_chart_series(page)
+
+    # erin: a change order of +40 h from a new estimate version on the same engagement
+    task = project.tasks.order_by("-hours", "position").first()
+    assert task is not None
+    sign_in(page, "erin")
+    co_id = change_order_new_from_estimate(
+        page,
+        live_server,
+        project_id=project.pk,
+        activity="Geo failover rehearsal",
+        role=task.role,
+        hours="40",
+        reason="The customer asks for a rehearsed Geo failover before go-live.",
+    )
+    co = ChangeOrder.objects.get(pk=co_id)
+    assert page.locator("#co-hours").inner_text() == "40"
+    assert "Geo failover rehearsal" in page.locator("#co-document").inner_text()
+    with page.expect_navigation():
+        page.click("#co-submit")
+    assert page.locator("#co-status").inner_text() == "In approval"
+    for who, kind in (("leo", "ps_leadership"), ("rita", "revenue")):  # the fee changes: Revenue too
+        sign_in(page, who)
+        change_order_approve_from_my_work(page, code=co.code, kind=kind)
+    assert page.locator("#co-status").inner_text() == "Approved"
+    sign_in(page, "erin")
+    page.goto(f"{live_server.url}/delivery/change-orders/{co_id}/")
+    with page.expect_navigation():
+        page.click("#co-send")
+    assert page.locator("#co-status").inner_text() == "Sent for signature"
+    fc.advance(minutes=1)
+    sent = inbox.wait_for(to=alan, subject=f"Change order {co.code} for signature")
+    assert any(part.get_filename() == f"{co.code}.pdf" for part in sent.walk())
+    change_order_sign_by_emailed_link(browser, link_in(sent, "/sign/change-orders/"), name="Alan Turing", title="CTO")
+    page.reload()
+    assert "waiting for the vendor signatory" in page.locator("#co-signature-status").inner_text()
+    sign_in(page, "rita")  # the vendor signatory countersigns from My work: executed, sealed
+    change_order_countersign_from_my_work(page, live_server, code=co.code)
+    assert (
+        "Alan Turing, CTO (alan@northwind.example)"
+        in page.locator('#co-evidence tr[data-party="customer"]').inner_text()
+    )
+
+    # the budget and the burn chart grow by 40 h (paula, the project manager, looks)
+    sign_in(page, "paula")
+    page.goto(f"{live_server.url}/delivery/projects/{project.pk}/")
+    assert co.code in page.locator("#budget").inner_text()
+    assert Decimal(page.locator("#budget-hours").inner_text().removesuffix(" h")) == budget_before + 40
+    assert page.locator("#milestones tbody tr[data-milestone]").count() == 3  # the change order's milestone
+    page.goto(f"{live_server.url}/timesheets/projects/{project.pk}/")
+    assert Decimal(page.locator('[data-k="budget_hours"]').inner_text().removesuffix(" h")) == budget_before + 40
+    chart_after = burn_chart_series(page)
+    assert chart_after[0] == [h + 40 for h in chart_before[0]], (chart_before, chart_after)
+
+    # milestone 2: complete (from My work) → a non-conformity through the link
+    page.goto(f"{live_server.url}/my-work/")
+    with page.expect_navigation():
+        page.locator("#work-delivery_milestones a", has_text=f": {m2}").first.click()
+    milestone_mark_complete(page, live_server, project_id=project.pk, position=2)
+    fc.advance(minutes=1)
+    notice = inbox.wait_for(to=alan, subject="Milestone complete", about=m2.name)
+    reason = "The runbook does not cover the Geo secondary."
+    assert (
+        failures(
+            milestone_report_as_customer(browser, link_in(notice, "/r/acceptance/"), name="Alan Turing", reason=reason)
+        )
+        == []
+    )
+    page.reload()
+    row = page.locator('tr[data-milestone="2"]')
     assert row.get_attribute("data-status") == "in_progress"
     assert reason in row.locator(".status").inner_text()
 
-    # fixed: completed again Wed 23 Dec 10:00 New York; due Thu 31 Dec (Christmas skipped), not 30 Dec
+    # fixed: milestones 2 and 3 completed Wed 23 Dec 10:00 New York; due Thu 31 Dec (Christmas skipped)
     fc.set(datetime(2026, 12, 23, 15, 0, tzinfo=UTC))
-    milestone_mark_complete(page, live_server, project_id=project.pk, position=1)
+    for position in (2, 3):
+        milestone_mark_complete(page, live_server, project_id=project.pk, position=position)
     worker.settled()
     fc.set(datetime(2026, 12, 30, 15, 0, tzinfo=UTC))
     call_command("sla", "sweep")  # the system's periodic sweep
     page.reload()
-    assert page.locator('tr[data-milestone="1"]').get_attribute("data-status") == "awaiting_acceptance"
+    assert page.locator('tr[data-milestone="2"]').get_attribute("data-status") == "awaiting_acceptance"
     fc.set(datetime(2026, 12, 31, 15, 0, tzinfo=UTC))
     call_command("sla", "sweep")
     call_command("sla", "sweep")  # a repeated sweep bills nothing twice
     page.reload()
-    row = page.locator('tr[data-milestone="1"]')
-    assert row.get_attribute("data-status") == "accepted"
-    assert "Passively accepted" in row.locator(".acceptance").inner_text()
-    assert row.locator(".billed").inner_text() == f"PSD-MS-{m1.pk}"
-    assert BillableEvent.objects.filter(milestone__project=project).count() == 1
+    for position in (2, 3):
+        row = page.locator(f'tr[data-milestone="{position}"]')
+        assert row.get_attribute("data-status") == "accepted"
+        assert "Passively accepted" in row.locator(".acceptance").inner_text()
+    m3 = Milestone.objects.get(project=project, position=3)
+    assert page.locator('tr[data-milestone="3"] .billed').inner_text() == f"PSD-MS-{m3.pk}"
+    assert BillableEvent.objects.filter(milestone__project=project).count() == 3
     screenshot(page, "delivery", height=900)
+
+    # close-out: the checklist, then Closed → Completed
+    assert page.locator("#complete-project").is_disabled()
+    for key, note in (
+        ("final_report", "Final report sent 31 Dec"),
+        ("satisfaction", "https://survey.example/northwind"),
+        ("lessons_learned", "Rehearse Geo failover in the SOW next time"),
+    ):
+        close_out_tick(page, key=key, note=note)
+    with page.expect_navigation():
+        page.click("#close-project")
+    assert page.locator("#project-status").inner_text() == "Closed"
+    with page.expect_navigation():
+        page.click("#complete-project")
+    assert page.locator("#project-status").inner_text() == "Completed"
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    assert page.locator("p:has-text('target margin') > strong").first.inner_text() == "Completed"
+    page.goto(f"{live_server.url}/delivery/")
+    row = page.locator(f'#delivery-projects tr[data-project="{project.pk}"]')
+    assert "Completed" in row.inner_text() and "3 of 3" in row.inner_text()
     assert failures(bad) == []
 
 

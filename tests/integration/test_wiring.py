@@ -99,6 +99,7 @@ def test_my_work_gathers_each_apps_waiting_work() -> None:
         "psdesk.training.selectors.my_work_training_approvals",
         "psdesk.delivery.selectors.my_work_milestones",
         "psdesk.delivery.selectors.my_work_change_orders_to_approve",
+        "psdesk.delivery.selectors.my_work_change_orders_to_countersign",
         "psdesk.timesheets.selectors.my_work_timesheet_due",
         "psdesk.timesheets.selectors.my_work_timesheets_to_approve",
         "psdesk.timesheets.selectors.my_work_work_at_risk_to_decide",

@@ -2,21 +2,20 @@
 project's engagement; PS Desk computes the delta against the version in force (the agreed one, or
 the last executed change order's), renders the document (DOCX + PDF, the SOW document standard),
 asks PS Leadership (always) and Revenue (when the fee changes) to approve its content hash, sends it
-for the customer's signature and, once signed, executes it: the project's budget and tasks, a
+for the customer's e-signature (psdesk.delivery.services.change_order_esign) and, once the vendor
+signatory countersigns, executes it: the project's budget and tasks, a
 milestone for the changed scope, and the queue's remaining demand follow. A rejected, withdrawn or
 expired change changes nothing."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
 
@@ -35,14 +34,16 @@ from psdesk.core.types import Actor
 from psdesk.core.workflow import MoveContext
 from psdesk.delivery import change_order_document as cod
 from psdesk.delivery.choices import CHANGE_ORDER_OPEN, ChangeOrderStatus, MilestoneSource, MilestoneStatus
-from psdesk.delivery.models import ChangeOrder, Milestone, MilestoneActivity
+from psdesk.delivery.models import (
+    ChangeOrder,
+    Milestone,
+    MilestoneActivity,
+)
 from psdesk.delivery.selectors import policy_get
-from psdesk.delivery.services.milestones import signer_for
 from psdesk.delivery.workflow import CHANGE, CHANGE_ORDER_WORKFLOW
 from psdesk.estimates.models import EstimateVersion
 from psdesk.estimates.selectors import agreed_version, version_diff
-from psdesk.notifications.emails import email_render
-from psdesk.notifications.services import notify, outbox_enqueue
+from psdesk.notifications.services import notify
 from psdesk.projects.choices import ProjectStatus
 from psdesk.projects.models import Project
 from psdesk.projects.services import project_scope_change
@@ -306,86 +307,6 @@ def change_order_after_decision(req: ApprovalRequest, decision: ApprovalDecision
         change_order_transition(
             change_order_id=co.pk, action="approve", actor=None, system=True, reason="every required approval given"
         )
-
-
-def change_order_send(*, change_order_id: int, actor: Actor, signer_email: str = "") -> ChangeOrder:
-    """Send the approved change order's PDF to the customer's signer (the SOW's signer unless one is
-    named). Side effects: the `send` move, the email through the outbox (CC the EM). Raises
-    ValidationFailed (no valid signer), TransitionNotAllowed (not approved, expired, project not
-    Active), NotFound, PermissionDenied."""
-    with transaction.atomic():
-        co = _visible(actor, change_order_id)
-        _expired_refusal(co)
-        name, email = ("", signer_email.strip().lower()) if signer_email.strip() else signer_for(co.project)
-        try:
-            validate_email(email)
-        except Exception:
-            raise ValidationFailed(
-                "Name the customer's signer (a valid email).", details={"field": "signer_email"}
-            ) from None
-
-        def email_it(applied: Applied, ctx: MoveContext) -> None:
-            c: ChangeOrder = applied.obj
-            em = c.project.engagement.em if c.project.engagement is not None else None
-            vendor = vendor_get().legal_name
-            with c.pdf.open("rb") as fh:
-                pdf = base64.b64encode(fh.read()).decode()
-            rendered = email_render(
-                name="change_order_sent",
-                subject=f"Change order {c.code} for signature ({c.project.name})",
-                context={"brand": vendor, "vendor": vendor, "signer_name": name, "co": c, "project": c.project.name},
-            )
-            outbox_enqueue(
-                target="email",
-                operation="send",
-                destination=email,
-                event="change_order.sent",
-                payload={
-                    "to": [email],
-                    "cc": [em.email] if em is not None and em.email else [],
-                    **rendered.payload(),
-                    "attachments": [{"filename": f"{c.code}.pdf", "mimetype": "application/pdf", "content_b64": pdf}],
-                },
-                source=c,
-                pubsec=c.project.account.us_public_sector,
-                idempotency_key=f"change_order:{c.pk}:sent",
-            )
-
-        applied = change_order_transition(change_order_id=co.pk, action="send", actor=actor, after=[email_it])
-        result: ChangeOrder = applied.obj
-        return result
-
-
-def change_order_sign(
-    *, change_order_id: int, actor: Actor, name: str, title: str, signed_on: date | None = None
-) -> ChangeOrder:
-    """Record the customer's signature on the sent change order: it is executed, and the project
-    follows — budget and tasks (projects), a milestone with the changed activities (or, for a
-    reduction, a smaller fee on the last milestone in progress), the queue's remaining demand
-    (scheduling). Side effects: the `execute` move, audited `delivery.change_order_executed`,
-    notifies `change_order.executed`. Raises ValidationFailed (name/title missing, future date),
-    TransitionNotAllowed (not sent, expired, project not Active), NotFound, PermissionDenied."""
-    name, title = " ".join((name or "").split()), " ".join((title or "").split())
-    if not name or len(name) > 200:
-        raise ValidationFailed("The signer's name is required.", details={"field": "name"})
-    if not title or len(title) > 200:
-        raise ValidationFailed("The signer's title is required.", details={"field": "title"})
-    day = signed_on or clock.today()
-    if day > clock.today():
-        raise ValidationFailed("The signature date cannot be in the future.", details={"field": "signed_on"})
-    with transaction.atomic():
-        co = _visible(actor, change_order_id)
-        _expired_refusal(co)
-        now = clock.now()
-        applied = change_order_transition(
-            change_order_id=co.pk,
-            action="execute",
-            actor=actor,
-            before_save=lambda *a: {"signer_name": name, "signer_title": title, "signed_on": day, "executed_at": now},
-            after=[_execute_effects(actor)],
-        )
-        result: ChangeOrder = applied.obj
-        return result
 
 
 def _execute_effects(actor: Actor) -> AfterHook:

@@ -100,6 +100,9 @@ def test_a_change_order_adds_40_hours_through_approvals_and_signature(project: A
     assert sent.payload["to"] == [SIGNER] and sent.payload["attachments"][0]["filename"] == f"{co.code}.pdf"
     services.change_order_sign(change_order_id=co.pk, actor=people.erin, name="Carl Customer", title="CTO")
     co.refresh_from_db()
+    assert co.status == "customer_signed"  # a paper signature too waits for the countersignature
+    services.change_order_countersign(change_order_id=co.pk, actor=people.rita)
+    co.refresh_from_db()
     assert co.status == "executed"
 
     project.refresh_from_db()
@@ -116,7 +119,7 @@ def test_a_change_order_adds_40_hours_through_approvals_and_signature(project: A
         "in_progress",
     )
     verbs = set(AuditEvent.objects.values_list("verb", flat=True))
-    assert {"delivery.change_order_created", "change_orders.execute", "projects.scope_changed"} <= verbs
+    assert {"delivery.change_order_created", "change_orders.countersign", "projects.scope_changed"} <= verbs
 
 
 def test_a_rejected_or_expired_change_changes_nothing(project: Any, people: Any, frozen_clock: Any) -> None:

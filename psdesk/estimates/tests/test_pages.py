@@ -72,6 +72,36 @@ def test_an_em_creates_edits_shares_and_compares_on_the_pages(people: Any, straw
     assert x.status_code == 200 and x["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
+def test_saving_the_edit_form_keeps_each_lines_service_type(people: Any, strawman: Any, frozen_clock: Any) -> None:
+    """The service type groups the SOW's milestones and marks education lines: the edit form carries
+    it for every existing line (a new line has none), so a save does not blank it."""
+    c = _client(people, "erin")
+    base = f"/estimates/engagements/{strawman.pk}/"
+    c.post(base + "versions/new", {"from_draft": "1", "pricing_model": "fixed_fee", "expected_latest": "0"})
+    v1 = EstimateVersion.objects.get()
+    v1.lines.update(service_type="implementation")  # as the calculator's draft lines carry it
+    page = c.get(f"{base}versions/{v1.pk}/").content.decode()
+    assert page.count('name="service_type" value="implementation"') == v1.lines.count()
+    n = v1.lines.count()
+    lines = list(v1.lines.order_by("position"))
+    form = {
+        "revision": str(v1.revision),
+        "pricing_model": "fixed_fee",
+        "activity": [ln.activity for ln in lines] + ["Engagement management"],
+        "description": [ln.description for ln in lines] + [""],
+        "role": [ln.role for ln in lines] + ["PM"],
+        "hours": [str(ln.hours) for ln in lines] + ["8"],
+        "delivery": [ln.delivery for ln in lines] + ["remote"],
+        "provenance": [",".join(ln.provenance) for ln in lines] + [""],
+        "service_type": ["implementation"] * n + [""],
+        "assumptions": "",
+        "out_of_scope": "",
+    }
+    assert c.post(f"{base}versions/{v1.pk}/edit", form).status_code == 302
+    saved = list(v1.lines.order_by("position").values_list("service_type", flat=True))
+    assert saved == ["implementation"] * n + [""]
+
+
 def test_pages_hide_cost_from_roles_without_it_and_pubsec_from_non_members(
     people: Any, strawman: Any, make_account: Any, make_engagement: Any, frozen_clock: Any
 ) -> None:

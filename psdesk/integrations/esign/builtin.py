@@ -29,6 +29,12 @@ from psdesk.integrations.esign.port import LinkClaims, LinkExpired, LinkInvalid,
 SALT = "psdesk.esign.link"
 
 
+def _scoped_salt(scope: str) -> str:
+    if not scope or not scope.replace("_", "").isalnum():
+        raise ValueError(f"a link scope is a short slug, not {scope!r}")
+    return f"{SALT}.{scope}"
+
+
 def _off_loop[T](fn: Callable[[], T]) -> T:
     """Run `fn` (pyHanko calls asyncio.run inside) in a thread of its own when this thread already
     runs an event loop (an ASGI server, a sync Playwright session); otherwise here."""
@@ -108,8 +114,22 @@ class BuiltinEsign:
         return SigningLink(token=token, nonce_sha256=hashlib.sha256(nonce.encode()).hexdigest(), expires_at=expires)
 
     def link_read(self, token: str) -> LinkClaims:
+        return self._read(token, salt=SALT)
+
+    def scoped_link_issue(self, *, scope: str, request_id: int, lifetime_seconds: int) -> SigningLink:
+        nonce = secrets.token_urlsafe(24)
+        expires = clock.now() + dt.timedelta(seconds=lifetime_seconds)
+        token = signing.dumps(
+            {"r": request_id, "n": nonce, "e": int(expires.timestamp())}, salt=_scoped_salt(scope), compress=True
+        )
+        return SigningLink(token=token, nonce_sha256=hashlib.sha256(nonce.encode()).hexdigest(), expires_at=expires)
+
+    def scoped_link_read(self, token: str, *, scope: str) -> LinkClaims:
+        return self._read(token, salt=_scoped_salt(scope))
+
+    def _read(self, token: str, *, salt: str) -> LinkClaims:
         try:
-            data: Any = signing.loads(token, salt=SALT)
+            data: Any = signing.loads(token, salt=salt)
         except signing.BadSignature as exc:
             raise LinkInvalid("This signing link is not valid.") from exc
         if not isinstance(data, dict) or not {"r", "n", "e"} <= set(data):

@@ -2,6 +2,8 @@
 
 - `link_issue` / `link_read`: a signed, expiring token for an emailed signing link (single use is
   enforced by the caller's record: it stores `nonce_sha256` and marks it used).
+- `scoped_link_issue` / `scoped_link_read`: the same for another kind of signing request (change
+  orders: scope "change_order"); a token of one scope is invalid in every other.
 - `seal`: apply the vendor's PAdES signature to a finished PDF (the executed document).
 - `verify`: check a sealed PDF: the signature is intact, made by a trusted certificate and covers
   the whole file.
@@ -61,3 +63,9 @@ class EsignPort(Protocol):
     def seal(self, pdf: bytes, *, reason: str, location: str = "") -> bytes: ...
 
     def verify(self, pdf: bytes) -> SealVerdict: ...
+
+    # Links of another kind of signing request (e.g. change orders), in a namespace of their own so
+    # one kind's token never names another kind's request. `scope` is a short slug.
+    def scoped_link_issue(self, *, scope: str, request_id: int, lifetime_seconds: int) -> SigningLink: ...
+
+    def scoped_link_read(self, token: str, *, scope: str) -> LinkClaims: ...

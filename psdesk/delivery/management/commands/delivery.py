@@ -36,7 +36,45 @@ class Command(ActorCommand):
         n.add_argument("--reason", required=True, help="why the scope changes")
         sb = add("submit", "Request the approvals of a change order.")
         sb.add_argument("change_order_id", type=int, help="the change order's id")
+        se = add("send", "Send an approved change order for the customer's e-signature (emailed link).")
+        se.add_argument("change_order_id", type=int, help="the change order's id")
+        se.add_argument("--signer-email", default="", help="the customer's signer (default: the SOW's signer)")
+        cs = add("countersign", "Countersign a customer-signed change order (the vendor signatory): executes it.")
+        cs.add_argument("change_order_id", type=int, help="the change order's id")
+        v = add(
+            "verify",
+            "Verify an executed change-order PDF (seal intact, trusted, whole file; known hash).",
+            as_user=False,
+        )
+        v.add_argument("file", help="the PDF file")
         add("sweep", "Expire change orders not executed in time (idempotent).", as_user=False)
+
+    def do_send(self, user: Actor, o: dict[str, Any]) -> None:
+        c = services.change_order_send(change_order_id=o["change_order_id"], actor=user, signer_email=o["signer_email"])
+        req = c.signature_requests.first()
+        self.stdout.write(f"{c.code}: signing link sent to {req.signer_email if req else '?'}")
+
+    def do_countersign(self, user: Actor, o: dict[str, Any]) -> None:
+        c = services.change_order_countersign(change_order_id=o["change_order_id"], actor=user)
+        self.stdout.write(f"{c.code}: executed; sealed PDF SHA-256 {c.executed_pdf_sha256}")
+
+    def do_verify(self, user: None, o: dict[str, Any]) -> None:
+        try:
+            with open(o["file"], "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise CommandError(f"cannot read {o['file']}: {exc.strerror}") from None
+        r = services.change_order_pdf_verify(data=data)
+        seal = r.seal
+        self.stdout.write(f"sha256 {seal.sha256}")
+        self.stdout.write(
+            f"seal: {'intact' if seal.intact else 'BROKEN'}, {'trusted' if seal.trusted else 'NOT trusted'}"
+            f", {'covers the whole file' if seal.whole_file else 'does NOT cover the whole file'}"
+            + (f", by {seal.signer}" if seal.signer else "")
+        )
+        if not r.ok:
+            raise CommandError("NOT VALID: " + "; ".join(r.problems))
+        self.stdout.write(f"valid: the executed change order {r.code}")
 
     def _view(self, user: Actor) -> None:
         if not user.has_perm("delivery.view_milestone"):
