@@ -193,3 +193,18 @@ def test_work_at_risk_on_a_change_order_refusals_and_the_api(
         content_type="application/json",
     )
     assert over_cap.status_code == 409 and "caps time at 8.00 h" in over_cap.json()["message"], over_cap.content
+    # PubSec: the change order's work at risk and its tasks are invisible to non-members
+    from psdesk.crm.models import Account
+
+    Account.objects.filter(pk=project.account_id).update(us_public_sector=True)
+    assert war_id not in [w["id"] for w in c.get("/api/v1/work-at-risk").json()]
+    assert war_id not in [w["id"] for w in leo.get("/api/v1/work-at-risk").json()]
+    hidden = cody.post(
+        "/api/v1/time-entries",
+        {"task_id": geo_id, "day": "2026-11-24", "hours": "1", "acknowledge_over_budget": True},
+        content_type="application/json",
+    )
+    assert hidden.status_code == 404
+    assert (
+        c.post("/api/v1/work-at-risk", body, content_type="application/json").status_code == 404
+    )  # the project is not visible
