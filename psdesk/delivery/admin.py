@@ -6,6 +6,8 @@ from psdesk.delivery.models import (
     AcceptanceLink,
     BillableEvent,
     ChangeOrder,
+    ChangeOrderSignature,
+    ChangeOrderSignatureRequest,
     CloseOutItem,
     DeliveryPolicy,
     Milestone,
@@ -67,8 +69,36 @@ class CloseOutItemAdmin(ReadOnly, admin.ModelAdmin[CloseOutItem]):
     list_display = ["project", "key", "done", "done_by", "done_at"]
 
 
+_SIGNATURE_FIELDS = (
+    "party",
+    "name",
+    "title",
+    "email",
+    "signed_at",
+    "ip_address",
+    "user_agent",
+    "signed_pdf_sha256",
+    "by_link",
+)
+
+
+class SignatureInline(ReadOnly, admin.TabularInline[ChangeOrderSignature, ChangeOrder]):
+    model = ChangeOrderSignature
+    extra = 0
+    fields = _SIGNATURE_FIELDS
+    readonly_fields = _SIGNATURE_FIELDS
+
+
 @admin.register(ChangeOrder)
 class ChangeOrderAdmin(ReadOnly, admin.ModelAdmin[ChangeOrder]):
     list_display = ["code", "project", "status", "hours_delta", "fee_delta", "created_at", "executed_at"]
     list_filter = ["status"]
     exclude = ["content"]
+    inlines = [SignatureInline]
+
+
+@admin.register(ChangeOrderSignatureRequest)
+class ChangeOrderSignatureRequestAdmin(ReadOnly, admin.ModelAdmin[ChangeOrderSignatureRequest]):
+    list_display = ["change_order", "signer_email", "status", "created_at", "expires_at", "used_at"]
+    list_filter = ["status"]
+    exclude = ["nonce_sha256"]

@@ -547,3 +547,39 @@ def project_scope_change(
             reason=source,
         )
         return project
+
+
+def project_tasks_open(
+    *, project_id: int, tasks: list[tuple[str, str]], source: str, actor: Actor | str | None = None
+) -> list[ProjectTask]:
+    """Open the (name, role) tasks on a project with 0 h of budget where none exists (work at risk on
+    a change order not executed yet: time can be logged, its budget comes with the execution).
+    Returns the tasks, existing or new. Side effects: audited `projects.tasks_opened` when a task
+    is created, with `source` (e.g. the change order's code). Raises NotFound."""
+    with transaction.atomic():
+        project = Project.objects.select_for_update(of=("self",)).filter(pk=project_id).first()
+        if project is None:
+            raise NotFound(f"project {project_id} not found")
+        existing = {(t.name, t.role): t for t in project.tasks.all()}
+        position = max((t.position for t in existing.values()), default=0)
+        out, created = [], []
+        for name, role in tasks:
+            task = existing.get((name[:200], role))
+            if task is None:
+                position += 1
+                task = ProjectTask.objects.create(
+                    project=project,
+                    position=position,
+                    name=name[:200],
+                    role=role,
+                    hours=Decimal("0"),
+                    assignee_label=UNNAMED,
+                )
+                existing[(task.name, role)] = task
+                created.append(task.name)
+            out.append(task)
+        if created:
+            audit_record(
+                verb="projects.tasks_opened", actor=actor, target=project, after={"tasks": created}, reason=source
+            )
+        return out

@@ -143,6 +143,17 @@ class WorkAtRiskOut(Schema):
     requested_at: datetime
     decided_at: datetime | None
     decision_note: str
+    change_order_id: int | None
+    change_order: str | None
+    task_ids: list[int]
+
+    @staticmethod
+    def resolve_change_order(obj: Any) -> str | None:
+        return obj.change_order.code if obj.change_order_id else None
+
+    @staticmethod
+    def resolve_task_ids(obj: Any) -> list[int]:
+        return [t.pk for t in obj.tasks.all()] if obj.change_order_id else []
 
 
 class WorkAtRiskIn(Schema):
@@ -150,6 +161,9 @@ class WorkAtRiskIn(Schema):
     reason: str = Field(..., min_length=1, max_length=5000)
     hours_cap: Decimal = Field(..., gt=0, le=10000)
     expires_on: IsoDate
+    change_order_id: StrictInt | None = Field(
+        None, description="work at risk on this change order's added work (not executed yet) instead of the SOW's"
+    )
 
 
 class WorkAtRiskDecisionIn(Schema):
@@ -374,18 +388,22 @@ def list_work_at_risk(request: AuthedRequest) -> Any:
         or request.user.has_perm("timesheets.decide_work_at_risk")
     ):
         raise PermissionDenied("Your role may not see work-at-risk approvals.")
-    return list(WorkAtRisk.objects.visible_to(request.user)[:MAX_LIMIT])
+    return list(
+        WorkAtRisk.objects.visible_to(request.user).select_related("change_order").prefetch_related("tasks")[:MAX_LIMIT]
+    )
 
 
 @router.post("/work-at-risk", response={201: WorkAtRiskOut, **errors(401, 403, 404, 409, 422)})
 def request_work_at_risk(request: AuthedRequest, payload: WorkAtRiskIn) -> Any:
-    """Ask PS Leadership to allow work before the SOW is executed (reason, hours cap, expiry)."""
+    """Ask PS Leadership to allow work before the SOW — or, with `change_order_id`, a change order —
+    is executed (reason, hours cap, expiry). On approval a change order's added tasks open for time."""
     war = services.work_at_risk_request(
         actor=request.user,
         project_id=payload.project_id,
         reason=payload.reason,
         hours_cap=payload.hours_cap,
         expires_on=payload.expires_on,
+        change_order_id=payload.change_order_id,
     )
     return Status(201, war)
 

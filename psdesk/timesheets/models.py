@@ -16,6 +16,7 @@ from django.db import models
 from psdesk.accounts.selectors import user_is_pubsec
 from psdesk.core import clock
 from psdesk.core.types import AnyUser
+from psdesk.delivery.models import ChangeOrder
 from psdesk.projects.models import Project, ProjectTask
 from psdesk.scheduling.models import Consultant
 from psdesk.timesheets.choices import WeekStatus, WorkAtRiskStatus
@@ -88,6 +89,17 @@ class WorkAtRisk(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+    change_order = models.ForeignKey(
+        ChangeOrder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_at_risk",
+        help_text="work at risk on a change order not executed yet (else on the project's SOW)",
+    )
+    tasks = models.ManyToManyField(
+        ProjectTask, blank=True, related_name="+", help_text="the change order's tasks opened for the work at risk"
+    )
 
     objects = ByProjectQuerySet.as_manager()
 

@@ -23,7 +23,8 @@ from psdesk.catalog.selectors import pricing_policy_get
 from psdesk.core import clock
 from psdesk.core.errors import NotFound
 from psdesk.core.types import Actor, AnyUser
-from psdesk.delivery.models import Milestone
+from psdesk.delivery.choices import CHANGE_ORDER_OPEN, ChangeOrderStatus
+from psdesk.delivery.models import ChangeOrder, Milestone
 from psdesk.delivery.selectors import project_budget
 from psdesk.projects.choices import ProjectStatus
 from psdesk.projects.models import Project, ProjectTask
@@ -99,16 +100,91 @@ def paperwork_executed(project: Project) -> bool:
     return project.booked_at is not None
 
 
+def change_order_added_tasks(co: ChangeOrder) -> list[tuple[str, str]]:
+    """The (activity, role) of the lines a change order adds: its own tasks, opened for work at risk
+    before it is executed (changed lines are existing tasks of the SOW and stay SOW work)."""
+    return [(ln["activity"][:200], ln["role"]) for ln in co.delta.get("lines", []) if ln.get("kind") == "added"]
+
+
+def change_order_added_hours(co: ChangeOrder) -> Decimal:
+    """The hours of the lines a change order adds (the most a work-at-risk approval on it may cap)."""
+    return sum((Decimal(str(ln["hours_after"])) for ln in co.delta.get("lines", []) if ln.get("kind") == "added"), ZERO)
+
+
+def _cap_refusal(project: Project, war: WorkAtRisk, *, hours: Decimal, exclude_entry_id: int | None) -> str | None:
+    used_qs = TimeEntry.objects.filter(work_at_risk=war)
+    if exclude_entry_id is not None:
+        used_qs = used_qs.exclude(pk=exclude_entry_id)
+    used = used_qs.aggregate(h=Sum("hours"))["h"] or ZERO
+    if used + hours > war.hours_cap:
+        what = f"{war.change_order.code} on {project.name}" if war.change_order is not None else project.name
+        return (
+            f"The work-at-risk approval for {what} caps time at {war.hours_cap} h; {used} h are logged, "
+            f"so {hours} h more would exceed it."
+        )
+    return None
+
+
+def _change_order_task_authorisation(
+    project: Project, task: ProjectTask, *, hours: Decimal, on: date, exclude_entry_id: int | None
+) -> tuple[bool, str | None, WorkAtRisk | None]:
+    """(is change-order work, refusal, approval) for a task opened for work at risk on a change
+    order: while the change order is not executed, time needs a current approval under its cap;
+    once executed it is ordinary work; a declined, rejected, withdrawn or expired change order's
+    tasks take no more time."""
+    wars = list(
+        WorkAtRisk.objects.filter(tasks=task, change_order__isnull=False)
+        .select_related("change_order")
+        .order_by("-expires_on", "-id")
+    )
+    co = wars[0].change_order if wars else None
+    if co is None or co.status == ChangeOrderStatus.EXECUTED:
+        return False, None, None
+    if co.status not in CHANGE_ORDER_OPEN:
+        return (
+            True,
+            f"{task.name} is work of {co.code}, which is {co.get_status_display().lower()}: "
+            "time on it is not authorised.",
+            None,
+        )
+    current = [w for w in wars if w.status == WorkAtRiskStatus.APPROVED and w.expires_on >= on]
+    if not current:
+        last = max(w.expires_on for w in wars)
+        return (
+            True,
+            f"The work-at-risk approval for {co.code} expired on {last:%d %b %Y}; the change order is not "
+            "executed. Ask PS Leadership to extend it.",
+            None,
+        )
+    war = current[0]
+    refusal = _cap_refusal(project, war, hours=hours, exclude_entry_id=exclude_entry_id)
+    return True, refusal, (None if refusal else war)
+
+
 def work_authorisation_refusal(
-    project: Project, *, hours: Decimal, on: date, exclude_entry_id: int | None = None
+    project: Project,
+    *,
+    hours: Decimal,
+    on: date,
+    exclude_entry_id: int | None = None,
+    task: ProjectTask | None = None,
 ) -> tuple[str | None, WorkAtRisk | None]:
-    """(refusal, approval): why time cannot be logged on `project` on `on`, or the work-at-risk
-    approval it falls under (None when the paperwork is executed)."""
+    """(refusal, approval): why time cannot be logged on `project` (and `task`) on `on`, or the
+    work-at-risk approval it falls under (None when the paperwork is executed). A task of a change
+    order not executed yet needs that change order's work-at-risk approval."""
     if project.status not in LOGGABLE_STATES:
         return (f"{project.name} is {project.get_status_display()}: time is logged only while it is in delivery.", None)
+    if task is not None:
+        is_co_work, refusal, co_war = _change_order_task_authorisation(
+            project, task, hours=hours, on=on, exclude_entry_id=exclude_entry_id
+        )
+        if is_co_work:
+            return refusal, co_war
     if paperwork_executed(project):
         return None, None
-    approvals = list(WorkAtRisk.objects.filter(project=project, status=WorkAtRiskStatus.APPROVED))
+    approvals = list(
+        WorkAtRisk.objects.filter(project=project, status=WorkAtRiskStatus.APPROVED, change_order__isnull=True)
+    )
     current = [a for a in approvals if a.expires_on >= on]
     if not current:
         if approvals:
@@ -124,17 +200,8 @@ def work_authorisation_refusal(
             None,
         )
     war = max(current, key=lambda a: a.expires_on)
-    used_qs = TimeEntry.objects.filter(work_at_risk=war)
-    if exclude_entry_id is not None:
-        used_qs = used_qs.exclude(pk=exclude_entry_id)
-    used = used_qs.aggregate(h=Sum("hours"))["h"] or ZERO
-    if used + hours > war.hours_cap:
-        return (
-            f"The work-at-risk approval for {project.name} caps time at {war.hours_cap} h; {used} h are logged, "
-            f"so {hours} h more would exceed it.",
-            None,
-        )
-    return None, war
+    refusal = _cap_refusal(project, war, hours=hours, exclude_entry_id=exclude_entry_id)
+    return (refusal, None) if refusal else (None, war)
 
 
 # --- the weekly timesheet ---------------------------------------------------------------------------

@@ -22,14 +22,19 @@ from psdesk.core import clock
 from psdesk.core.errors import BadRequest, Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
+from psdesk.delivery.choices import CHANGE_ORDER_OPEN
+from psdesk.delivery.models import ChangeOrder
 from psdesk.notifications.services import notify
 from psdesk.projects.models import Project
+from psdesk.projects.services import project_tasks_open
 from psdesk.scheduling.models import Consultant
 from psdesk.timesheets.burn import thresholds_crossed
 from psdesk.timesheets.choices import LOCKED_WEEK_STATES, WeekStatus, WorkAtRiskStatus
 from psdesk.timesheets.models import BudgetAlert, EstimateToComplete, TimeEntry, TimesheetWeek, WorkAtRisk
 from psdesk.timesheets.selectors import (
     budget_burn,
+    change_order_added_hours,
+    change_order_added_tasks,
     consultant_for_user,
     monday_of,
     policy_get,
@@ -139,7 +144,7 @@ def time_entry_set(
             return None
         old = existing.hours if existing else ZERO
         refusal, war = work_authorisation_refusal(
-            project, hours=h, on=day, exclude_entry_id=existing.pk if existing else None
+            project, hours=h, on=day, exclude_entry_id=existing.pk if existing else None, task=task
         )
         if refusal:
             raise Conflict(refusal, code="work_not_authorised", details={"project_id": project.pk})
@@ -391,14 +396,38 @@ def week_submit(*, actor: Actor, project_id: int, week_start: date) -> Applied:
 # --- work at risk -----------------------------------------------------------------------------------
 
 
+def _change_order_for_risk(actor: Actor, project: Project, change_order_id: int) -> ChangeOrder:
+    co = ChangeOrder.objects.visible_to(actor).filter(pk=change_order_id, project=project).first()
+    if co is None:
+        raise NotFound(
+            f"Change order {change_order_id} not found on {project.name}.", details={"field": "change_order_id"}
+        )
+    if co.status not in CHANGE_ORDER_OPEN:
+        raise Conflict(
+            f"{co.code} is {co.get_status_display().lower()}: its work needs no work at risk.", code="not_at_risk"
+        )
+    if not change_order_added_tasks(co):
+        raise ValidationFailed(f"{co.code} adds no work to start at risk.", details={"field": "change_order_id"})
+    return co
+
+
 def work_at_risk_request(
-    *, actor: Actor, project_id: int, reason: str, hours_cap: Decimal | str, expires_on: date
+    *,
+    actor: Actor,
+    project_id: int,
+    reason: str,
+    hours_cap: Decimal | str,
+    expires_on: date,
+    change_order_id: int | None = None,
 ) -> WorkAtRisk:
-    """Ask PS Leadership to allow work on a project whose SOW is not executed yet: a reason, the
-    hours it may use and an expiry (422 on a missing reason, a cap ≤ 0, a past expiry; 409 when
-    the paperwork is executed already). PS Leadership is told."""
+    """Ask PS Leadership to allow work on a project whose SOW is not executed yet — or, with
+    `change_order_id`, on the added work of a change order not executed yet: a reason, the hours it
+    may use and an expiry (422 on a missing reason, a cap ≤ 0, a past expiry, a change-order cap
+    above its added hours; 404 for a change order not of this project; 409 when the paperwork is
+    executed already or the change order is closed). PS Leadership is told."""
     permission_require(actor, "timesheets.request_work_at_risk")
     project = project_get_for_burn(user=actor, project_id=project_id)
+    co = _change_order_for_risk(actor, project, change_order_id) if change_order_id is not None else None
     if not reason.strip():
         raise ValidationFailed("Say why work must start before the paperwork is executed.", details={"field": "reason"})
     try:
@@ -409,19 +438,35 @@ def work_at_risk_request(
         raise ValidationFailed("hours_cap must be between 0 and 10,000 hours.", details={"field": "hours_cap"})
     if expires_on < clock.today():
         raise ValidationFailed("The expiry must be today or later.", details={"field": "expires_on"})
-    if project.booked_at is not None:
+    if co is not None:
+        added = change_order_added_hours(co)
+        if cap > added:
+            raise ValidationFailed(
+                f"hours_cap is at most the {added} h {co.code} adds.", details={"field": "hours_cap"}
+            )
+    elif project.booked_at is not None:
         raise Conflict(
             f"{project.name} is booked: its paperwork is executed and needs no work at risk.", code="not_at_risk"
         )
     with transaction.atomic():
         war = WorkAtRisk.objects.create(
-            project=project, reason=reason.strip(), hours_cap=cap, expires_on=expires_on, requested_by=actor
+            project=project,
+            reason=reason.strip(),
+            hours_cap=cap,
+            expires_on=expires_on,
+            requested_by=actor,
+            change_order=co,
         )
         audit_record(
             verb="timesheets.work_at_risk_requested",
             actor=actor,
             target=war,
-            after={"project": project.pk, "hours_cap": str(cap), "expires_on": expires_on.isoformat()},
+            after={
+                "project": project.pk,
+                "hours_cap": str(cap),
+                "expires_on": expires_on.isoformat(),
+                "change_order": co.code if co is not None else None,
+            },
             reason=war.reason,
         )
         leaders = User.objects.filter(groups__name="ps_leadership", is_active=True)
@@ -451,11 +496,23 @@ def work_at_risk_decide(*, actor: Actor, war_id: int, approve: bool, note: str =
             raise Conflict("This request expired before it was decided.", code="expired")
         if not approve and not note.strip():
             raise ValidationFailed("Say why the work at risk is rejected.", details={"field": "note"})
+        co = war.change_order
+        if approve and co is not None and co.status not in CHANGE_ORDER_OPEN:
+            raise Conflict(
+                f"{co.code} is {co.get_status_display().lower()}: its work needs no work at risk.", code="not_at_risk"
+            )
         war.status = WorkAtRiskStatus.APPROVED if approve else WorkAtRiskStatus.REJECTED
         war.decided_by = actor
         war.decided_at = clock.now()
         war.decision_note = note.strip()
         war.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        if approve and co is not None:
+            # the change order's added tasks open (0 h budget) so its work can be logged at risk
+            war.tasks.set(
+                project_tasks_open(
+                    project_id=war.project_id, tasks=change_order_added_tasks(co), source=co.code, actor=actor
+                )
+            )
         audit_record(
             verb="timesheets.work_at_risk_decided",
             actor=actor,

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 from psdesk.core import clock
 from psdesk.core.errors import DomainError
 from psdesk.core.types import AuthedRequest
+from psdesk.delivery.choices import CHANGE_ORDER_OPEN
+from psdesk.delivery.models import ChangeOrder
 from psdesk.projects.choices import ProjectStatus
 from psdesk.projects.models import Project
 from psdesk.timesheets import selectors, services
@@ -256,10 +258,16 @@ def _war_page(request: AuthedRequest, status: int = 200, error: str = "") -> Htt
     if not (user.has_perm("timesheets.request_work_at_risk") or user.has_perm("timesheets.decide_work_at_risk")):
         return render(request, "core/error.html", {"message": "Your role may not see work at risk."}, status=403)
     ctx = {
-        "approvals": WorkAtRisk.objects.visible_to(user).select_related("project", "requested_by", "decided_by")[:200],
+        "approvals": WorkAtRisk.objects.visible_to(user).select_related(
+            "project", "requested_by", "decided_by", "change_order"
+        )[:200],
         "projects": Project.objects.visible_to(user)
         .filter(booked_at__isnull=True, status=ProjectStatus.PROSPECT)
         .order_by("name")[:200],
+        "change_orders": ChangeOrder.objects.visible_to(user)
+        .filter(status__in=CHANGE_ORDER_OPEN, project__status=ProjectStatus.ACTIVE)
+        .select_related("project")
+        .order_by("project__name", "number")[:200],
         "can_request": user.has_perm("timesheets.request_work_at_risk"),
         "can_decide": user.has_perm("timesheets.decide_work_at_risk"),
         "requested": WorkAtRiskStatus.REQUESTED,
@@ -275,9 +283,15 @@ def work_at_risk(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def work_at_risk_request(request: AuthedRequest) -> HttpResponse:
     try:
+        co_id = int(request.POST.get("change_order_id", "0") or 0) or None
+        project_id = int(request.POST.get("project_id", "0") or 0)
+        if co_id is not None:
+            co = ChangeOrder.objects.visible_to(request.user).filter(pk=co_id).first()
+            project_id = co.project_id if co is not None else 0
         services.work_at_risk_request(
             actor=request.user,
-            project_id=int(request.POST.get("project_id", "0") or 0),
+            change_order_id=co_id,
+            project_id=project_id,
             reason=request.POST.get("reason", ""),
             hours_cap=request.POST.get("hours_cap", ""),
             expires_on=date.fromisoformat(request.POST.get("expires_on", "")),

@@ -194,14 +194,25 @@ def test_an_expired_link_is_refused(project: Any, people: Any, frozen_clock: Any
     assert not ChangeOrderSignature.objects.exists()
 
 
-def test_a_paper_signature_also_waits_for_the_countersignature(project: Any, people: Any) -> None:
-    co, token = sent_change_order(project, people)
+def test_a_paper_signature_also_waits_for_the_countersignature_and_the_cli(project: Any, people: Any) -> None:
+    co = services.change_order_create(
+        project_id=project.pk, estimate_version_id=_v2(project).pk, reason="Geo", actor=people.erin
+    )
+    services.change_order_submit(change_order_id=co.pk, actor=people.erin)
+    _approve_all(co, people)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="403"):
+        call_command("delivery", "send", str(co.pk), "--as", "olga", stdout=out)
+    call_command("delivery", "send", str(co.pk), "--as", "erin", stdout=out)
+    assert "signing link sent to carl@acme.test" in out.getvalue()
     services.change_order_sign(change_order_id=co.pk, actor=people.erin, name="Carl Customer", title="CTO")
     co.refresh_from_db()
     assert co.status == "customer_signed"
     assert ChangeOrderSignatureRequest.objects.get(change_order=co).status == "withdrawn"
-    with pytest.raises(Conflict):
-        services.co_signing_request_open(token=token)
-    services.change_order_countersign(change_order_id=co.pk, actor=people.rita)
+    with pytest.raises(CommandError, match="403"):
+        call_command("delivery", "countersign", str(co.pk), "--as", "erin", stdout=out)
+    call_command("delivery", "countersign", str(co.pk), "--as", "rita", stdout=out)
     co.refresh_from_db()
-    assert co.status == "executed" and co.executed_pdf_sha256
+    assert co.status == "executed" and co.executed_pdf_sha256 in out.getvalue()
+    sig = ChangeOrderSignature.objects.get(change_order=co, party="customer")
+    assert (sig.by_link, sig.ip_address) == (False, None)
