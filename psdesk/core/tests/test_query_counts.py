@@ -91,6 +91,8 @@ NOT_LISTS: dict[str, str] = {
     "review:show": "one shared version (public)",
     "sign:show": "one document (public)",
     "sign:pdf": "one document (public)",
+    "co_sign:show": "one change order (public)",
+    "co_sign:pdf": "one document (public)",
     "training_public:registration": "one registration (public)",
     "training_public:ics": "one invitation",
     "training_public:approval": "one approval (public)",
@@ -132,7 +134,8 @@ ACTIONS = {
     "sows:countersign", "sows:customer_sign", "projects:welcome_send", "scheduling:allocate", "sign:submit",
     "sign:decline", "crm:opportunity_po", "review:feedback", "review:agree", "timesheets:save", "timesheets:submit",
     "timesheets:import",
-    "delivery:close", "delivery:complete", "board:move", "board:own_opportunity",
+    "delivery:close", "delivery:complete", "delivery:change_order_countersign", "co_sign:submit", "co_sign:decline",
+    "board:move", "board:own_opportunity",
 }  # fmt: skip
 
 # API list operations (operationId → baseline names) where the convention (`api.` + the path's fixed
