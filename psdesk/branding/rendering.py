@@ -15,7 +15,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from psdesk.branding.document import BULLET, Document, Section, content_hash
+from psdesk.branding.document import BULLET, Document, Section
 
 TABLE_STYLE = "Light Grid Accent 1"
 
@@ -189,13 +189,8 @@ def pdf_body_text(text: str, d: Document) -> str:
 
 def document_pdf(d: Document) -> bytes:
     """The PDF of `d`, from storage when this exact content (`content_hash`, vendor and logo included)
-    was rendered before; otherwise rendered now and stored for the next request."""
-    from psdesk.branding.services import rendered_document_get, rendered_document_store  # noqa: PLC0415 — services import models; this module stays importable without the app registry
+    was rendered before; otherwise rendered now and stored (CLI exports and worker tasks; a web
+    request asks the worker instead: `psdesk.branding.renditions.rendition_ask`)."""
+    from psdesk.branding.services import document_store_now  # noqa: PLC0415 — services import models; this module stays importable without the app registry
 
-    digest = content_hash(d)
-    stored = rendered_document_get(content_hash=digest)
-    if stored is not None:
-        return stored
-    data = render_pdf(d)
-    rendered_document_store(content_hash=digest, kind=d.kind, number=d.number, data=data)
-    return data
+    return document_store_now(document=d)
