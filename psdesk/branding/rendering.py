@@ -185,12 +185,3 @@ def pdf_body_text(text: str, d: Document) -> str:
             continue
         out.append(line.replace(BULLET, " "))
     return "\n".join(out)
-
-
-def document_pdf(d: Document) -> bytes:
-    """The PDF of `d`, from storage when this exact content (`content_hash`, vendor and logo included)
-    was rendered before; otherwise rendered now and stored (CLI exports and worker tasks; a web
-    request asks the worker instead: `psdesk.branding.renditions.rendition_ask`)."""
-    from psdesk.branding.services import document_store_now  # noqa: PLC0415 — services import models; this module stays importable without the app registry
-
-    return document_store_now(document=d)

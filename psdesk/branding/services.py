@@ -172,3 +172,10 @@ def document_store_now(*, document: Document, fmt: str = DocumentFormat.PDF) -> 
     data = _render_bytes(document, fmt)
     rendered_document_store(content_hash=digest, kind=document.kind, number=document.number, data=data, fmt=fmt)
     return data
+
+
+def document_pdf(d: Document) -> bytes:
+    """The PDF of `d`, from storage when this exact content (`content_hash`, vendor and logo included)
+    was rendered before; otherwise rendered now and stored (CLI exports and worker tasks; a web
+    request asks the worker instead: `psdesk.branding.renditions.rendition_ask`)."""
+    return document_store_now(document=d)

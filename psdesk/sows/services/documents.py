@@ -35,7 +35,11 @@ def _docx(v: SowVersion, d: Document) -> RenderedDocument:
     """The DOCX: the document standard, or the admin-uploaded docxtpl template (its SHA-256 is part
     of the stored file's key, so another template renders anew)."""
     template = _docx_template()
-    key = content_hash(d) if template is None else content_hash({"document": content_hash(d), "template": sha256_of(template)})
+    key = (
+        content_hash(d)
+        if template is None
+        else content_hash({"document": content_hash(d), "template": sha256_of(template)})
+    )
     if rendered_document_get(content_hash=key, fmt=DocumentFormat.DOCX) is None:
         try:
             data = rendering.render_docx(v.content, d.sections, template=template, version=v.number)

@@ -9,10 +9,10 @@ import pytest
 
 from psdesk.audit.models import AuditEvent
 from psdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from psdesk.core.workflow import MoveContext
 from psdesk.sows import document as doc
 from psdesk.sows import rendering
 from psdesk.sows.models import Sow, SowVersion
-from psdesk.core.workflow import MoveContext
 from psdesk.sows.selectors import version_rendered_refusal
 from psdesk.sows.services import sow_generate, sow_version_render_retry
 from psdesk.sows.tests.conftest import make_estimate
