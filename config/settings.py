@@ -281,7 +281,7 @@ WHITENOISE_USE_FINDERS = True
 
 # The task queue (docs/deploy.md). Task code is the same with either: `@task` from django.tasks.
 PSDESK_TASKS = os.environ.get("PSDESK_TASKS", "database")
-_TASK_QUEUES = ["default", "outbox", "forecast", "sla"]
+_TASK_QUEUES = ["default", "outbox", "forecast", "sla", "documents"]
 if PSDESK_TASKS == "redis":
     INSTALLED_APPS.append("django_tasks_redis")  # its `run_redis_tasks` worker command and admin page
     TASKS = {

@@ -183,3 +183,20 @@ def content_hash(content: Mapping[str, Any] | Document) -> str:
     data = asdict(content) if isinstance(content, Document) else content
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
+
+
+def document_from_dict(data: Mapping[str, Any]) -> Document:
+    """The Document `dataclasses.asdict(d)` was made from (the worker renders stored sources):
+    `content_hash(document_from_dict(asdict(d))) == content_hash(d)`."""
+    sections = [
+        Section(
+            **{
+                **s,
+                "rows": [tuple(r) for r in s.get("rows", [])],
+                "signatures": [SignatureBlock(**b) for b in s.get("signatures", [])],
+            }
+        )
+        for s in data["sections"]
+    ]
+    vendor = Vendor(**{**data["vendor"], "address_lines": tuple(data["vendor"].get("address_lines", ()))})
+    return Document(**{**data, "vendor": vendor, "sections": sections})

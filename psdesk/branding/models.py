@@ -42,19 +42,40 @@ class VendorProfile(models.Model):
         return [ln.strip() for ln in self.address.splitlines() if ln.strip()]
 
 
-class RenderedDocument(models.Model):
-    """A customer document's PDF stored by the SHA-256 of its content (`document.content_hash`):
-    the same content is rendered once and then served from storage."""
+class RenderState(models.TextChoices):
+    RENDERING = "rendering", "Rendering"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
 
-    content_hash = models.CharField(max_length=64, unique=True)
+
+class DocumentFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "DOCX"
+
+
+class RenderedDocument(models.Model):
+    """A customer document's file stored by the SHA-256 of its content (`document.content_hash`) and
+    its format: the same content is rendered once, by the worker, and then served from storage.
+
+    While `state` is rendering, `source` holds the Document (as `dataclasses.asdict`) the worker
+    renders, so the stored file is always the rendering of exactly the content its hash names;
+    `source` is cleared once the file is stored. `error` says why a render failed."""
+
+    content_hash = models.CharField(max_length=64)
+    fmt = models.CharField(max_length=8, choices=DocumentFormat.choices, default=DocumentFormat.PDF)
     kind = models.CharField(max_length=60)
     number = models.CharField(max_length=60)
-    pdf = models.FileField(upload_to="documents/")
-    pdf_sha256 = models.CharField(max_length=64)
-    rendered_at = models.DateTimeField(default=clock.now)
+    state = models.CharField(max_length=16, choices=RenderState.choices, default=RenderState.RENDERING)
+    source = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to="documents/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    requested_at = models.DateTimeField(default=clock.now)
+    rendered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-rendered_at", "-id"]
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["content_hash", "fmt"], name="rendered_document_once")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.number} ({self.content_hash[:12]})"
+        return f"{self.kind} {self.number} {self.fmt} ({self.content_hash[:12]}, {self.state})"

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from psdesk.branding.document import BULLET, Document, Section, content_hash
+from psdesk.branding.document import BULLET, Document, Section
 
 TABLE_STYLE = "Light Grid Accent 1"
 
@@ -185,17 +185,3 @@ def pdf_body_text(text: str, d: Document) -> str:
             continue
         out.append(line.replace(BULLET, " "))
     return "\n".join(out)
-
-
-def document_pdf(d: Document) -> bytes:
-    """The PDF of `d`, from storage when this exact content (`content_hash`, vendor and logo included)
-    was rendered before; otherwise rendered now and stored for the next request."""
-    from psdesk.branding.services import rendered_document_get, rendered_document_store  # noqa: PLC0415 — services import models; this module stays importable without the app registry
-
-    digest = content_hash(d)
-    stored = rendered_document_get(content_hash=digest)
-    if stored is not None:
-        return stored
-    data = render_pdf(d)
-    rendered_document_store(content_hash=digest, kind=d.kind, number=d.number, data=data)
-    return data

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictInt
 
+from psdesk.branding.responses import rendition_api_data
 from psdesk.core.api import errors
 from psdesk.core.errors import NotFound
 from psdesk.core.permissions import permission_require
@@ -387,12 +388,15 @@ def export_xlsx(request: AuthedRequest, version_id: int, params: Query[ExportPar
     return resp
 
 
-@router.get("/estimates/versions/{version_id}/pdf", response={200: None, **errors(401, 403, 404)})
+@router.get("/estimates/versions/{version_id}/pdf", response={200: None, **errors(401, 403, 404, 409)})
 def export_pdf(request: AuthedRequest, version_id: int) -> Any:
-    """The customer PDF (no cost, no margin)."""
+    """The customer PDF (no cost, no margin), stored by the hash of its content. While the worker
+    renders this content: 409 `document_rendering` with `details.state` and `details.status_url`."""
     permission_require(request.user, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
-    resp = HttpResponse(exports.estimate_pdf(v, selectors.version_lines(v)), content_type="application/pdf")
+    r = exports.estimate_pdf_rendition(v, selectors.version_lines(v))
+    data = rendition_api_data(r, what="estimate PDF", status_url=exports.rendition_status_url(r))
+    resp = HttpResponse(data, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="{exports.pdf_filename(v)}"'
     return resp
 

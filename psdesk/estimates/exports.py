@@ -11,13 +11,15 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from django.urls import reverse
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from psdesk.branding.document import Document, Section, display_name, items_of, number_sections
-from psdesk.branding.rendering import document_pdf
+from psdesk.branding.renditions import rendition_ask
 from psdesk.branding.selectors import vendor_get
+from psdesk.branding.services import Rendition, document_pdf
 from psdesk.core import clock
 from psdesk.estimates.models import EstimateLine, EstimateVersion
 
@@ -177,5 +179,16 @@ def hours_text(h: Decimal) -> str:
 
 
 def estimate_pdf(version: EstimateVersion, lines: list[EstimateLine], *, base_url: str = "") -> bytes:
-    """The customer PDF: `estimate_document` in the document standard, cached by its content hash."""
+    """The customer PDF: `estimate_document` in the document standard, cached by its content hash,
+    rendered now when not stored (CLI and the worker; a web request uses `estimate_pdf_rendition`)."""
     return document_pdf(estimate_document(version, lines))
+
+
+def estimate_pdf_rendition(version: EstimateVersion, lines: list[EstimateLine]) -> Rendition:
+    """The stored customer PDF of the version as it is now (by content hash), or state rendering
+    with the worker asked to render it."""
+    return rendition_ask(document=estimate_document(version, lines))
+
+
+def rendition_status_url(rendition: Rendition) -> str:
+    return reverse("branding:rendition_status", args=[rendition.content_hash, rendition.fmt])

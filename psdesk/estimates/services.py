@@ -26,6 +26,7 @@ from psdesk.crm.services import opportunity_value_follow
 from psdesk.engagements.labels import TA_APPROVED, TA_NEEDS_REVIEW, TA_ROLE
 from psdesk.engagements.models import Engagement
 from psdesk.engagements.services import engagement_label_set
+from psdesk.estimates import tasks
 from psdesk.estimates.choices import (
     MANUAL,
     Delivery,
@@ -333,6 +334,7 @@ def _store_new(v: EstimateVersion, priced: _Priced) -> None:
     for row in priced.lines:
         row.version = v
     EstimateLine.objects.bulk_create(priced.lines, batch_size=500)
+    estimate_pdf_render_request(v.pk)
 
 
 def estimate_version_update(
@@ -628,3 +630,9 @@ def customer_agreement_record(*, token: str, name: str, email: str) -> tuple[Cus
         if existing is None:
             raise
         return existing, False
+
+
+def estimate_pdf_render_request(version_id: int) -> None:
+    """The version's content changed: the worker renders its customer PDF after commit (stored by
+    content hash), so the next download serves the stored file."""
+    transaction.on_commit(lambda: tasks.estimate_pdf_render_task.enqueue(version_id), robust=True)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from psdesk.branding.responses import rendition_response
 from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core.errors import DomainError, NotFound
 from psdesk.core.types import AuthedRequest
@@ -270,9 +271,17 @@ def export_xlsx(request: AuthedRequest, engagement_id: int, version_id: int) -> 
 @permission_required(VIEW, raise_exception=True)
 def export_pdf(request: AuthedRequest, engagement_id: int, version_id: int) -> HttpResponse:
     v = _version(request, engagement_id, version_id)
-    resp = HttpResponse(exports.estimate_pdf(v, selectors.version_lines(v)), content_type="application/pdf")
-    resp["Content-Disposition"] = f'attachment; filename="{exports.pdf_filename(v)}"'
-    return resp
+    r = exports.estimate_pdf_rendition(v, selectors.version_lines(v))
+    return rendition_response(
+        request,
+        r,
+        title=f"Estimate v{v.number} PDF",
+        filename=exports.pdf_filename(v),
+        content_type="application/pdf",
+        download_url=request.path,
+        status_url=exports.rendition_status_url(r),
+        back_url=reverse("estimates:version", args=[engagement_id, version_id]),
+    )
 
 
 # --- public customer review (no login; /review/ is exempt in PSDESK_PUBLIC_PATH_PREFIXES) ----------

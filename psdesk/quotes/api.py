@@ -10,13 +10,14 @@ from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictInt, StrictStr
 
+from psdesk.branding.responses import rendition_api_data
 from psdesk.core.api import MAX_LIMIT, errors
 from psdesk.core.errors import ValidationFailed
 from psdesk.core.inputs import IsoDate
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.quotes.choices import QuoteStatus
-from psdesk.quotes.documents import order_form_pdf
+from psdesk.quotes.documents import order_form_rendition, order_form_status_url
 from psdesk.quotes.selectors import quote_get, quote_list, quote_moves
 from psdesk.quotes.services import (
     quote_create,
@@ -273,13 +274,17 @@ def transition_quote(request: AuthedRequest, quote_id: int, payload: QuoteTransi
 
 @router.get(
     "/quotes/{quote_id}/order-form.pdf",
-    response={200: None, **errors(401, 403, 404)},
+    response={200: None, **errors(401, 403, 404, 409)},
     openapi_extra={"responses": {200: {"description": "The order form", "content": {"application/pdf": {}}}}},
 )
 def order_form(request: AuthedRequest, quote_id: int) -> HttpResponse:
-    """The order form PDF (same template as the on-screen preview)."""
+    """The order form PDF (same template as the on-screen preview), stored by the hash of its
+    content. While the worker renders this content: 409 `document_rendering` with `details.state`
+    and `details.status_url` (JSON); ask again when the state is ready."""
     permission_require(request.user, "quotes.view_quote")
     quote = quote_get(user=request.user, quote_id=quote_id)
-    resp = HttpResponse(order_form_pdf(quote), content_type="application/pdf")
+    r = order_form_rendition(quote)
+    data = rendition_api_data(r, what="order form", status_url=order_form_status_url(r))
+    resp = HttpResponse(data, content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="order-form-{quote.number}.pdf"'
     return resp

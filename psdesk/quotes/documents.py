@@ -11,8 +11,10 @@ from typing import Any
 from django.urls import reverse
 
 from psdesk.branding.document import Document, Section, SignatureBlock, display_name, number_sections, tidy
-from psdesk.branding.rendering import document_pdf, render_html
+from psdesk.branding.rendering import render_html
+from psdesk.branding.renditions import rendition_ask
 from psdesk.branding.selectors import vendor_get, vendor_profile_get
+from psdesk.branding.services import Rendition, document_pdf
 from psdesk.catalog.choices import DeliveryMode
 from psdesk.core import clock
 from psdesk.quotes.models import Quote
@@ -148,5 +150,16 @@ def order_form_html(quote: Quote, *, preview: bool = False) -> str:
 
 
 def order_form_pdf(quote: Quote) -> bytes:
-    """The order form PDF, cached by the hash of its content (a changed quote renders anew)."""
+    """The order form PDF, rendered now unless this content is stored (CLI and worker; a web request
+    uses `order_form_rendition`)."""
     return document_pdf(order_form_document(quote))
+
+
+def order_form_rendition(quote: Quote) -> Rendition:
+    """The stored order form PDF of the quote as it is now (cached by the hash of its content), or
+    state rendering with the worker asked to render it."""
+    return rendition_ask(document=order_form_document(quote))
+
+
+def order_form_status_url(rendition: Rendition) -> str:
+    return reverse("branding:rendition_status", args=[rendition.content_hash, rendition.fmt])

@@ -24,7 +24,7 @@ from psdesk.crm.choices import TERMINAL_STAGES
 from psdesk.crm.models import Opportunity
 from psdesk.crm.services import opportunity_value_follow
 from psdesk.notifications.services import outbox_enqueue
-from psdesk.quotes import pricing
+from psdesk.quotes import pricing, tasks
 from psdesk.quotes.choices import QuoteStatus
 from psdesk.quotes.models import Quote, QuoteLine
 from psdesk.quotes.workflow import QUOTE_WORKFLOW
@@ -63,10 +63,17 @@ def _locked_draft(*, quote_id: int, actor: Actor, expected_version: int | None) 
     return quote
 
 
+def order_form_render_request(quote_id: int) -> None:
+    """The order form's content changed: the worker renders it after commit (by content hash), so
+    the next download serves the stored PDF."""
+    transaction.on_commit(lambda: tasks.order_form_render_task.enqueue(quote_id), robust=True)
+
+
 def _touch(quote: Quote) -> None:
     quote.version += 1
     quote.updated_at = clock.now()
     quote.save(update_fields=["version", "updated_at", "discount_pct"])
+    order_form_render_request(quote.pk)
 
 
 def _next_number() -> str:
@@ -435,6 +442,11 @@ def _record_signed_on_opportunity(applied: Applied, ctx: Any) -> None:
     )
 
 
+def _order_form_follow(applied: Applied, ctx: Any) -> None:
+    """After a move: the order form shows the status' signer, date and PO, so it renders anew."""
+    order_form_render_request(applied.obj.pk)
+
+
 def quote_transition(
     *,
     quote_id: int,
@@ -460,5 +472,5 @@ def quote_transition(
         expected_version=expected_version,
         data=data,
         before_save=lambda q, m, s, t: _before_save(q, m, s, t, data),
-        after=[_record_signed_on_opportunity],
+        after=[_record_signed_on_opportunity, _order_form_follow],
     )

@@ -13,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from psdesk.branding.responses import rendition_response
 from psdesk.catalog.models import Sku
 from psdesk.core.errors import DomainError, NotFound
 from psdesk.core.types import AuthedRequest
 from psdesk.crm.selectors import opportunity_get
-from psdesk.quotes.documents import order_form_html, order_form_pdf
+from psdesk.quotes.documents import order_form_html, order_form_rendition, order_form_status_url
 from psdesk.quotes.selectors import quote_get, quote_list, quote_moves
 from psdesk.quotes.services import (
     quote_create,
@@ -113,9 +114,18 @@ def pdf(request: AuthedRequest, quote_id: int) -> HttpResponse:
         quote = quote_get(user=request.user, quote_id=quote_id)
     except NotFound:
         return _not_found(request)
-    resp = HttpResponse(order_form_pdf(quote), content_type="application/pdf")
-    resp["Content-Disposition"] = f'inline; filename="order-form-{quote.number}.pdf"'
-    return resp
+    r = order_form_rendition(quote)
+    return rendition_response(
+        request,
+        r,
+        title=f"Order form {quote.number}",
+        filename=f"order-form-{quote.number}.pdf",
+        content_type="application/pdf",
+        download_url=request.path,
+        status_url=order_form_status_url(r),
+        back_url=reverse("quotes:detail", args=[quote.pk]),
+        as_attachment=False,
+    )
 
 
 def _int(raw: str | None) -> int | None:

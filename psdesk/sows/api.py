@@ -12,8 +12,9 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from psdesk.branding.models import RenderState
 from psdesk.core.api import errors
-from psdesk.core.errors import NotFound
+from psdesk.core.errors import Conflict, NotFound
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.engagements.models import Engagement
@@ -35,8 +36,10 @@ class SowVersionOut(Schema):
     total: str
     currency: str
     content_hash: str
-    docx_sha256: str
-    pdf_sha256: str
+    render_state: str = Field(description="rendering (the worker is making the DOCX and PDF), ready or failed")
+    render_error: str = ""
+    docx_sha256: str = Field(description="empty until render_state is ready")
+    pdf_sha256: str = Field(description="empty until render_state is ready")
     created_at: datetime
     superseded: bool = False
 
@@ -188,11 +191,24 @@ def list_versions(request: AuthedRequest, sow_id: int) -> Any:
     return versions
 
 
-@router.get("/sows/versions/{version_id}/download", response={200: None, **errors(401, 403, 404, 422)})
+@router.get("/sows/versions/{version_id}/download", response={200: None, **errors(401, 403, 404, 409, 422)})
 def download(request: AuthedRequest, version_id: int, params: Query[DownloadParams]) -> Any:
-    """The stored DOCX or PDF of a version (byte-identical to its SHA-256)."""
+    """The stored DOCX or PDF of a version (byte-identical to its SHA-256). While the worker renders
+    it: 409 `document_rendering` with `details.state` (a failed render: 409 `document_render_failed`,
+    and it is asked for again); poll the version (`render_state`) and ask again when ready."""
     permission_require(request.user, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
+    if v.render_state == RenderState.FAILED:
+        services.sow_version_render_retry(version=v)
+    if v.render_state != RenderState.READY:
+        code = "document_render_failed" if v.render_state == RenderState.FAILED else "document_rendering"
+        raise Conflict(
+            f"The {params.format.upper()} of {v.sow.number} v{v.number} is {v.render_state}"
+            + (f" ({v.render_error}); it is rendered again" if v.render_error else "")
+            + "; ask again when the version's render_state is ready.",
+            code=code,
+            details={"state": v.render_state, "version_id": v.pk},
+        )
     f = v.docx if params.format == "docx" else v.pdf
     with f.open("rb") as fh:
         data = fh.read()

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from psdesk.branding.models import RenderState
 from psdesk.core import clock
 from psdesk.crm.models import Opportunity
 from psdesk.engagements.models import Engagement
@@ -138,7 +139,9 @@ class Sow(models.Model):
 class SowVersion(models.Model):
     """One immutable generation. `content` is the structured document both renderings are made from;
     `content_hash` = SHA-256 of its canonical JSON (what approvals are made on); each file has its own
-    SHA-256 of the stored bytes."""
+    SHA-256 of the stored bytes. The worker renders the DOCX and PDF once, after the version is
+    stored (`render_state` rendering → ready, or failed with `render_error`); the files are the
+    customer documents stored by content hash (psdesk.branding RenderedDocument) and never change."""
 
     sow = models.ForeignKey(Sow, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -150,10 +153,13 @@ class SowVersion(models.Model):
     content_hash = models.CharField(max_length=64)
     total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
     currency = models.CharField(max_length=3, default="USD")
-    docx = models.FileField(upload_to="sows/versions/")
-    docx_sha256 = models.CharField(max_length=64)
-    pdf = models.FileField(upload_to="sows/versions/")
-    pdf_sha256 = models.CharField(max_length=64)
+    docx = models.FileField(upload_to="sows/versions/", blank=True)
+    docx_sha256 = models.CharField(max_length=64, blank=True)
+    pdf = models.FileField(upload_to="sows/versions/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    render_state = models.CharField(max_length=16, choices=RenderState.choices, default=RenderState.RENDERING)
+    render_error = models.TextField(blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
 

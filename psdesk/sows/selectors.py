@@ -13,6 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from psdesk.accounts.my_work import ITEMS_PER_GROUP, WorkGroup, WorkItem
+from psdesk.branding.models import RenderState
 from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core.errors import NotFound, ValidationFailed
 from psdesk.core.types import Actor
@@ -233,6 +234,18 @@ def stamp_on_current_version_refusal(sow: Any, ctx: MoveContext) -> str | None:
     cur = sow.current
     if cur is None or not LegalCase.objects.filter(sow=sow, version=cur, content_hash=cur.content_hash).exists():
         return "Release for signature needs the legal stamp on the current version."
+    return None
+
+
+def version_rendered_refusal(sow: Any, ctx: MoveContext) -> str | None:
+    """Release for signature only once the worker stored the current version's PDF (what the
+    customer receives and signs, byte for byte)."""
+    cur = sow.current
+    if cur is not None and cur.render_state == RenderState.FAILED:
+        return f"The PDF of v{cur.number} could not be rendered ({cur.render_error}); render it again first."
+    if cur is None or cur.render_state != RenderState.READY or not cur.pdf_sha256:
+        number = f" of v{cur.number}" if cur is not None else ""
+        return f"The PDF{number} is still rendering; release it when its download link appears."
     return None
 
 

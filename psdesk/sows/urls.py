@@ -18,5 +18,6 @@ urlpatterns = [
     path(_ENG + "customer-sign", views.sow_customer_sign, name="customer_sign"),
     path(_ENG + "countersign", views.sow_countersign, name="countersign"),
     path(_ENG + "executed.pdf", views.executed_pdf, name="executed_pdf"),
+    path("versions/<int:version_id>/status", views.render_status, name="render_status"),
     path("versions/<int:version_id>/<str:fmt>", views.download, name="download"),
 ]

@@ -13,10 +13,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from psdesk.branding.models import RenderState
+from psdesk.branding.responses import rendering_page
 from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core.errors import DomainError, NotFound, ValidationFailed
 from psdesk.core.types import AuthedRequest
@@ -88,12 +91,42 @@ def executed_pdf(request: AuthedRequest, engagement_id: int) -> HttpResponse | F
 
 @permission_required(VIEW, raise_exception=True)
 def download(request: AuthedRequest, version_id: int, fmt: str) -> HttpResponse | FileResponse:
+    """The version's stored DOCX or PDF; while the worker renders it, the "Rendering…" page (which
+    shows the link when ready). A failed render is asked for again."""
     try:
         v = selectors.version_get(user=request.user, version_id=version_id)
     except DomainError:
         return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    if fmt not in ("docx", "pdf"):
+        return render(request, "core/error.html", {"message": "Not found."}, status=404)
+    if v.render_state == RenderState.FAILED and services.sow_version_render_retry(version=v):
+        v.render_state = RenderState.RENDERING
+    filename = f"{v.sow.number}-v{v.number}.{fmt}"
+    if v.render_state != RenderState.READY:
+        return rendering_page(
+            request,
+            state=v.render_state,
+            title=f"{v.sow.number} version {v.number}",
+            filename=filename,
+            download_url=request.path,
+            status_url=reverse("sows:render_status", args=[v.pk]),
+            error=v.render_error,
+            back_url=reverse("sows:engagement", args=[v.sow.engagement_id]),
+        )
     f = v.docx if fmt == "docx" else v.pdf
-    return FileResponse(f.open("rb"), as_attachment=True, filename=f"{v.sow.number}-v{v.number}.{fmt}")
+    return FileResponse(f.open("rb"), as_attachment=True, filename=filename)
+
+
+@permission_required(VIEW, raise_exception=True)
+def render_status(request: AuthedRequest, version_id: int) -> JsonResponse:
+    """{"state": rendering | ready | failed, "error", "docx_sha256", "pdf_sha256"} of one version's files."""
+    try:
+        v = selectors.version_get(user=request.user, version_id=version_id)
+    except DomainError:
+        return JsonResponse({"state": "absent", "error": "Not found."}, status=404)
+    return JsonResponse(
+        {"state": v.render_state, "error": v.render_error, "docx_sha256": v.docx_sha256, "pdf_sha256": v.pdf_sha256}
+    )
 
 
 def _action(view: ActionView) -> Callable[[AuthedRequest, int], HttpResponse]:

@@ -13,6 +13,7 @@ from psdesk.sows.selectors import (
     engagement_approved_refusal,
     stamp_on_current_version_refusal,
     vendor_signatory_refusal,
+    version_rendered_refusal,
 )
 
 S = SowStatus
@@ -38,7 +39,7 @@ SOW_WORKFLOW = Workflow(
             target=S.RELEASED,
             label="Release for signature",
             permission="sows.release_sow",
-            guards=[stamp_on_current_version_refusal],
+            guards=[stamp_on_current_version_refusal, version_rendered_refusal],
         ),
         Move(
             action="customer_sign",

@@ -464,3 +464,52 @@ def close_out_tick(page: Any, *, key: str, note: str) -> None:
     with page.expect_navigation():
         form.locator("button").click()
     page.locator(f'#close-out button[data-key="{key}"][aria-pressed="true"]').wait_for()
+
+
+# --- documents rendered in the worker (issue 15) ---
+
+
+class DocumentsWorker:
+    """The background worker for the "documents" queue (django-tasks-db's `db_worker`, batch passes
+    in a thread), for journeys without the Monday journey's all-queue worker."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="documents-worker", daemon=True)
+
+    def _loop(self) -> None:
+        from django.db import connection
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        worker = Worker(
+            queue_names=["documents"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="journey-documents",
+            excluded_queue_names=[],
+        )
+        try:
+            while not self.stop.is_set():
+                worker.run()  # batch mode: returns when no task is ready
+                self.stop.wait(0.2)  # the worker's poll interval, not a test wait
+        finally:
+            connection.close()
+
+    def __enter__(self) -> DocumentsWorker:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=60)
+
+
+def sow_files_ready(page: Any, version: int) -> None:
+    """On the SOW page, wait until the worker rendered `version`: its "Rendering…" note gives way to
+    the DOCX and PDF links (rendering.js polls the version's status)."""
+    page.locator(f"#files-v{version} a", has_text="PDF").wait_for(timeout=120_000)

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from psdesk.engagements.choices import EngagementStatus as S
 from psdesk.engagements.models import Engagement
+from tests.browser.steps import DocumentsWorker, sow_files_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +40,12 @@ def _wait_state(eng_id: int, state: str, timeout: float = 10.0) -> None:
 def _click(page: Any, name: str) -> None:
     page.get_by_role("button", name=name).click()
     page.wait_for_load_state()
+
+
+@pytest.fixture(autouse=True)
+def _documents_worker() -> Any:
+    with DocumentsWorker() as w:
+        yield w
 
 
 def test_custom_journey_from_agreed_estimate_to_closed_won(
@@ -69,6 +76,7 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     _click(page, "Generate SOW from the agreed estimate")
     assert "Generated version 1." in page.content()
     assert page.locator(".sow-preview h2", has_text="8. Fees").count() == 1
+    sow_files_ready(page, 1)
     sow = Sow.objects.get(engagement=eng)
     with _current(sow).docx.open("rb") as fh:
         redlined = tmp_path / "acme-redlines.docx"
@@ -79,6 +87,7 @@ def test_custom_journey_from_agreed_estimate_to_closed_won(
     _click(page, "Accept mark-up")
     assert "Mark-up accepted: version 2." in page.content()
     assert page.locator(".sow-preview", has_text="Customer provides two staging environments.").count() == 1
+    sow_files_ready(page, 2)
     _click(page, "Record review of v2")
     assert page.locator("#sow-reviewed").inner_text() == "yes (v2)"
     page.goto(live_server.url + reverse("board:detail", args=[eng.pk]))

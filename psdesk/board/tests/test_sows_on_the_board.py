@@ -86,6 +86,7 @@ def test_closing_the_opportunity_won_moves_the_card_to_closed_won(
         crm, "AFTER_STAGE_HOOKS", [close_cards_when_opportunity_closes]
     )  # delivery hand-off not under test
     v = sows.sow_generate(engagement_id=card.pk, actor=people.erin)
+    sows.sow_version_render(version_id=v.pk)  # the worker renders the PDF the customer signs
     sows.sow_review_record(sow_id=v.sow_id, actor=people.erin)
     engagement_transition(engagement_id=card.pk, action="submit_for_approval", actor=people.erin)
     _approve_both(card, people)

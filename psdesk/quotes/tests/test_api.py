@@ -8,6 +8,7 @@ import pytest
 
 from psdesk.audit.models import AuditEvent
 from psdesk.quotes.models import Quote
+from psdesk.quotes.tasks import order_form_render_task
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,11 @@ def test_the_standard_order_path_through_the_api(
     assert r.status_code == 200 and r.json()["state"] == "signed"
     r = alice.post(f"/api/v1/quotes/{q['id']}/lines", {"sku_code": "GL-JIRA"})
     assert r.status_code == 409 and r.json()["code"] == "quote_locked"
+    waiting = alice.get(f"/api/v1/quotes/{q['id']}/order-form.pdf")
+    assert waiting.status_code == 409 and waiting.json()["code"] == "document_rendering"
+    assert waiting.json()["details"]["state"] == "rendering"
+    assert waiting.json()["details"]["status_url"].startswith("/branding/documents/")
+    order_form_render_task.call(q["id"])  # the worker's task after the change
     pdf = alice.get(f"/api/v1/quotes/{q['id']}/order-form.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
 
@@ -103,7 +109,7 @@ def test_the_openapi_document_covers_catalog_crm_and_quotes_with_their_errors(ap
         ("/api/v1/crm/opportunities/{opportunity_id}/transitions", "post", {"200", "400", "404", "409", "422"}),
         ("/api/v1/quotes/{quote_id}/lines", "post", {"201", "404", "409", "422"}),
         ("/api/v1/quotes/{quote_id}/transitions", "post", {"200", "400", "404", "409"}),
-        ("/api/v1/quotes/{quote_id}/order-form.pdf", "get", {"200", "404"}),
+        ("/api/v1/quotes/{quote_id}/order-form.pdf", "get", {"200", "404", "409"}),
     ):
         assert codes <= set(paths[path][method]["responses"]), path
     assert "application/pdf" in paths["/api/v1/quotes/{quote_id}/order-form.pdf"]["get"]["responses"]["200"]["content"]

@@ -34,10 +34,18 @@ def test_the_intake_decision_leads_to_a_quote_or_to_the_calculator(
     assert Quote.objects.filter(opportunity=opp).count() == 1
 
 
-def test_the_editor_adds_lines_and_shows_refusals(people: Any, make_quote: Any) -> None:
+def test_the_editor_adds_lines_and_shows_refusals(
+    people: Any, make_quote: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from psdesk.branding.testing import documents_worker_run
+
     q = make_quote()
     c = _client(people.alice)
-    c.post(f"/quotes/{q.pk}/edit", {"op": "add_line", "sku_code": "GL-BAS-R", "quantity": "1", "attendees": "13"})
+    with django_capture_on_commit_callbacks(execute=True):  # the change asks the worker for the order form
+        c.post(f"/quotes/{q.pk}/edit", {"op": "add_line", "sku_code": "GL-BAS-R", "quantity": "1", "attendees": "13"})
+    waiting = c.get(f"/quotes/{q.pk}/order-form.pdf")
+    assert waiting.status_code == 202 and "Rendering…" in waiting.content.decode()
+    documents_worker_run()
     r = c.post(f"/quotes/{q.pk}/edit", {"op": "add_line", "sku_code": "GL-JIRA", "quantity": "-2"}, follow=True)
     html = r.content.decode()
     assert "quantity: must be at least 1" in html

@@ -1,21 +1,18 @@
 """SOW versions: generation from the customer-agreed estimate, milestone edits, and the account-team
-and customer review. Each write stores a new immutable version (content, DOCX, PDF and their hashes).
-
-Files are written through Django storage before the row that names them, so a failed write leaves at
-most an unreferenced file, never a row without its file.
+and customer review. Each write stores a new immutable version (content and its hash); the worker
+then renders its DOCX and PDF (psdesk.sows.services.documents), so no web request waits for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from psdesk.audit.services import audit_record
+from psdesk.branding.models import RenderState
 from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core import clock
 from psdesk.core.errors import NotFound, ValidationFailed
@@ -27,11 +24,11 @@ from psdesk.estimates.models import EstimateVersion
 from psdesk.estimates.selectors import agreed_version
 from psdesk.scoping.models import ScopingRequest, ServiceType
 from psdesk.sows import document as doc
-from psdesk.sows import rendering
+from psdesk.sows import tasks
 from psdesk.sows.choices import EDUCATION_ROLES, EDUCATION_SERVICE_TYPES, BillingTerms, TermsKind, VersionSource
-from psdesk.sows.models import DocxTemplate, Sow, SowVersion
+from psdesk.sows.models import Sow, SowVersion
 from psdesk.sows.selectors import clause_texts, policy_get
-from psdesk.sows.services.common import EDIT, sha256_of, sow_lock, sow_require_editable
+from psdesk.sows.services.common import EDIT, sow_lock, sow_require_editable
 
 CALCULATOR_NOTE = "Created by the Services Calculator"
 
@@ -68,41 +65,6 @@ def _objectives_extra(eng: Engagement) -> str:
     """The engagement description as objectives, unless it is the calculator's internal note."""
     text = eng.description.strip()
     return "" if text.startswith(CALCULATOR_NOTE) else text
-
-
-def _docx_template() -> bytes | None:
-    t = DocxTemplate.objects.filter(active=True).first()
-    if t is None:
-        return None
-    with t.file.open("rb") as fh:
-        return bytes(fh.read())
-
-
-@dataclass(frozen=True)
-class _Rendered:
-    content: dict[str, Any]
-    content_hash: str
-    docx: bytes
-    pdf: bytes
-    html: str
-
-
-def _render(content: dict[str, Any], *, version: int) -> _Rendered:
-    """Both renderings of one content (pure apart from the template and vendor-logo lookups)."""
-    secs = doc.sections(content)
-    template = _docx_template()
-    try:
-        docx = rendering.render_docx(content, secs, template=template, version=version)
-    except Exception as exc:  # an admin-uploaded template docxtpl cannot render (bad Jinja, not a DOCX)
-        if template is None:
-            raise
-        raise ValidationFailed(
-            f"The uploaded DOCX template cannot be rendered ({type(exc).__name__}: {exc}); fix or deactivate it.",
-            code="bad_template",
-        ) from None
-    html = rendering.render_html(content, secs, version=version)
-    pdf = rendering.render_pdf(html)
-    return _Rendered(content=content, content_hash=doc.content_hash(content), docx=docx, pdf=pdf, html=html)
 
 
 def _build(
@@ -155,6 +117,12 @@ def _build(
     return content, terms_kind, (msa.reference if msa else "")
 
 
+def version_render_enqueue(version: SowVersion) -> None:
+    """Ask the worker to render the version's DOCX and PDF once the current transaction commits."""
+    version_id = version.pk
+    transaction.on_commit(lambda: tasks.sow_version_render_task.enqueue(version_id), robust=True)
+
+
 def version_store(
     *,
     sow: Sow,
@@ -165,16 +133,17 @@ def version_store(
     source: str,
     actor: Actor,
 ) -> SowVersion:
-    """Render `content` and store it as the SOW's next version, which becomes current.
+    """Store `content` as the SOW's next version, which becomes current; its DOCX and PDF are
+    rendered by the worker afterwards (`render_state` rendering until then; psdesk.sows.tasks).
 
-    The caller holds the SOW's row lock inside a transaction. Side effects: the DOCX and PDF written to
-    storage, `Sow.current`/`Sow.version` updated, the engagement's last activity touched, audited
-    `sows.version_<source>`. Raises ValidationFailed when an uploaded DOCX template cannot render.
+    The caller holds the SOW's row lock inside a transaction. Side effects: `Sow.current`/`Sow.version`
+    updated, the engagement's last activity touched, audited `sows.version_<source>`, the render task
+    enqueued after commit.
     """
     last = sow.versions.order_by("-number").first()
     number = (last.number if last else 0) + 1
-    r = _render(content, version=number)
-    v = SowVersion(
+    digest = doc.content_hash(content)
+    v = SowVersion.objects.create(
         sow=sow,
         number=number,
         estimate_version=ev,
@@ -182,18 +151,13 @@ def version_store(
         terms_kind=terms_kind,
         msa_reference=msa_reference,
         content=content,
-        content_hash=r.content_hash,
+        content_hash=digest,
         total=Decimal(content["fees"]["total"]),
         currency=content["currency"],
-        docx_sha256=sha256_of(r.docx),
-        pdf_sha256=sha256_of(r.pdf),
+        render_state=RenderState.RENDERING,
         created_by=actor,
         created_at=clock.now(),
     )
-    base = f"sows/{sow.pk}/{sow.number}-v{number}"
-    v.docx.save(f"{base}.docx", ContentFile(r.docx), save=False)
-    v.pdf.save(f"{base}.pdf", ContentFile(r.pdf), save=False)
-    v.save()
     Sow.objects.filter(pk=sow.pk).update(current=v, version=sow.version + 1)
     sow.current, sow.version = v, sow.version + 1
     audit_record(
@@ -206,13 +170,26 @@ def version_store(
             "terms": terms_kind,
             "msa": msa_reference,
             "total": content["fees"]["total"],
-            "content_hash": r.content_hash,
-            "docx_sha256": v.docx_sha256,
-            "pdf_sha256": v.pdf_sha256,
+            "content_hash": digest,
         },
     )
     Engagement.objects.filter(pk=sow.engagement_id).update(last_activity_at=clock.now())
+    version_render_enqueue(v)
     return v
+
+
+def sow_version_render_retry(*, version: SowVersion) -> bool:
+    """Ask the worker again for a version whose render failed (say, after an admin fixed the DOCX
+    template); True when asked. A version that is rendering or ready is left alone."""
+    with transaction.atomic():
+        asked = bool(
+            SowVersion.objects.filter(pk=version.pk, render_state=RenderState.FAILED).update(
+                render_state=RenderState.RENDERING, render_error=""
+            )
+        )
+        if asked:
+            version_render_enqueue(version)
+    return asked
 
 
 def _agreed_estimate(*, eng: Engagement, estimate_version_id: int | None) -> EstimateVersion:

@@ -14,6 +14,28 @@ def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.fixture(autouse=True)
+def _worker_renders_at_once(request: Any, monkeypatch: Any) -> None:
+    """Most SOW tests are about what follows once a version's files exist, so here the worker's
+    render (its task's own function) runs as soon as a version is stored. Tests of rendering in the
+    worker ask for `render_deferred` and see the version rendering until they run the task."""
+    if "render_deferred" in request.fixturenames:
+        return
+    from psdesk.sows.services import versions
+    from psdesk.sows.services.documents import sow_version_render
+
+    def at_once(version: Any) -> None:
+        sow_version_render(version_id=version.pk)
+        version.refresh_from_db()
+
+    monkeypatch.setattr(versions, "version_render_enqueue", at_once)
+
+
+@pytest.fixture
+def render_deferred() -> None:
+    """The render waits for the worker (the default outside these tests): versions stay rendering."""
+
+
 def make_estimate(
     eng: Any,
     *,
@@ -89,6 +111,14 @@ def estimate() -> Any:
     return make_estimate
 
 
+def render(version: Any) -> Any:
+    """What the worker does after a version is stored: render its DOCX and PDF (the task's own
+    function, run here); returns the version as rendered."""
+    from psdesk.sows.services import sow_version_render
+
+    return sow_version_render(version_id=version.pk)
+
+
 def set_state(eng: Any, state: str) -> None:
     from psdesk.engagements.models import Engagement
 
@@ -116,7 +146,7 @@ def approved_sow(sow_wip: Any, people: Any, opportunity: Any) -> Any:
     from psdesk.engagements.choices import EngagementStatus
     from psdesk.sows.services import sow_generate, sow_review_record
 
-    v = sow_generate(engagement_id=sow_wip.pk, actor=people.erin)
+    v = render(sow_generate(engagement_id=sow_wip.pk, actor=people.erin))
     sow_review_record(sow_id=v.sow_id, actor=people.erin, note="Reviewed with Carl on the call")
     set_state(sow_wip, EngagementStatus.APPROVED)
     v.sow.refresh_from_db()

@@ -9,10 +9,12 @@ import pytest
 
 from psdesk.audit.models import AuditEvent
 from psdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from psdesk.core.workflow import MoveContext
 from psdesk.sows import document as doc
 from psdesk.sows import rendering
 from psdesk.sows.models import Sow, SowVersion
-from psdesk.sows.services import sow_generate
+from psdesk.sows.selectors import version_rendered_refusal
+from psdesk.sows.services import sow_generate, sow_version_render_retry
 from psdesk.sows.tests.conftest import make_estimate
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +182,9 @@ def _template(text: str) -> bytes:
     return buf.getvalue()
 
 
-def test_an_admin_uploaded_docx_template_is_used_and_a_broken_one_is_refused(sow_wip: Any, people: Any) -> None:
+def test_an_admin_uploaded_docx_template_is_used_and_a_broken_one_fails_the_render_with_its_reason(
+    sow_wip: Any, people: Any
+) -> None:
     from django.core.files.base import ContentFile
 
     from psdesk.sows.models import DocxTemplate
@@ -194,6 +198,14 @@ def test_an_admin_uploaded_docx_template_is_used_and_a_broken_one_is_refused(sow
     t.save()
     broken = DocxTemplate(name="Broken")
     broken.file.save("broken.docx", ContentFile(_template("{{ number ")), save=True)
-    with pytest.raises(ValidationFailed, match="template cannot be rendered"):
-        sow_generate(engagement_id=sow_wip.pk, actor=people.erin)
-    assert SowVersion.objects.count() == 1
+    v2 = sow_generate(engagement_id=sow_wip.pk, actor=people.erin)
+    assert (v2.number, v2.render_state, v2.pdf_sha256) == (2, "failed", "")
+    assert "template cannot be rendered" in v2.render_error and "fix or deactivate it" in v2.render_error
+    assert "could not be rendered" in (version_rendered_refusal(v2.sow, MoveContext(actor=people.erin)) or "")
+    broken.active = False
+    broken.save()
+    assert sow_version_render_retry(version=v2) is True  # asked again (here the worker runs at once)
+    v2.refresh_from_db()
+    assert (v2.render_state, v2.render_error) == ("ready", "")
+    assert version_rendered_refusal(v2.sow, MoveContext(actor=people.erin)) is None
+    assert sow_version_render_retry(version=v2) is False  # a ready version is left alone

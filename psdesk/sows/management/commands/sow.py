@@ -77,6 +77,10 @@ class Command(ActorCommand):
     def do_download(self, user: Actor, o: dict[str, Any]) -> None:
         self._view(user)
         v = selectors.version_get(user=user, version_id=o["version_id"])
+        if v.render_state != "ready":  # the worker has not rendered it yet: render here (not a web request)
+            v = services.sow_version_render(version_id=v.pk)
+            if v.render_state != "ready":
+                raise CommandError(f"v{v.number} could not be rendered: {v.render_error}")
         f = v.docx if o["format"] == "docx" else v.pdf
         with f.open("rb") as fh:
             Path(o["out"]).write_bytes(fh.read())
