@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
-from psdesk.core.testing.query_counts import assert_expected_query_count
+from psdesk.core.testing.query_counts import SIZES, assert_expected_query_count
 from psdesk.notifications.events import PUBSEC_CHANNEL
 from psdesk.notifications.links import link_for
 from psdesk.notifications.models import Notification, OutboxMessage
@@ -45,24 +45,26 @@ def _fresh() -> None:
 def test_the_sweep_query_count_does_not_grow_with_the_timers_pubsec_ones_included(
     people: Any, overdue: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    """1 and 20 swept timers (every fifth on a PubSec account) cost the same queries, the
-    commit-time stamp and the worker wake-up after commit included."""
+    """3 and 15 swept timers (every fifth on a PubSec account) cost the same queries, held to the
+    `sla.sweep_notify` baseline, the commit-time stamp and the worker wake-up after commit included."""
 
-    def sweep(n: int, tag: str) -> None:
+    def sweep(n: int) -> int:
         for i in range(n):
             pubsec = i % 5 == 4
-            overdue(f"Acct {tag}-{i}", owner=people.pat if pubsec else people.sam, em="pat" if pubsec else "erin")
+            overdue(f"Acct {n}-{i}", owner=people.pat if pubsec else people.sam, em="pat" if pubsec else "erin")
         _fresh()
         with (
             django_capture_on_commit_callbacks(execute=True),
-            assert_expected_query_count("sla.sweep_notify"),
+            assert_expected_query_count("sla.sweep_notify") as ctx,
         ):
             result = sla_sweep(now=FRI_16)
         assert (result.breached, result.notified) == (n, n)
+        return len(ctx.captured_queries)
 
-    sweep(1, "a")
-    sweep(20, "b")
-    assert Notification.objects.count() == 16 * 2 + 4  # erin + sam each, pat once on the PubSec ones
+    few, many = (sweep(n) for n in SIZES)
+    assert few == many  # also when refreshing the baseline
+    public, pubsec = SIZES[1] - SIZES[1] // 5, SIZES[1] // 5
+    assert Notification.objects.count() == public * 2 + pubsec  # erin + sam each, pat once on the PubSec ones
     assert OutboxMessage.objects.filter(committed_at__isnull=True).count() == 0  # stamped after commit
 
 
