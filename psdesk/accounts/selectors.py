@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,6 +51,34 @@ def user_is_pubsec(user: AnyUser | None) -> bool:
         )
         user._psdesk_pubsec = cached  # type: ignore[union-attr]
     return bool(cached)
+
+
+def user_caches_fill(users: Iterable[AnyUser]) -> None:
+    """Fill the role and PubSec-membership caches of many user objects (several objects may be the
+    same person) in two queries, so `user_roles` / `user_is_pubsec` on them read no more rows: for
+    a batch that routes many notifications at once. Answers exactly as the per-user reads would."""
+    objs = [u for u in users if u is not None and u.pk is not None]
+    ids = {int(u.pk) for u in objs}
+    if not ids:
+        return
+    roles: dict[int, set[str]] = {i: set() for i in ids}
+    members: set[int] = set()
+    now = clock.now()
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), 10_000):  # below every database's bound-parameter limit
+        chunk = ordered[i : i + 10_000]
+        for user_id, name in User.groups.through.objects.filter(user_id__in=chunk).values_list(
+            "user_id", "group__name"
+        ):
+            roles[user_id].add(name)
+        members.update(
+            PubSecMembership.objects.filter(user_id__in=chunk, revoked_at__isnull=True, expires_at__gt=now)
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+    for u in objs:
+        u._psdesk_roles = set(roles[u.pk])  # type: ignore[attr-defined]
+        u._psdesk_pubsec = u.pk in members  # type: ignore[attr-defined]
 
 
 def user_caches_clear(user: AnyUser) -> None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.urls import reverse
 
 from psdesk.branding.models import VendorProfile
@@ -33,23 +33,35 @@ class RenderedEmail:
         return {"subject": self.subject, "body": self.text, "html": self.html}
 
 
+class EmailRenderer:
+    """Renders many emails from one template pair: the templates, the vendor profile and the
+    preferences link are looked up once (a sweep sends thousands). `render()` gives exactly what
+    `email_render()` gives for the same arguments. Raises TemplateDoesNotExist for an unknown name."""
+
+    def __init__(self, *, name: str, profile: VendorProfile | None = None) -> None:
+        profile = profile or vendor_profile_get()
+        self._text = get_template(f"notifications/email/{name}.txt")
+        self._html = get_template(f"notifications/email/{name}.html")
+        self._base = {
+            "brand": profile.brand_name or profile.legal_name,
+            "vendor": profile.legal_name,
+            "brand_colour": profile.brand_colour,
+            "vendor_footer": profile.footer_text or profile.legal_name,
+            "preferences_url": site_url(reverse("notifications:preferences")),
+        }
+
+    def render(self, *, subject: str, context: dict[str, Any]) -> RenderedEmail:
+        ctx = {**self._base, **context, "subject": subject}
+        text = _BLANK_LINES.sub("\n\n", str(self._text.render(ctx))).strip()
+        html = str(self._html.render(ctx))
+        return RenderedEmail(subject=" ".join(subject.split())[:255], text=text + "\n", html=html)
+
+
 def email_render(
     *, name: str, subject: str, context: dict[str, Any], profile: VendorProfile | None = None
 ) -> RenderedEmail:
     """Render `notifications/email/<name>.txt` and `.html` with `context` plus `subject`, the vendor
     profile's `brand` (short name), `vendor` (legal name), `brand_colour`, `vendor_footer`, and
-    `preferences_url`. A caller rendering many emails passes the `profile` it read once. Raises
+    `preferences_url`. A caller rendering many emails uses one `EmailRenderer`. Raises
     TemplateDoesNotExist for an unknown name."""
-    profile = profile or vendor_profile_get()
-    ctx = {
-        "brand": profile.brand_name or profile.legal_name,
-        "vendor": profile.legal_name,
-        "brand_colour": profile.brand_colour,
-        "vendor_footer": profile.footer_text or profile.legal_name,
-        "preferences_url": site_url(reverse("notifications:preferences")),
-        **context,
-        "subject": subject,
-    }
-    text = _BLANK_LINES.sub("\n\n", str(render_to_string(f"notifications/email/{name}.txt", ctx))).strip()
-    html = str(render_to_string(f"notifications/email/{name}.html", ctx))
-    return RenderedEmail(subject=" ".join(subject.split())[:255], text=text + "\n", html=html)
+    return EmailRenderer(name=name, profile=profile).render(subject=subject, context=context)

@@ -19,17 +19,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.template import Context, Engine, Template
 
+from psdesk.accounts.selectors import user_caches_fill
 from psdesk.audit.services import audit_record
-from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound
 from psdesk.core.types import Actor
 from psdesk.notifications.choices import Channel, OutboxStatus
-from psdesk.notifications.emails import email_render
+from psdesk.notifications.emails import EmailRenderer, email_render
 from psdesk.notifications.events import EventType, event_get
+from psdesk.notifications.inserts import rows_insert
 from psdesk.notifications.links import link_for
 from psdesk.notifications.models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
-from psdesk.notifications.routing import route
+from psdesk.notifications.routing import owning_people, route
 from psdesk.notifications.tasks import outbox_deliver_task
 from psdesk.notifications.wakeups import worker_wake
 
@@ -185,158 +186,196 @@ class Notice:
 
 
 class _BatchCache:
-    """What a batch looks up once: compiled templates per channel and each user's preferences."""
+    """What a batch looks up once: the event's templates (compiled once per source) and each
+    recipient's preferences."""
 
     def __init__(self, ev: EventType, user_ids: set[int]) -> None:
+        edited = {t.channel: (t.subject, t.body) for t in NotificationTemplate.objects.filter(event=ev.name)}
+        compiled: dict[str, Template] = {}
+
+        def compile_once(src: str) -> Template | None:
+            if not src:
+                return None
+            return compiled.get(src) or compiled.setdefault(src, _ENGINE.from_string(src))
+
+        self.sources: dict[str, tuple[str, str]] = {}
         self.templates: dict[str, tuple[Template | None, Template | None]] = {}
-        for channel in (Channel.IN_APP, Channel.EMAIL, Channel.CHAT):
-            subject, body = _template_for(ev, channel)
-            self.templates[channel] = (
-                _ENGINE.from_string(subject) if subject else None,
-                _ENGINE.from_string(body) if body else None,
-            )
+        for channel in (Channel.IN_APP.value, Channel.EMAIL.value, Channel.CHAT.value):
+            subject, body = edited.get(channel) or ev.default_template(channel)
+            self.sources[channel] = (subject, body)
+            self.templates[channel] = (compile_once(subject), compile_once(body))
         self.prefs: dict[tuple[int, str, str], bool] = {}
         ids = sorted(user_ids)
-        for i in range(0, len(ids), 500):
-            for p in NotificationPreference.objects.filter(user_id__in=ids[i : i + 500], event__in=[ev.name, ""]):
-                self.prefs[(p.user_id, p.event, p.channel)] = p.enabled
+        for i in range(0, len(ids), 10_000):  # below every database's bound-parameter limit
+            for user_id, event, channel, enabled in NotificationPreference.objects.filter(
+                user_id__in=ids[i : i + 10_000], event__in=[ev.name, ""]
+            ).values_list("user_id", "event", "channel", "enabled"):
+                self.prefs[(user_id, event, channel)] = enabled
 
     def enabled(self, user_id: int, event: str, channel: str) -> bool:
         found = self.prefs.get((user_id, event, channel))
         return found if found is not None else self.prefs.get((user_id, "", channel), True)
 
-    def render(self, channel: str, ctx: dict[str, Any]) -> tuple[str, str]:
-        subject, body = self.templates[channel]
-        c = Context(ctx)
-        return (
-            subject.render(c).strip() if subject is not None else "",
-            body.render(c).strip() if body is not None else "",
-        )
+    def render(self, channel: str, ctx: Context, done: dict[tuple[str, str], tuple[str, str]]) -> tuple[str, str]:
+        """(subject, body) of `channel` for one notice; `done` (per notice) reuses the result of a
+        channel whose template sources are the same (in-app and email share the defaults)."""
+        key = self.sources[channel]
+        found = done.get(key)
+        if found is None:
+            subject, body = self.templates[channel]
+            found = done[key] = (
+                subject.render(ctx).strip() if subject is not None else "",
+                body.render(ctx).strip() if body is not None else "",
+            )
+        return found
+
+
+_IN_APP_COLUMNS = ("recipient_id", "event", "title", "body", "url", "target_type_id", "target_id", "created_at")
+_OUTBOX_COLUMNS = (  # the others (attempts, lease, claim token, errors, ...) take their model defaults
+    "target",
+    "operation",
+    "destination",
+    "event",
+    "payload",
+    "idempotency_key",
+    "status",
+    "next_attempt_at",
+    "pubsec",
+    "source_type_id",
+    "source_id",
+    "created_at",
+)
+_FLUSH_ROWS = 2_000  # rows held in memory before they are written (emails carry their HTML)
+
+
+class _BatchWriter:
+    """The rows of one `notify_many` call, written every `_FLUSH_ROWS` rows with multi-row INSERTs;
+    `ids` collects the new outbox messages' ids for the wake-up after commit."""
+
+    def __init__(self, ev: EventType) -> None:
+        self.ev = ev
+        self.now = clock.now()
+        self.batch = uuid.uuid4().hex[:20]  # idempotency keys: <target>:<batch><12 hex>, as unique as a UUID
+        self.seq = 0
+        self.in_app: list[tuple[Any, ...]] = []
+        self.outbox: list[tuple[Any, ...]] = []
+        self.ids: list[int] = []
+
+    def notification(self, user_id: int, title: str, body: str, url: str, ct_id: int, target_id: str) -> None:
+        self.in_app.append((user_id, self.ev.name, title, body, url[:500], ct_id, target_id, self.now))
+        self._flush_when_full()
+
+    def message(
+        self, target: str, destination: str, payload: dict[str, Any], *, pubsec: bool, ct_id: int, source_id: str
+    ) -> None:
+        self.seq += 1
+        key = f"{target}:{self.batch}{self.seq:012x}"
+        row = (target, "send", destination[:255], self.ev.name, payload, key, OutboxStatus.QUEUED.value, self.now)
+        self.outbox.append((*row, pubsec, ct_id, source_id, self.now))
+        self._flush_when_full()
+
+    def _flush_when_full(self) -> None:
+        if len(self.in_app) + len(self.outbox) >= _FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.in_app:
+            rows_insert(Notification, _IN_APP_COLUMNS, self.in_app)
+            self.in_app.clear()
+        if self.outbox:
+            self.ids.extend(rows_insert(OutboxMessage, _OUTBOX_COLUMNS, self.outbox, returning=True))
+            self.outbox.clear()
+
+
+def _chat_payload(channel: str, text: str) -> dict[str, Any]:
+    return {"channel": channel, "text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 
 
 def notify_many(*, event: str, notices: Iterable[Notice], owners: bool = True) -> int:
     """`notify()` for many targets of one event with no actor (a sweep's findings), in the caller's
-    transaction: templates compiled once, preferences read once for every recipient, the in-app
-    rows and the outbox rows written with bulk inserts, and one worker wake-up after commit. Each
-    outbox row is still its own message (own idempotency key, claimed and leased one by one).
-    Targets should come with their `em` / `account__owner` rows loaded (select_related).
-    Returns how many notices were sent. Raises ValueError for an unknown event."""
+    transaction: templates compiled once, roles, PubSec memberships and preferences read once for
+    every recipient, each email rendered once for all its recipients, the in-app rows and the outbox
+    rows written with multi-row INSERTs (`inserts.rows_insert`), and one worker wake-up after
+    commit. Each outbox row is still its own message (own idempotency key, claimed and leased one
+    by one). The number of queries does not depend on the number of notices (one INSERT per 1,000
+    rows aside). Targets should come with their `em` / `account__owner` rows loaded
+    (select_related). Returns how many notices were sent. Raises ValueError for an unknown event."""
     ev = event_get(event)
     items = list(notices)
     if not items:
         return 0
-    people: dict[int, Any] = {}  # one user object per person: their role caches are shared
+    user_caches_fill(u for n in items for u in owning_people(n.target))
+    people: dict[int, Any] = {}  # one user object per person
     routes = []
     for n in items:
         r = route(event=ev, target=n.target, actor=None, recipients=(), owners=owners)
         r.users = [people.setdefault(u.pk, u) for u in r.users]
         routes.append(r)
     cache = _BatchCache(ev, set(people))
-    profile = vendor_profile_get() if "email" in ev.channels else None  # once per batch, not per email
-    now = clock.now()
-    in_app: list[Notification] = []
-    outbox: list[OutboxMessage] = []
-    types: dict[type, ContentType] = {}
-    for n, r in zip(items, routes, strict=True):
-        target = n.target
-        ct = types.get(type(target)) or types.setdefault(type(target), ContentType.objects.get_for_model(type(target)))
-        ctx: dict[str, Any] = {
-            "event": ev.name,
-            "label": ev.label,
-            "target": str(target),
-            "actor": "",
-            "account": "",
-            "url": link_for(target, ""),
-            **n.context,
-        }
-
-        def message(
-            target_name: str,
-            destination: str,
-            payload: dict[str, Any],
-            *,
-            ct: ContentType = ct,
-            pubsec: bool = r.pubsec,
-            source_id: str = str(target.pk),
-        ) -> None:
-            outbox.append(
-                OutboxMessage(
-                    target=target_name,
-                    operation="send",
-                    destination=destination[:255],
-                    event=ev.name,
-                    payload=payload,
-                    idempotency_key=f"{target_name}:{uuid.uuid4().hex}",
-                    pubsec=pubsec,
-                    status=OutboxStatus.QUEUED,
-                    next_attempt_at=now,
-                    source_type=ct,
-                    source_id=source_id,
-                    created_at=now,
-                )
-            )
-
-        if "in_app" in ev.channels:
-            title, text = cache.render(Channel.IN_APP, ctx)
-            in_app.extend(
-                Notification(
-                    recipient=u,
-                    event=ev.name,
-                    title=title[:255] or ev.label,
-                    body=text,
-                    url=ctx["url"][:500],
-                    target_type=ct,
-                    target_id=str(target.pk),
-                    created_at=now,
-                )
-                for u in r.users
-                if cache.enabled(u.pk, ev.name, Channel.IN_APP)
-            )
-        if "email" in ev.channels:
-            mailed = [u for u in r.users if u.email and cache.enabled(u.pk, ev.name, Channel.EMAIL)]
-            if mailed:
-                subject, text = cache.render(Channel.EMAIL, ctx)
-                email = email_render(
-                    name="notification",
-                    profile=profile,
-                    subject=subject,
-                    context={
-                        "label": ev.label,
-                        "body": text,
-                        "html_body": text.replace(ctx["url"], "").strip() if ctx["url"] else text,
-                        "url": ctx["url"],
-                    },
-                )
-                for u in mailed:
-                    message("email", u.email, {"to": [u.email], **email.payload()})
-        if r.chat_destination:
-            _, text = cache.render(Channel.CHAT, ctx)
-            message(
-                "chat",
-                r.chat_destination,
-                {
-                    "channel": r.chat_destination,
-                    "text": text,
-                    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-                },
-            )
-        for effect in _EFFECTS.get(ev.name, ()):
-            effect(event=ev.name, target=target, actor=None, context=n.context, account=None)
+    renderer = EmailRenderer(name="notification") if "email" in ev.channels else None  # one profile read
+    out = _BatchWriter(ev)
+    types: dict[type, int] = {}
     with transaction.atomic():
-        Notification.objects.bulk_create(in_app, batch_size=1000)
-        OutboxMessage.objects.bulk_create(outbox, batch_size=1000)
-        ids = [int(m.pk) for m in outbox]  # bulk_create returns the ids on SQLite and PostgreSQL
+        for n, r in zip(items, routes, strict=True):
+            target = n.target
+            ct_id = types.get(type(target)) or types.setdefault(
+                type(target), ContentType.objects.get_for_model(type(target)).pk
+            )
+            sid = str(target.pk)
+            url = link_for(target, "")
+            ctx = Context(
+                {"event": ev.name, "label": ev.label, "target": str(target), "actor": "", "account": "", "url": url}
+                | n.context
+            )
+            done: dict[tuple[str, str], tuple[str, str]] = {}
+            if "in_app" in ev.channels:
+                title, text = cache.render(Channel.IN_APP, ctx, done)
+                for u in r.users:
+                    if cache.enabled(u.pk, ev.name, Channel.IN_APP):
+                        out.notification(u.pk, title[:255] or ev.label, text, url, ct_id, sid)
+            mailed = [u for u in r.users if u.email and cache.enabled(u.pk, ev.name, Channel.EMAIL)]
+            if renderer is not None and mailed:
+                subject, text = cache.render(Channel.EMAIL, ctx, done)
+                html_body = text.replace(url, "").strip() if url else text
+                email = renderer.render(
+                    subject=subject, context={"label": ev.label, "body": text, "html_body": html_body, "url": url}
+                ).payload()
+                for u in mailed:
+                    out.message(
+                        "email", u.email, {"to": [u.email], **email}, pubsec=r.pubsec, ct_id=ct_id, source_id=sid
+                    )
+            if r.chat_destination:
+                _, text = cache.render(Channel.CHAT, ctx, done)
+                chat = _chat_payload(r.chat_destination, text)
+                out.message("chat", r.chat_destination, chat, pubsec=r.pubsec, ct_id=ct_id, source_id=sid)
+            for effect in _EFFECTS.get(ev.name, ()):
+                effect(event=ev.name, target=target, actor=None, context=n.context, account=None)
+        out.flush()
+        ids = out.ids
         transaction.on_commit(lambda: _after_commit_many(ids), robust=True)
     return len(items)
 
 
+def _id_runs(ids: list[int]) -> list[tuple[int, int]]:
+    """`ids` as (first, last) runs of consecutive numbers: a bulk insert's ids are one run on
+    SQLite (one writer at a time) and a few on PostgreSQL."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(ids):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
 def _after_commit_many(ids: list[int]) -> None:
-    """Stamp the commit time of a bulk insert's messages and wake the worker once."""
+    """Stamp the commit time of a bulk insert's messages (one UPDATE per run of consecutive ids)
+    and wake the worker once."""
     at = clock.now()
-    for i in range(0, len(ids), 500):
-        OutboxMessage.objects.filter(pk__in=ids[i : i + 500], committed_at__isnull=True).update(committed_at=at)
+    for first, last in _id_runs(ids):
+        OutboxMessage.objects.filter(pk__gte=first, pk__lte=last, committed_at__isnull=True).update(committed_at=at)
     if ids and getattr(settings, "PSDESK_OUTBOX_ENQUEUE_TASKS", True):
-        worker_wake(task=outbox_deliver_task, message_ids=ids[:100])
+        worker_wake(task=outbox_deliver_task, message_ids=sorted(ids)[:100])
 
 
 def outbox_enqueue(

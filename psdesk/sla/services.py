@@ -347,8 +347,10 @@ def _due_handlers_run(now: datetime, batch: int) -> int:
 def sla_sweep(*, now: datetime | None = None, notify: bool = True, batch: int = 500) -> SweepResult:
     """Hand due timers of policies with a registered handler to it (`register_due_handler`), then
     mark running timers past their deadline `breached` and past their warn point `at_risk`, with two
-    set-based UPDATEs, then notify once per newly marked timer (`sla.breached` / `sla.at_risk`).
-    Idempotent: a timer is marked and notified once per status."""
+    set-based UPDATEs, then notify once per newly marked timer (`sla.breached` / `sla.at_risk`)
+    through one `notify_many` per target type and event (real routing, preferences and rendering;
+    bulk inserts; one worker wake-up). Idempotent: a timer is marked and notified once per status.
+    `batch` bounds how many due timers each registered handler is given per sweep."""
     now = now or clock.now()
     handled = _due_handlers_run(now, batch)
     token = uuid.uuid4().hex
@@ -361,9 +363,7 @@ def sla_sweep(*, now: datetime | None = None, notify: bool = True, batch: int = 
         )
         notified = 0
         if notify and (breached or at_risk):
-            notified = _notify_swept(
-                tokens={"b" + token[1:]: "sla.breached", "r" + token[1:]: "sla.at_risk"}, batch=batch
-            )
+            notified = _notify_swept(tokens={"b" + token[1:]: "sla.breached", "r" + token[1:]: "sla.at_risk"})
     return SweepResult(at_risk=at_risk, breached=breached, notified=notified, handled=handled)
 
 
@@ -398,40 +398,40 @@ def _routing_paths(model: type[models.Model]) -> list[str]:
     return found
 
 
-def _notify_swept(*, tokens: dict[str, str], batch: int) -> int:
-    """Notify every timer the sweep just marked, by event and in chunks of `batch`: each chunk loads
-    its targets with their routing rows in one query and goes out through one `notify_many`."""
+def _notify_swept(*, tokens: dict[str, str]) -> int:
+    """Notify every timer the sweep just marked: per target type and event, one query loads the
+    targets with their routing rows (a subquery on the sweep token, so no list of ids is sent) and
+    one `notify_many` writes everything, so the number of queries does not grow with the timers."""
     # plain rows, not model instances: a sweep may mark tens of thousands of timers at once
     rows = SlaTimer.objects.filter(sweep_token__in=list(tokens)).values_list(
         "target_type_id", "target_id", "sweep_token", "policy_id", "due_at"
     )
     groups: dict[tuple[int, str], list[tuple[int, int, datetime]]] = {}
     for type_id, target_id, token, policy_id, due_at in rows.iterator(chunk_size=5000):
-        groups.setdefault((type_id, tokens[token]), []).append((target_id, policy_id, due_at))
+        groups.setdefault((type_id, token), []).append((target_id, policy_id, due_at))
     if not groups:
         return 0
     names = dict(SlaPolicy.objects.values_list("id", "name"))
     sent = 0
-    for (type_id, event), items in groups.items():
+    for (type_id, token), items in groups.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
         if model is None:
             continue
         paths = _routing_paths(model)
         manager = model._default_manager.select_related(*paths) if paths else model._default_manager.all()
-        for i in range(0, len(items), batch):
-            chunk = items[i : i + batch]
-            targets = manager.in_bulk([t[0] for t in chunk])
-            notices = [
-                notifications.Notice(
-                    target=targets[target_id],
-                    context={
-                        "policy": names.get(policy_id, ""),
-                        "due_at": due_at.isoformat(),
-                        "detail": f"{names.get(policy_id, '')} due {due_at:%Y-%m-%d %H:%M} UTC",
-                    },
-                )
-                for target_id, policy_id, due_at in chunk
-                if target_id in targets
-            ]
-            sent += notifications.notify_many(event=event, notices=notices)
+        swept = SlaTimer.objects.filter(sweep_token=token, target_type_id=type_id).values("target_id")
+        targets = {t.pk: t for t in manager.filter(pk__in=swept)}
+        notices = [
+            notifications.Notice(
+                target=targets[target_id],
+                context={
+                    "policy": names.get(policy_id, ""),
+                    "due_at": due_at.isoformat(),
+                    "detail": f"{names.get(policy_id, '')} due {due_at:%Y-%m-%d %H:%M} UTC",
+                },
+            )
+            for target_id, policy_id, due_at in items
+            if target_id in targets
+        ]
+        sent += notifications.notify_many(event=tokens[token], notices=notices)
     return sent
