@@ -98,7 +98,12 @@ EXPECTED: dict[str, dict[str, int]] = {
         "delivery_milestones": 0,
         "timesheets_to_approve": 1,
     },
-    "rita": {"sows_to_countersign": 0, "approvals_to_decide": 1, "delivery_change_orders": 0},
+    "rita": {
+        "sows_to_countersign": 0,
+        "approvals_to_decide": 1,
+        "delivery_change_orders": 0,
+        "delivery_change_orders_to_countersign": 0,
+    },
     "rory": {"questions_to_answer": 1, "rdm_reviews": 1, "training_approvals": 1},
     "sam": {"my_questions": 1},
     "tara": {"questions_to_answer": 1, "ta_reviews": 1},
