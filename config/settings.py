@@ -282,6 +282,9 @@ WHITENOISE_USE_FINDERS = True
 # The task queue (docs/deploy.md). Task code is the same with either: `@task` from django.tasks.
 PSDESK_TASKS = os.environ.get("PSDESK_TASKS", "database")
 _TASK_QUEUES = ["default", "outbox", "forecast", "sla", "documents"]
+# A document still "rendering" this long after its render was asked is asked again by the
+# scheduler's renders-reask job (its task was lost: a worker killed mid-render, a queue flushed).
+PSDESK_RENDER_REASK_AFTER_SECONDS = int(os.environ.get("PSDESK_RENDER_REASK_AFTER_SECONDS", "600"))
 if PSDESK_TASKS == "redis":
     INSTALLED_APPS.append("django_tasks_redis")  # its `run_redis_tasks` worker command and admin page
     TASKS = {

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.tasks import Task
 
-from psdesk.ops.tasks import audit_anchor_check_task, board_stale_sweep_task
+from psdesk.ops.tasks import audit_anchor_check_task, board_stale_sweep_task, renders_reask_task
 from psdesk.scheduling.tasks import forecast_recompute
 from psdesk.sla.tasks import sla_sweep_task
 
@@ -28,6 +28,7 @@ JOBS: dict[str, Job] = {
         Job("sla-sweep", sla_sweep_task, 300, "mark SLA timers at risk / breached and notify"),
         Job("stale-card-sweep", board_stale_sweep_task, 24 * 3600, "suggest Closed Lost for idle cards"),
         Job("forecast-refresh", forecast_recompute, 6 * 3600, "reconcile CRM demand and recompute the forecast"),
+        Job("renders-reask", renders_reask_task, 300, "ask again for document renders whose task was lost"),
         Job("audit-anchor-check", audit_anchor_check_task, 24 * 3600, "verify the audit chain against its anchor"),
     )
 }

@@ -4,11 +4,15 @@ SLA sweep and the forecast refresh use their own apps' tasks)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.tasks import task
 
 from psdesk.audit.services import audit_verify_report
 from psdesk.board.closed_lost_suggestions import closed_lost_suggestions_sweep
+from psdesk.branding.renditions import renditions_reask
+from psdesk.sows.services import version_renders_reask
 
 log = logging.getLogger("psdesk.ops")
 
@@ -29,3 +33,15 @@ def audit_anchor_check_task() -> dict[str, int]:
         log.error("audit chain broken at row %s: %s", first.seq, first.problem)
         raise RuntimeError(f"audit chain broken at row {first.seq}: {first.problem}")
     return {"rows": report.rows, "anchored_seq": report.anchored_seq or 0}
+
+
+@task(queue_name="default")
+def renders_reask_task() -> dict[str, int]:
+    """Ask the worker again for documents and SOW versions stuck in "rendering" longer than
+    PSDESK_RENDER_REASK_AFTER_SECONDS (their task was lost); returns how many of each."""
+    older_than = timedelta(seconds=settings.PSDESK_RENDER_REASK_AFTER_SECONDS)
+    documents = renditions_reask(older_than=older_than)
+    versions = version_renders_reask(older_than=older_than)
+    if documents or versions:
+        log.warning("asked again for %s stuck document renders and %s SOW versions", documents, versions)
+    return {"documents": documents, "sow_versions": versions}

@@ -160,6 +160,7 @@ class SowVersion(models.Model):
     render_state = models.CharField(max_length=16, choices=RenderState.choices, default=RenderState.RENDERING)
     render_error = models.TextField(blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
+    render_requested_at = models.DateTimeField(default=clock.now)  # last time the worker was asked
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
 

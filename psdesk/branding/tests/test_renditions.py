@@ -136,3 +136,26 @@ def test_the_estimate_pdf_page_says_rendering_then_serves_the_stored_file(
     assert hashlib.sha256(pdf.content).hexdigest() == pdf["X-Content-SHA256"]
     assert c.get(f"/api/v1/estimates/versions/{v.pk}/pdf").content == pdf.content
     assert c.get("/branding/documents/0000/pdf/status").status_code == 404
+
+
+def test_a_render_whose_task_was_lost_is_asked_again_after_the_threshold_and_then_stored(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from datetime import timedelta
+
+    from psdesk.branding.renditions import renditions_reask
+    from psdesk.core import clock
+
+    start = clock.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        rendition_ask(document=_doc())
+    DBTaskResult.objects.filter(queue_name="documents").delete()  # the task is lost (a flushed queue)
+    with clock.frozen(start + timedelta(minutes=9)), django_capture_on_commit_callbacks(execute=True):
+        assert renditions_reask(older_than=timedelta(minutes=10)) == 0  # not stuck yet
+    assert DBTaskResult.objects.filter(queue_name="documents").count() == 0
+    with clock.frozen(start + timedelta(minutes=11)), django_capture_on_commit_callbacks(execute=True):
+        assert renditions_reask(older_than=timedelta(minutes=10)) == 1
+        assert renditions_reask(older_than=timedelta(minutes=10)) == 0  # asked just now: not twice
+    assert DBTaskResult.objects.filter(queue_name="documents").count() == 1
+    assert documents_worker_run() == 1
+    assert RenderedDocument.objects.get().state == "ready"

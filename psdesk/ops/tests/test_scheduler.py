@@ -37,10 +37,10 @@ def test_a_tick_enqueues_each_enabled_job_once_per_period() -> None:
     scheduled_jobs_ensure()
     ScheduledJob.objects.filter(key="forecast-refresh").update(enabled=False)
     first = scheduler_tick(now=NOW, holder="a:1")
-    assert sorted(c.job for c in first) == ["audit-anchor-check", "sla-sweep", "stale-card-sweep"]
+    assert sorted(c.job for c in first) == ["audit-anchor-check", "renders-reask", "sla-sweep", "stale-card-sweep"]
     assert scheduler_tick(now=NOW + timedelta(seconds=60), holder="b:2") == []  # same periods
     later = scheduler_tick(now=NOW + timedelta(minutes=5), holder="b:2")
-    assert [c.job for c in later] == ["sla-sweep"]  # only the 5-minute job has a new period
+    assert sorted(c.job for c in later) == ["renders-reask", "sla-sweep"]  # only the 5-minute jobs have a new period
     # Every claim enqueued its task, in the same transaction (database backend).
     for run in JobRun.objects.all():
         task = DBTaskResult.objects.get(id=run.task_id)

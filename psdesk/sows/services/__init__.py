@@ -25,6 +25,7 @@ from psdesk.sows.services.versions import (
     sow_milestones_edit,
     sow_review_record,
     sow_version_render_retry,
+    version_renders_reask,
 )
 
 __all__ = [
@@ -47,4 +48,5 @@ __all__ = [
     "sow_stamp",
     "sow_version_render",
     "sow_version_render_retry",
+    "version_renders_reask",
 ]

@@ -6,7 +6,9 @@ then renders its DOCX and PDF (psdesk.sows.services.documents), so no web reques
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -117,6 +119,23 @@ def _build(
     return content, terms_kind, (msa.reference if msa else "")
 
 
+def version_renders_reask(*, older_than: timedelta) -> int:
+    """Ask the worker again for every version still rendering whose last request is older than
+    `older_than` (its task was lost: a worker killed mid-render, a queue flushed); returns how many.
+    The render is idempotent, so a late original task and the new one store the files once."""
+    cutoff = clock.now() - older_than
+    stuck = list(
+        SowVersion.objects.filter(render_state=RenderState.RENDERING, render_requested_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    with transaction.atomic():
+        SowVersion.objects.filter(pk__in=stuck).update(render_requested_at=clock.now())
+        for version_id in stuck:
+            transaction.on_commit(partial(tasks.sow_version_render_task.enqueue, version_id), robust=True)
+    return len(stuck)
+
+
 def version_render_enqueue(version: SowVersion) -> None:
     """Ask the worker to render the version's DOCX and PDF once the current transaction commits."""
     version_id = version.pk
@@ -184,7 +203,7 @@ def sow_version_render_retry(*, version: SowVersion) -> bool:
     with transaction.atomic():
         asked = bool(
             SowVersion.objects.filter(pk=version.pk, render_state=RenderState.FAILED).update(
-                render_state=RenderState.RENDERING, render_error=""
+                render_state=RenderState.RENDERING, render_error="", render_requested_at=clock.now()
             )
         )
         if asked:

@@ -139,3 +139,27 @@ def test_release_waits_for_the_pdf_and_the_customer_gets_exactly_the_stored_byte
     [req] = sow.signature_requests.all()
     stored = RenderedDocument.objects.get(fmt="pdf")
     assert req.pdf_sha256 == v.pdf_sha256 == stored.sha256 == _sha(stored.file)
+
+
+def test_a_version_whose_render_task_was_lost_is_asked_again_by_the_scheduled_job(
+    sow_wip: Any, people: Any, render_deferred: None, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    from datetime import timedelta
+
+    from psdesk.core import clock
+    from psdesk.ops.tasks import renders_reask_task
+
+    settings.PSDESK_RENDER_REASK_AFTER_SECONDS = 600
+    v = _generate(sow_wip, people, django_capture_on_commit_callbacks)
+    DBTaskResult.objects.filter(task_path=tasks.sow_version_render_task.module_path).delete()  # lost
+    with django_capture_on_commit_callbacks(execute=True):
+        assert renders_reask_task.call() == {"documents": 0, "sow_versions": 0}  # not stuck yet
+    with (
+        clock.frozen(v.render_requested_at + timedelta(minutes=11)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert renders_reask_task.call() == {"documents": 0, "sow_versions": 1}
+        assert renders_reask_task.call() == {"documents": 0, "sow_versions": 0}  # asked just now
+    [queued] = DBTaskResult.objects.filter(task_path=tasks.sow_version_render_task.module_path)
+    assert queued.args_kwargs["args"] == [v.pk]
+    assert tasks.sow_version_render_task.call(v.pk) == "ready"
