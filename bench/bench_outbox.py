@@ -216,6 +216,24 @@ def run() -> None:
                     ts[0] - committed[k] for k, ts in sink.received.items() if k.startswith("lat:") and committed.get(k)
                 ]
             print(f"   offered {offered:,.0f} msg/s; received {len(lat)}/{N_LATENCY}", flush=True)
+            started_at = dict(
+                OutboxMessage.objects.filter(idempotency_key__startswith="lat:").values_list(
+                    "idempotency_key", "call_started_at"
+                )
+            )
+            waits = [started_at[k].timestamp() - committed[k] for k in committed if started_at.get(k)]
+            with sink.lock:
+                calls = [
+                    ts[0] - started_at[k].timestamp()
+                    for k, ts in sink.received.items()
+                    if k.startswith("lat:") and started_at.get(k)
+                ]
+            if waits and calls:
+                print(
+                    f"   where it goes: commit -> call start median {median_ms(waits):.1f} ms (P99 {p(waits, 0.99):.0f}),"
+                    f" call start -> receipt median {median_ms(calls):.1f} ms (P99 {p(calls, 0.99):.0f})",
+                    flush=True,
+                )
             if arrived and lat:
                 verdict("commit -> receipt median at 200/s", median_ms(lat), target=100, floor=floor_s * 1000)
                 verdict("commit -> receipt P99 at 200/s", p(lat, 0.99), target=1000, floor=floor_s * 1000)
