@@ -167,7 +167,9 @@ def run() -> None:
             )
 
         linger = float(settings.PSDESK_OUTBOX_LINGER_SECONDS)
-        with section(f"idle: both workers with nothing to do for {IDLE_CPU_SECONDS:.0f} s (after the {linger:g} s linger)"):
+        with section(
+            f"idle: both workers with nothing to do for {IDLE_CPU_SECONDS:.0f} s (after the {linger:g} s linger)"
+        ):
             time.sleep(linger + 0.5)
             before = [_cpu_seconds(proc.pid) for proc in procs]
             time.sleep(IDLE_CPU_SECONDS)
@@ -190,9 +192,7 @@ def run() -> None:
             started_at = {k: s.timestamp() for k, _, s in rows if s is not None}
             received = sink.received()
             lat = [ts[0] - committed[k] for k, ts in received.items() if k.startswith("lat:") and k in committed]
-            print(
-                f"   offered {offered:,.0f} msg/s (warm-up {warm:,.0f}); received {len(lat)}/{N_LATENCY}", flush=True
-            )
+            print(f"   offered {offered:,.0f} msg/s (warm-up {warm:,.0f}); received {len(lat)}/{N_LATENCY}", flush=True)
             first = received.get("warm:0", [0.0])[0] - committed.get("warm:0", 0.0)
             print(
                 f"   first message after idle: {first * 1000:.0f} ms (waits for a worker's poll of the task"
@@ -203,13 +203,15 @@ def run() -> None:
             calls = [ts[0] - started_at[k] for k, ts in received.items() if k.startswith("lat:") and k in started_at]
             if waits and calls:
                 print(
-                    f"   where it goes: commit -> call start median {median_ms(waits):.1f} ms (P99 {p(waits, 0.99):.0f}),"
-                    f" call start -> receipt median {median_ms(calls):.1f} ms (P99 {p(calls, 0.99):.0f})",
+                    f"   where it goes: commit -> call start median {median_ms(waits):.1f} ms"
+                    f" (P99 {p(waits, 0.99):.0f}), call start -> receipt median {median_ms(calls):.1f} ms (P99 {p(calls, 0.99):.0f})",
                     flush=True,
                 )
             if arrived and lat:
                 note = f"offered {offered:,.0f} msg/s"
-                verdict("commit -> receipt median at 200/s", median_ms(lat), target=100, floor=floor_s * 1000, extra=note)
+                verdict(
+                    "commit -> receipt median at 200/s", median_ms(lat), target=100, floor=floor_s * 1000, extra=note
+                )
                 verdict("commit -> receipt P99 at 200/s", p(lat, 0.99), target=1000, floor=floor_s * 1000, extra=note)
             else:
                 missing = N_LATENCY - len(lat)

@@ -13,6 +13,7 @@ stops it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -111,7 +112,5 @@ class SinkProcess:
 
 
 if __name__ == "__main__":
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(int(sys.argv[1]), sys.argv[2]))
-    except KeyboardInterrupt:
-        pass

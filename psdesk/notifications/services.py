@@ -388,9 +388,7 @@ class _CommitWake:
         try:
             at = clock.now()
             for i in range(0, len(ids), 500):
-                OutboxMessage.objects.filter(pk__in=ids[i : i + 500], committed_at__isnull=True).update(
-                    committed_at=at
-                )
+                OutboxMessage.objects.filter(pk__in=ids[i : i + 500], committed_at__isnull=True).update(committed_at=at)
         finally:
             if ids and getattr(settings, "PSDESK_OUTBOX_ENQUEUE_TASKS", True):
                 worker_wake(task=outbox_deliver_task, message_ids=ids[:100])
