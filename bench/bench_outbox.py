@@ -204,7 +204,8 @@ def run() -> None:
             if waits and calls:
                 print(
                     f"   where it goes: commit -> call start median {median_ms(waits):.1f} ms"
-                    f" (P99 {p(waits, 0.99):.0f}), call start -> receipt median {median_ms(calls):.1f} ms (P99 {p(calls, 0.99):.0f})",
+                    f" (P99 {p(waits, 0.99):.0f}), call start -> receipt median {median_ms(calls):.1f} ms"
+                    f" (P99 {p(calls, 0.99):.0f})",
                     flush=True,
                 )
             if arrived and lat:
