@@ -1,12 +1,18 @@
-"""Issue 11: outbox delivery to a loopback HTTP sink with 2 workers.
+"""Issue 11 / 16: outbox delivery to a loopback HTTP sink with 2 workers.
 
-Two real `manage.py db_worker` processes (queue `outbox`) deliver through the real Slack adapter
-(slack_sdk) to a Slack-compatible sink on 127.0.0.1. Figures:
+Two real `manage.py db_worker` processes (queue `outbox`, the poll interval docs/deploy.md gives)
+deliver through the real Slack adapter (slack_sdk) to a Slack-compatible sink on 127.0.0.1 that runs
+in its own asyncio process (`bench/outbox_sink.py`), so the receiver shares no interpreter lock with
+the bench committing messages. Figures:
   * throughput: N messages committed while the workers are stopped, then drained by 2 workers
     (messages/s from the first to the last receipt; target >= 200/s);
-  * latency: with the workers idle and polling, one message per transaction at 200/s (the target
-    rate, paced on a fixed schedule); commit (on_commit timestamp) to receipt at the sink, median
-    and P99 — only when every message arrived (otherwise the verdict says how many did not);
+  * idle CPU: both workers' CPU time over a few seconds with nothing to do, once the delivery
+    task's linger has passed (target <= 2 % of a core: an idle worker must not spin);
+  * latency: one message per transaction at 200/s (the target rate, paced on a fixed schedule),
+    after 100 warm-up messages at that rate (the first of which reports the wait after idle);
+    commit (on_commit timestamp) to receipt at the sink, median and P99 — only when every message
+    arrived (otherwise the verdict says how many did not) — and where the time goes (commit to the
+    call's start, the call's start to receipt);
   * floor: the same sink fed directly by the adapter from one thread, no database, no queue.
 Also checks that no message arrived twice. The workers' output goes to files (read at the end),
 never to an unread pipe that would block them once full.
