@@ -138,13 +138,18 @@ def _claim_many(ids: list[int], wake: Wake) -> tuple[list[OutboxMessage], dict[i
     states: dict[int, str] = dict.fromkeys(ids, "skipped")
     wakes: list[datetime] = []
     with transaction.atomic():
-        rows = list(_due(now).filter(pk__in=ids).order_by("next_attempt_at", "id").values_list("pk", "target"))
+        rows = list(
+            _due(now).filter(pk__in=ids).order_by("next_attempt_at", "id").values_list("pk", "target", "status")
+        )
         by_target: dict[str, list[int]] = {}
-        for pk, target in rows:
+        for pk, target, _status in rows:
             by_target.setdefault(target, []).append(pk)
+        leased = {pk for pk, _target, status in rows if status == S.DELIVERING}  # a lease ran out
         for target, tids in by_target.items():
-            budget_for(target)
-            budget = TargetBudget.objects.select_for_update(of=("self",)).get(target=target)
+            budget = TargetBudget.objects.select_for_update(of=("self",)).filter(target=target).first()
+            if budget is None:
+                budget_for(target)
+                budget = TargetBudget.objects.select_for_update(of=("self",)).get(target=target)
             if budget.paused_until and budget.paused_until > now:
                 OutboxMessage.objects.filter(pk__in=tids, status__in=[S.QUEUED, S.RETRYING]).update(
                     next_attempt_at=budget.paused_until
@@ -157,11 +162,7 @@ def _claim_many(ids: list[int], wake: Wake) -> tuple[list[OutboxMessage], dict[i
             claimed = 0
             if take:
                 lease_until = now + timedelta(seconds=budget.lease_seconds)
-                abandoned = list(
-                    OutboxMessage.objects.filter(pk__in=take, status=S.DELIVERING, lease_until__lt=now).values_list(
-                        "pk", flat=True
-                    )
-                )
+                abandoned = [pk for pk in take if pk in leased]
                 claimed = OutboxMessage.objects.filter(_claimable(now), pk__in=take).update(
                     status=S.DELIVERING, lease_until=lease_until, claim_token=token
                 )
