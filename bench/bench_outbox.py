@@ -189,7 +189,12 @@ def run() -> None:
             # WORKER_INTERVAL); then the running task's claim loop picks each commit up. 100 messages
             # of warm-up at the same rate come first so the figure is the steady state at 200/s.
             warm = _paced("warm:", 100, RATE_PER_S)
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            workers0 = [_cpu_seconds(proc.pid) for proc in procs]
             offered = _paced("lat:", N_LATENCY, RATE_PER_S)
+            wall = time.perf_counter() - wall0
+            producer = (time.process_time() - cpu0) / wall * 100
+            busy = [(_cpu_seconds(proc.pid) - c) / wall * 100 for proc, c in zip(procs, workers0, strict=True)]
             arrived = _wait(sink, "lat:", N_LATENCY, timeout=60)
             rows = OutboxMessage.objects.filter(idempotency_key__regex=r"^(lat|warm):").values_list(
                 "idempotency_key", "committed_at", "call_started_at"
@@ -199,6 +204,11 @@ def run() -> None:
             received = sink.received()
             lat = [ts[0] - committed[k] for k, ts in received.items() if k.startswith("lat:") and k in committed]
             print(f"   offered {offered:,.0f} msg/s (warm-up {warm:,.0f}); received {len(lat)}/{N_LATENCY}", flush=True)
+            print(
+                f"   CPU while offering (% of one core): the committing bench {producer:.0f}, workers "
+                + " / ".join(f"{b:.0f}" for b in busy),
+                flush=True,
+            )
             first = received.get("warm:0", [0.0])[0] - committed.get("warm:0", 0.0)
             print(
                 f"   first message after idle: {first * 1000:.0f} ms (waits for a worker's poll of the task"
