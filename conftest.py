@@ -155,6 +155,13 @@ def _fast_password_hasher(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _outbox_tasks_do_not_linger(settings: Any) -> None:
+    # In-process workers run delivery tasks in batch passes: a task that keeps polling once the
+    # queue is empty (PSDESK_OUTBOX_LINGER_SECONDS, for long-running workers) would only slow them.
+    settings.PSDESK_OUTBOX_LINGER_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_content_type_cache() -> None:
     # A transactional test's flush recreates content types with new ids; never reuse stale ones.
     from django.contrib.contenttypes.models import ContentType

@@ -429,7 +429,21 @@ PSDESK_OUTBOX_BUDGETS: dict[str, dict[str, float]] = {}
 # Enqueue a django.tasks delivery task after each commit (off only in benchmarks driving delivery).
 PSDESK_OUTBOX_ENQUEUE_TASKS = True
 # At most this many delivery tasks wait in the queue (one per worker; each drains everything due).
+# A burst of commits enqueues at most this many, on either task backend (docs/deploy.md, "Workers").
 PSDESK_OUTBOX_WORKERS = int(os.environ.get("PSDESK_OUTBOX_WORKERS", "2"))
+# The delivery task's claim loop: messages claimed per transaction; how long one task drains before
+# it hands the worker back to the other queues; and, once nothing is due, how long it keeps polling
+# (a short poll doubling from MIN to MAX seconds, back to MIN after each message) before it returns.
+# Under a steady stream a running task picks each commit up within ~MIN seconds; an idle worker
+# costs nothing once LINGER has passed (it waits on the task queue again: `db_worker --interval`).
+PSDESK_OUTBOX_BATCH = int(os.environ.get("PSDESK_OUTBOX_BATCH", "20"))
+PSDESK_OUTBOX_DRAIN_SECONDS = float(os.environ.get("PSDESK_OUTBOX_DRAIN_SECONDS", "30"))
+PSDESK_OUTBOX_LINGER_SECONDS = float(os.environ.get("PSDESK_OUTBOX_LINGER_SECONDS", "2"))
+PSDESK_OUTBOX_POLL_MIN_SECONDS = float(os.environ.get("PSDESK_OUTBOX_POLL_MIN_SECONDS", "0.005"))
+PSDESK_OUTBOX_POLL_MAX_SECONDS = float(os.environ.get("PSDESK_OUTBOX_POLL_MAX_SECONDS", "0.25"))
+# With the Redis task backend the count of waiting wake-ups is a Redis key that expires this long
+# after the last wake-up (a wake-up lost before it ran then costs one extra later, never a miss).
+PSDESK_OUTBOX_WAKE_STALE_SECONDS = float(os.environ.get("PSDESK_OUTBOX_WAKE_STALE_SECONDS", "60"))
 # Shared secrets of inbound webhooks (HMAC-SHA256), per source.
 PSDESK_WEBHOOK_SECRETS = {"crm": os.environ.get("PSDESK_CRM_WEBHOOK_SECRET", "" if PRODUCTION else "dev-crm-secret")}
 PSDESK_WEBHOOK_TOLERANCE_SECONDS = 300

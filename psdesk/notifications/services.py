@@ -410,15 +410,41 @@ def outbox_enqueue(
             source_type=ContentType.objects.get_for_model(type(source)) if source is not None else None,
             source_id=str(source.pk) if source is not None else "",
         )
-        transaction.on_commit(lambda: _after_commit(msg.pk), robust=True)
+        _wake_after_commit(msg.pk)
     return msg
 
 
-def _after_commit(message_id: int) -> None:
-    """Stamp the commit time (for latency figures) and wake the worker."""
-    OutboxMessage.objects.filter(pk=message_id, committed_at__isnull=True).update(committed_at=clock.now())
-    if getattr(settings, "PSDESK_OUTBOX_ENQUEUE_TASKS", True):
-        worker_wake(task=outbox_deliver_task, message_ids=[message_id])
+class _CommitWake:
+    """The one after-commit callback of a transaction that wrote outbox rows: stamps their commit
+    time (for latency figures) and wakes the worker once for all of them, however many
+    `notify()` / `outbox_enqueue()` calls wrote them."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def __call__(self) -> None:
+        ids, self.ids = self.ids, []
+        try:
+            at = clock.now()
+            for i in range(0, len(ids), 500):
+                OutboxMessage.objects.filter(pk__in=ids[i : i + 500], committed_at__isnull=True).update(committed_at=at)
+        finally:
+            if ids and getattr(settings, "PSDESK_OUTBOX_ENQUEUE_TASKS", True):
+                worker_wake(task=outbox_deliver_task, message_ids=ids[:100])
+
+
+def _wake_after_commit(message_id: int) -> None:
+    """Add the row to its transaction's `_CommitWake` (registered with the first row). Django drops
+    a callback registered in a savepoint that rolls back; the next row then registers a new one, so
+    a rolled-back savepoint never takes committed rows' wake-up with it (ids of rolled-back rows
+    that stay in a callback match nothing and are skipped by the task)."""
+    for _, func, _ in transaction.get_connection().run_on_commit:
+        if isinstance(func, _CommitWake):
+            func.ids.append(message_id)
+            return
+    wake = _CommitWake()
+    wake.ids.append(message_id)
+    transaction.on_commit(wake, robust=True)
 
 
 def notification_mark_read(*, user: Actor, notification_ids: Iterable[int] | None = None) -> int:
@@ -462,5 +488,5 @@ def outbox_replay(*, message_id: int, actor: Actor | None) -> OutboxMessage:
         audit_record(
             verb="notifications.outbox_replayed", actor=actor, target=msg, before=before, after={"status": msg.status}
         )
-        transaction.on_commit(lambda: _after_commit(msg.pk), robust=True)
+        _wake_after_commit(msg.pk)
     return msg

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.conf import settings
 from django.tasks import task
 
 from psdesk.notifications.delivery import outbox_deliver_due, outbox_drain
-from psdesk.notifications.wakeups import sweep_memo_reset, sweep_schedule
+from psdesk.notifications.wakeups import sweep_memo_reset, sweep_schedule, worker_woken
 
 
 @task(queue_name="outbox")
 def outbox_deliver_task(message_ids: list[int]) -> int:
     """Deliver the given messages if due, then drain everything else due, and make sure a sweep
     comes back for whatever is still pending (retries, leases). Returns how many were sent."""
+    worker_woken(task=outbox_deliver_task)  # before reading the outbox: a commit after this point wakes another task
     wake = partial(sweep_schedule, task=outbox_sweep_task)
-    sent = outbox_deliver_due(message_ids=message_ids, limit=0, wake=wake) + outbox_drain(wake=wake)
+    linger = float(getattr(settings, "PSDESK_OUTBOX_LINGER_SECONDS", 2.0))
+    sent = outbox_deliver_due(message_ids=message_ids, limit=0, wake=wake)
+    sent += outbox_drain(linger_seconds=linger, wake=wake)
     sweep_schedule(task=outbox_sweep_task)
     return sent
 
