@@ -115,4 +115,6 @@ def test_the_schema_documents_the_pagination(client: Any) -> None:
     assert {"limit", "offset", "cursor"} <= set(params)
     assert "400" in op["responses"] and "422" in op["responses"]
     page = doc["components"]["schemas"]["EngagementPage"]["properties"]
-    assert "cursor" in page["next"]["description"] and "null on pages reached by `cursor`" in page["count"]["description"]
+    assert (
+        "cursor" in page["next"]["description"] and "null on pages reached by `cursor`" in page["count"]["description"]
+    )

@@ -21,7 +21,9 @@ def _truth() -> dict[tuple[str, bool], int]:
 
 
 def _kept() -> dict[tuple[str, bool], int]:
-    return {(s, bool(ps)): n for s, ps, n in EngagementStateCount.objects.values_list("state", "us_public_sector", "n") if n}
+    return {
+        (s, bool(ps)): n for s, ps, n in EngagementStateCount.objects.values_list("state", "us_public_sector", "n") if n
+    }
 
 
 def test_counts_follow_every_write(make_account: Any, make_engagement: Any, people: Any) -> None:
