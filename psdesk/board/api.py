@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +26,7 @@ from psdesk.board.selectors import (
 from psdesk.board.services import engagement_transition
 from psdesk.board.workflow import ENGAGEMENT_WORKFLOW
 from psdesk.core.api import MAX_LIMIT, cursor_decode, cursor_encode, errors
-from psdesk.core.errors import NotFound, ValidationFailed
+from psdesk.core.errors import BadRequest, NotFound, ValidationFailed
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import AuthedRequest
 from psdesk.crm.models import Account, Opportunity
@@ -63,7 +65,13 @@ class EngagementOut(Schema):
 
 
 class EngagementPage(Schema):
-    count: int = Field(description="How many engagements match the filters (all pages).")
+    count: int | None = Field(
+        description="How many engagements match the filters (all pages). Without filters, or with "
+        "`state` only, it comes from the maintained per-state counts and costs the same at any size. "
+        "With `em`, `segment`, `mine` or `q` it is counted on the first page and on `offset` pages, and "
+        "is null on pages reached by `cursor` (the first page gave it; counting again would read every "
+        "matching row on every page)."
+    )
     items: list[EngagementOut]
     next: str | None = Field(
         None,
@@ -89,7 +97,8 @@ class EngagementListParams(Schema):
         None,
         max_length=200,
         description="Opaque position from a previous page's `next`: the page starts after it. "
-        "When given, `offset` is ignored.",
+        "When given, `offset` is ignored. It belongs to the filters of the list that gave it: with "
+        "other filters, or when it is not one this list gave out, the answer is 400 naming `cursor`.",
     )
 
 
@@ -120,7 +129,14 @@ class EngagementTransitionIn(Schema):
 
 @router.get("/engagements", response={200: EngagementPage, **errors(400, 401, 403, 422)})
 def list_engagements(request: AuthedRequest, params: Query[EngagementListParams]) -> Any:
-    """Engagements you may see (PubSec ones only for PubSec members), oldest in column first."""
+    """Engagements you may see (PubSec ones only for PubSec members), oldest state change first.
+
+    Pages: follow `next` — a keyset cursor, so every page costs the same however deep it is.
+    `limit` with `offset` is kept for compatibility (the database still reads the skipped rows).
+    `count` is read from maintained per-state counts without filters or with `state` only; with
+    other filters it is counted on the first page and null on cursor pages. 400 naming `cursor`
+    for a cursor from another list (other filters) or one this list never gave out; 422 for an
+    unknown `state` or an out-of-range `limit`/`offset`."""
     permission_require(request.user, "engagements.view_engagement")
     if params.state and params.state not in ENGAGEMENT_WORKFLOW.states:
         raise ValidationFailed(f"Unknown state '{params.state}'.", details={"field": "state"})
@@ -130,31 +146,62 @@ def list_engagements(request: AuthedRequest, params: Query[EngagementListParams]
     )
     if params.state:
         qs = qs.filter(state=params.state)
-    total = _list_count(request.user, params, qs)
-    page = qs.for_board().order_by("state_changed_at", "id")
     if params.cursor:
-        after_at, after_id = cursor_decode(params.cursor)
+        after_at, after_id = _cursor_read(params)
+        total = _list_count(request.user, params, qs, first_page=False)
+        page = qs.for_board().order_by("state_changed_at", "id")
         page = page.filter(Q(state_changed_at__gt=after_at) | Q(state_changed_at=after_at, id__gt=after_id))
         items = list(page[: params.limit + 1])
     else:
+        total = _list_count(request.user, params, qs, first_page=True)
+        page = qs.for_board().order_by("state_changed_at", "id")
         items = list(page[params.offset : params.offset + params.limit + 1])
     more, items = len(items) > params.limit, items[: params.limit]
     nxt = None
     if more:
         query = request.GET.copy()
         query.pop("offset", None)
-        query["cursor"] = cursor_encode(items[-1].state_changed_at, items[-1].pk)
+        query["cursor"] = _cursor_write(params, items[-1])
         nxt = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
     return {"count": total, "items": items, "next": nxt}
 
 
-def _list_count(user: Any, params: EngagementListParams, qs: Any) -> int:
-    """The filtered count; without filters (or with `state` only) from the board's per-state
-    counts, which read the state index instead of joining every row to its account."""
-    if params.em or params.segment or params.mine or params.q:
-        return int(qs.count())
+def _list_filters_only_state(params: EngagementListParams) -> bool:
+    return not (params.em or params.segment or params.mine or params.q)
+
+
+def _list_count(user: Any, params: EngagementListParams, qs: Any, *, first_page: bool) -> int | None:
+    """Without filters (or with `state` only) from the maintained per-state counts (one read of a
+    dozen rows, whatever the number of engagements); filtered, a count of the matching rows on the
+    first page only (None on cursor pages)."""
+    if not _list_filters_only_state(params):
+        return int(qs.count()) if first_page else None
     counts = board_state_counts(user=user)
     return counts.get(params.state, 0) if params.state else sum(counts.values())
+
+
+def _list_fingerprint(params: EngagementListParams) -> str:
+    """Eight hex digits naming the list's filters, so a cursor is only accepted by its own list."""
+    key = json.dumps([params.state, params.em, params.segment or "", params.mine, params.q or ""])
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def _cursor_write(params: EngagementListParams, last: Any) -> str:
+    return f"{cursor_encode(last.state_changed_at, last.pk)}.{_list_fingerprint(params)}"
+
+
+def _cursor_read(params: EngagementListParams) -> tuple[datetime, int]:
+    """The position in `cursor`; 400 naming `cursor` when it is not one of this list's."""
+    position, _, fingerprint = (params.cursor or "").rpartition(".")
+    if not position:
+        raise BadRequest("The cursor is not one this list gave out.", details={"field": "cursor"})
+    if fingerprint != _list_fingerprint(params):
+        raise BadRequest(
+            "The cursor belongs to a list with other filters (state, em, segment, mine, q); "
+            "start again from the first page.",
+            details={"field": "cursor"},
+        )
+    return cursor_decode(position)
 
 
 @router.get("/engagements/{engagement_id}", response={200: EngagementDetail, **errors(401, 403, 404)})

@@ -34,7 +34,7 @@ from psdesk.core.workflow import MoveContext
 from psdesk.crm.models import Account
 from psdesk.engagements.choices import CLOSED_STATES, OPEN_STATES, EngagementStatus
 from psdesk.engagements.labels import RDM_DECIDE, RDM_NEEDS_REVIEW, SCOPE_COLOURS
-from psdesk.engagements.models import Engagement, EngagementLabel
+from psdesk.engagements.models import Engagement, EngagementLabel, EngagementStateCount
 from psdesk.engagements.querysets import EngagementQuerySet
 from psdesk.estimates.selectors import estimate_margin_flags
 from psdesk.scoping.models import ScopingRequest
@@ -108,23 +108,19 @@ def _no_filters(f: BoardFilters | None) -> bool:
 
 
 def board_state_counts(*, user: Actor, filters: BoardFilters | None = None) -> dict[str, int]:
-    """state → how many cards the user sees in it. Unfiltered (the board as it opens), it counts
-    every engagement per state on the `(state, state_changed_at)` index alone and, for people
-    outside PubSec, subtracts the PubSec ones (counted from the few PubSec accounts), so no row is
-    joined to its account; filtered, one grouped count over the filtered rows."""
+    """state → how many cards the user sees in it. Unfiltered (the board as it opens, the API list
+    without filters) it reads the maintained per-state counts (`EngagementStateCount`, a dozen rows
+    kept by database triggers), so its cost does not grow with the number of engagements; filtered,
+    one grouped count over the filtered rows."""
     if not _no_filters(filters):
         base = engagement_list(user=user, filters=filters)
         return dict(base.order_by().values_list("state").annotate(n=Count("id")))
-    counts = dict(Engagement.objects.order_by().values_list("state").annotate(n=Count("id")))
+    rows = EngagementStateCount.objects.all()
     if not user_is_pubsec(user):
-        hidden = (
-            Engagement.objects.filter(account__in=Account.objects.filter(us_public_sector=True).values("pk"))
-            .order_by()
-            .values_list("state")
-            .annotate(n=Count("id"))
-        )
-        for state, n in hidden:
-            counts[state] = counts.get(state, 0) - n
+        rows = rows.filter(us_public_sector=False)
+    counts: dict[str, int] = {}
+    for state, n in rows.values_list("state", "n"):
+        counts[state] = counts.get(state, 0) + n
     return {s: n for s, n in counts.items() if n > 0}
 
 

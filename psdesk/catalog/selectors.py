@@ -7,6 +7,7 @@ rate nobody configured is refused with a fixable message rather than priced at z
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,6 +70,35 @@ def cost_rate_info_get(*, role: str, on: datetime.date) -> CostRateInfo:
 def cost_rate_get(*, role: str, on: datetime.date) -> Decimal:
     """Hourly standard cost rate of `role` on `on` (see `cost_rate_info_get`)."""
     return cost_rate_info_get(role=role, on=on).rate
+
+
+def bill_rates_get(*, roles: Iterable[str], currency: str = "USD") -> dict[str, Decimal]:
+    """`bill_rate_get` for several roles in one query: role → rate for the roles on the rate card
+    (a role missing from the result is missing from the card; `bill_rate_get` names it)."""
+    rows = BillRate.objects.filter(role__in=set(roles), currency=currency).values_list("role", "rate")
+    return {role: Decimal(rate) for role, rate in rows}
+
+
+def cost_rates_get(*, roles: Iterable[str], on: datetime.date) -> dict[str, Decimal]:
+    """`cost_rate_get` for several roles in one query (and the pricing policy at most once): role →
+    hourly cost rate on `on` for the roles that have one (`cost_rate_get` names a missing one)."""
+    year, quarter = pricing.quarter_of(on)
+    rows = (
+        StandardCostRate.objects.filter(role__in=set(roles))
+        .filter(Q(year__lt=year) | Q(year=year, quarter__lte=quarter))
+        .order_by("role", "-year", "-quarter")
+    )
+    rates: dict[str, Decimal] = {}
+    default_hours: int | None = None
+    for row in rows:
+        if row.role in rates:
+            continue  # an earlier quarter of a role already priced from its latest row
+        hours = row.billable_hours
+        if not hours:
+            default_hours = default_hours or pricing_policy_get().billable_hours_per_year
+            hours = default_hours
+        rates[row.role] = pricing.cost_rate(annual_ote=row.annual_ote, benefits=row.benefits, billable_hours=hours)
+    return rates
 
 
 def list_rate_get(currency: str = "USD") -> Decimal:

@@ -153,3 +153,25 @@ class SchedulingIntake(models.Model):
 
     def __str__(self) -> str:
         return f"Scheduling intake: {self.engagement}"
+
+
+class EngagementStateCount(models.Model):
+    """How many engagements are in each state, split by whether their account is US Public Sector:
+    the board's column counts and the API list's `count` read these few rows instead of counting
+    every engagement. Maintained by database triggers (migration 0006, SQLite and PostgreSQL) on
+    every insert, update and delete of an engagement and on an account's `us_public_sector` change,
+    so bulk writes, raw SQL and the admin keep it exact too; never written by application code.
+    `engagement_state_counts_rebuild()` recounts from scratch (the `rebuild_state_counts` command)."""
+
+    state = models.CharField(max_length=32)
+    us_public_sector = models.BooleanField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["state", "us_public_sector"], name="engagement_state_count_key"),
+        ]
+
+    def __str__(self) -> str:
+        sector = "US Public Sector" if self.us_public_sector else "other accounts"
+        return f"{self.n} in {self.state} ({sector})"

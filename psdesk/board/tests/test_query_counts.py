@@ -45,3 +45,18 @@ def test_engagements_api_list_query_count(n: int, api: Any, make_account: Any, m
 
 def _cursor(body: dict[str, Any]) -> str:
     return parse_qs(urlparse(body["next"]).query)["cursor"][0]
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_engagements_api_filtered_list_query_count(
+    n: int, api: Any, make_account: Any, make_engagement: Any, people: Any
+) -> None:
+    """Filtered: the first page counts the matching rows, a cursor page does not."""
+    _cards(make_account, make_engagement, n)
+    erin = api("erin")
+    assert erin.get("/api/v1/engagements", limit=1, em=people.erin.pk).status_code == 200
+    with assert_expected_query_count("api.engagements.filtered"):
+        r = erin.get("/api/v1/engagements", limit=1, em=people.erin.pk)
+    with assert_expected_query_count("api.engagements.filtered.cursor"):
+        page = erin.get("/api/v1/engagements", limit=1, em=people.erin.pk, cursor=_cursor(r.json()))
+    assert page.status_code == 200 and page.json()["count"] is None

@@ -89,6 +89,9 @@ def rates(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(r, "bill_rate_get", fake_bill_rate)
     monkeypatch.setattr(r, "cost_rate_get", fake_cost_rate)
     monkeypatch.setattr(r, "list_rate_get", fake_list_rate)
+    # the one-query preloads find nothing, so every role goes through the fixed test rates above
+    monkeypatch.setattr(r, "bill_rates_get", lambda **_: {})
+    monkeypatch.setattr(r, "cost_rates_get", lambda **_: {})
 
 
 @pytest.fixture(autouse=True)

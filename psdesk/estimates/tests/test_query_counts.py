@@ -85,3 +85,25 @@ def test_estimates_index_and_review_links_are_flat(
         counts.measure("api.estimates.versions.links", erin.get, links)
         assert len(erin.get(links).json()) == n
     counts.check()
+
+
+@pytest.mark.parametrize(("n", "roles"), [(2, ("PSE", "PM")), (40, ("PSE", "PM", "TA", "Trainer", "EM"))])
+def test_saving_a_draft_runs_the_same_queries_for_any_number_of_lines_and_roles(
+    n: int, roles: tuple[str, ...], real_rates: None, people: Any, strawman: Any, frozen_clock: Any
+) -> None:
+    """The update path reads every role's bill and cost rate in one query each (not one per role)
+    and inserts the lines with one prepared statement; the priced lines equal the one-role lookups."""
+    from psdesk.catalog.selectors import bill_rate_get, cost_rate_get
+    from psdesk.estimates.services import LineData, estimate_version_create, estimate_version_update
+
+    lines = [LineData(activity=f"A{i}", role=roles[i % len(roles)], hours=Decimal(i + 1)) for i in range(n)]
+    v = estimate_version_create(engagement_id=strawman.pk, actor=people.erin, lines=lines[:1], pricing_model="tm")
+    with assert_expected_query_count("estimates.version_update"):
+        v = estimate_version_update(version_id=v.pk, actor=people.erin, revision=v.revision, lines=lines)
+    saved = list(v.lines.order_by("position"))
+    assert [(ln.activity, ln.hours) for ln in saved] == [(ld.activity, ld.hours) for ld in lines]
+    for ln in saved:
+        assert ln.rate == bill_rate_get(role=ln.role)
+        assert ln.cost_rate == cost_rate_get(role=ln.role, on=clock.today())
+        assert ln.price == (ln.hours * ln.rate).quantize(Decimal("0.01"))
+    assert v.price == sum(ln.price for ln in saved)
