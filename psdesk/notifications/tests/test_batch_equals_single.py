@@ -4,14 +4,19 @@ and the chat message; and the batch's links (one reverse() per model) equal `lin
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from django.template.loader import get_template
 from django.test import override_settings
+from django.urls import reverse
 
+from psdesk.branding.models import VendorProfile
 from psdesk.crm.choices import RecordType
 from psdesk.crm.models import Opportunity
-from psdesk.notifications.links import Links, link_for
+from psdesk.notifications.emails import EmailRenderer, email_render
+from psdesk.notifications.links import Links, link_for, site_url
 from psdesk.notifications.models import Notification, OutboxMessage
 from psdesk.notifications.services import Notice, notify, notify_many
 
@@ -65,3 +70,36 @@ def test_batch_links_equal_link_for_on_every_kind_of_target(
     for target in [*engagements, acc, opp, people.erin, *engagements]:
         assert links.of(target) == link_for(target)
     assert links.of(engagements[0]) == f"https://ps.example.com/engagements/{engagements[0].pk}/"
+
+
+def _rendered_alone(name: str, subject: str, context: dict[str, Any], base: dict[str, Any]) -> tuple[str, str]:
+    """Both parts as a fresh render through the template backend (a new Context per part) gives."""
+    ctx = {**base, **context, "subject": subject}
+    text = get_template(f"notifications/email/{name}.txt").render(ctx)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n", get_template(f"notifications/email/{name}.html").render(ctx)
+
+
+def test_one_renderer_gives_every_email_what_a_fresh_render_gives_and_nothing_leaks_between_them() -> None:
+    profile = VendorProfile(legal_name="Vendor <Legal> GmbH", brand_name="Vendor", brand_colour="#112233")
+    base = {
+        "brand": "Vendor",
+        "vendor": "Vendor <Legal> GmbH",
+        "brand_colour": "#112233",
+        "vendor_footer": "Vendor <Legal> GmbH",
+        "preferences_url": site_url(reverse("notifications:preferences")),
+    }
+    emails = [
+        ("notification", "SLA breached: A & B", {"label": "SLA breached", "body": "x <y>\nhttp://h/1/", "url": ""}),
+        (
+            "notification",
+            "Second",
+            {"label": "L", "body": "b", "html_body": "see https://www.example.org/a.", "url": "http://h/2/"},
+        ),
+        ("notification", "Own brand", {"label": "L", "body": "b", "brand": "Overridden", "link_label": "Go"}),
+        ("notification", "Third", {"label": "L", "body": "plain"}),  # no url, no link_label: nothing left over
+    ]
+    renderer = EmailRenderer(name="notification", profile=profile)
+    for name, subject, context in emails:
+        got = renderer.render(subject=subject, context=context)
+        assert (got.text, got.html) == _rendered_alone(name, subject, context, base)
+        assert got == email_render(name=name, subject=subject, context=context, profile=profile)
