@@ -409,7 +409,8 @@ def _routing_paths(model: type[models.Model]) -> tuple[list[str], list[tuple[str
 
 def _users_attach(targets: list[models.Model], paths: list[tuple[str, ...]]) -> None:
     """Set the user at the end of each of `paths` on every target (its EM, its account's owner)
-    from one query for the distinct people, as select_related would have set them."""
+    from one query for the distinct people (the base manager, as select_related reads them too),
+    as select_related would have set them."""
     links: list[tuple[Any, Any, int]] = []  # (object holding the foreign key, the field, user id)
     for target in targets:
         for path in paths:
@@ -427,7 +428,7 @@ def _users_attach(targets: list[models.Model], paths: list[tuple[str, ...]]) -> 
     ids = sorted({user_id for _, _, user_id in links})
     users: dict[int, Any] = {}
     for i in range(0, len(ids), 10_000):  # below every database's bound-parameter limit
-        users.update(get_user_model()._default_manager.in_bulk(ids[i : i + 10_000]))
+        users.update(get_user_model()._base_manager.in_bulk(ids[i : i + 10_000]))
     for obj, field, user_id in links:
         if user_id in users:
             field.set_cached_value(obj, users[user_id])
