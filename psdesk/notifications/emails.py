@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.template import Context, Template
 from django.template.loader import get_template
 from django.urls import reverse
 
@@ -35,25 +36,31 @@ class RenderedEmail:
 
 class EmailRenderer:
     """Renders many emails from one template pair: the templates, the vendor profile and the
-    preferences link are looked up once (a sweep sends thousands). `render()` gives exactly what
-    `email_render()` gives for the same arguments. Raises TemplateDoesNotExist for an unknown name."""
+    preferences link are looked up once (a sweep sends thousands), and both parts of every email
+    are rendered from one template Context holding the profile's values, with each email's own
+    values pushed on top and popped again. `render()` gives exactly what `email_render()` gives
+    for the same arguments. Raises TemplateDoesNotExist for an unknown name."""
 
     def __init__(self, *, name: str, profile: VendorProfile | None = None) -> None:
         profile = profile or vendor_profile_get()
-        self._text = get_template(f"notifications/email/{name}.txt")
-        self._html = get_template(f"notifications/email/{name}.html")
-        self._base = {
-            "brand": profile.brand_name or profile.legal_name,
-            "vendor": profile.legal_name,
-            "brand_colour": profile.brand_colour,
-            "vendor_footer": profile.footer_text or profile.legal_name,
-            "preferences_url": site_url(reverse("notifications:preferences")),
-        }
+        # the engine's own templates: the backend wrapper would build a new Context per part
+        self._text: Template = get_template(f"notifications/email/{name}.txt").template  # type: ignore[attr-defined]
+        self._html: Template = get_template(f"notifications/email/{name}.html").template  # type: ignore[attr-defined]
+        self._context = Context(
+            {
+                "brand": profile.brand_name or profile.legal_name,
+                "vendor": profile.legal_name,
+                "brand_colour": profile.brand_colour,
+                "vendor_footer": profile.footer_text or profile.legal_name,
+                "preferences_url": site_url(reverse("notifications:preferences")),
+            },
+            autoescape=self._html.engine.autoescape,
+        )
 
     def render(self, *, subject: str, context: dict[str, Any]) -> RenderedEmail:
-        ctx = {**self._base, **context, "subject": subject}
-        text = _BLANK_LINES.sub("\n\n", str(self._text.render(ctx))).strip()
-        html = str(self._html.render(ctx))
+        with self._context.push({**context, "subject": subject}):
+            text = _BLANK_LINES.sub("\n\n", str(self._text.render(self._context))).strip()
+            html = str(self._html.render(self._context))
         return RenderedEmail(subject=" ".join(subject.split())[:255], text=text + "\n", html=html)
 
 

@@ -28,7 +28,7 @@ from psdesk.notifications.choices import Channel, OutboxStatus
 from psdesk.notifications.emails import EmailRenderer, email_render
 from psdesk.notifications.events import EventType, event_get
 from psdesk.notifications.inserts import rows_insert
-from psdesk.notifications.links import link_for
+from psdesk.notifications.links import Links, link_for
 from psdesk.notifications.models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
 from psdesk.notifications.routing import owning_people, route
 from psdesk.notifications.tasks import outbox_deliver_task
@@ -315,6 +315,7 @@ def notify_many(*, event: str, notices: Iterable[Notice], owners: bool = True) -
     renderer = EmailRenderer(name="notification") if "email" in ev.channels else None  # one profile read
     out = _BatchWriter(ev)
     types: dict[type, int] = {}
+    links = Links()  # each target's URL from one reverse() per model
     with transaction.atomic():
         for n, r in zip(items, routes, strict=True):
             target = n.target
@@ -322,7 +323,7 @@ def notify_many(*, event: str, notices: Iterable[Notice], owners: bool = True) -
                 type(target), ContentType.objects.get_for_model(type(target)).pk
             )
             sid = str(target.pk)
-            url = link_for(target, "")
+            url = links.of(target)
             ctx = Context(
                 {"event": ev.name, "label": ev.label, "target": str(target), "actor": "", "account": "", "url": url}
                 | n.context

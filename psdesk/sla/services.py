@@ -22,6 +22,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
@@ -379,9 +380,13 @@ _ROUTING_PATHS = (
 )
 
 
-def _routing_paths(model: type[models.Model]) -> list[str]:
-    """The `_ROUTING_PATHS` that are foreign-key chains on `model` (for select_related)."""
-    found = []
+def _routing_paths(model: type[models.Model]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The `_ROUTING_PATHS` that are foreign-key chains on `model`: those ending at another model
+    (for select_related) and, split into their parts, those ending at a user (loaded once per
+    person by `_users_attach` instead of once per joined row)."""
+    joined: list[str] = []
+    people: list[tuple[str, ...]] = []
+    user_model = get_user_model()
     for path in _ROUTING_PATHS:
         m: Any = model
         for part in path.split("__"):
@@ -393,9 +398,40 @@ def _routing_paths(model: type[models.Model]) -> list[str]:
             m = f.related_model if f.many_to_one or f.one_to_one else None
             if m is None:
                 break
-        if m is not None:
-            found.append(path)
-    return found
+        if m is None:
+            continue
+        if m is user_model:
+            people.append(tuple(path.split("__")))
+        else:
+            joined.append(path)
+    return joined, people
+
+
+def _users_attach(targets: list[models.Model], paths: list[tuple[str, ...]]) -> None:
+    """Set the user at the end of each of `paths` on every target (its EM, its account's owner)
+    from one query for the distinct people (the base manager, as select_related reads them too),
+    as select_related would have set them."""
+    links: list[tuple[Any, Any, int]] = []  # (object holding the foreign key, the field, user id)
+    for target in targets:
+        for path in paths:
+            obj: Any = target
+            for part in path[:-1]:
+                obj = getattr(obj, part)
+                if obj is None:
+                    break
+            if obj is None:
+                continue
+            field = obj._meta.get_field(path[-1])
+            user_id = getattr(obj, field.attname)
+            if user_id is not None:
+                links.append((obj, field, user_id))
+    ids = sorted({user_id for _, _, user_id in links})
+    users: dict[int, Any] = {}
+    for i in range(0, len(ids), 10_000):  # below every database's bound-parameter limit
+        users.update(get_user_model()._base_manager.in_bulk(ids[i : i + 10_000]))
+    for obj, field, user_id in links:
+        if user_id in users:
+            field.set_cached_value(obj, users[user_id])
 
 
 def _notify_swept(*, tokens: dict[str, str]) -> int:
@@ -404,33 +440,34 @@ def _notify_swept(*, tokens: dict[str, str]) -> int:
     one `notify_many` writes everything, so the number of queries does not grow with the timers."""
     # plain rows, not model instances: a sweep may mark tens of thousands of timers at once
     rows = SlaTimer.objects.filter(sweep_token__in=list(tokens)).values_list(
-        "target_type_id", "target_id", "sweep_token", "policy_id", "due_at"
+        "target_type_id", "target_id", "sweep_token", "policy__name", "due_at"
     )
-    groups: dict[tuple[int, str], list[tuple[int, int, datetime]]] = {}
-    for type_id, target_id, token, policy_id, due_at in rows.iterator(chunk_size=5000):
-        groups.setdefault((type_id, token), []).append((target_id, policy_id, due_at))
+    groups: dict[tuple[int, str], list[tuple[int, str, datetime]]] = {}
+    for type_id, target_id, token, policy, due_at in rows.iterator(chunk_size=5000):
+        groups.setdefault((type_id, token), []).append((target_id, policy, due_at))
     if not groups:
         return 0
-    names = dict(SlaPolicy.objects.values_list("id", "name"))
     sent = 0
     for (type_id, token), items in groups.items():
         model = ContentType.objects.get_for_id(type_id).model_class()
         if model is None:
             continue
-        paths = _routing_paths(model)
-        manager = model._default_manager.select_related(*paths) if paths else model._default_manager.all()
+        joined, people = _routing_paths(model)
+        manager = model._default_manager.select_related(*joined) if joined else model._default_manager.all()
         swept = SlaTimer.objects.filter(sweep_token=token, target_type_id=type_id).values("target_id")
-        targets = {t.pk: t for t in manager.filter(pk__in=swept)}
+        loaded = list(manager.filter(pk__in=swept))
+        _users_attach(loaded, people)
+        targets = {t.pk: t for t in loaded}
         notices = [
             notifications.Notice(
                 target=targets[target_id],
                 context={
-                    "policy": names.get(policy_id, ""),
+                    "policy": policy or "",
                     "due_at": due_at.isoformat(),
-                    "detail": f"{names.get(policy_id, '')} due {due_at:%Y-%m-%d %H:%M} UTC",
+                    "detail": f"{policy or ''} due {due_at:%Y-%m-%d %H:%M} UTC",
                 },
             )
-            for target_id, policy_id, due_at in items
+            for target_id, policy, due_at in items
             if target_id in targets
         ]
         sent += notifications.notify_many(event=tokens[token], notices=notices)
