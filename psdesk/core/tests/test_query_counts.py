@@ -92,6 +92,8 @@ NOT_LISTS: dict[str, str] = {
     "sign:show": "one document (public)",
     "sign:pdf": "one document (public)",
     "co_sign:show": "one change order (public)",
+    "sows:render_status": "one version's render state",
+    "branding:rendition_status": "one document's render state",
     "co_sign:pdf": "one document (public)",
     "training_public:registration": "one registration (public)",
     "training_public:ics": "one invitation",
