@@ -164,6 +164,17 @@ def rendition_fail(*, content_hash: str, fmt: str, error: str) -> None:
     )
 
 
+def rendition_alias(*, content_hash: str, fmt: str, of: str) -> None:
+    """Complete the rendering row `content_hash` (a key an app asked under before it knew the
+    content hash) as the stored file of `of`: same file, same SHA-256, state ready."""
+    real = RenderedDocument.objects.filter(content_hash=of, fmt=fmt, state=RenderState.READY).first()
+    if real is None:
+        return
+    RenderedDocument.objects.filter(content_hash=content_hash, fmt=fmt).exclude(state=RenderState.READY).update(
+        state=RenderState.READY, file=real.file.name, sha256=real.sha256, source=None, error="", rendered_at=clock.now()
+    )
+
+
 def _render_bytes(document: Document, fmt: str) -> bytes:
     from psdesk.branding import rendering  # noqa: PLC0415 — rendering loads WeasyPrint/python-docx lazily; services stay light for the web process
 

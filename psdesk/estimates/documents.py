@@ -10,10 +10,29 @@ from django.db import transaction
 from psdesk.branding.models import DocumentFormat
 from psdesk.branding.services import Rendition, rendition_slot_request
 from psdesk.estimates import tasks
-from psdesk.estimates.exports import XLSX, XLSX_INTERNAL, document_fingerprint, estimate_pdf_rendition, xlsx_kind
+from psdesk.estimates.exports import XLSX, XLSX_INTERNAL, document_fingerprint, estimate_pdf_known, xlsx_kind
 from psdesk.estimates.models import EstimateVersion
 
-__all__ = ["estimate_pdf_rendition", "estimate_xlsx_rendition"]
+
+def estimate_pdf_rendition(version: EstimateVersion) -> Rendition:
+    """The stored customer PDF of the version as it is now (its fingerprint names the content hash
+    the worker stored), or state rendering with the worker asked to render it — under the
+    fingerprint, which the worker completes as that file. Never builds the Document."""
+    fingerprint, known = estimate_pdf_known(version)
+    if known is not None:
+        return known
+    with transaction.atomic():
+        rendition, enqueue = rendition_slot_request(
+            content_hash=fingerprint,
+            fmt=DocumentFormat.PDF,
+            kind="Estimate",
+            number=f"EST-{version.engagement_id}",
+            reask_after_seconds=settings.PSDESK_RENDER_REASK_AFTER_SECONDS,
+        )
+        if enqueue:
+            vid = version.pk
+            transaction.on_commit(lambda: tasks.estimate_pdf_render_task.enqueue(vid, fingerprint), robust=True)
+    return rendition
 
 
 def estimate_xlsx_rendition(version: EstimateVersion, *, internal: bool) -> Rendition:

@@ -22,7 +22,6 @@ from openpyxl.utils import get_column_letter
 from psdesk.branding import services as branding
 from psdesk.branding.document import Document, Section, content_hash, display_name, items_of, number_sections
 from psdesk.branding.models import DocumentFormat, RenderState
-from psdesk.branding.renditions import rendition_ask
 from psdesk.branding.selectors import vendor_get, vendor_profile_get
 from psdesk.branding.services import Rendition, document_pdf
 from psdesk.core import clock
@@ -255,30 +254,41 @@ def document_key_get(fingerprint: str) -> str:
     )
 
 
-def estimate_pdf_rendition(version: EstimateVersion) -> Rendition:
-    """The stored customer PDF of the version as it is now, or state rendering with the worker
-    asked to render it. The fingerprint names the stored content hash, so a download request
-    builds the Document only when this content was never rendered (or its render failed)."""
+def estimate_pdf_known(version: EstimateVersion) -> tuple[str, Rendition | None]:
+    """(fingerprint, the stored rendering it names) — None when this content was never rendered,
+    or its render failed. Never builds the Document."""
     fingerprint = document_fingerprint(version, variant=PDF)
     known = document_key_get(fingerprint)
     if known:
         r = branding.rendition_get(content_hash=known, fmt=DocumentFormat.PDF)
         if r is not None and r.state != RenderState.FAILED:
-            return r
-    document = estimate_document(version, version_lines(version))
-    r = rendition_ask(document=document)
-    document_key_record(version=version, variant=PDF, fingerprint=fingerprint, content_hash=r.content_hash)
-    return r
+            return fingerprint, r
+    return fingerprint, None
 
 
-def estimate_pdf_store(version: EstimateVersion) -> str:
+def estimate_pdf_store(version: EstimateVersion, *, asked: str = "") -> str:
     """The worker's half for the PDF: render the version's customer PDF as it is now, store it by
-    content hash and remember its fingerprint; returns the content hash."""
+    content hash and remember its fingerprint; returns the content hash. `asked` is the fingerprint
+    a download waits on: completed as this file, or failed ("download again") when the version
+    changed after it was asked."""
     fingerprint = document_fingerprint(version, variant=PDF)
     document = estimate_document(version, version_lines(version))
-    branding.document_store_now(document=document)
+    try:
+        branding.document_store_now(document=document)
+    except Exception as exc:  # recorded on the row the page polls, never lost in the worker log
+        if asked:
+            branding.rendition_fail(content_hash=asked, fmt=DocumentFormat.PDF, error=f"{type(exc).__name__}: {exc}")
+        raise
     digest = content_hash(document)
     document_key_record(version=version, variant=PDF, fingerprint=fingerprint, content_hash=digest)
+    if asked == fingerprint:
+        branding.rendition_alias(content_hash=asked, fmt=DocumentFormat.PDF, of=digest)
+    elif asked:
+        branding.rendition_fail(
+            content_hash=asked,
+            fmt=DocumentFormat.PDF,
+            error="the estimate changed while its PDF was being prepared; download it again",
+        )
     return digest
 
 

@@ -68,6 +68,9 @@ def test_after_a_change_the_worker_stored_both_and_downloads_never_build_the_doc
     assert "Cost & margin" not in load_workbook(io.BytesIO(x.content)).sheetnames
     assert c.get(f"/api/v1/estimates/versions/{ready.pk}/pdf").content == pdf.content
     assert c.get(f"/api/v1/estimates/versions/{ready.pk}/xlsx").content == x.content
+    # Content the worker has not reached yet: the request still only asks (Rendering…).
+    EstimateVersion.objects.filter(pk=ready.pk).update(assumptions="Changed behind the services' back.")
+    assert c.get(pdf_url).status_code == 202 and c.get(xlsx_url).status_code == 202
 
 
 def test_an_edit_is_a_new_pdf_and_workbook_never_the_stale_file(
