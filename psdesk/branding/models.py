@@ -51,6 +51,7 @@ class RenderState(models.TextChoices):
 class DocumentFormat(models.TextChoices):
     PDF = "pdf", "PDF"
     DOCX = "docx", "DOCX"
+    XLSX = "xlsx", "XLSX"
 
 
 class RenderedDocument(models.Model):

@@ -134,6 +134,47 @@ def rendition_request(*, document: Document, fmt: str = DocumentFormat.PDF) -> t
     return Rendition(content_hash=digest, fmt=fmt, state=RenderState.RENDERING), True
 
 
+def rendition_slot_request(
+    *, content_hash: str, fmt: str, kind: str, number: str, reask_after_seconds: int
+) -> tuple[Rendition, bool]:
+    """Like `rendition_request` for a file an app renders itself (the estimate workbook): no
+    Document source is kept, the app's own worker task renders and stores `(content_hash, fmt)`.
+    Returns (rendition, enqueue): `enqueue` is True when the caller must ask its task — the row is
+    new, failed before, lost its file, or has been rendering longer than `reask_after_seconds`."""
+    current = rendition_get(content_hash=content_hash, fmt=fmt)
+    if current is not None and current.state == RenderState.READY:
+        return current, False
+    now = clock.now()
+    row, created = RenderedDocument.objects.get_or_create(
+        content_hash=content_hash, fmt=fmt, defaults={"kind": kind[:60], "number": number[:60], "requested_at": now}
+    )
+    if created:
+        return Rendition(content_hash=content_hash, fmt=fmt, state=RenderState.RENDERING), True
+    lost = row.state == RenderState.RENDERING and (now - row.requested_at).total_seconds() > reask_after_seconds
+    if current is not None and current.state == RenderState.RENDERING and not lost:
+        return current, False
+    RenderedDocument.objects.filter(pk=row.pk).update(state=RenderState.RENDERING, error="", requested_at=now)
+    return Rendition(content_hash=content_hash, fmt=fmt, state=RenderState.RENDERING), True
+
+
+def rendition_fail(*, content_hash: str, fmt: str, error: str) -> None:
+    """Mark a rendering row failed with the reason (a row already ready is left as it is)."""
+    RenderedDocument.objects.filter(content_hash=content_hash, fmt=fmt, state=RenderState.RENDERING).update(
+        state=RenderState.FAILED, error=error[:2000]
+    )
+
+
+def rendition_alias(*, content_hash: str, fmt: str, of: str) -> None:
+    """Complete the rendering row `content_hash` (a key an app asked under before it knew the
+    content hash) as the stored file of `of`: same file, same SHA-256, state ready."""
+    real = RenderedDocument.objects.filter(content_hash=of, fmt=fmt, state=RenderState.READY).first()
+    if real is None:
+        return
+    RenderedDocument.objects.filter(content_hash=content_hash, fmt=fmt).exclude(state=RenderState.READY).update(
+        state=RenderState.READY, file=real.file.name, sha256=real.sha256, source=None, error="", rendered_at=clock.now()
+    )
+
+
 def _render_bytes(document: Document, fmt: str) -> bytes:
     from psdesk.branding import rendering  # noqa: PLC0415 — rendering loads WeasyPrint/python-docx lazily; services stay light for the web process
 

@@ -17,7 +17,7 @@ from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor, AuthedRequest
 from psdesk.engagements.labels import label_move
 from psdesk.engagements.models import Engagement
-from psdesk.estimates import exports, selectors, services
+from psdesk.estimates import documents, exports, selectors, services
 from psdesk.estimates.models import EstimateVersion
 
 router = Router(tags=["estimates"])
@@ -374,15 +374,18 @@ def diff_versions(request: AuthedRequest, a_id: int, b_id: int) -> Any:
     }
 
 
-@router.get("/estimates/versions/{version_id}/xlsx", response={200: None, **errors(401, 403, 404, 422)})
+@router.get("/estimates/versions/{version_id}/xlsx", response={200: None, **errors(401, 403, 404, 409, 422)})
 def export_xlsx(request: AuthedRequest, version_id: int, params: Query[ExportParams]) -> Any:
-    """The estimate workbook; `variant=internal` adds the Cost & margin sheet (cost roles only)."""
+    """The estimate workbook; `variant=internal` adds the Cost & margin sheet (cost roles only).
+    Rendered by the worker and stored by the fingerprint of its content: while it renders, 409
+    `document_rendering` with `details.state` and `details.status_url`."""
     permission_require(request.user, VIEW)
     internal = params.variant == "internal"
     if internal:
         permission_require(request.user, COST)
     v = selectors.version_get(user=request.user, version_id=version_id)
-    data = exports.estimate_xlsx(v, selectors.version_lines(v), internal=internal)
+    r = documents.estimate_xlsx_rendition(v, internal=internal)
+    data = rendition_api_data(r, what="estimate workbook", status_url=exports.rendition_status_url(r))
     resp = HttpResponse(data, content_type=exports.XLSX_MIME)
     resp["Content-Disposition"] = f'attachment; filename="{exports.xlsx_filename(v, internal=internal)}"'
     return resp
@@ -394,7 +397,7 @@ def export_pdf(request: AuthedRequest, version_id: int) -> Any:
     renders this content: 409 `document_rendering` with `details.state` and `details.status_url`."""
     permission_require(request.user, VIEW)
     v = selectors.version_get(user=request.user, version_id=version_id)
-    r = exports.estimate_pdf_rendition(v, selectors.version_lines(v))
+    r = documents.estimate_pdf_rendition(v)
     data = rendition_api_data(r, what="estimate PDF", status_url=exports.rendition_status_url(r))
     resp = HttpResponse(data, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="{exports.pdf_filename(v)}"'

@@ -8,20 +8,25 @@ rounding as pricing.py, so the formulas evaluate to the stored totals.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from decimal import Decimal
 
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Sum
 from django.urls import reverse
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from psdesk.branding.document import Document, Section, display_name, items_of, number_sections
-from psdesk.branding.renditions import rendition_ask
-from psdesk.branding.selectors import vendor_get
+from psdesk.branding import services as branding
+from psdesk.branding.document import Document, Section, content_hash, display_name, items_of, number_sections
+from psdesk.branding.models import DocumentFormat, RenderState
+from psdesk.branding.selectors import vendor_get, vendor_profile_get
 from psdesk.branding.services import Rendition, document_pdf
 from psdesk.core import clock
-from psdesk.estimates.models import EstimateLine, EstimateVersion
+from psdesk.estimates.models import EstimateDocumentKey, EstimateLine, EstimateVersion
+from psdesk.estimates.selectors import version_lines
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_ROW = 5
@@ -184,10 +189,137 @@ def estimate_pdf(version: EstimateVersion, lines: list[EstimateLine], *, base_ur
     return document_pdf(estimate_document(version, lines))
 
 
-def estimate_pdf_rendition(version: EstimateVersion, lines: list[EstimateLine]) -> Rendition:
-    """The stored customer PDF of the version as it is now (by content hash), or state rendering
-    with the worker asked to render it."""
-    return rendition_ask(document=estimate_document(version, lines))
+# Bump when estimate_document or estimate_xlsx change what they print: every fingerprint changes.
+LAYOUT = "estimate-documents-2"
+PDF, XLSX, XLSX_INTERNAL = "pdf", "xlsx", "xlsx-internal"
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256((text or "").encode()).hexdigest()
+
+
+def document_fingerprint(version: EstimateVersion, *, variant: str) -> str:
+    """A SHA-256 of everything the version's `variant` document (pdf, xlsx, xlsx-internal) depends
+    on, from cheap reads (the version row already loaded, one aggregate over its lines, the vendor
+    profile row): the version's fields and revision stamp, its lines, the customer account's name,
+    the vendor profile (every printed field, the logo, its revision stamp) and the LAYOUT. Any
+    change of an input gives a new fingerprint, so a download never serves a stale file."""
+    eng = version.engagement
+    p = vendor_profile_get()
+    agg = EstimateLine.objects.filter(version_id=version.pk).aggregate(
+        n=Count("id"), last=Max("id"), hours=Sum("hours"), price=Sum("price"), cost=Sum("cost")
+    )
+    parts = [
+        LAYOUT,
+        variant,
+        version.pk,
+        version.revision,
+        version.updated_at.isoformat(),
+        version.number,
+        version.pricing_model,
+        version.currency,
+        version.priced_on,
+        version.hours,
+        version.price,
+        version.cost,
+        version.margin,
+        _text_hash(version.assumptions),
+        _text_hash(version.out_of_scope),
+        *(agg[k] for k in ("n", "last", "hours", "price", "cost")),
+        eng.pk,
+        eng.account.name,
+        p.pk,
+        p.updated_at.isoformat(),
+        p.logo.name or "",
+        *(getattr(p, f) for f in branding.FIELDS),
+    ]
+    return hashlib.sha256("\x1f".join(str(x) for x in parts).encode()).hexdigest()
+
+
+def document_key_record(*, version: EstimateVersion, variant: str, fingerprint: str, content_hash: str) -> None:
+    """Remember that `fingerprint` names the stored rendering `content_hash` (kept once)."""
+    try:
+        with transaction.atomic():
+            EstimateDocumentKey.objects.get_or_create(
+                fingerprint=fingerprint,
+                defaults={"version": version, "variant": variant, "content_hash": content_hash},
+            )
+    except IntegrityError:  # a concurrent request recorded the same fingerprint
+        pass
+
+
+def document_key_get(fingerprint: str) -> str:
+    return (
+        EstimateDocumentKey.objects.filter(fingerprint=fingerprint).values_list("content_hash", flat=True).first() or ""
+    )
+
+
+def estimate_pdf_known(version: EstimateVersion) -> tuple[str, Rendition | None]:
+    """(fingerprint, the stored rendering it names) — None when this content was never rendered,
+    or its render failed. Never builds the Document."""
+    fingerprint = document_fingerprint(version, variant=PDF)
+    known = document_key_get(fingerprint)
+    if known:
+        r = branding.rendition_get(content_hash=known, fmt=DocumentFormat.PDF)
+        if r is not None and r.state != RenderState.FAILED:
+            return fingerprint, r
+    return fingerprint, None
+
+
+def estimate_pdf_store(version: EstimateVersion, *, asked: str = "") -> str:
+    """The worker's half for the PDF: render the version's customer PDF as it is now, store it by
+    content hash and remember its fingerprint; returns the content hash. `asked` is the fingerprint
+    a download waits on: completed as this file, or failed ("download again") when the version
+    changed after it was asked."""
+    fingerprint = document_fingerprint(version, variant=PDF)
+    document = estimate_document(version, version_lines(version))
+    try:
+        branding.document_store_now(document=document)
+    except Exception as exc:  # recorded on the row the page polls, never lost in the worker log
+        if asked:
+            branding.rendition_fail(content_hash=asked, fmt=DocumentFormat.PDF, error=f"{type(exc).__name__}: {exc}")
+        raise
+    digest = content_hash(document)
+    document_key_record(version=version, variant=PDF, fingerprint=fingerprint, content_hash=digest)
+    if asked == fingerprint:
+        branding.rendition_alias(content_hash=asked, fmt=DocumentFormat.PDF, of=digest)
+    elif asked:
+        branding.rendition_fail(
+            content_hash=asked,
+            fmt=DocumentFormat.PDF,
+            error="the estimate changed while its PDF was being prepared; download it again",
+        )
+    return digest
+
+
+def xlsx_kind(internal: bool) -> str:
+    return "Estimate workbook (internal)" if internal else "Estimate workbook"
+
+
+def estimate_xlsx_store(version: EstimateVersion, *, internal: bool, asked: str = "") -> str:
+    """The worker's half for the workbook: render it as the version is now and store it under its
+    fingerprint (the workbook's key: a SHA-256 of all it depends on). When the version changed after
+    `asked` (the key a request waits on) was computed, that row is marked failed ("download again")
+    and the workbook is stored under the current key. Returns the key stored."""
+    fingerprint = document_fingerprint(version, variant=XLSX_INTERNAL if internal else XLSX)
+    number = f"EST-{version.engagement_id}-v{version.number}"
+    try:
+        data = estimate_xlsx(version, version_lines(version), internal=internal)
+    except Exception as exc:  # recorded on the row the page polls, never lost in the worker log
+        branding.rendition_fail(
+            content_hash=asked or fingerprint, fmt=DocumentFormat.XLSX, error=f"{type(exc).__name__}: {exc}"
+        )
+        return ""
+    branding.rendered_document_store(
+        content_hash=fingerprint, kind=xlsx_kind(internal), number=number, data=data, fmt=DocumentFormat.XLSX
+    )
+    if asked and asked != fingerprint:
+        branding.rendition_fail(
+            content_hash=asked,
+            fmt=DocumentFormat.XLSX,
+            error="the estimate changed while its workbook was being prepared; download it again",
+        )
+    return fingerprint
 
 
 def rendition_status_url(rendition: Rendition) -> str:

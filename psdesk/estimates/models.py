@@ -171,3 +171,23 @@ class CustomerFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.name} on v{self.version.number}"
+
+
+class EstimateDocumentKey(models.Model):
+    """Which stored rendering (`branding.RenderedDocument` content hash) one version's document has
+    for one `fingerprint` of everything that document depends on (the version row and its revision,
+    the customer account's name, the vendor profile, the layout): a download request computes the
+    fingerprint from rows it loads anyway and serves the stored file without building the document.
+    A change of any input gives a new fingerprint, so a stale file is never served."""
+
+    version = models.ForeignKey(EstimateVersion, on_delete=models.CASCADE, related_name="document_keys")
+    variant = models.CharField(max_length=16)
+    fingerprint = models.CharField(max_length=64, unique=True)
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.variant} ({self.content_hash[:12]})"

@@ -17,7 +17,7 @@ from psdesk.core.errors import DomainError, NotFound
 from psdesk.core.types import AuthedRequest
 from psdesk.engagements.labels import label_move
 from psdesk.engagements.models import Engagement, EngagementLabel
-from psdesk.estimates import exports, selectors, services
+from psdesk.estimates import documents, exports, selectors, services
 from psdesk.estimates.choices import ROLES, Delivery, FeedbackKind, PricingModel
 
 VIEW = "estimates.view_estimateversion"
@@ -262,16 +262,23 @@ def export_xlsx(request: AuthedRequest, engagement_id: int, version_id: int) -> 
     internal = request.GET.get("variant") == "internal"
     if internal and not request.user.has_perm(COST):
         raise Http404("Not found.")
-    data = exports.estimate_xlsx(v, selectors.version_lines(v), internal=internal)
-    resp = HttpResponse(data, content_type=exports.XLSX_MIME)
-    resp["Content-Disposition"] = f'attachment; filename="{exports.xlsx_filename(v, internal=internal)}"'
-    return resp
+    r = documents.estimate_xlsx_rendition(v, internal=internal)
+    return rendition_response(
+        request,
+        r,
+        title=f"Estimate v{v.number} workbook",
+        filename=exports.xlsx_filename(v, internal=internal),
+        content_type=exports.XLSX_MIME,
+        download_url=request.get_full_path(),
+        status_url=exports.rendition_status_url(r),
+        back_url=reverse("estimates:version", args=[engagement_id, version_id]),
+    )
 
 
 @permission_required(VIEW, raise_exception=True)
 def export_pdf(request: AuthedRequest, engagement_id: int, version_id: int) -> HttpResponse:
     v = _version(request, engagement_id, version_id)
-    r = exports.estimate_pdf_rendition(v, selectors.version_lines(v))
+    r = documents.estimate_pdf_rendition(v)
     return rendition_response(
         request,
         r,

@@ -150,3 +150,10 @@ def L(activity: str, role: str, hours: str, **kw: Any) -> Any:
     from psdesk.estimates.services import LineData
 
     return LineData(activity=activity, role=role, hours=Decimal(hours), **kw)
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Any) -> Any:
+    """Stored renderings go to a temporary MEDIA_ROOT."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return settings.MEDIA_ROOT

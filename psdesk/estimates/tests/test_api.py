@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from psdesk.audit.models import AuditEvent
+from psdesk.branding.testing import documents_worker_run
 from psdesk.estimates.models import EstimateVersion
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,9 @@ def test_a_ta_approves_through_the_api_and_an_em_cannot(api: Any, strawman: Any)
     assert api("erin").get(f"/api/v1/estimates/versions/{vid}").json()["ta_approved"] is True
 
 
-def test_diff_and_exports_through_the_api(api: Any, strawman: Any) -> None:
+def test_diff_and_exports_through_the_api(
+    api: Any, strawman: Any, django_capture_on_commit_callbacks: Any, media: Any
+) -> None:
     a = _create(api, strawman, lines=LINES).json()["id"]
     b = _create(
         api, strawman, lines=[{**LINES[0], "hours": "12"}, {"activity": "Train", "role": "Trainer", "hours": "8"}]
@@ -103,6 +106,10 @@ def test_diff_and_exports_through_the_api(api: Any, strawman: Any) -> None:
     assert (d["added"], d["removed"], d["changed"], d["price_delta"]) == (1, 0, 1, "3135.00")
     assert d["changes"][0]["changed"] == ["hours", "price"] and d["margin_delta"] is not None
     assert api("alice").get(f"/api/v1/estimates/versions/{a}/diff/{b}").json()["margin_delta"] is None
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = api("erin").get(f"/api/v1/estimates/versions/{b}/xlsx", variant="internal")
+    assert waiting.status_code == 409 and waiting.json()["code"] == "document_rendering"
+    documents_worker_run()
     x = api("erin").get(f"/api/v1/estimates/versions/{b}/xlsx", variant="internal")
     assert x.status_code == 200 and x["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "estimate-v2-internal.xlsx" in x["Content-Disposition"]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from psdesk.branding.testing import documents_worker_run
 from psdesk.catalog.selectors import cost_rate_get
 from psdesk.core import clock
 from psdesk.core.errors import ValidationFailed
@@ -25,7 +26,9 @@ def _client(people: Any, who: str) -> Client:
     return c
 
 
-def test_an_em_creates_edits_shares_and_compares_on_the_pages(people: Any, strawman: Any, frozen_clock: Any) -> None:
+def test_an_em_creates_edits_shares_and_compares_on_the_pages(
+    people: Any, strawman: Any, frozen_clock: Any, django_capture_on_commit_callbacks: Any, media: Any
+) -> None:
     c = _client(people, "erin")
     base = f"/estimates/engagements/{strawman.pk}/"
     assert "No estimate yet." in c.get(base).content.decode()
@@ -68,6 +71,10 @@ def test_an_em_creates_edits_shares_and_compares_on_the_pages(people: Any, straw
     assert "Compare v1 → v2" in page
     index = c.get("/estimates/").content.decode()
     assert f'href="{base}versions/{v2.pk}/">v2</a>' in index and ">v1<" not in index
+    with django_capture_on_commit_callbacks(execute=True):
+        x = c.get(f"{base}versions/{v2.pk}/estimate.xlsx", {"variant": "internal"})
+    assert x.status_code == 202 and "Rendering…" in x.content.decode()  # the worker renders it
+    documents_worker_run()
     x = c.get(f"{base}versions/{v2.pk}/estimate.xlsx", {"variant": "internal"})
     assert x.status_code == 200 and x["Content-Type"].startswith("application/vnd.openxmlformats")
 
