@@ -190,7 +190,7 @@ def estimate_pdf(version: EstimateVersion, lines: list[EstimateLine], *, base_ur
 
 
 # Bump when estimate_document or estimate_xlsx change what they print: every fingerprint changes.
-LAYOUT = "estimate-documents-2"
+LAYOUT = "estimate-documents-3"  # 3: tables with separate borders
 PDF, XLSX, XLSX_INTERNAL = "pdf", "xlsx", "xlsx-internal"
 
 
