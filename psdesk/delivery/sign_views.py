@@ -13,25 +13,12 @@ from psdesk.branding.selectors import vendor_profile_get
 from psdesk.core.errors import Conflict, DomainError, NotFound
 from psdesk.delivery import services
 from psdesk.delivery.services.change_order_esign import CONSENT_TEXT
-
-
-def _private[R: HttpResponseBase](resp: R) -> R:
-    # The URL is the key: keep it out of other sites' Referer headers (as the SOW signing page).
-    resp["Referrer-Policy"] = "same-origin"
-    resp["Cache-Control"] = "no-store"
-    resp["X-Robots-Tag"] = "noindex, nofollow"
-    return resp
-
-
-def _evidence(request: HttpRequest) -> services.Evidence:
-    return services.Evidence(
-        ip=request.META.get("REMOTE_ADDR") or None, user_agent=request.META.get("HTTP_USER_AGENT", "")[:400]
-    )
+from psdesk.sows.sign_views import private_response, request_evidence  # the SOW signing pages' headers and evidence
 
 
 def _done(request: HttpRequest, message: str, status: int = 200) -> HttpResponse:
     ctx = {"vendor": vendor_profile_get(), "message": message}
-    return _private(render(request, "delivery/co_sign_done.html", ctx, status=status))
+    return private_response(render(request, "delivery/co_sign_done.html", ctx, status=status))
 
 
 def sign_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -52,7 +39,7 @@ def sign_page(request: HttpRequest, token: str) -> HttpResponse:
         "error": request.session.pop("co-sign-error", ""),
         "form": request.session.pop("co-sign-form", {}),
     }
-    return _private(render(request, "delivery/co_sign.html", ctx))
+    return private_response(render(request, "delivery/co_sign.html", ctx))
 
 
 @xframe_options_sameorigin
@@ -60,12 +47,12 @@ def sign_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
     try:
         req = services.co_signing_request_open(token=token)
     except DomainError:
-        return _private(HttpResponse("Not found.", status=404, content_type="text/plain"))
+        return private_response(HttpResponse("Not found.", status=404, content_type="text/plain"))
     co = req.change_order
     resp = FileResponse(co.pdf.open("rb"), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{co.code}.pdf"'
     resp["Content-Security-Policy"] = "frame-ancestors 'self'"
-    return _private(resp)
+    return private_response(resp)
 
 
 @require_POST
@@ -77,14 +64,14 @@ def sign_submit(request: HttpRequest, token: str) -> HttpResponse:
             name=p.get("name", ""),
             title=p.get("title", ""),
             consent=p.get("consent") == "yes",
-            evidence=_evidence(request),
+            evidence=request_evidence(request),
         )
     except NotFound as exc:
         return _done(request, exc.message, status=404)
     except DomainError as exc:
         request.session["co-sign-error"] = exc.message
         request.session["co-sign-form"] = {"name": p.get("name", "")[:200], "title": p.get("title", "")[:200]}
-        return _private(redirect("co_sign:show", token))
+        return private_response(redirect("co_sign:show", token))
     return _done(
         request,
         f"Thank you, {sig.name}: change order {sig.change_order.code} is signed. We will send the executed copy.",
@@ -95,13 +82,13 @@ def sign_submit(request: HttpRequest, token: str) -> HttpResponse:
 def decline_submit(request: HttpRequest, token: str) -> HttpResponse:
     try:
         co = services.change_order_decline_by_link(
-            token=token, reason=request.POST.get("reason", ""), evidence=_evidence(request)
+            token=token, reason=request.POST.get("reason", ""), evidence=request_evidence(request)
         )
     except NotFound as exc:
         return _done(request, exc.message, status=404)
     except DomainError as exc:
         request.session["co-sign-error"] = exc.message
-        return _private(redirect("co_sign:show", token))
+        return private_response(redirect("co_sign:show", token))
     return _done(
         request, f"You declined change order {co.code}. Your engagement manager has your reason and will follow up."
     )

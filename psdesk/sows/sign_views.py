@@ -14,7 +14,7 @@ from psdesk.sows import services
 from psdesk.sows.services.esign import CONSENT_TEXT
 
 
-def _private[R: HttpResponseBase](resp: R) -> R:
+def private_response[R: HttpResponseBase](resp: R) -> R:
     # The URL is the key: keep it out of other sites' Referer headers ("no-referrer" would make
     # Chromium send `Origin: null` on the form posts, failing CSRF).
     resp["Referrer-Policy"] = "same-origin"
@@ -23,7 +23,7 @@ def _private[R: HttpResponseBase](resp: R) -> R:
     return resp
 
 
-def _evidence(request: HttpRequest) -> services.Evidence:
+def request_evidence(request: HttpRequest) -> services.Evidence:
     return services.Evidence(
         ip=request.META.get("REMOTE_ADDR") or None, user_agent=request.META.get("HTTP_USER_AGENT", "")[:400]
     )
@@ -31,7 +31,7 @@ def _evidence(request: HttpRequest) -> services.Evidence:
 
 def _done(request: HttpRequest, message: str, status: int = 200) -> HttpResponse:
     ctx = {"vendor": vendor_profile_get(), "message": message}
-    return _private(render(request, "sows/sign_done.html", ctx, status=status))
+    return private_response(render(request, "sows/sign_done.html", ctx, status=status))
 
 
 def sign_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -51,7 +51,7 @@ def sign_page(request: HttpRequest, token: str) -> HttpResponse:
         "error": request.session.pop("sign-error", ""),
         "form": request.session.pop("sign-form", {}),
     }
-    return _private(render(request, "sows/sign.html", ctx))
+    return private_response(render(request, "sows/sign.html", ctx))
 
 
 @xframe_options_sameorigin
@@ -59,11 +59,11 @@ def sign_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
     try:
         req = services.signing_request_open(token=token)
     except DomainError:
-        return _private(HttpResponse("Not found.", status=404, content_type="text/plain"))
+        return private_response(HttpResponse("Not found.", status=404, content_type="text/plain"))
     resp = FileResponse(req.version.pdf.open("rb"), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{req.sow.number}-v{req.version.number}.pdf"'
     resp["Content-Security-Policy"] = "frame-ancestors 'self'"
-    return _private(resp)
+    return private_response(resp)
 
 
 @require_POST
@@ -75,14 +75,14 @@ def sign_submit(request: HttpRequest, token: str) -> HttpResponse:
             name=p.get("name", ""),
             title=p.get("title", ""),
             consent=p.get("consent") == "yes",
-            evidence=_evidence(request),
+            evidence=request_evidence(request),
         )
     except NotFound as exc:
         return _done(request, exc.message, status=404)
     except DomainError as exc:
         request.session["sign-error"] = exc.message
         request.session["sign-form"] = {"name": p.get("name", "")[:200], "title": p.get("title", "")[:200]}
-        return _private(redirect("sign:show", token))
+        return private_response(redirect("sign:show", token))
     return _done(request, f"Thank you, {sig.name}: {sig.sow.number} is signed. We will send the executed copy.")
 
 
@@ -90,11 +90,11 @@ def sign_submit(request: HttpRequest, token: str) -> HttpResponse:
 def decline_submit(request: HttpRequest, token: str) -> HttpResponse:
     try:
         sow = services.sow_decline_by_link(
-            token=token, reason=request.POST.get("reason", ""), evidence=_evidence(request)
+            token=token, reason=request.POST.get("reason", ""), evidence=request_evidence(request)
         )
     except NotFound as exc:
         return _done(request, exc.message, status=404)
     except DomainError as exc:
         request.session["sign-error"] = exc.message
-        return _private(redirect("sign:show", token))
+        return private_response(redirect("sign:show", token))
     return _done(request, f"You declined {sow.number}. Your engagement manager has your reason and will follow up.")

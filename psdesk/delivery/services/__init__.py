@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from psdesk.delivery.services.billing import billable_event_create
 from psdesk.delivery.services.change_order_esign import (
-    Evidence,
     change_order_countersign,
     change_order_decline_by_link,
     change_order_pdf_verify,
@@ -44,6 +43,7 @@ from psdesk.delivery.services.milestones import (
     on_stage_move,
     signer_for,
 )
+from psdesk.sows.services.esign import Evidence  # a change-order signature keeps a SOW signature's evidence
 
 __all__ = [
     "Evidence",

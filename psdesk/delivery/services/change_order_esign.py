@@ -46,6 +46,7 @@ from psdesk.notifications.links import site_url
 from psdesk.notifications.services import notify, outbox_enqueue
 from psdesk.sows.choices import Party, SignatureRequestStatus
 from psdesk.sows.selectors import policy_get as sow_policy_get
+from psdesk.sows.services.esign import Evidence  # the same signer evidence as a SOW signature
 
 SCOPE = "change_order"
 CONSENT_TEXT = (
@@ -67,12 +68,6 @@ def sha256_of(data: bytes) -> str:
 
 def change_order_signing_url(token: str) -> str:
     return site_url(reverse("co_sign:show", args=[token]))
-
-
-@dataclass(frozen=True)
-class Evidence:
-    ip: str | None
-    user_agent: str
 
 
 def co_signature_request_issue(
