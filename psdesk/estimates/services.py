@@ -14,11 +14,12 @@ from typing import Any, Protocol
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db import IntegrityError, transaction
 
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound, ValidationFailed
+from psdesk.core.inserts import rows_insert
 from psdesk.core.money import MoneyError, to_decimal
 from psdesk.core.permissions import permission_require
 from psdesk.core.types import Actor
@@ -340,30 +341,13 @@ def _store_new(v: EstimateVersion, priced: _Priced) -> None:
 
 
 def _lines_insert(version_id: int, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert a version's lines with one prepared INSERT run for every row (`executemany`), from
-    plain values: `bulk_create` builds a model per line and compiles every value of every row into
-    one SQL text, which was most of a 500-line save. Each value is adapted as its field would
-    (decimals by the backend's decimal adapter, JSON by the field; text and numbers as they are)."""
+    """Insert a version's lines from plain values with multi-row INSERTs (`core.inserts.rows_insert`):
+    `bulk_create` builds a model per line and prepares every field of every row, which was most of
+    a 500-line save."""
     if not rows:
         return
-    conn = connections[DEFAULT_DB_ALIAS]
-    fields = [f for f in EstimateLine._meta.concrete_fields if not f.primary_key]
-    qn = conn.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 — names from the model, values bound
-        qn(EstimateLine._meta.db_table), ", ".join(qn(str(f.column)) for f in fields), ", ".join(["%s"] * len(fields))
-    )
-    prep = [(f.attname, _line_value_prep(f, conn)) for f in fields]
-    params = [[p(full[name]) for name, p in prep] for full in ({**row, "version_id": version_id} for row in rows)]
-    with conn.cursor() as cur:
-        cur.executemany(sql, params)
-
-
-def _line_value_prep(f: Any, conn: Any) -> Any:
-    if isinstance(f, models.DecimalField):
-        return lambda value: conn.ops.adapt_decimalfield_value(value, f.max_digits, f.decimal_places)
-    if isinstance(f, (models.CharField, models.TextField, models.IntegerField, models.ForeignKey)):
-        return lambda value: value
-    return lambda value: f.get_db_prep_save(value, conn)
+    columns = [str(f.attname) for f in EstimateLine._meta.concrete_fields if not f.primary_key]
+    rows_insert(EstimateLine, columns, ([{**row, "version_id": version_id}[c] for c in columns] for row in rows))
 
 
 def estimate_version_update(

@@ -23,11 +23,11 @@ from psdesk.accounts.selectors import user_caches_fill
 from psdesk.audit.services import audit_record
 from psdesk.core import clock
 from psdesk.core.errors import Conflict, NotFound
+from psdesk.core.inserts import rows_insert
 from psdesk.core.types import Actor
 from psdesk.notifications.choices import Channel, OutboxStatus
 from psdesk.notifications.emails import EmailRenderer, email_render
 from psdesk.notifications.events import EventType, event_get
-from psdesk.notifications.inserts import rows_insert
 from psdesk.notifications.links import Links, link_for
 from psdesk.notifications.models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
 from psdesk.notifications.routing import owning_people, route

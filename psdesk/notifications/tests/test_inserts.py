@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
-from psdesk.notifications.inserts import rows_insert
+from psdesk.core.inserts import rows_insert
 from psdesk.notifications.models import Notification, OutboxMessage
 
 pytestmark = pytest.mark.django_db
